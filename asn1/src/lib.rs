@@ -1,0 +1,72 @@
+//! The four failover interfaces of seed 003 section 4 as Rust types.
+//!
+//! `asn1/verbatim/` holds the modules exactly as the seed writes them; `asn1/portable/` the
+//! form every tool accepts (module name with a capital first letter, no `EXPORTS ;`). The types
+//! are generated from the portable form by rasn-compiler at build time, one run per module, and
+//! keep the ASN.1 names (`Assigment` included, CHOICE alternatives in camelCase).
+//!
+//! rasn does not enforce every constraint in every encoding rule; [`validate`] does, and
+//! `baton-codec` runs it on every encode and decode.
+#![forbid(unsafe_code)]
+
+pub mod validate;
+
+pub use validate::{ConstraintError, Message, Validate, Violation};
+
+/// Generated code: rasn-compiler output, one module per interface.
+mod generated {
+    #![allow(missing_docs, clippy::all, clippy::pedantic)]
+    pub mod election {
+        include!(concat!(env!("OUT_DIR"), "/election.rs"));
+    }
+    pub mod role {
+        include!(concat!(env!("OUT_DIR"), "/role.rs"));
+    }
+    pub mod monitor {
+        include!(concat!(env!("OUT_DIR"), "/monitor.rs"));
+    }
+    pub mod status {
+        include!(concat!(env!("OUT_DIR"), "/status.rs"));
+    }
+}
+
+/// `failover-election-interface`: member-to-member election (`ElectionMessage`).
+pub mod election {
+    pub use crate::generated::election::failover_election_interface::*;
+}
+/// `failover-role-interface`: a node setting the role of its components (`RoleMessage`).
+pub mod role {
+    pub use crate::generated::role::failover_role_interface::*;
+}
+/// `failover-monitor-interface`: health queries and heartbeats (`HealthMonitorMessage`).
+pub mod monitor {
+    pub use crate::generated::monitor::failover_monitor_interface::*;
+}
+/// `failover-status-interface`: service status queries and indications (`ServiceStatusMessage`).
+pub mod status {
+    pub use crate::generated::status::failover_status_interface::*;
+}
+
+/// The modules' source text, for tools and tests: (file name, verbatim, portable).
+pub const MODULE_SOURCES: [(&str, &str, &str); 4] = [
+    (
+        "failover-election-interface.asn",
+        include_str!("../verbatim/failover-election-interface.asn"),
+        include_str!("../portable/failover-election-interface.asn"),
+    ),
+    (
+        "failover-role-interface.asn",
+        include_str!("../verbatim/failover-role-interface.asn"),
+        include_str!("../portable/failover-role-interface.asn"),
+    ),
+    (
+        "failover-monitor-interface.asn",
+        include_str!("../verbatim/failover-monitor-interface.asn"),
+        include_str!("../portable/failover-monitor-interface.asn"),
+    ),
+    (
+        "failover-status-interface.asn",
+        include_str!("../verbatim/failover-status-interface.asn"),
+        include_str!("../portable/failover-status-interface.asn"),
+    ),
+];
