@@ -1,0 +1,2 @@
+//! baton conformance suite (work in progress).
+#![forbid(unsafe_code)]

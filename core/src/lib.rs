@@ -1,0 +1,15 @@
+//! What baton's sans-IO state machines share.
+//!
+//! - [`Instant`]: a point on the caller's clock. The machines never read a clock; the driver
+//!   (tokio in the node, a virtual clock in tests and the simulation) passes `now` in.
+//! - [`Timers`]: named timers, each armed at most once (quinn-proto's timer table).
+//! - [`CorrelationCounter`]: fresh `correlationId`s, a counter rendered as decimal digits.
+#![forbid(unsafe_code)]
+
+mod correlation;
+mod instant;
+mod timers;
+
+pub use correlation::CorrelationCounter;
+pub use instant::Instant;
+pub use timers::Timers;

@@ -1,0 +1,3 @@
+//! The `baton` command.
+#![forbid(unsafe_code)]
+fn main() {}

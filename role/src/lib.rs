@@ -1,0 +1,2 @@
+//! baton's sans-IO role state machine (work in progress).
+#![forbid(unsafe_code)]
