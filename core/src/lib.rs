@@ -8,8 +8,10 @@
 
 mod correlation;
 mod instant;
+mod link;
 mod timers;
 
 pub use correlation::CorrelationCounter;
 pub use instant::Instant;
+pub use link::LinkId;
 pub use timers::Timers;
