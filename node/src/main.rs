@@ -1,3 +1,62 @@
-//! The `baton` command.
+//! `baton`: the failover toolkit's command-line tool.
+//!
+//! Exit status: 0 on success, 2 on any invalid input (one line on stderr), 1 on other failures.
 #![forbid(unsafe_code)]
-fn main() {}
+
+mod codec_cmd;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// baton: active/standby failover over four ASN.1 interfaces.
+#[derive(Parser)]
+#[command(name = "baton", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read a value as JER (X.697 JSON) on stdin and print its encoding as lower-case hex.
+    Encode(codec_cmd::EncodeArgs),
+    /// Decode HEX (or stdin with `-`) and print the value as JER (X.697 JSON).
+    Decode(codec_cmd::DecodeArgs),
+}
+
+/// A failure to report: the message and the exit status.
+pub struct Failure {
+    /// One line for stderr.
+    pub message: String,
+    /// 2 for invalid input, 1 otherwise.
+    pub status: u8,
+}
+
+impl Failure {
+    /// Invalid input: exit status 2.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            status: 2,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Encode(args) => codec_cmd::run_encode(&args),
+        Command::Decode(args) => codec_cmd::run_decode(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            // Ignore a closed stderr: there is nowhere left to report to.
+            let _ = std::io::Write::write_all(
+                &mut std::io::stderr(),
+                format!("baton: {}\n", f.message).as_bytes(),
+            );
+            ExitCode::from(f.status)
+        }
+    }
+}

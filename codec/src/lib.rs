@@ -1,0 +1,29 @@
+//! Encoding rules and framing for baton's four top-level messages.
+//!
+//! - [`Encoding`]: BER, DER, CER, UPER, APER, OER, COER and JER, the rules of rasn whose bytes an
+//!   independent implementation reproduces (`conformance/vectors`). XER is left out: rasn 0.30
+//!   cannot decode an empty string in XER, and empty strings are valid in all four modules.
+//! - [`encode`] / [`decode`]: one top-level message in one rule. Every constraint of the ASN.1
+//!   is checked on both sides ([`baton_asn1::validate`]), and bytes after the value are
+//!   refused, in every rule.
+//! - [`FrameCodec`]: DESIGN.md section 2 framing as a tokio-util `Decoder`/`Encoder` of
+//!   [`AnyMessage`]: a 4-byte big-endian length, an interface id byte, the message.
+//!
+//! # No panics
+//! Decoding never panics on any input and allocates at most in proportion to the input: the
+//! frame decoder refuses a declared length over its limit before reserving anything, and rasn's
+//! decoders check declared lengths against the bytes present. This is exercised by the fuzz
+//! targets in `fuzz/` and the malformed vectors in `conformance/`.
+#![forbid(unsafe_code)]
+
+mod encoding;
+mod error;
+mod frame;
+mod message;
+mod rules;
+
+pub use encoding::Encoding;
+pub use error::{DecodeError, DecodeErrorKind, EncodeError, FrameError};
+pub use frame::{EncodeFrameError, FrameCodec, DEFAULT_MAX_FRAME};
+pub use message::{AnyMessage, Interface};
+pub use rules::{decode, encode, encode_into};

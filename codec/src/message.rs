@@ -1,0 +1,115 @@
+//! The four interfaces and a message of any of them.
+
+use baton_asn1::{election, monitor, role, status};
+use std::fmt;
+use std::str::FromStr;
+
+/// One of the four interfaces, with its interface id on the wire (DESIGN.md section 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Interface {
+    /// `failover-election-interface`, id 1.
+    Election = 1,
+    /// `failover-role-interface`, id 2.
+    Role = 2,
+    /// `failover-monitor-interface`, id 3.
+    Monitor = 3,
+    /// `failover-status-interface`, id 4.
+    Status = 4,
+}
+
+impl Interface {
+    /// The four interfaces in id order.
+    pub const ALL: [Interface; 4] = [
+        Interface::Election,
+        Interface::Role,
+        Interface::Monitor,
+        Interface::Status,
+    ];
+
+    /// The interface with wire id `id`.
+    pub fn from_id(id: u8) -> Option<Interface> {
+        Interface::ALL.into_iter().find(|i| *i as u8 == id)
+    }
+
+    /// The lower-case name used on the command line.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Interface::Election => "election",
+            Interface::Role => "role",
+            Interface::Monitor => "monitor",
+            Interface::Status => "status",
+        }
+    }
+
+    /// The ASN.1 name of the interface's top-level type.
+    pub const fn message_name(self) -> &'static str {
+        match self {
+            Interface::Election => "ElectionMessage",
+            Interface::Role => "RoleMessage",
+            Interface::Monitor => "HealthMonitorMessage",
+            Interface::Status => "ServiceStatusMessage",
+        }
+    }
+}
+
+impl fmt::Display for Interface {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An interface name that is not one of the four.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown interface {0:?}: expected one of election, role, monitor, status")]
+pub struct UnknownInterface(pub String);
+
+impl FromStr for Interface {
+    type Err = UnknownInterface;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Interface::ALL
+            .into_iter()
+            .find(|i| i.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| UnknownInterface(s.to_owned()))
+    }
+}
+
+/// A top-level message of any interface: what a frame carries.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum AnyMessage {
+    /// `ElectionMessage`.
+    Election(election::ElectionMessage),
+    /// `RoleMessage`.
+    Role(role::RoleMessage),
+    /// `HealthMonitorMessage`.
+    Monitor(monitor::HealthMonitorMessage),
+    /// `ServiceStatusMessage`.
+    Status(status::ServiceStatusMessage),
+}
+
+impl AnyMessage {
+    /// The message's interface.
+    pub fn interface(&self) -> Interface {
+        match self {
+            AnyMessage::Election(_) => Interface::Election,
+            AnyMessage::Role(_) => Interface::Role,
+            AnyMessage::Monitor(_) => Interface::Monitor,
+            AnyMessage::Status(_) => Interface::Status,
+        }
+    }
+}
+
+macro_rules! from_message {
+    ($($variant:ident($t:ty)),*) => {$(
+        impl From<$t> for AnyMessage {
+            fn from(m: $t) -> Self {
+                AnyMessage::$variant(m)
+            }
+        }
+    )*};
+}
+from_message!(
+    Election(election::ElectionMessage),
+    Role(role::RoleMessage),
+    Monitor(monitor::HealthMonitorMessage),
+    Status(status::ServiceStatusMessage)
+);
