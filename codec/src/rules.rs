@@ -27,6 +27,9 @@ pub fn encode_into<T: Message>(
     buf: &mut Vec<u8>,
 ) -> Result<(), EncodeError> {
     value.validate().map_err(EncodeError::Constraint)?;
+    // rasn 0.30's OER and COER `encode_buf` append to the buffer where the other rules
+    // replace its contents: clear it for all of them.
+    buf.clear();
     let result = match encoding {
         Encoding::Ber | Encoding::Der => rasn::der::encode_buf(value, buf),
         Encoding::Cer => rasn::cer::encode_buf(value, buf),
@@ -34,10 +37,9 @@ pub fn encode_into<T: Message>(
         Encoding::Aper => rasn::aper::encode_buf(value, buf),
         Encoding::Oer => rasn::oer::encode_buf(value, buf),
         Encoding::Coer => rasn::coer::encode_buf(value, buf),
-        Encoding::Jer => rasn::jer::encode(value).map(|text| {
-            buf.clear();
-            buf.extend_from_slice(text.as_bytes());
-        }),
+        Encoding::Jer => {
+            rasn::jer::encode(value).map(|text| buf.extend_from_slice(text.as_bytes()))
+        }
     };
     result.map_err(|e| EncodeError::Codec {
         message: T::NAME,
