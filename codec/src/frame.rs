@@ -1,7 +1,7 @@
 //! DESIGN.md section 2 framing: `u32` big-endian length L, then L bytes: one interface id
 //! byte and one top-level message in the link's encoding rule.
 
-use crate::{decode, encode_into, AnyMessage, EncodeError, Encoding, FrameError, Interface};
+use crate::{AnyMessage, EncodeError, Encoding, FrameError, Interface};
 use bytes::{Buf, BufMut, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
@@ -73,14 +73,9 @@ impl Decoder for FrameCodec {
         let body = src.split_to(len);
         let (&id, message) = body.split_first().ok_or(FrameError::Empty)?;
         let interface = Interface::from_id(id).ok_or(FrameError::UnknownInterface(id))?;
-        let wrap = |error| FrameError::Message { interface, error };
-        let e = self.encoding;
-        Ok(Some(match interface {
-            Interface::Election => AnyMessage::Election(decode(e, message).map_err(wrap)?),
-            Interface::Role => AnyMessage::Role(decode(e, message).map_err(wrap)?),
-            Interface::Monitor => AnyMessage::Monitor(decode(e, message).map_err(wrap)?),
-            Interface::Status => AnyMessage::Status(decode(e, message).map_err(wrap)?),
-        }))
+        AnyMessage::decode(interface, self.encoding, message)
+            .map(Some)
+            .map_err(|error| FrameError::Message { interface, error })
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<AnyMessage>, FrameError> {
@@ -96,14 +91,8 @@ impl Encoder<&AnyMessage> for FrameCodec {
     type Error = EncodeFrameError;
 
     fn encode(&mut self, item: &AnyMessage, dst: &mut BytesMut) -> Result<(), EncodeFrameError> {
-        let e = self.encoding;
         let buf = &mut self.scratch;
-        match item {
-            AnyMessage::Election(m) => encode_into(e, m, buf),
-            AnyMessage::Role(m) => encode_into(e, m, buf),
-            AnyMessage::Monitor(m) => encode_into(e, m, buf),
-            AnyMessage::Status(m) => encode_into(e, m, buf),
-        }?;
+        item.encode_into(self.encoding, buf)?;
         let len = 1 + buf.len();
         if len > self.max_frame {
             return Err(EncodeError::FrameTooLarge {

@@ -1,5 +1,6 @@
 //! The four interfaces and a message of any of them.
 
+use crate::{decode, encode_into, DecodeError, EncodeError, Encoding};
 use baton_asn1::{election, monitor, role, status};
 use std::fmt;
 use std::str::FromStr;
@@ -113,3 +114,45 @@ from_message!(
     Monitor(monitor::HealthMonitorMessage),
     Status(status::ServiceStatusMessage)
 );
+
+impl AnyMessage {
+    /// Decodes a message of `interface` in `encoding` from all of `bytes`.
+    ///
+    /// # Errors
+    /// As [`crate::decode`].
+    pub fn decode(
+        interface: Interface,
+        encoding: Encoding,
+        bytes: &[u8],
+    ) -> Result<AnyMessage, DecodeError> {
+        Ok(match interface {
+            Interface::Election => AnyMessage::Election(decode(encoding, bytes)?),
+            Interface::Role => AnyMessage::Role(decode(encoding, bytes)?),
+            Interface::Monitor => AnyMessage::Monitor(decode(encoding, bytes)?),
+            Interface::Status => AnyMessage::Status(decode(encoding, bytes)?),
+        })
+    }
+
+    /// Encodes the message in `encoding` into `buf`, replacing its contents.
+    ///
+    /// # Errors
+    /// As [`crate::encode_into`].
+    pub fn encode_into(&self, encoding: Encoding, buf: &mut Vec<u8>) -> Result<(), EncodeError> {
+        match self {
+            AnyMessage::Election(m) => encode_into(encoding, m, buf),
+            AnyMessage::Role(m) => encode_into(encoding, m, buf),
+            AnyMessage::Monitor(m) => encode_into(encoding, m, buf),
+            AnyMessage::Status(m) => encode_into(encoding, m, buf),
+        }
+    }
+
+    /// Encodes the message in `encoding`.
+    ///
+    /// # Errors
+    /// As [`crate::encode`].
+    pub fn encode(&self, encoding: Encoding) -> Result<Vec<u8>, EncodeError> {
+        let mut buf = Vec::new();
+        self.encode_into(encoding, &mut buf)?;
+        Ok(buf)
+    }
+}

@@ -1,8 +1,7 @@
 //! `baton encode` and `baton decode`: one message between JER (JSON) and any encoding rule.
 
 use crate::Failure;
-use baton_asn1::Message;
-use baton_codec::{Encoding, Interface};
+use baton_codec::{AnyMessage, Encoding, Interface};
 use std::io::{Read, Write};
 
 /// Largest input read from stdin: well over any frame (64 KiB default), far under memory.
@@ -35,32 +34,15 @@ pub struct DecodeArgs {
 /// `baton encode`: JER on stdin, hex on stdout.
 pub fn run_encode(args: &EncodeArgs) -> Result<(), Failure> {
     let json = read_stdin()?;
-    let bytes = match args.interface {
-        Interface::Election => transcode::<baton_asn1::election::ElectionMessage>(&json, args),
-        Interface::Role => transcode::<baton_asn1::role::RoleMessage>(&json, args),
-        Interface::Monitor => transcode::<baton_asn1::monitor::HealthMonitorMessage>(&json, args),
-        Interface::Status => transcode::<baton_asn1::status::ServiceStatusMessage>(&json, args),
-    }?;
+    let value = AnyMessage::decode(args.interface, Encoding::Jer, &json)
+        .map_err(|e| Failure::invalid(e.to_string()))?;
+    let bytes = value
+        .encode(args.encoding)
+        .map_err(|e| Failure::invalid(e.to_string()))?;
     print_line(&hex::encode(bytes))
 }
 
-fn transcode<T: Message>(json: &[u8], args: &EncodeArgs) -> Result<Vec<u8>, Failure> {
-    let value: T =
-        baton_codec::decode(Encoding::Jer, json).map_err(|e| Failure::invalid(e.to_string()))?;
-    baton_codec::encode(args.encoding, &value).map_err(|e| Failure::invalid(e.to_string()))
-}
-
-/// Decodes `bytes` and re-encodes the value as JER.
-fn decode_cmd<T: Message>(bytes: &[u8], encoding: Encoding) -> Result<Vec<u8>, Failure> {
-    let value: T =
-        baton_codec::decode(encoding, bytes).map_err(|e| Failure::invalid(e.to_string()))?;
-    baton_codec::encode(Encoding::Jer, &value).map_err(|e| Failure {
-        message: e.to_string(),
-        status: 1,
-    })
-}
-
-/// `baton decode`.
+/// `baton decode`: hex in, JER on stdout.
 pub fn run_decode(args: &DecodeArgs) -> Result<(), Failure> {
     let text = if args.hex == "-" {
         String::from_utf8(read_stdin()?)
@@ -69,13 +51,13 @@ pub fn run_decode(args: &DecodeArgs) -> Result<(), Failure> {
         args.hex.clone()
     };
     let bytes = parse_hex(&text)?;
-    let e = args.encoding;
-    let json = match args.interface {
-        Interface::Election => decode_cmd::<baton_asn1::election::ElectionMessage>(&bytes, e),
-        Interface::Role => decode_cmd::<baton_asn1::role::RoleMessage>(&bytes, e),
-        Interface::Monitor => decode_cmd::<baton_asn1::monitor::HealthMonitorMessage>(&bytes, e),
-        Interface::Status => decode_cmd::<baton_asn1::status::ServiceStatusMessage>(&bytes, e),
-    }?;
+    let value = AnyMessage::decode(args.interface, args.encoding, &bytes)
+        .map_err(|e| Failure::invalid(e.to_string()))?;
+    // A decoded value is valid, so JER encoding cannot fail on a constraint.
+    let json = value.encode(Encoding::Jer).map_err(|e| Failure {
+        message: e.to_string(),
+        status: 1,
+    })?;
     print_line(&String::from_utf8_lossy(&json))
 }
 
