@@ -1,2 +1,31 @@
-//! baton's sans-IO role state machine (work in progress).
+//! baton's sans-IO role state machines (DESIGN.md section 4): a node setting the role of its
+//! components with `setRole` / `setRoleResponse` (seed 003 section 3.2).
+//!
+//! - [`RoleManager`]: the node side. It keeps the registry of its components, sends `setRole`
+//!   to all of them after each election outcome, tracks every component through
+//!   `Unassigned -> Assigning(r) -> Assigned(r)` / `Assigning(r) -> Failed(r)`, and aggregates
+//!   the answers into one outcome per assignment ([`ManagerEvent::AssignmentDone`],
+//!   [`ManagerEvent::AssignmentFailed`]).
+//! - [`ComponentRole`]: the component side, embedded by applications. It surfaces each
+//!   `setRole` as [`ComponentEvent::RoleRequested`], answers with the application's decision,
+//!   and runs the watchdog that demotes an active component whose node died.
+//!
+//! Both are sans-IO in the style of quinn-proto: the driver feeds inputs with `handle_*(now,
+//! ..)`, then drains `poll_transmit`, `poll_event` and `poll_timeout`, and calls
+//! `handle_timeout(now)` when the deadline passes. Nothing here reads a clock, opens a socket
+//! or draws a random number; a misbehaving peer becomes an event, never a panic or an `Err`.
 #![forbid(unsafe_code)]
+
+pub mod component;
+mod error;
+pub mod manager;
+mod message;
+
+pub use baton_asn1::role::{Role, RoleMessage};
+pub use component::{ComponentConfig, ComponentRole, Event as ComponentEvent, WatchdogReason};
+pub use error::RoleError;
+pub use manager::{
+    ComponentRoleState, Event as ManagerEvent, FailedComponent, FailureReason, IgnoredReason,
+    RoleConfig, RoleManager,
+};
+pub use message::{set_role, set_role_response, Transmit};

@@ -1,0 +1,444 @@
+//! The node side: [`RoleManager`], the registry of a node's components and their roles.
+
+use crate::message::{correlation_text, set_role, Transmit};
+use crate::RoleError;
+use baton_asn1::role::{ReturnCode, Role, RoleMessage, RoleMessageMessage};
+use baton_core::{CorrelationCounter, Instant, LinkId, Timers};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::time::Duration;
+
+/// Configuration of a [`RoleManager`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoleConfig {
+    /// How long a component may take to answer `setRole` (DESIGN 4: default 1 s).
+    pub role_timeout: Duration,
+}
+
+impl Default for RoleConfig {
+    fn default() -> Self {
+        RoleConfig {
+            role_timeout: Duration::from_secs(1),
+        }
+    }
+}
+
+/// The role state of one component, as the node tracks it (seed 003 section 3.2.2):
+/// `Unassigned -> Assigning(r) -> Assigned(r)`, `Assigning(r) -> Failed(r)`, and
+/// `Assigned(r) | Failed(r) -> Assigning(r')` on the next assignment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComponentRoleState {
+    /// Registered before any role was assigned: nothing sent yet.
+    Unassigned,
+    /// `setRole{r}` sent, no answer yet.
+    Assigning(Role),
+    /// The component confirmed `r` with `success`.
+    Assigned(Role),
+    /// The component refused `r`, did not answer in time, or its link closed while assigning.
+    Failed(Role),
+}
+
+/// Why a component did not take the role it was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureReason {
+    /// It answered `setRoleResponse{failure}`.
+    Refused,
+    /// No matching answer within the role timeout.
+    TimedOut,
+    /// Its link closed before it answered.
+    LinkClosed,
+}
+
+/// A component that failed during an assignment, as listed by [`Event::AssignmentDone`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedComponent {
+    /// The component id.
+    pub component: String,
+    /// Why it failed.
+    pub reason: FailureReason,
+}
+
+/// Why a received message was ignored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IgnoredReason {
+    /// The link carries no registered component.
+    UnregisteredLink,
+    /// A component sent `setRole`: only the node sets roles.
+    UnexpectedSetRole,
+    /// A `setRoleResponse` whose `correlationId` answers no outstanding `setRole` on that
+    /// link: a late answer to an abandoned assignment or one that timed out, or garbage.
+    UnknownCorrelation(String),
+}
+
+/// What the node learns from its components.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A component confirmed its role.
+    ComponentAssigned {
+        /// The component id.
+        component: String,
+        /// The role it took.
+        role: Role,
+    },
+    /// A component did not take its role (refusal, timeout, link closed). Emitted for every
+    /// such failure, inside an assignment or for a late registrant, so the composer can mark
+    /// it failed (DESIGN 5 severities).
+    ComponentFailed {
+        /// The component id.
+        component: String,
+        /// The role it did not take.
+        role: Role,
+        /// Why.
+        reason: FailureReason,
+    },
+    /// Assignment `generation` is complete: every component answered, each with `success`
+    /// when `role` is active. When `role` is standby the demotion completes even if some
+    /// components refused or timed out; they are listed in `failed` (DESIGN 4: a node never
+    /// stays Active because a component would not stand by).
+    AssignmentDone {
+        /// The role assigned.
+        role: Role,
+        /// The assignment's generation, as returned by [`RoleManager::assign`].
+        generation: u64,
+        /// Components that failed to stand by (always empty for `active`).
+        failed: Vec<FailedComponent>,
+    },
+    /// Assignment `generation` of `active` failed: `component` refused, timed out, or its link
+    /// closed (the promotion failed, DESIGN 3.3). Later answers of that assignment still update
+    /// the components' states but produce no further aggregate event.
+    AssignmentFailed {
+        /// The role assigned (always active).
+        role: Role,
+        /// The assignment's generation.
+        generation: u64,
+        /// The first component that failed.
+        component: String,
+        /// Why it failed.
+        reason: FailureReason,
+    },
+    /// A message from a component was ignored (peer misbehaviour or a stale answer).
+    Ignored {
+        /// The link it came on.
+        link: LinkId,
+        /// Why it was ignored.
+        reason: IgnoredReason,
+    },
+}
+
+/// One registered component.
+#[derive(Debug, Clone)]
+struct Entry {
+    id: String,
+    state: ComponentRoleState,
+    pending: Option<Pending>,
+}
+
+/// The outstanding `setRole` of one component.
+#[derive(Debug, Clone)]
+struct Pending {
+    correlation: String,
+    role: Role,
+    generation: u64,
+}
+
+/// The assignment in progress.
+#[derive(Debug, Clone)]
+struct Assignment {
+    role: Role,
+    generation: u64,
+    outstanding: BTreeSet<LinkId>,
+    failed: Vec<FailedComponent>,
+}
+
+/// The node side of the Role interface (DESIGN 4).
+///
+/// Components are registered by the composer (usually when the monitor reports their first
+/// `heartBeat`) under their component id and link. [`RoleManager::assign`] sends `setRole`
+/// with a fresh `correlationId` to every registered component and arms a role timeout per
+/// component; answers are matched by link **and** `correlationId`, so an answer that belongs
+/// to an abandoned assignment never counts toward a later one. A new `assign` supersedes the
+/// one in progress (the generation counter names them). A component that registers late
+/// receives the current role; while an assignment is in progress it joins it.
+#[derive(Debug, Clone)]
+pub struct RoleManager {
+    config: RoleConfig,
+    components: BTreeMap<LinkId, Entry>,
+    role: Option<Role>,
+    generation: u64,
+    assignment: Option<Assignment>,
+    correlation: CorrelationCounter,
+    timers: Timers<LinkId>,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<Event>,
+}
+
+impl RoleManager {
+    /// A manager with no components and no role assigned yet; `correlationId`s start at 1.
+    pub fn new(config: RoleConfig) -> Self {
+        Self::with_correlation(config, CorrelationCounter::default())
+    }
+
+    /// As [`RoleManager::new`], with a counter the driver seeded (ids differ across restarts).
+    pub fn with_correlation(config: RoleConfig, correlation: CorrelationCounter) -> Self {
+        RoleManager {
+            config,
+            components: BTreeMap::new(),
+            role: None,
+            generation: 0,
+            assignment: None,
+            correlation,
+            timers: Timers::new(),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    /// Registers component `id` on `link`. If a role was assigned, the component is sent it at
+    /// once (and joins the assignment in progress, if any). If `id` was registered on another
+    /// link (the component reconnected before its old link was seen closed), the new link
+    /// replaces the old one, taking over its place in the assignment in progress.
+    ///
+    /// # Errors
+    /// [`RoleError::LinkAlreadyRegistered`] if `link` already carries a component.
+    pub fn handle_component_registered(
+        &mut self,
+        now: Instant,
+        link: LinkId,
+        id: impl Into<String>,
+    ) -> Result<(), RoleError> {
+        if self.components.contains_key(&link) {
+            return Err(RoleError::LinkAlreadyRegistered(link));
+        }
+        let id = id.into();
+        let old = self
+            .components
+            .iter()
+            .find(|(_, e)| e.id == id)
+            .map(|(l, _)| *l);
+        if let Some(old) = old {
+            self.components.remove(&old);
+            self.timers.stop(old);
+            if let Some(a) = &mut self.assignment {
+                a.outstanding.remove(&old);
+            }
+        }
+        self.components.insert(
+            link,
+            Entry {
+                id,
+                state: ComponentRoleState::Unassigned,
+                pending: None,
+            },
+        );
+        if let Some(role) = self.role {
+            if let Some(a) = &mut self.assignment {
+                a.outstanding.insert(link);
+            }
+            self.send_set_role(now, link, role);
+        }
+        Ok(())
+    }
+
+    /// The link of a component closed: it leaves the registry. If it owed an answer, it fails
+    /// with [`FailureReason::LinkClosed`]. Unknown links are ignored (not every link carries a
+    /// component).
+    pub fn handle_link_closed(&mut self, _now: Instant, link: LinkId) {
+        if !self.components.contains_key(&link) {
+            return;
+        }
+        self.settle(link, Err(FailureReason::LinkClosed));
+        self.components.remove(&link);
+    }
+
+    /// Assigns `role` to every registered component: `setRole` with a fresh `correlationId`
+    /// each, role timeout armed. Supersedes the assignment in progress, if any. Returns the new
+    /// assignment's generation (1 for the first). With no component registered the assignment
+    /// completes at once ([`Event::AssignmentDone`]).
+    pub fn assign(&mut self, now: Instant, role: Role) -> u64 {
+        self.generation += 1;
+        self.role = Some(role);
+        let links: Vec<LinkId> = self.components.keys().copied().collect();
+        self.assignment = Some(Assignment {
+            role,
+            generation: self.generation,
+            outstanding: links.iter().copied().collect(),
+            failed: Vec::new(),
+        });
+        for link in links {
+            self.send_set_role(now, link, role);
+        }
+        self.check_done();
+        self.generation
+    }
+
+    /// A `RoleMessage` from the component on `link`.
+    pub fn handle_message(&mut self, _now: Instant, link: LinkId, message: RoleMessage) {
+        let Some(entry) = self.components.get(&link) else {
+            self.ignore(link, IgnoredReason::UnregisteredLink);
+            return;
+        };
+        let RoleMessageMessage::setRoleResponse(response) = message.message else {
+            self.ignore(link, IgnoredReason::UnexpectedSetRole);
+            return;
+        };
+        let correlation = correlation_text(&message.correlation_id);
+        let matches = entry
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.correlation == correlation);
+        if !matches {
+            self.ignore(link, IgnoredReason::UnknownCorrelation(correlation));
+            return;
+        }
+        let outcome = match response.return_code {
+            ReturnCode::success => Ok(()),
+            ReturnCode::failure => Err(FailureReason::Refused),
+        };
+        self.settle(link, outcome);
+    }
+
+    /// Fails every component whose role timeout has passed at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(link) = self.timers.next_expired(now) {
+            self.settle(link, Err(FailureReason::TimedOut));
+        }
+    }
+
+    /// The earliest role timeout, if any answer is outstanding.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.next_deadline()
+    }
+
+    /// The next message to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// The role of the latest assignment (what a late registrant receives), `None` before the
+    /// first.
+    pub fn current_role(&self) -> Option<Role> {
+        self.role
+    }
+
+    /// The generation of the latest assignment, 0 before the first.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Whether an assignment is in progress (neither done nor failed yet).
+    pub fn is_assigning(&self) -> bool {
+        self.assignment.is_some()
+    }
+
+    /// The link and role state of component `id`, if registered.
+    pub fn component(&self, id: &str) -> Option<(LinkId, ComponentRoleState)> {
+        self.components
+            .iter()
+            .find(|(_, e)| e.id == id)
+            .map(|(l, e)| (*l, e.state))
+    }
+
+    /// Every registered component: link, id and role state, in link order.
+    pub fn components(&self) -> impl Iterator<Item = (LinkId, &str, ComponentRoleState)> + '_ {
+        self.components
+            .iter()
+            .map(|(l, e)| (*l, e.id.as_str(), e.state))
+    }
+
+    fn send_set_role(&mut self, now: Instant, link: LinkId, role: Role) {
+        let Some(entry) = self.components.get_mut(&link) else {
+            return;
+        };
+        let correlation = self.correlation.next_id();
+        let message = set_role(&correlation, role);
+        entry.state = ComponentRoleState::Assigning(role);
+        entry.pending = Some(Pending {
+            correlation,
+            role,
+            generation: self.generation,
+        });
+        self.timers.set(link, now + self.config.role_timeout);
+        self.transmits.push_back(Transmit { link, message });
+    }
+
+    /// Records the outcome of the outstanding `setRole` on `link` (nothing if none).
+    fn settle(&mut self, link: LinkId, outcome: Result<(), FailureReason>) {
+        self.timers.stop(link);
+        let Some(entry) = self.components.get_mut(&link) else {
+            return;
+        };
+        let Some(pending) = entry.pending.take() else {
+            return;
+        };
+        let component = entry.id.clone();
+        let role = pending.role;
+        match outcome {
+            Ok(()) => {
+                entry.state = ComponentRoleState::Assigned(role);
+                self.events.push_back(Event::ComponentAssigned {
+                    component: component.clone(),
+                    role,
+                });
+            }
+            Err(reason) => {
+                entry.state = ComponentRoleState::Failed(role);
+                self.events.push_back(Event::ComponentFailed {
+                    component: component.clone(),
+                    role,
+                    reason,
+                });
+            }
+        }
+        let Some(a) = &mut self.assignment else {
+            return;
+        };
+        if a.generation != pending.generation || !a.outstanding.remove(&link) {
+            return;
+        }
+        if let Err(reason) = outcome {
+            if a.role == Role::active {
+                self.events.push_back(Event::AssignmentFailed {
+                    role: a.role,
+                    generation: a.generation,
+                    component,
+                    reason,
+                });
+                self.assignment = None;
+                return;
+            }
+            a.failed.push(FailedComponent { component, reason });
+        }
+        self.check_done();
+    }
+
+    /// Completes the assignment in progress once nothing is outstanding.
+    fn check_done(&mut self) {
+        if self
+            .assignment
+            .as_ref()
+            .is_some_and(|a| a.outstanding.is_empty())
+        {
+            if let Some(a) = self.assignment.take() {
+                self.events.push_back(Event::AssignmentDone {
+                    role: a.role,
+                    generation: a.generation,
+                    failed: a.failed,
+                });
+            }
+        }
+    }
+
+    fn ignore(&mut self, link: LinkId, reason: IgnoredReason) {
+        self.events.push_back(Event::Ignored { link, reason });
+    }
+}
+
+impl Default for RoleManager {
+    fn default() -> Self {
+        Self::new(RoleConfig::default())
+    }
+}
