@@ -1,2 +1,11 @@
-//! baton conformance suite (work in progress).
+//! baton's conformance suite.
+//!
+//! - [`vectors`]: test vectors made by an independent implementation (asn1tools, pycrate;
+//!   `conformance/peer/regen.sh` regenerates them), valid and malformed, with a loader.
+//! - [`strategies`]: proptest strategies of valid messages and of out-of-constraint values.
+//!
+//! The tests in `conformance/tests/` check baton's codec against both.
 #![forbid(unsafe_code)]
+
+pub mod strategies;
+pub mod vectors;
