@@ -19,6 +19,7 @@
 mod encoding;
 mod error;
 mod frame;
+mod jer_shape;
 mod message;
 mod rules;
 

@@ -78,6 +78,8 @@ pub fn decode<T: Message>(encoding: Encoding, bytes: &[u8]) -> Result<T, DecodeE
                     detail: format!("not UTF-8: {e}"),
                 })
             })?;
+            crate::jer_shape::check(T::NAME, text)
+                .map_err(|(path, detail)| error(DecodeErrorKind::Malformed { path, detail }))?;
             (rasn::jer::decode(text).map_err(malformed)?, &[])
         }
     };
