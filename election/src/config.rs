@@ -1,0 +1,163 @@
+//! Static configuration of one member's Election.
+
+use baton_asn1::validate::MAX_ID_CHARS;
+use std::fmt;
+use std::time::Duration;
+
+/// A member of the cluster, as its index in [`Config::members`] (0 = highest priority).
+///
+/// The composer maps a peer link's hello (the member id) to this index; the Election never
+/// sees member ids, only indices and the `Candidate` names of [`Config::members`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Member(pub usize);
+
+impl fmt::Display for Member {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "member#{}", self.0)
+    }
+}
+
+/// What a `Negotiating` node does when it stays alone for [`Config::startup_wait`]
+/// (DESIGN 3.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Alone {
+    /// Promote itself: the service runs even if the peer never comes (the default).
+    #[default]
+    Promote,
+    /// Stay `Negotiating` until the peer's link comes up.
+    Wait,
+}
+
+/// The election algorithm. Only pair mode (DESIGN 3.1-3.5) is implemented; quorum mode
+/// (DESIGN 3.6) will be a second variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Mode {
+    /// Two members, nothing persisted (DESIGN 3.1-3.5).
+    #[default]
+    Pair,
+}
+
+/// Configuration of one member's Election. Identical across members except [`Config::me`]
+/// (and [`Config::first_correlation_id`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Config {
+    /// The election algorithm.
+    pub mode: Mode,
+    /// Every member's `Candidate` name, in priority order, highest first.
+    pub members: Vec<String>,
+    /// This node's index in `members`.
+    pub me: usize,
+    /// Whether an Active/Promoting node yields to a higher-priority member that nominates
+    /// itself (DESIGN 3.2, "with `preempt`").
+    pub preempt: bool,
+    /// What to do when alone for `startup_wait`.
+    pub alone: Alone,
+    /// How long a `Negotiating` node waits alone before [`Config::alone`] applies (default:
+    /// the dead interval, 300 ms).
+    pub startup_wait: Duration,
+    /// Delay before a nomination answered by `electionError` is sent again (default 100 ms).
+    pub retry_backoff: Duration,
+    /// First `correlationId` this node hands out. A driver may seed it (from the clock, say)
+    /// so that ids differ across restarts; 1 by default.
+    pub first_correlation_id: u64,
+}
+
+/// Default of [`Config::startup_wait`]: the default dead interval (3 × 100 ms).
+pub const DEFAULT_STARTUP_WAIT: Duration = Duration::from_millis(300);
+/// Default of [`Config::retry_backoff`]: one heartbeat interval.
+pub const DEFAULT_RETRY_BACKOFF: Duration = Duration::from_millis(100);
+
+impl Config {
+    /// A pair-mode configuration with the defaults: no preempt, promote when alone,
+    /// [`DEFAULT_STARTUP_WAIT`], [`DEFAULT_RETRY_BACKOFF`], correlation ids from 1.
+    pub fn pair(members: [&str; 2], me: usize) -> Self {
+        Config {
+            mode: Mode::Pair,
+            members: members.iter().map(|m| (*m).to_owned()).collect(),
+            me,
+            preempt: false,
+            alone: Alone::Promote,
+            startup_wait: DEFAULT_STARTUP_WAIT,
+            retry_backoff: DEFAULT_RETRY_BACKOFF,
+            first_correlation_id: 1,
+        }
+    }
+
+    /// Checks the configuration: exactly two members in pair mode, names unique, 1 to 16
+    /// characters (ASN.1 `Candidate`), `me` in range, non-zero back-off.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        match self.mode {
+            Mode::Pair if self.members.len() != 2 => {
+                return Err(ConfigError::MemberCount(self.members.len()))
+            }
+            Mode::Pair => {}
+        }
+        if self.me >= self.members.len() {
+            return Err(ConfigError::MeOutOfRange(self.me));
+        }
+        for (i, name) in self.members.iter().enumerate() {
+            let chars = name.chars().count();
+            if chars == 0 || chars > MAX_ID_CHARS {
+                return Err(ConfigError::BadName(name.clone()));
+            }
+            if self.members[..i].contains(name) {
+                return Err(ConfigError::DuplicateName(name.clone()));
+            }
+        }
+        if self.retry_backoff.is_zero() {
+            return Err(ConfigError::ZeroBackoff);
+        }
+        Ok(())
+    }
+
+    /// The `Candidate` name of `m`.
+    pub fn name(&self, m: Member) -> &str {
+        &self.members[m.0]
+    }
+
+    /// The member named `name`, if any.
+    pub fn member_named(&self, name: &str) -> Option<Member> {
+        self.members.iter().position(|n| n == name).map(Member)
+    }
+
+    /// Whether `a` has a higher priority than `b` (comes first in `members`).
+    pub fn outranks(&self, a: Member, b: Member) -> bool {
+        a.0 < b.0
+    }
+}
+
+/// A configuration [`Config::validate`] refuses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    /// Pair mode needs exactly two members; this many were given.
+    MemberCount(usize),
+    /// `me` is not an index into `members`.
+    MeOutOfRange(usize),
+    /// A name is empty or longer than 16 characters.
+    BadName(String),
+    /// Two members have this name.
+    DuplicateName(String),
+    /// `retry_backoff` is zero (a busy loop of retries).
+    ZeroBackoff,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::MemberCount(n) => {
+                write!(f, "pair mode needs exactly 2 members, {n} configured")
+            }
+            ConfigError::MeOutOfRange(i) => write!(f, "me = {i} is not a member index"),
+            ConfigError::BadName(n) => {
+                write!(
+                    f,
+                    "member name {n:?} must have 1 to {MAX_ID_CHARS} characters"
+                )
+            }
+            ConfigError::DuplicateName(n) => write!(f, "member name {n:?} is used twice"),
+            ConfigError::ZeroBackoff => write!(f, "retry_backoff must not be zero"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}

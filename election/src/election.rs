@@ -1,0 +1,490 @@
+//! The Election state machine: its state, public API and role transitions.
+
+use crate::config::{Alone, Config, ConfigError, Member};
+use crate::event::{Event, Generation, Misbehaviour, Transmit};
+use crate::ids::Ids;
+use crate::nominator::Nomination;
+use crate::peer::{PeerRole, PeerState, PeerView};
+use crate::responder::NominationKind;
+use crate::role::{ComponentRole, NodeRole};
+use crate::timer::{Timer, TimerTable};
+use baton_asn1::election::{ElectionMessage, ElectionMessageMessage};
+use baton_asn1::{Message, Validate};
+use baton_core::{Instant, LinkId};
+use std::collections::VecDeque;
+use std::fmt;
+
+/// What a node does once its components confirm `standby` (unless its peer is down then:
+/// it promotes [F5]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum AfterDemotion {
+    /// Become `Standby`.
+    Nothing,
+    /// Become `Standby`, then send a handover request (planned switchover, fatal failure).
+    Handover,
+    /// Become `Standby`, then answer the peer's self-nomination `id` with
+    /// `assigment{peer, self}` (preempt).
+    Answer {
+        /// The self-nominating peer.
+        to: Member,
+        /// Its nomination's `correlationId`.
+        id: baton_asn1::election::CorrelationId,
+    },
+}
+
+/// The sans-IO Election of one member (DESIGN 3, pair mode).
+///
+/// Feed it with the `handle_*` methods, then drain [`Election::poll_transmit`],
+/// [`Election::poll_event`] and [`Election::poll_timeout`]. It never reads a clock: every
+/// input carries `now`. Its whole state is `Clone + Eq + Hash`, for model checking.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Election {
+    pub(crate) config: Config,
+    pub(crate) role: NodeRole,
+    /// Indexed by member; the entry for this node stays empty.
+    pub(crate) peers: Vec<PeerState>,
+    /// The latest nomination, while valid [F7].
+    pub(crate) pending: Option<Nomination>,
+    pub(crate) after_demotion: AfterDemotion,
+    /// A fatal component failure: the next promotion fails.
+    pub(crate) fatal: bool,
+    /// Number of the latest `SetComponents` command.
+    pub(crate) generation: Generation,
+    pub(crate) timers: TimerTable,
+    pub(crate) ids: Ids,
+    pub(crate) transmits: VecDeque<Transmit>,
+    pub(crate) events: VecDeque<Event>,
+}
+
+/// A local API call made at the wrong moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UsageError {
+    /// A planned switchover needs an `Active` node; this one is in the given role.
+    NotActive(NodeRole),
+    /// A planned switchover needs a peer to hand over to; its link is down.
+    PeerDown,
+}
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UsageError::NotActive(r) => {
+                write!(f, "switchover needs an active node, this one is {r}")
+            }
+            UsageError::PeerDown => write!(f, "switchover needs the peer, its link is down"),
+        }
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+impl Election {
+    /// A node that has just started: `Negotiating`, no link up. With
+    /// [`Alone::Promote`], it promotes itself if no peer link comes up within
+    /// [`Config::startup_wait`].
+    pub fn new(config: Config, now: Instant) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let mut e = Election {
+            peers: vec![PeerState::default(); config.members.len()],
+            ids: Ids::starting_at(config.first_correlation_id),
+            config,
+            role: NodeRole::Negotiating,
+            pending: None,
+            after_demotion: AfterDemotion::Nothing,
+            fatal: false,
+            generation: Generation::default(),
+            timers: TimerTable::default(),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+        };
+        e.arm_startup_wait(now);
+        Ok(e)
+    }
+
+    // ---- queries ----
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// This node's role.
+    pub fn role(&self) -> NodeRole {
+        self.role
+    }
+
+    /// This node.
+    pub fn me(&self) -> Member {
+        Member(self.config.me)
+    }
+
+    /// The number of the latest [`Event::SetComponents`] command.
+    pub fn generation(&self) -> Generation {
+        self.generation
+    }
+
+    /// Whether a fatal component failure is recorded ([`Election::handle_fatal`]).
+    pub fn is_fatal(&self) -> bool {
+        self.fatal
+    }
+
+    /// The peer of pair mode.
+    pub fn peer(&self) -> Member {
+        Member(1 - self.config.me)
+    }
+
+    /// What this node knows of its pair-mode peer.
+    pub fn peer_view(&self) -> PeerView {
+        self.view(self.peer())
+    }
+
+    /// What this node knows of every other member.
+    pub fn peers(&self) -> impl Iterator<Item = PeerView> + '_ {
+        (0..self.config.members.len())
+            .filter(move |i| *i != self.config.me)
+            .map(|i| self.view(Member(i)))
+    }
+
+    fn view(&self, m: Member) -> PeerView {
+        let p = &self.peers[m.0];
+        PeerView {
+            member: m,
+            name: self.config.name(m).to_owned(),
+            link: p.link,
+            role: p.role,
+        }
+    }
+
+    /// Whether a nomination of this node is pending (sent or backing off) and valid.
+    pub fn nomination_pending(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Whether nothing is in flight on this node's side: no pending nomination, no deferred
+    /// answer, no promotion or demotion under way, nothing queued for the caller.
+    pub fn is_settled(&self) -> bool {
+        self.pending.is_none()
+            && self.after_demotion == AfterDemotion::Nothing
+            && !matches!(self.role, NodeRole::Promoting | NodeRole::Demoting)
+            && self.transmits.is_empty()
+            && self.events.is_empty()
+    }
+
+    // ---- outputs ----
+
+    /// The next message to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When [`Election::handle_timeout`] must next be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.next_deadline()
+    }
+
+    // ---- inputs ----
+
+    /// Handles every timer expired at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(t) = self.timers.next_expired(now) {
+            match t {
+                Timer::StartupWait => {
+                    if self.role == NodeRole::Negotiating && !self.any_link_up() {
+                        self.promote(now);
+                    }
+                }
+                Timer::Retry => self.retry_nomination(),
+            }
+        }
+    }
+
+    /// The link to `peer` is up (both hellos exchanged) as `link`. DESIGN 3.1: a
+    /// `Negotiating`, `Promoting` or `Active` node nominates itself, a `PromotionFailed` node
+    /// sends a handover request [F3], `Standby` and `Demoting` send nothing.
+    ///
+    /// A link-up for a peer whose link is already up replaces that link (no failure is
+    /// assumed); anything pending on the old link is dropped.
+    pub fn handle_link_up(&mut self, now: Instant, link: LinkId, peer: Member) {
+        if !self.is_peer(peer) {
+            debug_assert!(false, "handle_link_up: {peer} is not a peer");
+            return;
+        }
+        let _ = now;
+        self.forget_link_state(peer);
+        self.peers[peer.0].link = Some(link);
+        self.timers.stop(Timer::StartupWait);
+        match self.role {
+            NodeRole::Negotiating | NodeRole::Promoting | NodeRole::Active => {
+                self.nominate(peer, NominationKind::SelfNomination)
+            }
+            NodeRole::PromotionFailed => self.nominate(peer, NominationKind::Handover),
+            NodeRole::Standby | NodeRole::Demoting => {}
+        }
+    }
+
+    /// Failure of the peer on `link` was detected (the link closed, or no heartbeat for the
+    /// dead interval; the composer decides). A `Standby` node promotes; a `Negotiating` node
+    /// is alone again and re-arms `startup_wait`; a `Demoting` node promotes once its
+    /// demotion completes [F5]. Unknown links are ignored.
+    pub fn handle_link_down(&mut self, now: Instant, link: LinkId) {
+        let Some(peer) = self.peer_on(link) else {
+            return;
+        };
+        self.forget_link_state(peer);
+        self.peers[peer.0].link = None;
+        match self.role {
+            NodeRole::Standby => self.promote(now),
+            NodeRole::Negotiating => self.arm_startup_wait(now),
+            _ => {}
+        }
+    }
+
+    /// A message from the peer on `link`. Messages on a link that is not (or no longer) up
+    /// are ignored. Peer misbehaviour becomes [`Event::PeerMisbehaved`].
+    pub fn handle_message(&mut self, now: Instant, link: LinkId, msg: ElectionMessage) {
+        let Some(from) = self.peer_on(link) else {
+            return;
+        };
+        if let Err(e) = msg.validate() {
+            self.misbehaved(from, Misbehaviour::Malformed(e.to_string()));
+            match msg.message {
+                ElectionMessageMessage::nominationMsg(_) => {
+                    let id_path = baton_asn1::validate::Path::root("CorrelationId");
+                    let id = if msg.correlation_id.validate_at(&id_path).is_ok() {
+                        msg.correlation_id
+                    } else {
+                        crate::message::correlation_id("")
+                    };
+                    let reply = crate::message::error(id, crate::message::description::MALFORMED);
+                    self.send(link, from, reply);
+                }
+                ElectionMessageMessage::electionResult(_) => {
+                    // Treated as an `electionError` if it answers the pending nomination.
+                    let err = baton_asn1::election::ElectionResult::electionError(
+                        baton_asn1::election::ElectionError::new(
+                            crate::message::description::MALFORMED.to_owned(),
+                        ),
+                    );
+                    self.handle_answer(now, from, &msg.correlation_id, err);
+                }
+            }
+            return;
+        }
+        match msg.message {
+            ElectionMessageMessage::nominationMsg(n) => {
+                self.handle_nomination(now, link, from, msg.correlation_id, n.nominee.0)
+            }
+            ElectionMessageMessage::electionResult(r) => {
+                self.handle_answer(now, from, &msg.correlation_id, r)
+            }
+        }
+    }
+
+    /// The role layer confirmed the command of `generation` (every component answered, or
+    /// for a demotion: answered or was marked failed, DESIGN 4). `Promoting` → `Active`;
+    /// `Demoting` → `Standby` (or, peer down, promote [F5]). Answers for an earlier
+    /// generation are ignored.
+    pub fn handle_components_done(&mut self, now: Instant, generation: Generation) {
+        if generation != self.generation {
+            return;
+        }
+        match self.role {
+            NodeRole::Promoting => self.set_role(NodeRole::Active),
+            NodeRole::Demoting => self.demotion_done(now),
+            _ => {}
+        }
+    }
+
+    /// The promotion of `generation` failed (a component answered `failure` or timed out).
+    /// `Promoting` → `PromotionFailed`, then a handover request [F3]. Answers for an earlier
+    /// generation are ignored.
+    pub fn handle_promotion_failed(&mut self, now: Instant, generation: Generation) {
+        if generation == self.generation && self.role == NodeRole::Promoting {
+            self.promotion_failed(now);
+        }
+    }
+
+    /// Planned switchover (operator, on the Active): `Demoting`; once the components confirm,
+    /// `Standby`, then a handover request to the peer.
+    pub fn switchover(&mut self, now: Instant) -> Result<(), UsageError> {
+        let _ = now;
+        if self.role != NodeRole::Active {
+            return Err(UsageError::NotActive(self.role));
+        }
+        if !self.any_link_up() {
+            return Err(UsageError::PeerDown);
+        }
+        self.demote(AfterDemotion::Handover);
+        Ok(())
+    }
+
+    /// A fatal component failure (DESIGN 5): the node cannot serve. `Active` hands over
+    /// exactly as a planned switchover does (even with the peer down: it then stops serving,
+    /// [F5] re-promotes and that promotion fails); `Promoting` fails its promotion now;
+    /// in every other role the next promotion fails. Stays until
+    /// [`Election::handle_fatal_cleared`].
+    pub fn handle_fatal(&mut self, now: Instant) {
+        self.fatal = true;
+        match self.role {
+            NodeRole::Active => self.demote(AfterDemotion::Handover),
+            NodeRole::Promoting => self.promotion_failed(now),
+            _ => {}
+        }
+    }
+
+    /// The fatal failure is over (the component recovered): promotions may succeed again.
+    pub fn handle_fatal_cleared(&mut self, now: Instant) {
+        let _ = now;
+        self.fatal = false;
+    }
+
+    // ---- helpers ----
+
+    fn is_peer(&self, m: Member) -> bool {
+        m.0 < self.config.members.len() && m.0 != self.config.me
+    }
+
+    pub(crate) fn peer_on(&self, link: LinkId) -> Option<Member> {
+        self.peers
+            .iter()
+            .position(|p| p.link == Some(link))
+            .map(Member)
+    }
+
+    pub(crate) fn any_link_up(&self) -> bool {
+        self.peers.iter().any(|p| p.link.is_some())
+    }
+
+    /// Drops what belongs to the current link of `peer`: the pending nomination, a deferred
+    /// answer, the believed peer role.
+    fn forget_link_state(&mut self, peer: Member) {
+        self.drop_nomination_to(peer);
+        if matches!(self.after_demotion, AfterDemotion::Answer { to, .. } if to == peer) {
+            self.after_demotion = AfterDemotion::Nothing;
+        }
+        self.peers[peer.0].role = None;
+    }
+
+    fn arm_startup_wait(&mut self, now: Instant) {
+        if self.config.alone == Alone::Promote {
+            self.timers
+                .set(Timer::StartupWait, now + self.config.startup_wait);
+        }
+    }
+
+    pub(crate) fn send(&mut self, link: LinkId, to: Member, message: ElectionMessage) {
+        self.transmits.push_back(Transmit { link, to, message });
+    }
+
+    pub(crate) fn misbehaved(&mut self, peer: Member, reason: Misbehaviour) {
+        self.events
+            .push_back(Event::PeerMisbehaved { peer, reason });
+    }
+
+    fn command(&mut self, role: ComponentRole) {
+        self.generation = Generation(self.generation.0 + 1);
+        self.events.push_back(Event::SetComponents {
+            role,
+            generation: self.generation,
+        });
+    }
+
+    // ---- transitions ----
+
+    /// Every role change goes through here: emits the event, voids a nomination the new role
+    /// makes stale [F7], stops the startup timer outside `Negotiating`.
+    pub(crate) fn set_role(&mut self, to: NodeRole) {
+        let from = self.role;
+        if from == to {
+            return;
+        }
+        self.role = to;
+        self.events.push_back(Event::RoleChanged { from, to });
+        self.void_stale_nomination();
+        if to != NodeRole::Negotiating {
+            self.timers.stop(Timer::StartupWait);
+        }
+        if to != NodeRole::Demoting {
+            self.after_demotion = AfterDemotion::Nothing;
+        }
+    }
+
+    /// Promote: `Promoting` and `SetComponents(Active)`; nothing if already `Promoting` or
+    /// `Active`. With a fatal failure recorded the promotion fails at once.
+    pub(crate) fn promote(&mut self, now: Instant) {
+        if self.role.is_promoting_or_active() {
+            return;
+        }
+        self.set_role(NodeRole::Promoting);
+        if self.fatal {
+            self.promotion_failed(now);
+        } else {
+            self.command(ComponentRole::Active);
+        }
+    }
+
+    /// `PromotionFailed`, then a handover request to the peer if its link is up [F3].
+    pub(crate) fn promotion_failed(&mut self, now: Instant) {
+        let _ = now;
+        self.set_role(NodeRole::PromotionFailed);
+        let peer = self.peer();
+        if self.peers[peer.0].link.is_some() {
+            self.nominate(peer, NominationKind::Handover);
+        }
+    }
+
+    /// `Demoting` and `SetComponents(Standby)`, then `after`. Nothing if already `Demoting`.
+    pub(crate) fn demote(&mut self, after: AfterDemotion) {
+        if self.role == NodeRole::Demoting {
+            return;
+        }
+        self.set_role(NodeRole::Demoting);
+        self.after_demotion = after;
+        self.command(ComponentRole::Standby);
+    }
+
+    /// Go `Standby`: directly from `Negotiating` (components set standby, nothing to wait
+    /// for), through `Demoting` from `Promoting`, `Active` or `PromotionFailed`.
+    pub(crate) fn go_standby(&mut self) {
+        match self.role {
+            NodeRole::Negotiating => {
+                self.set_role(NodeRole::Standby);
+                self.command(ComponentRole::Standby);
+            }
+            NodeRole::Promoting | NodeRole::Active | NodeRole::PromotionFailed => {
+                self.demote(AfterDemotion::Nothing)
+            }
+            NodeRole::Standby | NodeRole::Demoting => {}
+        }
+    }
+
+    /// The components confirmed `standby`. Peer down: promote [F5]. Otherwise `Standby`,
+    /// then the deferred action.
+    fn demotion_done(&mut self, now: Instant) {
+        let after = std::mem::replace(&mut self.after_demotion, AfterDemotion::Nothing);
+        let peer = self.peer();
+        let Some(link) = self.peers[peer.0].link else {
+            self.promote(now);
+            return;
+        };
+        self.set_role(NodeRole::Standby);
+        match after {
+            AfterDemotion::Nothing => {}
+            AfterDemotion::Handover => self.nominate(peer, NominationKind::Handover),
+            AfterDemotion::Answer { to, id } => {
+                let msg = crate::message::assignment(
+                    id,
+                    self.config.name(to),
+                    self.config.name(self.me()),
+                );
+                self.peers[to.0].role = Some(PeerRole::Active);
+                self.send(link, to, msg);
+            }
+        }
+    }
+}

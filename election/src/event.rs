@@ -1,0 +1,113 @@
+//! What the Election hands to its caller: transmits and events.
+
+use crate::config::Member;
+use crate::role::{ComponentRole, NodeRole};
+use baton_asn1::election::ElectionMessage;
+use baton_core::LinkId;
+use std::fmt;
+
+/// An `ElectionMessage` to send to a peer, drained with
+/// [`Election::poll_transmit`](crate::Election::poll_transmit).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Transmit {
+    /// The peer's link (the one given to `handle_link_up`).
+    pub link: LinkId,
+    /// The peer.
+    pub to: Member,
+    /// The message.
+    pub message: ElectionMessage,
+}
+
+/// Numbers the [`Event::SetComponents`] commands. A command supersedes every earlier one: the
+/// role layer answers with the generation it was given, and the Election ignores answers
+/// whose generation is not the latest (an abandoned promotion never counts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Generation(pub u64);
+
+impl fmt::Display for Generation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "gen#{}", self.0)
+    }
+}
+
+/// Something the caller must know or do, drained with
+/// [`Election::poll_event`](crate::Election::poll_event).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Event {
+    /// The node's role changed.
+    RoleChanged {
+        /// The previous role.
+        from: NodeRole,
+        /// The new role.
+        to: NodeRole,
+    },
+    /// Command to the role layer: set every component to `role`, then report with
+    /// [`Election::handle_components_done`](crate::Election::handle_components_done) or (for
+    /// `Active` only) [`Election::handle_promotion_failed`](crate::Election::handle_promotion_failed),
+    /// passing `generation`. Supersedes every earlier command.
+    SetComponents {
+        /// The role to set.
+        role: ComponentRole,
+        /// This command's number.
+        generation: Generation,
+    },
+    /// The peer sent something it should not have. The Election carried on (and answered
+    /// `electionError` where DESIGN 3 says so); the caller logs it.
+    PeerMisbehaved {
+        /// The peer.
+        peer: Member,
+        /// What it did.
+        reason: Misbehaviour,
+    },
+    /// The peer answered this node's valid nomination with an `electionError` other than the
+    /// transient `negotiating`/`demoting` (`not a member`, `malformed`, ...): usually the two
+    /// configurations disagree. The nomination is retried after the back-off all the same.
+    NominationRefused {
+        /// The peer.
+        peer: Member,
+        /// The peer's `description`.
+        description: String,
+    },
+}
+
+/// Peer misbehaviour reported by [`Event::PeerMisbehaved`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Misbehaviour {
+    /// The message breaks a constraint of its ASN.1 type (the text names the field).
+    Malformed(String),
+    /// A nomination names a `Candidate` that is not a member.
+    NomineeNotMember(String),
+    /// A nomination names a member that is neither the sender nor this node (pair mode has
+    /// no such nomination).
+    NomineeNotInvolved(String),
+    /// An `assigment`/`veto` answering this node's nomination does not pair this node with
+    /// the peer (`active`, `standby` as received).
+    InconsistentAnswer {
+        /// `active` as received.
+        active: String,
+        /// `standby` as received.
+        standby: String,
+    },
+    /// An answer to this node's handover request names this node active, which no responder
+    /// rule produces.
+    HandoverAnsweredWithSelf,
+}
+
+impl fmt::Display for Misbehaviour {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Misbehaviour::Malformed(e) => write!(f, "malformed message: {e}"),
+            Misbehaviour::NomineeNotMember(n) => write!(f, "nominee {n:?} is not a member"),
+            Misbehaviour::NomineeNotInvolved(n) => {
+                write!(f, "nominee {n:?} is neither the sender nor the receiver")
+            }
+            Misbehaviour::InconsistentAnswer { active, standby } => write!(
+                f,
+                "answer names active={active:?} standby={standby:?}, not this pair"
+            ),
+            Misbehaviour::HandoverAnsweredWithSelf => {
+                write!(f, "handover request answered with the requester active")
+            }
+        }
+    }
+}

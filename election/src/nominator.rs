@@ -1,0 +1,170 @@
+//! The nominator side (DESIGN 3.1, 3.3): sending nominations, their validity [F7], retries,
+//! and adopting the answers.
+
+use crate::config::Member;
+use crate::election::{AfterDemotion, Election};
+use crate::event::{Event, Misbehaviour};
+use crate::message::{self, description};
+use crate::peer::PeerRole;
+use crate::responder::NominationKind;
+use crate::timer::Timer;
+use baton_asn1::election::{CorrelationId, ElectionResult};
+use baton_core::Instant;
+
+/// The node's latest nomination. Only an answer to it counts, and only while it is valid
+/// [F7]: the Election drops it the moment its role makes it void.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Nomination {
+    /// The peer it was sent to.
+    pub(crate) to: Member,
+    /// Self-nomination or handover request.
+    pub(crate) kind: NominationKind,
+    /// `correlationId` of the latest send.
+    pub(crate) id: String,
+    /// Sent and unanswered (`true`), or answered by `electionError` and waiting for the
+    /// retry timer (`false`).
+    pub(crate) awaiting: bool,
+}
+
+impl Election {
+    /// Sends a fresh nomination of `kind` to `to`; it replaces any earlier one.
+    pub(crate) fn nominate(&mut self, to: Member, kind: NominationKind) {
+        self.timers.stop(Timer::Retry);
+        let Some(link) = self.peers[to.0].link else {
+            self.pending = None;
+            return;
+        };
+        let id = self.ids.next_id();
+        let nominee = match kind {
+            NominationKind::SelfNomination => self.me(),
+            NominationKind::Handover => to,
+        };
+        let msg = message::nomination(&id, self.config.name(nominee));
+        self.send(link, to, msg);
+        self.pending = Some(Nomination {
+            to,
+            kind,
+            id,
+            awaiting: true,
+        });
+    }
+
+    /// [F7] Drops the pending nomination if the current role makes it void.
+    pub(crate) fn void_stale_nomination(&mut self) {
+        if let Some(n) = &self.pending {
+            if !n.kind.valid_in(self.role) {
+                self.pending = None;
+                self.timers.stop(Timer::Retry);
+            }
+        }
+    }
+
+    /// Drops the pending nomination to `peer` (its link went down).
+    pub(crate) fn drop_nomination_to(&mut self, peer: Member) {
+        if self.pending.as_ref().is_some_and(|n| n.to == peer) {
+            self.pending = None;
+            self.timers.stop(Timer::Retry);
+        }
+    }
+
+    /// The retry timer fired: the same nomination again, with a fresh `correlationId`.
+    pub(crate) fn retry_nomination(&mut self) {
+        if let Some(n) = self.pending.take() {
+            if !n.awaiting && n.kind.valid_in(self.role) {
+                self.nominate(n.to, n.kind);
+            } else {
+                self.pending = Some(n);
+            }
+        }
+    }
+
+    /// An `electionResult` from `from`. Only the answer to the latest valid nomination
+    /// counts; any other is ignored and cancels nothing [F7].
+    pub(crate) fn handle_answer(
+        &mut self,
+        now: Instant,
+        from: Member,
+        id: &CorrelationId,
+        result: ElectionResult,
+    ) {
+        let matches = self
+            .pending
+            .as_ref()
+            .is_some_and(|n| n.to == from && n.awaiting && n.id == message::digits(id));
+        if !matches {
+            return;
+        }
+        let Some(nomination) = self.pending.take() else {
+            return;
+        };
+        let (is_veto, pair) = match result {
+            ElectionResult::electionError(e) => {
+                if !description::is_transient(&e.description) {
+                    self.events.push_back(Event::NominationRefused {
+                        peer: from,
+                        description: e.description,
+                    });
+                }
+                self.back_off(now, nomination);
+                return;
+            }
+            ElectionResult::assigment(a) => (false, (a.active.0, a.standby.0)),
+            ElectionResult::veto(v) => (true, (v.active.0, v.standby.0)),
+        };
+        let me = self.me();
+        let active = match (
+            self.config.member_named(&pair.0),
+            self.config.member_named(&pair.1),
+        ) {
+            (Some(a), Some(s)) if (a, s) == (me, from) || (a, s) == (from, me) => a,
+            _ => {
+                self.misbehaved(
+                    from,
+                    Misbehaviour::InconsistentAnswer {
+                        active: pair.0,
+                        standby: pair.1,
+                    },
+                );
+                self.back_off(now, nomination);
+                return;
+            }
+        };
+        if active == me && nomination.kind == NominationKind::Handover {
+            // No responder rule answers a handover request by naming the requester active
+            // (and in `Demoting` only a handover request can be valid).
+            self.misbehaved(from, Misbehaviour::HandoverAnsweredWithSelf);
+            self.back_off(now, nomination);
+            return;
+        }
+        self.peers[from.0].role = Some(if active == from {
+            PeerRole::Active
+        } else {
+            PeerRole::Standby
+        });
+        self.adopt(now, active, is_veto);
+    }
+
+    /// DESIGN 3.3: adopt the assignment naming `active`.
+    fn adopt(&mut self, now: Instant, active: Member, is_veto: bool) {
+        if active == self.me() {
+            self.promote(now);
+        } else if is_veto && self.role.is_promoting_or_active() {
+            // [F2] both claim the service (a healed partition): the lower-priority member
+            // demotes, the higher keeps its role or completes its promotion.
+            if self.config.outranks(active, self.me()) {
+                self.demote(AfterDemotion::Nothing);
+            }
+        } else {
+            self.go_standby();
+        }
+    }
+
+    /// [DESIGN 3.1] After an `electionError` (or an unusable answer): the same nomination
+    /// again after the back-off, while it stays valid.
+    fn back_off(&mut self, now: Instant, mut nomination: Nomination) {
+        nomination.awaiting = false;
+        self.pending = Some(nomination);
+        self.timers
+            .set(Timer::Retry, now + self.config.retry_backoff);
+    }
+}
