@@ -1,2 +1,37 @@
-//! baton's sans-IO monitor state machine (work in progress).
+//! baton's sans-IO monitor state machines (DESIGN.md section 5): health queries and
+//! heartbeats over `HealthMonitorMessage` (seed 003 section 3.3), with seed 002's fault
+//! severities.
+//!
+//! - [`HealthMonitor`]: the node side for its components. Components register with a
+//!   `heartBeat`; the node sends `healthQuery` every query interval; a component is failed on
+//!   `status failed` or on silence for its dead interval, and each failure carries the
+//!   component's configured [`Severity`].
+//! - [`PeerLiveness`]: node-to-node heartbeats on peer links, including the hello (the first
+//!   frame of each side, DESIGN 2) and peer failure detection (DESIGN 3.3).
+//! - [`ComponentHealth`]: the component side, embedded by applications: answers queries with
+//!   the application's status and pushes heartbeats.
+//!
+//! All three are sans-IO: `handle_*(now, ..)` in; `poll_transmit`, `poll_event`,
+//! `poll_timeout` out; `handle_timeout(now)` when the deadline passes. Peer misbehaviour is an
+//! event, never a panic or an `Err`.
 #![forbid(unsafe_code)]
+
+pub mod component;
+mod error;
+pub mod health_monitor;
+mod ignored;
+mod message;
+pub mod peer;
+mod severity;
+
+pub use baton_asn1::monitor::{ComponentStatus, HealthMonitorMessage};
+pub use component::{ComponentHealth, ComponentHealthConfig, Event as ComponentEvent};
+pub use error::MonitorError;
+pub use health_monitor::{
+    ComponentHealthState, ComponentPolicy, Event as MonitorEvent, FailureReason, HealthMonitor,
+    MonitorConfig,
+};
+pub use ignored::IgnoredReason;
+pub use message::{health_query, health_query_response, heart_beat, Transmit};
+pub use peer::{Event as PeerEvent, HelloRefusal, LinkOrigin, PeerConfig, PeerLiveness};
+pub use severity::Severity;

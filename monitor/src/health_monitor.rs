@@ -1,0 +1,448 @@
+//! The node side for its components: [`HealthMonitor`].
+
+use crate::ignored::IgnoredReason;
+use crate::message::{correlation_id, text, Transmit};
+use crate::Severity;
+use baton_asn1::monitor::{
+    ComponentId, ComponentStatus, HealthMonitorMessage, HealthMonitorMessageMessage as M,
+    HealthQuery,
+};
+use baton_core::{CorrelationCounter, Instant, LinkId, Timers};
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
+
+/// Queries kept outstanding per component; an answer to an older one is unknown.
+const MAX_OUTSTANDING: usize = 16;
+
+/// How the node treats one component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ComponentPolicy {
+    /// What its failure means (seed 002). Default [`Severity::Minor`].
+    pub severity: Severity,
+    /// Silence after which it is failed; `None` (the default) means three query intervals.
+    pub dead_interval: Option<Duration>,
+}
+
+impl Default for ComponentPolicy {
+    fn default() -> Self {
+        ComponentPolicy {
+            severity: Severity::Minor,
+            dead_interval: None,
+        }
+    }
+}
+
+/// Configuration of a [`HealthMonitor`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonitorConfig {
+    /// Interval between `healthQuery`s to each registered component. Default 100 ms, the
+    /// node-to-node heartbeat interval of DESIGN 3.3, so a component dies as fast as a peer.
+    pub query_interval: Duration,
+    /// The policy of components by id. They count toward [`HealthMonitor::counts`] from the
+    /// start, as [`ComponentHealthState::Unregistered`] until they register.
+    pub components: BTreeMap<String, ComponentPolicy>,
+    /// The policy of a component that registers without being configured.
+    pub default_policy: ComponentPolicy,
+}
+
+impl Default for MonitorConfig {
+    fn default() -> Self {
+        MonitorConfig {
+            query_interval: Duration::from_millis(100),
+            components: BTreeMap::new(),
+            default_policy: ComponentPolicy::default(),
+        }
+    }
+}
+
+/// Why a component is failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureReason {
+    /// It reported `status failed` (heartBeat or healthQueryResponse).
+    ReportedFailed,
+    /// Nothing from it for its dead interval.
+    Silent,
+    /// Its link closed.
+    LinkClosed,
+}
+
+/// The health of one component, as the node sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComponentHealthState {
+    /// Configured, never registered.
+    Unregistered,
+    /// Its latest bill of health said `ok` and it is not silent.
+    Ok,
+    /// Failed, and why.
+    Failed(FailureReason),
+}
+
+/// What the node learns about its components.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// Component `id` registered on `link` (its first `heartBeat`). If it was registered on
+    /// another link, that link is `replaced`: no longer watched, and the composer closes it.
+    ComponentRegistered {
+        /// The component id.
+        id: String,
+        /// Its link.
+        link: LinkId,
+        /// Its previous link, now abandoned.
+        replaced: Option<LinkId>,
+    },
+    /// Component `id` failed (it was `ok` or not yet known). `Major`: the composer restarts it;
+    /// `Fatal`: the node cannot serve.
+    ComponentFailed {
+        /// The component id.
+        id: String,
+        /// Its configured severity.
+        severity: Severity,
+        /// Why it is failed.
+        reason: FailureReason,
+    },
+    /// Failed component `id` says `ok` again.
+    ComponentRecovered {
+        /// The component id.
+        id: String,
+    },
+    /// A message was ignored.
+    Ignored {
+        /// The link it came on.
+        link: LinkId,
+        /// Why.
+        reason: IgnoredReason,
+    },
+}
+
+/// The machine's timers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Timer {
+    /// The next round of `healthQuery`s.
+    Query,
+    /// The dead interval of the component on this link.
+    Dead(LinkId),
+}
+
+/// One known component.
+#[derive(Debug, Clone)]
+struct Record {
+    wire_id: Option<ComponentId>,
+    policy: ComponentPolicy,
+    link: Option<LinkId>,
+    state: ComponentHealthState,
+    outstanding: VecDeque<String>,
+}
+
+/// The node side of the monitor interface for its components (DESIGN 5).
+///
+/// A component registers by sending `heartBeat{billOfHealth}` with its component id as the
+/// first message on a new component link. Every query interval the node sends each
+/// registered component a `healthQuery` with a fresh `correlationId`; the
+/// `healthQueryResponse` (matched by `correlationId`) and any pushed `heartBeat` carry its
+/// status and restart its dead interval. Transitions between `ok` and failed are reported
+/// once each, with the component's configured severity.
+#[derive(Debug, Clone)]
+pub struct HealthMonitor {
+    config: MonitorConfig,
+    records: BTreeMap<String, Record>,
+    links: BTreeMap<LinkId, String>,
+    correlation: CorrelationCounter,
+    timers: Timers<Timer>,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<Event>,
+}
+
+impl HealthMonitor {
+    /// A monitor knowing the configured components, none registered yet.
+    pub fn new(config: MonitorConfig) -> Self {
+        Self::with_correlation(config, CorrelationCounter::default())
+    }
+
+    /// As [`HealthMonitor::new`], with a counter the driver seeded.
+    pub fn with_correlation(config: MonitorConfig, correlation: CorrelationCounter) -> Self {
+        let records = config
+            .components
+            .iter()
+            .map(|(id, policy)| (id.clone(), Record::new(*policy)))
+            .collect();
+        HealthMonitor {
+            config,
+            records,
+            links: BTreeMap::new(),
+            correlation,
+            timers: Timers::new(),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    /// A `HealthMonitorMessage` on component link `link`.
+    pub fn handle_message(&mut self, now: Instant, link: LinkId, message: HealthMonitorMessage) {
+        let id = text(&message.component_id.0);
+        let Some(registered) = self.links.get(&link) else {
+            self.register(now, link, id, message);
+            return;
+        };
+        if *registered != id {
+            let expected = registered.clone();
+            self.ignore(
+                link,
+                IgnoredReason::ComponentIdMismatch { expected, got: id },
+            );
+            return;
+        }
+        match message.message {
+            M::heartBeat(hb) => {
+                self.alive(now, link);
+                self.report(&id, hb.bill_of_health.status);
+            }
+            M::healthQueryResponse(r) => {
+                let correlation = text(&message.correlation_id.0);
+                let Some(record) = self.records.get_mut(&id) else {
+                    return;
+                };
+                let Some(pos) = record.outstanding.iter().position(|c| *c == correlation) else {
+                    self.ignore(link, IgnoredReason::UnknownCorrelation(correlation));
+                    return;
+                };
+                // This query and every older one are settled.
+                record.outstanding.drain(..=pos);
+                self.alive(now, link);
+                self.report(&id, r.bill_of_health.status);
+            }
+            M::healthQuery(_) => self.ignore(link, IgnoredReason::UnexpectedMessage),
+        }
+    }
+
+    /// Component link `link` closed: its component (if any) is failed with
+    /// [`FailureReason::LinkClosed`] unless already failed, and no longer queried.
+    pub fn handle_link_closed(&mut self, _now: Instant, link: LinkId) {
+        let Some(id) = self.links.remove(&link) else {
+            return;
+        };
+        self.timers.stop(Timer::Dead(link));
+        let Some(record) = self.records.get_mut(&id) else {
+            return;
+        };
+        record.link = None;
+        record.outstanding.clear();
+        let was_failed = matches!(record.state, ComponentHealthState::Failed(_));
+        record.state = ComponentHealthState::Failed(FailureReason::LinkClosed);
+        if !was_failed {
+            let severity = record.policy.severity;
+            self.events.push_back(Event::ComponentFailed {
+                id,
+                severity,
+                reason: FailureReason::LinkClosed,
+            });
+        }
+    }
+
+    /// Sends the due `healthQuery`s and fails components silent for their dead interval.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(timer) = self.timers.next_expired(now) {
+            match timer {
+                Timer::Query => self.query_all(now),
+                Timer::Dead(link) => self.silent(link),
+            }
+        }
+    }
+
+    /// The next deadline: a query round or a dead interval.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.next_deadline()
+    }
+
+    /// The next message to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// The health of component `id`, if configured or ever registered.
+    pub fn health(&self, id: &str) -> Option<ComponentHealthState> {
+        self.records.get(id).map(|r| r.state)
+    }
+
+    /// The link of component `id`, while registered.
+    pub fn link_of(&self, id: &str) -> Option<LinkId> {
+        self.records.get(id).and_then(|r| r.link)
+    }
+
+    /// Every known component (configured or ever registered): id, health, severity, link; in
+    /// id order.
+    pub fn components(
+        &self,
+    ) -> impl Iterator<Item = (&str, ComponentHealthState, Severity, Option<LinkId>)> + '_ {
+        self.records
+            .iter()
+            .map(|(id, r)| (id.as_str(), r.state, r.policy.severity, r.link))
+    }
+
+    /// `(ok, total)`: components whose health is `Ok`, and all known components.
+    pub fn counts(&self) -> (usize, usize) {
+        let ok = self
+            .records
+            .values()
+            .filter(|r| r.state == ComponentHealthState::Ok)
+            .count();
+        (ok, self.records.len())
+    }
+
+    /// The highest severity among components not `Ok` (configured components that never
+    /// registered included), `None` if all are `Ok`.
+    pub fn worst_failure(&self) -> Option<Severity> {
+        self.records
+            .values()
+            .filter(|r| r.state != ComponentHealthState::Ok)
+            .map(|r| r.policy.severity)
+            .max()
+    }
+
+    fn register(&mut self, now: Instant, link: LinkId, id: String, message: HealthMonitorMessage) {
+        let M::heartBeat(hb) = message.message else {
+            self.ignore(link, IgnoredReason::NotRegistered);
+            return;
+        };
+        if id.is_empty() {
+            self.ignore(link, IgnoredReason::EmptyComponentId);
+            return;
+        }
+        let default = self.config.default_policy;
+        let record = self
+            .records
+            .entry(id.clone())
+            .or_insert_with(|| Record::new(default));
+        let replaced = record.link.replace(link);
+        record.wire_id = Some(message.component_id);
+        record.outstanding.clear();
+        if let Some(old) = replaced {
+            self.links.remove(&old);
+            self.timers.stop(Timer::Dead(old));
+        }
+        self.links.insert(link, id.clone());
+        self.events.push_back(Event::ComponentRegistered {
+            id: id.clone(),
+            link,
+            replaced,
+        });
+        self.alive(now, link);
+        self.report(&id, hb.bill_of_health.status);
+    }
+
+    /// The component on `link` spoke: its dead interval restarts, and queries run.
+    fn alive(&mut self, now: Instant, link: LinkId) {
+        let Some(record) = self.links.get(&link).and_then(|id| self.records.get(id)) else {
+            return;
+        };
+        let dead = record
+            .policy
+            .dead_interval
+            .unwrap_or(self.config.query_interval * 3);
+        self.timers.set(Timer::Dead(link), now + dead);
+        if !self.timers.is_armed(Timer::Query) {
+            self.timers
+                .set(Timer::Query, now + self.config.query_interval);
+        }
+    }
+
+    /// Applies a bill of health, reporting a transition.
+    fn report(&mut self, id: &str, status: ComponentStatus) {
+        let Some(record) = self.records.get_mut(id) else {
+            return;
+        };
+        let before = record.state;
+        match status {
+            ComponentStatus::ok => {
+                record.state = ComponentHealthState::Ok;
+                if matches!(before, ComponentHealthState::Failed(_)) {
+                    self.events
+                        .push_back(Event::ComponentRecovered { id: id.to_owned() });
+                }
+            }
+            ComponentStatus::failed => {
+                record.state = ComponentHealthState::Failed(FailureReason::ReportedFailed);
+                if !matches!(before, ComponentHealthState::Failed(_)) {
+                    self.events.push_back(Event::ComponentFailed {
+                        id: id.to_owned(),
+                        severity: record.policy.severity,
+                        reason: FailureReason::ReportedFailed,
+                    });
+                }
+            }
+        }
+    }
+
+    fn query_all(&mut self, now: Instant) {
+        for (link, id) in &self.links {
+            let Some(record) = self.records.get_mut(id) else {
+                continue;
+            };
+            let Some(wire_id) = record.wire_id.clone() else {
+                continue;
+            };
+            let correlation = self.correlation.next_id();
+            let message = HealthMonitorMessage::new(
+                correlation_id(&correlation),
+                wire_id,
+                M::healthQuery(HealthQuery::new()),
+            );
+            if record.outstanding.len() == MAX_OUTSTANDING {
+                record.outstanding.pop_front();
+            }
+            record.outstanding.push_back(correlation);
+            self.transmits.push_back(Transmit {
+                link: *link,
+                message,
+            });
+        }
+        if !self.links.is_empty() {
+            self.timers
+                .set(Timer::Query, now + self.config.query_interval);
+        }
+    }
+
+    fn silent(&mut self, link: LinkId) {
+        let Some(id) = self.links.get(&link) else {
+            return;
+        };
+        let Some(record) = self.records.get_mut(id) else {
+            return;
+        };
+        let was_failed = matches!(record.state, ComponentHealthState::Failed(_));
+        record.state = ComponentHealthState::Failed(FailureReason::Silent);
+        if !was_failed {
+            self.events.push_back(Event::ComponentFailed {
+                id: id.clone(),
+                severity: record.policy.severity,
+                reason: FailureReason::Silent,
+            });
+        }
+    }
+
+    fn ignore(&mut self, link: LinkId, reason: IgnoredReason) {
+        self.events.push_back(Event::Ignored { link, reason });
+    }
+}
+
+impl Default for HealthMonitor {
+    fn default() -> Self {
+        Self::new(MonitorConfig::default())
+    }
+}
+
+impl Record {
+    fn new(policy: ComponentPolicy) -> Self {
+        Record {
+            wire_id: None,
+            policy,
+            link: None,
+            state: ComponentHealthState::Unregistered,
+            outstanding: VecDeque::new(),
+        }
+    }
+}

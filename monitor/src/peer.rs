@@ -1,0 +1,371 @@
+//! Node-to-node liveness on peer links: [`PeerLiveness`].
+
+use crate::ignored::IgnoredReason;
+use crate::message::{component_id, correlation_id, text, Transmit};
+use crate::MonitorError;
+use baton_asn1::monitor::{
+    BillOfHealth, ComponentId, ComponentStatus, HealthMonitorMessage,
+    HealthMonitorMessageMessage as M, HealthQueryResponse, HeartBeat,
+};
+use baton_core::{CorrelationCounter, Instant, LinkId, Timers};
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
+
+/// Configuration of a [`PeerLiveness`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerConfig {
+    /// This node's member id (the ASN.1 `ComponentId`: digits, at most 16).
+    pub member_id: String,
+    /// Every member's id, this node's included, highest priority first (DESIGN 1).
+    pub members: Vec<String>,
+    /// Interval between heartbeats on each peer link (DESIGN 3.3: default 100 ms).
+    pub heartbeat_interval: Duration,
+    /// Silence after which a peer is dead; `None` (the default) means three heartbeat
+    /// intervals (DESIGN 3.3). A link whose hello does not come within it is refused.
+    pub dead_interval: Option<Duration>,
+}
+
+impl PeerConfig {
+    /// The defaults for `member_id` among `members`.
+    pub fn new(member_id: impl Into<String>, members: Vec<String>) -> Self {
+        PeerConfig {
+            member_id: member_id.into(),
+            members,
+            heartbeat_interval: Duration::from_millis(100),
+            dead_interval: None,
+        }
+    }
+}
+
+/// Which side opened a peer link (it decides which of two links to the same peer stays).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkOrigin {
+    /// This node dialled it.
+    Dialled,
+    /// The peer dialled it and this node accepted it.
+    Accepted,
+}
+
+/// Why a peer link is refused; the composer closes it and logs the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HelloRefusal {
+    /// The first frame was not a `heartBeat`.
+    NotAHeartBeat,
+    /// The hello names this node itself.
+    SelfId,
+    /// The hello names no configured member.
+    UnknownMember(String),
+    /// No hello within the dead interval.
+    NoHello,
+    /// Another link to the same member stays (DESIGN 2: the one dialled by the
+    /// higher-priority member; between links of the same origin, the newer).
+    Duplicate {
+        /// The member both links lead to.
+        member: String,
+    },
+}
+
+/// What the node learns about its peers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// Both hellos exchanged on `link` with `member`: the link is up (DESIGN 3 "link-up"). A
+    /// second `PeerUp` for a member that is up means its traffic moved to the new `link`.
+    PeerUp {
+        /// The peer's member id.
+        member: String,
+        /// The peer link.
+        link: LinkId,
+    },
+    /// No heartbeat from `member` for the dead interval, or its link closed. The link is
+    /// forgotten; the composer closes it.
+    PeerDead {
+        /// The peer's member id.
+        member: String,
+        /// The link it was up on.
+        link: LinkId,
+    },
+    /// The peer link `link` is refused; the composer closes it.
+    HelloRefused {
+        /// The link.
+        link: LinkId,
+        /// Why.
+        reason: HelloRefusal,
+    },
+    /// A message was ignored.
+    Ignored {
+        /// The link it came on.
+        link: LinkId,
+        /// Why.
+        reason: IgnoredReason,
+    },
+}
+
+/// The machine's timers, per link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Timer {
+    Heartbeat(LinkId),
+    Dead(LinkId),
+}
+
+/// One open peer link.
+#[derive(Debug, Clone)]
+struct PeerLink {
+    origin: LinkOrigin,
+    /// The member named by the peer's hello, once received.
+    member: Option<String>,
+}
+
+/// Node-to-node heartbeats (DESIGN 2 and 3.3).
+///
+/// On every peer link this node's first frame is its hello, a `heartBeat` carrying its member
+/// id; then a `heartBeat` every heartbeat interval. The peer's first frame must be a hello
+/// naming a configured member other than this node, else [`Event::HelloRefused`]. Once it
+/// came, the link is up ([`Event::PeerUp`]); silence for the dead interval, or the link
+/// closing, makes the peer dead ([`Event::PeerDead`]). A `healthQuery` from a peer (every
+/// party may read) is answered `ok`.
+#[derive(Debug, Clone)]
+pub struct PeerLiveness {
+    member_id: ComponentId,
+    member_text: String,
+    members: Vec<String>,
+    heartbeat_interval: Duration,
+    dead_interval: Duration,
+    links: BTreeMap<LinkId, PeerLink>,
+    correlation: CorrelationCounter,
+    timers: Timers<Timer>,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<Event>,
+}
+
+impl PeerLiveness {
+    /// A machine with no peer link open.
+    ///
+    /// # Errors
+    /// [`MonitorError::InvalidId`] if an id is not digits (at most 16),
+    /// [`MonitorError::SelfNotMember`] if `member_id` is not among `members`.
+    pub fn new(config: PeerConfig) -> Result<Self, MonitorError> {
+        Self::with_correlation(config, CorrelationCounter::default())
+    }
+
+    /// As [`PeerLiveness::new`], with a counter the driver seeded.
+    ///
+    /// # Errors
+    /// As [`PeerLiveness::new`].
+    pub fn with_correlation(
+        config: PeerConfig,
+        correlation: CorrelationCounter,
+    ) -> Result<Self, MonitorError> {
+        let member_id = component_id(&config.member_id)?;
+        for m in &config.members {
+            component_id(m)?;
+        }
+        if !config.members.contains(&config.member_id) {
+            return Err(MonitorError::SelfNotMember(config.member_id));
+        }
+        Ok(PeerLiveness {
+            member_id,
+            member_text: config.member_id,
+            members: config.members,
+            heartbeat_interval: config.heartbeat_interval,
+            dead_interval: config
+                .dead_interval
+                .unwrap_or(config.heartbeat_interval * 3),
+            links: BTreeMap::new(),
+            correlation,
+            timers: Timers::new(),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+        })
+    }
+
+    /// A peer link opened: sends the hello and starts the heartbeats; the peer's hello is due
+    /// within the dead interval.
+    ///
+    /// # Errors
+    /// [`MonitorError::LinkAlreadyOpen`] if `link` is open already.
+    pub fn handle_link_opened(
+        &mut self,
+        now: Instant,
+        link: LinkId,
+        origin: LinkOrigin,
+    ) -> Result<(), MonitorError> {
+        if self.links.contains_key(&link) {
+            return Err(MonitorError::LinkAlreadyOpen(link));
+        }
+        self.links.insert(
+            link,
+            PeerLink {
+                origin,
+                member: None,
+            },
+        );
+        self.send_heartbeat(now, link);
+        self.timers.set(Timer::Dead(link), now + self.dead_interval);
+        Ok(())
+    }
+
+    /// A peer link closed: [`Event::PeerDead`] if it was up.
+    pub fn handle_link_closed(&mut self, _now: Instant, link: LinkId) {
+        if let Some(PeerLink {
+            member: Some(member),
+            ..
+        }) = self.forget(link)
+        {
+            self.events.push_back(Event::PeerDead { member, link });
+        }
+    }
+
+    /// A `HealthMonitorMessage` on peer link `link`.
+    pub fn handle_message(&mut self, now: Instant, link: LinkId, message: HealthMonitorMessage) {
+        let Some(peer) = self.links.get(&link) else {
+            self.ignore(link, IgnoredReason::UnknownLink);
+            return;
+        };
+        let id = text(&message.component_id.0);
+        let Some(member) = peer.member.clone() else {
+            self.hello(now, link, id, &message.message);
+            return;
+        };
+        if id != member {
+            self.ignore(
+                link,
+                IgnoredReason::ComponentIdMismatch {
+                    expected: member,
+                    got: id,
+                },
+            );
+            return;
+        }
+        match message.message {
+            M::heartBeat(_) => self.alive(now, link),
+            M::healthQuery(_) => {
+                self.alive(now, link);
+                self.transmits.push_back(Transmit {
+                    link,
+                    message: HealthMonitorMessage::new(
+                        message.correlation_id,
+                        self.member_id.clone(),
+                        M::healthQueryResponse(HealthQueryResponse::new(BillOfHealth::new(
+                            ComponentStatus::ok,
+                        ))),
+                    ),
+                });
+            }
+            M::healthQueryResponse(_) => self.ignore(link, IgnoredReason::UnexpectedMessage),
+        }
+    }
+
+    /// Sends due heartbeats; declares silent peers dead and refuses links without a hello.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(timer) = self.timers.next_expired(now) {
+            match timer {
+                Timer::Heartbeat(link) => self.send_heartbeat(now, link),
+                Timer::Dead(link) => match self.forget(link) {
+                    Some(PeerLink {
+                        member: Some(member),
+                        ..
+                    }) => self.events.push_back(Event::PeerDead { member, link }),
+                    Some(PeerLink { member: None, .. }) => self.refuse(link, HelloRefusal::NoHello),
+                    None => {}
+                },
+            }
+        }
+    }
+
+    /// The next deadline: a heartbeat or a dead interval.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.next_deadline()
+    }
+
+    /// The next message to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// The link `member` is up on, if any.
+    pub fn link_of(&self, member: &str) -> Option<LinkId> {
+        self.links
+            .iter()
+            .find(|(_, p)| p.member.as_deref() == Some(member))
+            .map(|(l, _)| *l)
+    }
+
+    /// The members whose link is up, with their links, in link order.
+    pub fn peers_up(&self) -> impl Iterator<Item = (&str, LinkId)> + '_ {
+        self.links
+            .iter()
+            .filter_map(|(l, p)| p.member.as_deref().map(|m| (m, *l)))
+    }
+
+    /// The peer's first frame on `link`.
+    fn hello(&mut self, now: Instant, link: LinkId, id: String, message: &M) {
+        if !matches!(message, M::heartBeat(_)) {
+            return self.refuse(link, HelloRefusal::NotAHeartBeat);
+        }
+        if id == self.member_text {
+            return self.refuse(link, HelloRefusal::SelfId);
+        }
+        let Some(their_rank) = self.members.iter().position(|m| *m == id) else {
+            return self.refuse(link, HelloRefusal::UnknownMember(id));
+        };
+        if let Some(other) = self.link_of(&id) {
+            // Two links to one peer: the one dialled by the higher-priority member stays.
+            let our_rank = self.members.iter().position(|m| *m == self.member_text);
+            let preferred = if our_rank < Some(their_rank) {
+                LinkOrigin::Dialled
+            } else {
+                LinkOrigin::Accepted
+            };
+            let origin_of = |l: LinkId| self.links.get(&l).map(|p| p.origin);
+            let keep_old =
+                origin_of(other) == Some(preferred) && origin_of(link) != Some(preferred);
+            let loser = if keep_old { link } else { other };
+            self.forget(loser);
+            self.refuse(loser, HelloRefusal::Duplicate { member: id.clone() });
+            if keep_old {
+                return;
+            }
+        }
+        if let Some(peer) = self.links.get_mut(&link) {
+            peer.member = Some(id.clone());
+        }
+        self.alive(now, link);
+        self.events.push_back(Event::PeerUp { member: id, link });
+    }
+
+    fn alive(&mut self, now: Instant, link: LinkId) {
+        self.timers.set(Timer::Dead(link), now + self.dead_interval);
+    }
+
+    fn send_heartbeat(&mut self, now: Instant, link: LinkId) {
+        let message = HealthMonitorMessage::new(
+            correlation_id(&self.correlation.next_id()),
+            self.member_id.clone(),
+            M::heartBeat(HeartBeat::new(BillOfHealth::new(ComponentStatus::ok))),
+        );
+        self.transmits.push_back(Transmit { link, message });
+        self.timers
+            .set(Timer::Heartbeat(link), now + self.heartbeat_interval);
+    }
+
+    /// Forgets `link` and its timers, returning its state.
+    fn forget(&mut self, link: LinkId) -> Option<PeerLink> {
+        self.timers
+            .stop_where(|t| matches!(t, Timer::Heartbeat(l) | Timer::Dead(l) if l == link));
+        self.links.remove(&link)
+    }
+
+    fn refuse(&mut self, link: LinkId, reason: HelloRefusal) {
+        self.forget(link);
+        self.events.push_back(Event::HelloRefused { link, reason });
+    }
+
+    fn ignore(&mut self, link: LinkId, reason: IgnoredReason) {
+        self.events.push_back(Event::Ignored { link, reason });
+    }
+}
