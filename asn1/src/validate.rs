@@ -131,7 +131,10 @@ pub fn check_chars(s: &str, max: usize, path: &Path<'_>) -> Result<(), Constrain
 
 /// Checks `NumericString (SIZE(0..max))`: digits and space only, at most `max` characters.
 pub fn check_numeric(bytes: &[u8], max: usize, path: &Path<'_>) -> Result<(), ConstraintError> {
-    if let Some(position) = bytes.iter().position(|b| !(b.is_ascii_digit() || *b == b' ')) {
+    if let Some(position) = bytes
+        .iter()
+        .position(|b| !(b.is_ascii_digit() || *b == b' '))
+    {
         // rasn's NumericString holds bytes; a byte outside the alphabet is shown as a char.
         let ch = char::from(bytes[position]);
         return Err(path.error(Violation::NotNumeric { ch, position }));
@@ -181,7 +184,8 @@ fn check_pair(
 impl Validate for election::ElectionMessage {
     fn validate_at(&self, path: &Path<'_>) -> Result<(), ConstraintError> {
         use election::{ElectionMessageMessage as M, ElectionResult as R};
-        self.correlation_id.validate_at(&path.child("correlationId"))?;
+        self.correlation_id
+            .validate_at(&path.child("correlationId"))?;
         let path = path.child("message");
         match &self.message {
             M::nominationMsg(n) => n
@@ -201,20 +205,23 @@ impl Validate for election::ElectionMessage {
 
 impl Validate for role::RoleMessage {
     fn validate_at(&self, path: &Path<'_>) -> Result<(), ConstraintError> {
-        self.correlation_id.validate_at(&path.child("correlationId"))
+        self.correlation_id
+            .validate_at(&path.child("correlationId"))
     }
 }
 
 impl Validate for monitor::HealthMonitorMessage {
     fn validate_at(&self, path: &Path<'_>) -> Result<(), ConstraintError> {
-        self.correlation_id.validate_at(&path.child("correlationId"))?;
+        self.correlation_id
+            .validate_at(&path.child("correlationId"))?;
         self.component_id.validate_at(&path.child("componentId"))
     }
 }
 
 impl Validate for status::ServiceStatusMessage {
     fn validate_at(&self, path: &Path<'_>) -> Result<(), ConstraintError> {
-        self.correlation_id.validate_at(&path.child("correlationId"))
+        self.correlation_id
+            .validate_at(&path.child("correlationId"))
     }
 }
 
@@ -280,7 +287,13 @@ mod tests {
         );
         assert!(check_numeric(b"12a", 16, &Path::root("X")).is_err());
         let err = check_numeric(b"12a", 16, &Path::root("X")).unwrap_err();
-        assert_eq!(err.violation, Violation::NotNumeric { ch: 'a', position: 2 });
+        assert_eq!(
+            err.violation,
+            Violation::NotNumeric {
+                ch: 'a',
+                position: 2
+            }
+        );
     }
 
     #[test]

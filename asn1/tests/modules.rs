@@ -28,8 +28,24 @@ fn tokenizer_splits_punctuation() {
     assert_eq!(
         tokens("A ::= NumericString (SIZE(0..16)) -- note\nB{x,y}"),
         [
-            "A", "::=", "NumericString", "(", "SIZE", "(", "0", "..", "16", ")", ")", "-- note",
-            "B", "{", "x", ",", "y", "}"
+            "A",
+            "::=",
+            "NumericString",
+            "(",
+            "SIZE",
+            "(",
+            "0",
+            "..",
+            "16",
+            ")",
+            ")",
+            "-- note",
+            "B",
+            "{",
+            "x",
+            ",",
+            "y",
+            "}"
         ]
     );
 }

@@ -44,7 +44,10 @@ impl<K: Copy + Eq> Timers<K> {
 
     /// The deadline of `name`, if armed.
     pub fn get(&self, name: K) -> Option<Instant> {
-        self.armed.iter().find(|(k, _)| *k == name).map(|(_, at)| *at)
+        self.armed
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, at)| *at)
     }
 
     /// Whether `name` is armed.
