@@ -183,6 +183,14 @@ impl Pair {
         }
     }
 
+    /// Calls `f` on node `i`'s Election at the current time, then flushes it.
+    pub fn act<R>(&mut self, i: usize, f: impl FnOnce(&mut Election, Instant) -> R) -> R {
+        let now = self.now;
+        let r = f(self.nodes[i].e_mut(), now);
+        self.flush(i);
+        r
+    }
+
     /// Drains node `i`'s transmits onto the wire and its events into the role layer.
     pub fn flush(&mut self, i: usize) {
         let Some(e) = self.nodes[i].election.as_mut() else {
