@@ -13,15 +13,19 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ComponentConfig {
     /// How long the node link may stay silent while the component is active before the
-    /// watchdog demotes it. Default 300 ms: three of the node's health query intervals
-    /// (the node queries every 100 ms by default, so a live node is never silent that long).
+    /// watchdog demotes it. Default 200 ms: the node queries its components every 100 ms, and
+    /// its peer declares it dead between 200 and 300 ms after its death (dead interval 300 ms
+    /// counted from its last heartbeat, sent at most 100 ms before it died). Demoting within
+    /// 200 ms of the last query means the component stands by before the peer can even start
+    /// promoting (the `D_c <= D` of DESIGN 3.6). Keep it at most the peer dead interval minus
+    /// one heartbeat interval.
     pub dead_interval: Duration,
 }
 
 impl Default for ComponentConfig {
     fn default() -> Self {
         ComponentConfig {
-            dead_interval: Duration::from_millis(300),
+            dead_interval: Duration::from_millis(200),
         }
     }
 }
@@ -54,6 +58,11 @@ pub enum Event {
         role: Role,
     },
     /// The watchdog demoted the component from active: the application must stand by now.
+    ///
+    /// After [`WatchdogReason::Silent`] the link is still open but the node does not know;
+    /// the driver should close it and reconnect: the node then sees the component register
+    /// again and sends it the current role (DESIGN 4, late registration), and
+    /// [`Event::Connected`] reports `self_demoted: true` locally.
     SelfDemoted {
         /// What triggered it.
         reason: WatchdogReason,
