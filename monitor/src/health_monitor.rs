@@ -263,6 +263,16 @@ impl HealthMonitor {
         self.events.pop_front()
     }
 
+    /// Changes the policy of component `id` (known or not), from the next failure or
+    /// dead-interval restart on. The composer may, say, lower a restarted `major` component
+    /// to `minor` (seed 002: "restart it, then minor if it comes back").
+    pub fn set_policy(&mut self, id: &str, policy: ComponentPolicy) {
+        self.records
+            .entry(id.to_owned())
+            .or_insert_with(|| Record::new(policy))
+            .policy = policy;
+    }
+
     /// The health of component `id`, if configured or ever registered.
     pub fn health(&self, id: &str) -> Option<ComponentHealthState> {
         self.records.get(id).map(|r| r.state)

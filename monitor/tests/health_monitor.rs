@@ -261,6 +261,36 @@ fn severities() {
         ]
     );
     assert_eq!(node.counts(), (1, 3));
+    // The composer lowers the restarted component to minor.
+    node.set_policy(
+        "2",
+        ComponentPolicy {
+            severity: Severity::Minor,
+            dead_interval: None,
+        },
+    );
+    node.handle_message(
+        at(210),
+        LinkId(4),
+        heart_beat("2", "2", ComponentStatus::failed),
+    );
+    assert_eq!(
+        events(&mut node),
+        vec![E::ComponentFailed {
+            id: "2".into(),
+            severity: Severity::Minor,
+            reason: FailureReason::ReportedFailed
+        }]
+    );
+    node.handle_message(
+        at(220),
+        LinkId(4),
+        heart_beat("3", "2", ComponentStatus::ok),
+    );
+    assert_eq!(
+        events(&mut node),
+        vec![E::ComponentRecovered { id: "2".into() }]
+    );
     // Unconfigured components get the default policy.
     node.handle_message(
         at(200),
@@ -288,7 +318,7 @@ fn severities() {
             .collect::<Vec<_>>(),
         vec![
             ("1", Severity::Minor),
-            ("2", Severity::Major),
+            ("2", Severity::Minor),
             ("3", Severity::Fatal),
             ("42", Severity::Minor)
         ]
