@@ -1,6 +1,10 @@
 //! Seed 003 section 3.4: client request status and component changes status sequences.
 
 use baton_core::{Instant, LinkId};
+use baton_monitor::{
+    heart_beat, ComponentHealth, ComponentHealthConfig, ComponentStatus, FailureReason,
+    HealthMonitor, MonitorEvent, Severity,
+};
 use baton_status::{
     get_status, get_status_response, service_status, status_indication, ClientEvent,
     ClientIgnoredReason, ComponentsHealth, NodeRole, PeerState, PeerStatus, ServerEvent,
@@ -92,27 +96,60 @@ fn client_request_status() {
     );
 }
 
+/// The node's components health as the monitor sees it (no fatal components here).
+fn health(monitor: &HealthMonitor) -> ComponentsHealth {
+    let (ok, total) = monitor.counts();
+    ComponentsHealth {
+        ok: ok as u32,
+        total: total as u32,
+        fatal_failed: monitor.worst_failure() == Some(Severity::Fatal),
+    }
+}
+
 /// Seed 003 section 3.4.4, component changes status sequence: a component of the Active
-/// node fails, the service status becomes `degraded`, and every connected client gets a
-/// `statusIndication` with a fresh `correlationId`; recovery brings `active` back the same
-/// way.
+/// node reports `failed` in a `heartBeat`, the node's service status becomes `degraded`, and
+/// every connected client gets a `statusIndication` with a fresh `correlationId`; the
+/// component's recovery brings `active` back the same way.
 #[test]
 fn component_changes_status() {
-    let mut node = StatusServer::new(active_3_of_3());
+    // Node: monitor with three registered components, status server, two clients.
+    let mut monitor = HealthMonitor::default();
+    let mut comps: Vec<ComponentHealth> = ["1", "2", "3"]
+        .iter()
+        .map(|id| ComponentHealth::new(id, ComponentHealthConfig::default()).unwrap())
+        .collect();
+    for (i, c) in comps.iter_mut().enumerate() {
+        c.handle_node_connected(at(0), LinkId(i as u64 + 1));
+        let t = c.poll_transmit().unwrap();
+        monitor.handle_message(at(0), t.link, t.message);
+    }
+    let status = |m: &HealthMonitor| service_status(NodeRole::Active, health(m), peer_b());
+    assert_eq!(status(&monitor), active_3_of_3());
+    let mut node = StatusServer::new(status(&monitor));
     let mut clients = [StatusClient::default(), StatusClient::default()];
     for (i, c) in clients.iter_mut().enumerate() {
         let link = LinkId(10 + i as u64);
         node.handle_client_connected(at(0), link).unwrap();
         c.handle_connected(at(0), link);
     }
+    while monitor.poll_event().is_some() {}
 
-    // A component fails (the monitor's ComponentFailed, minor): 2 of 3 ok.
-    let failed = ComponentsHealth {
-        ok: 2,
-        total: 3,
-        fatal_failed: false,
-    };
-    let degraded = service_status(NodeRole::Active, failed, peer_b());
+    // Component "2" -> node: heartBeat{failed}.
+    comps[1].set_status(at(100), ComponentStatus::failed);
+    let hb = comps[1].poll_transmit().unwrap();
+    assert_eq!(hb.message, heart_beat("2", "2", ComponentStatus::failed));
+    monitor.handle_message(at(100), hb.link, hb.message);
+    assert_eq!(
+        monitor.poll_event(),
+        Some(MonitorEvent::ComponentFailed {
+            id: "2".into(),
+            severity: Severity::Minor,
+            reason: FailureReason::ReportedFailed
+        })
+    );
+
+    // Node -> every client: statusIndication{degraded ...}, fresh correlationIds.
+    let degraded = status(&monitor);
     assert_eq!(
         degraded.to_string(),
         "degraded peer=b:standby components=2/3"
@@ -142,13 +179,20 @@ fn component_changes_status() {
         );
     }
 
-    // Nothing changed: nothing pushed.
-    assert!(!node.set_status(at(150), degraded.clone()));
+    // The same status again (another component event that changes nothing): nothing pushed.
+    assert!(!node.set_status(at(150), status(&monitor)));
     assert_eq!(server_tx(&mut node), vec![]);
 
-    // A client leaves; the component recovers: the remaining client is told.
+    // A client leaves; component "2" recovers: the remaining client is told.
     node.handle_client_closed(at(180), LinkId(10));
-    assert!(node.set_status(at(200), active_3_of_3()));
+    comps[1].set_status(at(200), ComponentStatus::ok);
+    let hb = comps[1].poll_transmit().unwrap();
+    monitor.handle_message(at(200), hb.link, hb.message);
+    assert_eq!(
+        monitor.poll_event(),
+        Some(MonitorEvent::ComponentRecovered { id: "2".into() })
+    );
+    assert!(node.set_status(at(200), status(&monitor)));
     assert_eq!(
         server_tx(&mut node),
         vec![Transmit {
