@@ -1,0 +1,370 @@
+//! A small exhaustive exploration of two Elections (a poor man's model checker, until the
+//! conformance crate's stateright model exists): every interleaving of message delivery,
+//! role-layer answers, timer expiries and a bounded number of faults, checking DESIGN 3.4:
+//! - property 1: without partitions, at most one live node is Promoting or Active;
+//! - property 2: no node is Active unless its latest promotion succeeded;
+//! - properties 3 and 4: from every reached state, once faults stop (and a partition heals),
+//!   a fair run reaches one Active and one Standby with nothing in flight.
+
+use baton_asn1::election::ElectionMessage;
+use baton_core::{Instant, LinkId};
+use baton_election::{ComponentRole, Config, Election, Event, Generation, Member, NodeRole};
+use std::collections::{HashSet, VecDeque};
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+struct Node {
+    e: Option<Election>,
+    /// Latest command and whether the role layer confirmed it.
+    cmd: Option<(ComponentRole, Generation)>,
+    confirmed: bool,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+struct Budget {
+    crashes: u8,
+    failures: u8,
+    switchovers: u8,
+    partitions: u8,
+    /// Fatal component failures (never cleared; a restart forgets them).
+    fatals: u8,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+struct State {
+    n: [Node; 2],
+    link: Option<LinkId>,
+    next_link: u64,
+    /// wire[i]: messages in flight to node i, FIFO.
+    wire: [VecDeque<ElectionMessage>; 2],
+    now: Instant,
+    budget: Budget,
+    partitioned_ever: bool,
+    /// Until the first partition, a link comes up as soon as both nodes run (before any
+    /// startup_wait can expire); after it, link-up is one more nondeterministic step.
+    urgent_link: bool,
+}
+
+fn config(me: usize) -> Config {
+    Config::pair(["a", "b"], me)
+}
+
+impl State {
+    fn new(budget: Budget, urgent_link: bool) -> Self {
+        let node = |me| Node {
+            e: Some(Election::new(config(me), Instant::ZERO).unwrap()),
+            cmd: None,
+            confirmed: false,
+        };
+        State {
+            n: [node(0), node(1)],
+            link: None,
+            next_link: 1,
+            wire: [VecDeque::new(), VecDeque::new()],
+            now: Instant::ZERO,
+            budget,
+            partitioned_ever: false,
+            urgent_link,
+        }
+        .connected()
+    }
+
+    fn flush(&mut self, i: usize) {
+        let Some(e) = self.n[i].e.as_mut() else {
+            return;
+        };
+        while let Some(t) = e.poll_transmit() {
+            assert_eq!(Some(t.link), self.link);
+            self.wire[t.to.0].push_back(t.message);
+        }
+        while let Some(ev) = e.poll_event() {
+            match ev {
+                Event::SetComponents { role, generation } => {
+                    self.n[i].cmd = Some((role, generation));
+                    self.n[i].confirmed = false;
+                }
+                Event::PeerMisbehaved { .. } | Event::NominationRefused { .. } => {
+                    panic!("a correct peer misbehaved: {ev:?}")
+                }
+                Event::RoleChanged { .. } => {}
+            }
+        }
+    }
+
+    fn link_down(&mut self, i: usize) {
+        if let (Some(link), Some(e)) = (self.link, self.n[i].e.as_mut()) {
+            e.handle_link_down(self.now, link);
+            self.flush(i);
+        }
+    }
+
+    fn check(&self) {
+        let serving = self
+            .n
+            .iter()
+            .filter_map(|n| n.e.as_ref())
+            .filter(|e| e.role().is_promoting_or_active())
+            .count();
+        if !self.partitioned_ever {
+            assert!(serving <= 1, "property 1 violated: {self:#?}");
+        }
+        for n in &self.n {
+            if let Some(e) = &n.e {
+                if e.role() == NodeRole::Active {
+                    assert!(
+                        n.cmd
+                            .is_some_and(|(r, g)| r == ComponentRole::Active && g == e.generation())
+                            && n.confirmed,
+                        "property 2 violated: {self:#?}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Every successor (faults included while the budget lasts).
+    fn successors(&self, faults: bool) -> Vec<State> {
+        let mut out = Vec::new();
+        for i in 0..2 {
+            // deliver
+            if self.link.is_some() && !self.wire[i].is_empty() && self.n[i].e.is_some() {
+                let mut s = self.clone();
+                let msg = s.wire[i].pop_front().unwrap();
+                let (now, link) = (s.now, s.link.unwrap());
+                s.n[i].e.as_mut().unwrap().handle_message(now, link, msg);
+                s.flush(i);
+                out.push(s);
+            }
+            if self.n[i].e.is_some() {
+                // role layer
+                if let Some((role, g)) = self.n[i].cmd.filter(|_| !self.n[i].confirmed) {
+                    let mut s = self.clone();
+                    s.n[i].confirmed = true;
+                    let now = s.now;
+                    s.n[i].e.as_mut().unwrap().handle_components_done(now, g);
+                    s.flush(i);
+                    out.push(s);
+                    if role == ComponentRole::Active && faults && self.budget.failures > 0 {
+                        let mut s = self.clone();
+                        s.budget.failures -= 1;
+                        s.n[i].cmd = None;
+                        s.n[i].e.as_mut().unwrap().handle_promotion_failed(now, g);
+                        s.flush(i);
+                        out.push(s);
+                    }
+                }
+                // timer
+                if let Some(at) = self.n[i].e.as_ref().unwrap().poll_timeout() {
+                    let mut s = self.clone();
+                    s.now = s.now.max(at);
+                    let now = s.now;
+                    s.n[i].e.as_mut().unwrap().handle_timeout(now);
+                    s.flush(i);
+                    out.push(s);
+                }
+            }
+            if faults {
+                // crash
+                if self.n[i].e.is_some() && self.budget.crashes > 0 {
+                    let mut s = self.clone();
+                    s.budget.crashes -= 1;
+                    s.n[i] = Node {
+                        e: None,
+                        cmd: None,
+                        confirmed: false,
+                    };
+                    s.link_down(1 - i);
+                    s.link = None;
+                    s.wire = [VecDeque::new(), VecDeque::new()];
+                    out.push(s);
+                }
+                // fatal component failure
+                if self.budget.fatals > 0 && self.n[i].e.as_ref().is_some_and(|e| !e.is_fatal()) {
+                    let mut s = self.clone();
+                    s.budget.fatals -= 1;
+                    let now = s.now;
+                    s.n[i].e.as_mut().unwrap().handle_fatal(now);
+                    s.flush(i);
+                    out.push(s);
+                }
+                // switchover
+                if self.budget.switchovers > 0 {
+                    let mut s = self.clone();
+                    if let Some(e) = s.n[i].e.as_mut() {
+                        if e.switchover(s.now).is_ok() {
+                            s.budget.switchovers -= 1;
+                            s.flush(i);
+                            out.push(s);
+                        }
+                    }
+                }
+            }
+            // restart
+            if self.n[i].e.is_none() {
+                let mut s = self.clone();
+                let mut c = config(i);
+                c.first_correlation_id = 1000 * (s.next_link + 1);
+                s.n[i].e = Some(Election::new(c, s.now).unwrap());
+                if s.urgent_link && s.n[1 - i].e.is_some() {
+                    s = s.connected();
+                }
+                out.push(s);
+            }
+        }
+        if self.link.is_none() && self.n.iter().all(|n| n.e.is_some()) && !self.urgent_link {
+            out.push(self.connected());
+        }
+        if faults && self.link.is_some() && self.budget.partitions > 0 {
+            let mut s = self.clone();
+            s.budget.partitions -= 1;
+            s.partitioned_ever = true;
+            s.urgent_link = false;
+            s.link_down(0);
+            s.link_down(1);
+            s.link = None;
+            s.wire = [VecDeque::new(), VecDeque::new()];
+            out.push(s);
+        }
+        out
+    }
+
+    fn connected(&self) -> State {
+        let mut s = self.clone();
+        let link = LinkId(s.next_link);
+        s.next_link += 1;
+        s.link = Some(link);
+        for i in 0..2 {
+            let now = s.now;
+            s.n[i]
+                .e
+                .as_mut()
+                .unwrap()
+                .handle_link_up(now, link, Member(1 - i));
+            s.flush(i);
+        }
+        s
+    }
+
+    fn converged(&self) -> bool {
+        let (Some(a), Some(b)) = (&self.n[0].e, &self.n[1].e) else {
+            return false;
+        };
+        let mut roles = [a.role(), b.role()];
+        roles.sort();
+        self.link.is_some()
+            && self.wire.iter().all(VecDeque::is_empty)
+            && roles == [NodeRole::Standby, NodeRole::Active]
+            && a.is_settled()
+            && b.is_settled()
+            && a.poll_timeout().is_none()
+            && b.poll_timeout().is_none()
+            && self.n.iter().all(|n| n.cmd.is_none() || n.confirmed)
+    }
+
+    /// Faults stop: a fair run (restart, heal, deliver, confirm, then timers) must converge,
+    /// and stay converged.
+    fn assert_converges(&self) {
+        let mut s = self.clone();
+        s.partitioned_ever = true; // a healing partition may briefly show two actives
+        s.urgent_link = false;
+        for _ in 0..200 {
+            if s.converged() {
+                s.check();
+                return;
+            }
+            let succ = s.successors(false);
+            // Prefer anything but a timer: deliveries and role answers first.
+            let pick = succ
+                .iter()
+                .find(|t| t.now == s.now && **t != s)
+                .or_else(|| succ.first())
+                .cloned();
+            match pick {
+                Some(t) => s = t,
+                None => panic!("stuck: {s:#?}"),
+            }
+        }
+        panic!("no convergence after 200 steps from {self:#?}\nreached {s:#?}");
+    }
+}
+
+/// Search depth: `default`, or `BATON_EXPLORE_DEPTH` for a deeper run (release mode).
+fn depth(default: usize) -> usize {
+    std::env::var("BATON_EXPLORE_DEPTH")
+        .ok()
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(default)
+}
+
+fn explore(budget: Budget, max_depth: usize) -> usize {
+    let init = State::new(budget, true);
+    let mut seen = HashSet::new();
+    let mut frontier = vec![init.clone()];
+    seen.insert(init);
+    for _ in 0..max_depth {
+        let mut next = Vec::new();
+        for s in frontier {
+            for t in s.successors(true) {
+                if seen.insert(t.clone()) {
+                    t.check();
+                    next.push(t);
+                }
+            }
+        }
+        frontier = next;
+        if frontier.is_empty() {
+            break;
+        }
+    }
+    for s in &seen {
+        s.assert_converges();
+    }
+    seen.len()
+}
+
+#[test]
+fn explore_crashes_failures_switchovers() {
+    let n = explore(
+        Budget {
+            crashes: 2,
+            failures: 2,
+            switchovers: 1,
+            partitions: 0,
+            fatals: 0,
+        },
+        depth(16),
+    );
+    eprintln!("explored {n} states");
+    assert!(n > 1000);
+}
+
+#[test]
+fn explore_with_a_partition() {
+    let n = explore(
+        Budget {
+            crashes: 1,
+            failures: 1,
+            switchovers: 1,
+            partitions: 1,
+            fatals: 0,
+        },
+        depth(14),
+    );
+    eprintln!("explored {n} states");
+    assert!(n > 1000);
+}
+
+#[test]
+fn explore_fatal_failures() {
+    let n = explore(
+        Budget {
+            crashes: 1,
+            failures: 1,
+            switchovers: 1,
+            partitions: 0,
+            fatals: 1,
+        },
+        depth(14),
+    );
+    eprintln!("explored {n} states");
+    assert!(n > 1000);
+}
