@@ -8,7 +8,8 @@
 //!
 //! Decode = `baton_codec::decode` (rasn decode, trailing-byte check, constraint validation)
 //! and dropping the value. Encode = `baton_codec::encode_into` a reused buffer (validation
-//! and rasn encode), as a link does.
+//! and rasn encode), as a link does. `uper-rasn` rows time rasn's generic UPER codec on the
+//! same message, for comparison with baton's direct UPER path.
 
 use baton_codec::{AnyMessage, Encoding, Interface};
 use std::hint::black_box;
@@ -61,6 +62,20 @@ fn median_ns(mut op: impl FnMut()) -> f64 {
     }
 }
 
+/// (decode, encode) median ns of rasn's UPER called directly.
+fn rasn_uper<T: rasn::Encode + rasn::Decode>(value: &T, bytes: &[u8]) -> (f64, f64) {
+    let decode = median_ns(|| {
+        black_box(rasn::uper::decode::<T>(black_box(bytes)).unwrap());
+    });
+    let mut buf = Vec::new();
+    let encode = median_ns(|| {
+        buf.clear();
+        rasn::uper::encode_buf(black_box(value), &mut buf).unwrap();
+        black_box(&buf);
+    });
+    (decode, encode)
+}
+
 fn main() {
     let mut names: Vec<String> = std::env::args()
         .skip(1)
@@ -98,5 +113,16 @@ fn main() {
             println!("{name}\t{encoding}\tdecode\t{decode:.1}");
             println!("{name}\t{encoding}\tencode\t{encode:.1}");
         }
+        // rasn's own UPER on the same message, for comparison with baton's direct codec.
+        let bytes = value.encode(Encoding::Uper).unwrap();
+        let (decode, encode) = match &value {
+            AnyMessage::Election(m) => rasn_uper(m, &bytes),
+            AnyMessage::Role(m) => rasn_uper(m, &bytes),
+            AnyMessage::Monitor(m) => rasn_uper(m, &bytes),
+            AnyMessage::Status(m) => rasn_uper(m, &bytes),
+        };
+        eprintln!("  {name} uper-rasn: decode {decode:.1} ns, encode {encode:.1} ns");
+        println!("{name}\tuper-rasn\tdecode\t{decode:.1}");
+        println!("{name}\tuper-rasn\tencode\t{encode:.1}");
     }
 }

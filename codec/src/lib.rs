@@ -22,9 +22,10 @@ mod frame;
 mod jer_shape;
 mod message;
 mod rules;
+mod uper;
 
 pub use encoding::Encoding;
 pub use error::{DecodeError, DecodeErrorKind, EncodeError, FrameError};
 pub use frame::{EncodeFrameError, FrameCodec, DEFAULT_MAX_FRAME};
 pub use message::{AnyMessage, Interface};
-pub use rules::{decode, encode, encode_into};
+pub use rules::{decode, encode, encode_into, Pdu};

@@ -1,12 +1,12 @@
 //! Property tests of the codec: every message round-trips in every rule, and values outside
 //! their constraints are refused on encode and on decode, in every rule.
 
-use baton_asn1::Message;
+use baton_codec::Pdu;
 use baton_codec::{decode, encode, DecodeErrorKind, EncodeError, Encoding};
 use baton_conformance::strategies::*;
 use proptest::prelude::*;
 
-fn round_trip<T: Message>(value: &T) -> Result<(), TestCaseError> {
+fn round_trip<T: Pdu>(value: &T) -> Result<(), TestCaseError> {
     for encoding in Encoding::ALL {
         let bytes = encode(encoding, value)
             .map_err(|e| TestCaseError::fail(format!("{encoding}: encode: {e}")))?;
@@ -19,7 +19,7 @@ fn round_trip<T: Message>(value: &T) -> Result<(), TestCaseError> {
 
 /// rasn's own encoder, without baton's checks: makes bytes of invalid values where rasn
 /// lets them through (`None` where rasn refuses as well).
-fn rasn_encode<T: Message>(encoding: Encoding, value: &T) -> Option<Vec<u8>> {
+fn rasn_encode<T: Pdu>(encoding: Encoding, value: &T) -> Option<Vec<u8>> {
     match encoding {
         Encoding::Ber | Encoding::Der => rasn::der::encode(value).ok(),
         Encoding::Cer => rasn::cer::encode(value).ok(),
@@ -31,7 +31,7 @@ fn rasn_encode<T: Message>(encoding: Encoding, value: &T) -> Option<Vec<u8>> {
     }
 }
 
-fn refused<T: Message>(value: &T, field: &str) -> Result<usize, TestCaseError> {
+fn refused<T: Pdu>(value: &T, field: &str) -> Result<usize, TestCaseError> {
     let mut decoded_checks = 0;
     for encoding in Encoding::ALL {
         match encode(encoding, value) {
