@@ -1,0 +1,155 @@
+//! Configuration of the pure node.
+
+use baton_election::{Alone, Config as ElectionConfig};
+use baton_monitor::{ComponentPolicy, MonitorConfig, PeerConfig};
+use baton_role::RoleConfig;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// One member of the cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberConfig {
+    /// The member's `Candidate` name (1 to 16 characters).
+    pub name: String,
+    /// The member's numeric id (`ComponentId`: digits, at most 16), carried by its hello.
+    pub id: String,
+}
+
+/// Everything a [`crate::engine::Node`] needs; identical on every member but for `me`.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// The members, highest priority first.
+    pub members: Vec<MemberConfig>,
+    /// This node's index in `members`.
+    pub me: usize,
+    /// A Promoting/Active node yields to a higher-priority member nominating itself.
+    pub preempt: bool,
+    /// What to do when alone after `startup_wait`.
+    pub alone: Alone,
+    /// How long a starting node waits for its peer (default: the dead interval).
+    pub startup_wait: Duration,
+    /// Node-to-node heartbeat interval (default 100 ms).
+    pub heartbeat_interval: Duration,
+    /// Silence after which a peer is dead (default 3 heartbeat intervals).
+    pub dead_interval: Duration,
+    /// Back-off before a nomination answered by `electionError` is sent again.
+    pub retry_backoff: Duration,
+    /// How long a component may take to answer `setRole` (default 1 s).
+    pub role_timeout: Duration,
+    /// Health query interval for components (default 100 ms).
+    pub query_interval: Duration,
+    /// Per-component severity and dead interval, by component id.
+    pub components: BTreeMap<String, ComponentPolicy>,
+    /// First correlation id; a driver may seed it so ids differ across restarts.
+    pub first_correlation_id: u64,
+}
+
+/// A configuration that cannot run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NodeConfigError {
+    /// The Election refused it.
+    #[error("election: {0}")]
+    Election(String),
+    /// A member id is not a NumericString of at most 16 digits.
+    #[error("member {name:?}: id {id:?} must be 1 to 16 digits")]
+    BadId {
+        /// The member.
+        name: String,
+        /// Its id.
+        id: String,
+    },
+    /// Two members share an id.
+    #[error("two members have id {0:?}")]
+    DuplicateId(String),
+    /// The peer monitor refused it.
+    #[error("monitor: {0}")]
+    Monitor(String),
+}
+
+impl NodeConfig {
+    /// A pair with the defaults: `(name, id)` of both members, this node at `me`.
+    pub fn pair(members: [(&str, &str); 2], me: usize) -> Self {
+        let heartbeat = Duration::from_millis(100);
+        NodeConfig {
+            members: members
+                .iter()
+                .map(|(name, id)| MemberConfig {
+                    name: (*name).to_owned(),
+                    id: (*id).to_owned(),
+                })
+                .collect(),
+            me,
+            preempt: false,
+            alone: Alone::Promote,
+            startup_wait: 3 * heartbeat,
+            heartbeat_interval: heartbeat,
+            dead_interval: 3 * heartbeat,
+            retry_backoff: heartbeat,
+            role_timeout: Duration::from_secs(1),
+            query_interval: heartbeat,
+            components: BTreeMap::new(),
+            first_correlation_id: 1,
+        }
+    }
+
+    /// This node's member.
+    pub fn me(&self) -> Option<&MemberConfig> {
+        self.members.get(self.me)
+    }
+
+    pub(crate) fn election(&self) -> ElectionConfig {
+        let mut c = ElectionConfig::pair(["a", "b"], self.me);
+        c.members = self.members.iter().map(|m| m.name.clone()).collect();
+        c.preempt = self.preempt;
+        c.alone = self.alone;
+        c.startup_wait = self.startup_wait;
+        c.retry_backoff = self.retry_backoff;
+        c.first_correlation_id = self.first_correlation_id;
+        c
+    }
+
+    pub(crate) fn peer(&self) -> PeerConfig {
+        let mut c = PeerConfig::new(
+            self.me().map(|m| m.id.clone()).unwrap_or_default(),
+            self.members.iter().map(|m| m.id.clone()).collect(),
+        );
+        c.heartbeat_interval = self.heartbeat_interval;
+        c.dead_interval = Some(self.dead_interval);
+        c
+    }
+
+    pub(crate) fn monitor(&self) -> MonitorConfig {
+        MonitorConfig {
+            query_interval: self.query_interval,
+            components: self.components.clone(),
+            default_policy: ComponentPolicy::default(),
+        }
+    }
+
+    pub(crate) fn role(&self) -> RoleConfig {
+        RoleConfig {
+            role_timeout: self.role_timeout,
+        }
+    }
+
+    /// Checks what the machines would refuse, with a message naming the member.
+    pub fn validate(&self) -> Result<(), NodeConfigError> {
+        self.election()
+            .validate()
+            .map_err(|e| NodeConfigError::Election(e.to_string()))?;
+        for (i, m) in self.members.iter().enumerate() {
+            let ok =
+                !m.id.is_empty() && m.id.len() <= 16 && m.id.bytes().all(|b| b.is_ascii_digit());
+            if !ok {
+                return Err(NodeConfigError::BadId {
+                    name: m.name.clone(),
+                    id: m.id.clone(),
+                });
+            }
+            if self.members[..i].iter().any(|o| o.id == m.id) {
+                return Err(NodeConfigError::DuplicateId(m.id.clone()));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,33 @@
+//! The pure node: the four state machines composed, still sans-IO.
+//!
+//! A [`Node`] is what one member runs. The driver (tokio in `baton node`, a virtual network in
+//! `conformance`'s simulation) opens and closes links, decodes frames and hands them in with
+//! [`Node::handle_frame`], calls [`Node::handle_timeout`] when [`Node::poll_timeout`] is due,
+//! and drains [`Node::poll_transmit`] (frames to send) and [`Node::poll_event`] (links to
+//! close, role changes, components to restart, things to log).
+//!
+//! Routing (DESIGN.md sections 1 to 6):
+//! - a peer link's hello and heartbeats go to [`baton_monitor::PeerLiveness`]; once both hellos
+//!   are exchanged the Election sees the link up; a dead or closed peer is a link down;
+//! - Election outcomes become `setRole` to every component ([`baton_role::RoleManager`]); the
+//!   role layer's verdict (all confirmed, or a failure while promoting) goes back to the
+//!   Election by generation, so an abandoned promotion never counts;
+//! - component registration and health ([`baton_monitor::HealthMonitor`]): a registered
+//!   component receives the current role; a `fatal` failure hands over (`major` asks the
+//!   driver to restart the component);
+//! - the service status ([`baton_status::StatusServer`]) is recomputed after every input and
+//!   pushed to every status client and peer when it changes.
+//!
+//! What a link may carry (seed 000: every party may read, only the owner sets roles, only
+//! members elect): peer links carry Election, Monitor (hello, heartbeats, queries) and Status;
+//! component links carry Role and Monitor (and `getStatus`); client links carry Status (and
+//! `healthQuery`). Anything else closes the link with a logged reason.
+
+mod config;
+mod event;
+mod node;
+mod route;
+
+pub use config::{MemberConfig, NodeConfig, NodeConfigError};
+pub use event::{Event, LinkKind, Transmit};
+pub use node::Node;

@@ -1,0 +1,228 @@
+//! The [`Node`]: inputs, outputs and the links it knows.
+
+use super::config::{NodeConfig, NodeConfigError};
+use super::event::{Event, LinkKind, Transmit};
+use baton_codec::AnyMessage;
+use baton_core::{CorrelationCounter, Instant, LinkId};
+use baton_election::{ComponentRole, Election, Generation, Member, NodeRole, UsageError};
+use baton_monitor::{HealthMonitor, PeerLiveness};
+use baton_role::RoleManager;
+use baton_status::{PeerState, ServiceStatus, State, StatusServer};
+use std::collections::{BTreeMap, VecDeque};
+
+/// One member's node: the Election, Role, Monitor and Status machines composed. Sans-IO.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub(super) config: NodeConfig,
+    pub(super) election: Election,
+    pub(super) roles: RoleManager,
+    pub(super) health: HealthMonitor,
+    pub(super) peers: PeerLiveness,
+    pub(super) status: StatusServer,
+    /// Every open link and what it is.
+    pub(super) links: BTreeMap<LinkId, LinkKind>,
+    /// Peer links whose hellos were exchanged, and the member on each.
+    pub(super) peer_links: BTreeMap<LinkId, Member>,
+    /// The role-layer assignment carrying out the Election's latest `SetComponents`:
+    /// (role manager generation, election generation, role).
+    pub(super) assignment: Option<(u64, Generation, ComponentRole)>,
+    /// What the peer last said of itself.
+    pub(super) peer_state: PeerState,
+    pub(super) correlation: CorrelationCounter,
+    pub(super) transmits: VecDeque<Transmit>,
+    pub(super) events: VecDeque<Event>,
+}
+
+impl Node {
+    /// A node that has just started: `Negotiating`, no links.
+    ///
+    /// # Errors
+    /// A configuration the machines cannot run, naming what is wrong.
+    pub fn new(config: NodeConfig, now: Instant) -> Result<Node, NodeConfigError> {
+        config.validate()?;
+        let election = Election::new(config.election(), now)
+            .map_err(|e| NodeConfigError::Election(e.to_string()))?;
+        let seed = config.first_correlation_id;
+        let peers =
+            PeerLiveness::with_correlation(config.peer(), CorrelationCounter::starting_at(seed))
+                .map_err(|e| NodeConfigError::Monitor(e.to_string()))?;
+        let mut node = Node {
+            roles: RoleManager::with_correlation(
+                config.role(),
+                CorrelationCounter::starting_at(seed),
+            ),
+            health: HealthMonitor::with_correlation(
+                config.monitor(),
+                CorrelationCounter::starting_at(seed),
+            ),
+            status: StatusServer::with_correlation(
+                ServiceStatus::new(State::Negotiating),
+                CorrelationCounter::starting_at(seed),
+            ),
+            correlation: CorrelationCounter::starting_at(seed),
+            election,
+            peers,
+            config,
+            links: BTreeMap::new(),
+            peer_links: BTreeMap::new(),
+            assignment: None,
+            peer_state: PeerState::Unknown,
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+        };
+        node.process(now);
+        Ok(node)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &NodeConfig {
+        &self.config
+    }
+
+    /// The node's role in the election.
+    pub fn role(&self) -> NodeRole {
+        self.election.role()
+    }
+
+    /// The current service status line.
+    pub fn status(&self) -> &ServiceStatus {
+        self.status.status()
+    }
+
+    /// The Election, for inspection (tests, the simulation, `baton status` details).
+    pub fn election(&self) -> &Election {
+        &self.election
+    }
+
+    /// The role layer, for inspection.
+    pub fn roles(&self) -> &RoleManager {
+        &self.roles
+    }
+
+    /// The component health monitor, for inspection.
+    pub fn health(&self) -> &HealthMonitor {
+        &self.health
+    }
+
+    /// The kind of an open link.
+    pub fn link_kind(&self, link: LinkId) -> Option<LinkKind> {
+        self.links.get(&link).copied()
+    }
+
+    /// A link opened. A peer link starts with this node's hello.
+    pub fn handle_link_opened(&mut self, now: Instant, link: LinkId, kind: LinkKind) {
+        if self.links.contains_key(&link) {
+            self.events
+                .push_back(Event::Log(format!("{link} opened twice: ignored")));
+            return;
+        }
+        self.links.insert(link, kind);
+        match kind {
+            LinkKind::Peer(origin) => {
+                if let Err(e) = self.peers.handle_link_opened(now, link, origin) {
+                    self.close(now, link, format!("peer link refused: {e}"));
+                }
+            }
+            LinkKind::Component => {}
+            LinkKind::Client => {
+                if let Err(e) = self.status.handle_client_connected(now, link) {
+                    self.close(now, link, format!("status client refused: {e}"));
+                }
+            }
+        }
+        self.process(now);
+    }
+
+    /// A link closed (by the other side, or after [`Event::CloseLink`]).
+    pub fn handle_link_closed(&mut self, now: Instant, link: LinkId) {
+        self.forget(now, link);
+        self.process(now);
+    }
+
+    /// A decoded frame arrived on `link`.
+    pub fn handle_frame(&mut self, now: Instant, link: LinkId, message: AnyMessage) {
+        match self.links.get(&link).copied() {
+            Some(kind) => self.route_frame(now, link, kind, message),
+            None => self
+                .events
+                .push_back(Event::Log(format!("frame on unknown {link}: dropped"))),
+        }
+        self.process(now);
+    }
+
+    /// Timers due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.election.handle_timeout(now);
+        self.roles.handle_timeout(now);
+        self.health.handle_timeout(now);
+        self.peers.handle_timeout(now);
+        self.status.handle_timeout(now);
+        self.process(now);
+    }
+
+    /// Planned switchover (operator, on the Active node).
+    ///
+    /// # Errors
+    /// When this node is not Active or its peer is down.
+    pub fn switchover(&mut self, now: Instant) -> Result<(), UsageError> {
+        let result = self.election.switchover(now);
+        self.process(now);
+        result
+    }
+
+    /// The earliest time [`Node::handle_timeout`] must be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        [
+            self.election.poll_timeout(),
+            self.roles.poll_timeout(),
+            self.health.poll_timeout(),
+            self.peers.poll_timeout(),
+            self.status.poll_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// The next message to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// The next thing the driver must do or may log.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Closes `link` on the node's own initiative: forgets it and tells the driver.
+    pub(super) fn close(&mut self, now: Instant, link: LinkId, reason: String) {
+        if self.links.contains_key(&link) {
+            self.forget(now, link);
+            self.events.push_back(Event::CloseLink { link, reason });
+        }
+    }
+
+    /// Removes `link` from every machine that knows it.
+    fn forget(&mut self, now: Instant, link: LinkId) {
+        match self.links.remove(&link) {
+            Some(LinkKind::Peer(_)) => {
+                self.peers.handle_link_closed(now, link);
+                self.status.handle_client_closed(now, link);
+            }
+            Some(LinkKind::Component) => {
+                self.health.handle_link_closed(now, link);
+                self.roles.handle_link_closed(now, link);
+                self.status.handle_client_closed(now, link);
+            }
+            Some(LinkKind::Client) => self.status.handle_client_closed(now, link),
+            None => {}
+        }
+    }
+
+    pub(super) fn send(&mut self, link: LinkId, message: impl Into<AnyMessage>) {
+        self.transmits.push_back(Transmit {
+            link,
+            message: message.into(),
+        });
+    }
+}

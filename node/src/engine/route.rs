@@ -1,0 +1,328 @@
+//! Routing between the machines: frames in, each machine's events to the others, the
+//! service status out.
+
+use super::event::{Event, LinkKind};
+use super::node::Node;
+use baton_asn1::{monitor, status as st};
+use baton_codec::AnyMessage;
+use baton_core::{Instant, LinkId};
+use baton_election::{ComponentRole, Event as ElectionEvent, Member, NodeRole};
+use baton_monitor::{MonitorEvent, PeerEvent, Severity};
+use baton_role::{ManagerEvent, Role};
+use baton_status::{ComponentsHealth, PeerState, PeerStatus, ServiceStatus, State};
+
+impl Node {
+    /// Hands a frame to the machine that owns it on this kind of link.
+    pub(super) fn route_frame(
+        &mut self,
+        now: Instant,
+        link: LinkId,
+        kind: LinkKind,
+        message: AnyMessage,
+    ) {
+        use st::ServiceStatusMessageMessage as S;
+        match (kind, message) {
+            (LinkKind::Peer(_), AnyMessage::Monitor(m)) => self.peers.handle_message(now, link, m),
+            (LinkKind::Peer(_), AnyMessage::Election(m)) => {
+                if self.peer_links.contains_key(&link) {
+                    self.election.handle_message(now, link, m);
+                } else {
+                    self.close(now, link, "election message before the hello".into());
+                }
+            }
+            (LinkKind::Peer(_), AnyMessage::Status(m)) => match m.message {
+                S::getStatus(_) => self.status.handle_message(now, link, m),
+                S::statusIndication(s) => self.peer_said(&s.status.0),
+                S::getStatusResponse(s) => self.peer_said(&s.status.0),
+            },
+            (LinkKind::Component, AnyMessage::Monitor(m)) => {
+                self.health.handle_message(now, link, m)
+            }
+            (LinkKind::Component, AnyMessage::Role(m)) => self.roles.handle_message(now, link, m),
+            (LinkKind::Component | LinkKind::Client, AnyMessage::Status(m)) => {
+                self.status.handle_message(now, link, m)
+            }
+            (LinkKind::Client, AnyMessage::Monitor(m)) => self.answer_health_query(link, m),
+            (kind, message) => {
+                let what = message.interface();
+                self.close(
+                    now,
+                    link,
+                    format!("{what} message not allowed on a {kind:?} link"),
+                );
+            }
+        }
+    }
+
+    /// A status client may read the node's own health (seed 000: every party may read).
+    fn answer_health_query(&mut self, link: LinkId, m: monitor::HealthMonitorMessage) {
+        use monitor::HealthMonitorMessageMessage as M;
+        if !matches!(m.message, M::healthQuery(_)) {
+            self.events.push_back(Event::Log(format!(
+                "{link}: unexpected health message ignored"
+            )));
+            return;
+        }
+        let failed = matches!(self.role(), NodeRole::PromotionFailed)
+            || self.health.worst_failure() == Some(Severity::Fatal);
+        let status = if failed {
+            monitor::ComponentStatus::failed
+        } else {
+            monitor::ComponentStatus::ok
+        };
+        let id = self.config.me().map(|m| m.id.clone()).unwrap_or_default();
+        let reply = baton_monitor::health_query_response(
+            &m.correlation_id
+                .0
+                .as_bytes()
+                .iter()
+                .map(|&b| b as char)
+                .collect::<String>(),
+            &id,
+            status,
+        );
+        self.send(link, reply);
+    }
+
+    fn peer_said(&mut self, line: &str) {
+        let word = line.split_whitespace().next().unwrap_or("");
+        self.peer_state = State::from_word(word).map_or(PeerState::Unknown, PeerState::Up);
+    }
+
+    /// Moves every machine's transmits out and routes every event, until nothing moves; then
+    /// publishes the service status if it changed.
+    pub(super) fn process(&mut self, now: Instant) {
+        loop {
+            let mut moved = false;
+            while let Some(t) = self.election.poll_transmit() {
+                self.send(t.link, t.message);
+            }
+            while let Some(t) = self.roles.poll_transmit() {
+                self.send(t.link, t.message);
+            }
+            while let Some(t) = self.health.poll_transmit() {
+                self.send(t.link, t.message);
+            }
+            while let Some(t) = self.peers.poll_transmit() {
+                self.send(t.link, t.message);
+            }
+            while let Some(e) = self.peers.poll_event() {
+                moved = true;
+                self.on_peer_event(now, e);
+            }
+            while let Some(e) = self.election.poll_event() {
+                moved = true;
+                self.on_election_event(now, e);
+            }
+            while let Some(e) = self.health.poll_event() {
+                moved = true;
+                self.on_monitor_event(now, e);
+            }
+            while let Some(e) = self.roles.poll_event() {
+                moved = true;
+                self.on_role_event(now, e);
+            }
+            while let Some(e) = self.status.poll_event() {
+                self.events.push_back(Event::Log(format!("status: {e:?}")));
+            }
+            if !moved {
+                break;
+            }
+        }
+        let status = self.service_status();
+        if self.status.set_status(now, status) {
+            self.events
+                .push_back(Event::StatusChanged(self.status.status().to_string()));
+        }
+        while let Some(t) = self.status.poll_transmit() {
+            self.send(t.link, t.message);
+        }
+    }
+
+    fn on_peer_event(&mut self, now: Instant, e: PeerEvent) {
+        match e {
+            PeerEvent::PeerUp { member, link } => {
+                let Some(i) = self.config.members.iter().position(|m| m.id == member) else {
+                    self.close(now, link, format!("hello from unknown member id {member}"));
+                    return;
+                };
+                self.peer_links.insert(link, Member(i));
+                self.events.push_back(Event::Log(format!(
+                    "peer {} up on {link}",
+                    self.config.members[i].name
+                )));
+                self.election.handle_link_up(now, link, Member(i));
+                let _ = self.status.handle_client_connected(now, link);
+                let id = self.correlation.next_id();
+                self.send(link, baton_status::get_status(&id));
+            }
+            PeerEvent::PeerDead { member, link } => {
+                self.peer_links.remove(&link);
+                self.peer_state = PeerState::Down;
+                self.election.handle_link_down(now, link);
+                self.close(
+                    now,
+                    link,
+                    format!("peer {member} silent for the dead interval"),
+                );
+                self.events
+                    .push_back(Event::Log(format!("peer {member} down ({link})")));
+            }
+            PeerEvent::HelloRefused { link, reason } => {
+                self.peer_links.remove(&link);
+                self.close(now, link, format!("hello refused: {reason:?}"));
+            }
+            PeerEvent::Ignored { link, reason } => self.events.push_back(Event::Log(format!(
+                "{link}: peer message ignored: {reason:?}"
+            ))),
+        }
+    }
+
+    fn on_election_event(&mut self, now: Instant, e: ElectionEvent) {
+        match e {
+            ElectionEvent::RoleChanged { from, to } => {
+                self.events.push_back(Event::RoleChanged { from, to })
+            }
+            ElectionEvent::SetComponents { role, generation } => {
+                let r = match role {
+                    ComponentRole::Active => Role::active,
+                    ComponentRole::Standby => Role::standby,
+                };
+                let g = self.roles.assign(now, r);
+                self.assignment = Some((g, generation, role));
+            }
+            ElectionEvent::PeerMisbehaved { peer, reason } => self.events.push_back(Event::Log(
+                format!("peer {} misbehaved: {reason:?}", self.member_name(peer)),
+            )),
+            ElectionEvent::NominationRefused { peer, description } => {
+                self.events.push_back(Event::Log(format!(
+                    "peer {} refused our nomination: {description}",
+                    self.member_name(peer)
+                )))
+            }
+        }
+    }
+
+    fn on_monitor_event(&mut self, now: Instant, e: MonitorEvent) {
+        match e {
+            MonitorEvent::ComponentRegistered { id, link, replaced } => {
+                if let Some(old) = replaced {
+                    self.close(
+                        now,
+                        old,
+                        format!("component {id} registered again on {link}"),
+                    );
+                }
+                if let Err(e) = self
+                    .roles
+                    .handle_component_registered(now, link, id.clone())
+                {
+                    self.close(now, link, format!("component {id}: {e}"));
+                }
+                self.events
+                    .push_back(Event::Log(format!("component {id} registered on {link}")));
+            }
+            MonitorEvent::ComponentFailed {
+                id,
+                severity,
+                reason,
+            } => {
+                self.events.push_back(Event::Log(format!(
+                    "component {id} failed ({severity}): {reason:?}"
+                )));
+                match severity {
+                    Severity::Fatal => self.election.handle_fatal(now),
+                    Severity::Major => self.events.push_back(Event::RestartComponent { id }),
+                    Severity::Minor => {}
+                }
+            }
+            MonitorEvent::ComponentRecovered { id } => {
+                self.events
+                    .push_back(Event::Log(format!("component {id} recovered")));
+                if self.election.is_fatal() && self.health.worst_failure() != Some(Severity::Fatal)
+                {
+                    self.election.handle_fatal_cleared(now);
+                }
+            }
+            MonitorEvent::Ignored { link, reason } => self.events.push_back(Event::Log(format!(
+                "{link}: component message ignored: {reason:?}"
+            ))),
+        }
+    }
+
+    fn on_role_event(&mut self, now: Instant, e: ManagerEvent) {
+        let current = |g: u64| self.assignment.filter(|(rg, _, _)| *rg == g);
+        match e {
+            ManagerEvent::AssignmentDone {
+                generation, failed, ..
+            } => {
+                for f in failed {
+                    self.events
+                        .push_back(Event::Log(format!("component failed to stand by: {f:?}")));
+                }
+                if let Some((_, eg, _)) = current(generation) {
+                    self.election.handle_components_done(now, eg);
+                }
+            }
+            ManagerEvent::AssignmentFailed {
+                generation,
+                component,
+                reason,
+                ..
+            } => {
+                self.events.push_back(Event::Log(format!(
+                    "promotion failed: component {component}: {reason:?}"
+                )));
+                if let Some((_, eg, ComponentRole::Active)) = current(generation) {
+                    self.election.handle_promotion_failed(now, eg);
+                }
+            }
+            ManagerEvent::ComponentFailed {
+                component, reason, ..
+            } => self.events.push_back(Event::Log(format!(
+                "component {component} did not take its role: {reason:?}"
+            ))),
+            ManagerEvent::ComponentAssigned { .. } => {}
+            ManagerEvent::Ignored { link, reason } => self.events.push_back(Event::Log(format!(
+                "{link}: role message ignored: {reason:?}"
+            ))),
+        }
+    }
+
+    fn member_name(&self, m: Member) -> &str {
+        self.config
+            .members
+            .get(m.0)
+            .map_or("?", |m| m.name.as_str())
+    }
+
+    /// The service status line from the node role, component health and the peer's word.
+    fn service_status(&self) -> ServiceStatus {
+        use baton_status::NodeRole as S;
+        let role = match self.election.role() {
+            NodeRole::Negotiating => S::Negotiating,
+            NodeRole::Standby => S::Standby,
+            NodeRole::Promoting => S::Promoting,
+            NodeRole::Active => S::Active,
+            NodeRole::Demoting => S::Demoting,
+            NodeRole::PromotionFailed => S::PromotionFailed,
+        };
+        let (ok, total) = self.health.counts();
+        let health = ComponentsHealth {
+            ok: ok as u32,
+            total: total as u32,
+            fatal_failed: self.health.worst_failure() == Some(Severity::Fatal),
+        };
+        let peer = self
+            .config
+            .members
+            .iter()
+            .enumerate()
+            .find(|(i, _)| *i != self.config.me)
+            .map(|(_, m)| PeerStatus {
+                name: m.name.clone(),
+                state: self.peer_state,
+            });
+        baton_status::service_status(role, health, peer)
+    }
+}
