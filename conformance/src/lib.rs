@@ -3,9 +3,13 @@
 //! - [`vectors`]: test vectors made by an independent implementation (asn1tools, pycrate;
 //!   `conformance/peer/regen.sh` regenerates them), valid and malformed, with a loader.
 //! - [`strategies`]: proptest strategies of valid messages and of out-of-constraint values.
+//! - [`sim`]: a deterministic simulation of N nodes and their components on a virtual clock.
+//! - [`model`]: a stateright model of the two-member election, running the real Election.
 //!
 //! The tests in `conformance/tests/` check baton's codec against both.
 #![forbid(unsafe_code)]
 
+pub mod model;
+pub mod sim;
 pub mod strategies;
 pub mod vectors;

@@ -1,0 +1,1 @@
+//! stateright model of the two-member election (in progress).

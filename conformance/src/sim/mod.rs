@@ -1,0 +1,1 @@
+//! Deterministic simulation of N nodes and their components (in progress).
