@@ -1,0 +1,2 @@
+//! The baton component library (in progress).
+#![forbid(unsafe_code)]
