@@ -7,4 +7,6 @@
 //! [`engine::Node`] on real sockets comes with issue #4.
 #![forbid(unsafe_code)]
 
+pub mod config;
+pub mod driver;
 pub mod engine;

@@ -4,6 +4,8 @@
 #![forbid(unsafe_code)]
 
 mod codec_cmd;
+mod node_cmd;
+mod status_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -22,6 +24,14 @@ enum Command {
     Encode(codec_cmd::EncodeArgs),
     /// Decode HEX (or stdin with `-`) and print the value as JER (X.697 JSON).
     Decode(codec_cmd::DecodeArgs),
+    /// Run a node: `baton node --config FILE.toml`.
+    Node(node_cmd::NodeArgs),
+    /// Check a node configuration file and report the first error with its line and key.
+    CheckConfig(node_cmd::CheckArgs),
+    /// Ask a node for its service status (getStatus); with --watch, print every change.
+    Status(status_cmd::StatusArgs),
+    /// Ask the active node to hand the service over to its standby (planned switchover).
+    Switchover(status_cmd::SwitchoverArgs),
 }
 
 /// A failure to report: the message and the exit status.
@@ -47,6 +57,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Encode(args) => codec_cmd::run_encode(&args),
         Command::Decode(args) => codec_cmd::run_decode(&args),
+        Command::Node(args) => node_cmd::run(&args),
+        Command::CheckConfig(args) => node_cmd::check(&args),
+        Command::Status(args) => status_cmd::status(&args),
+        Command::Switchover(args) => status_cmd::switchover(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,560 @@
+//! The node's configuration file (TOML): parsing, checking, and errors that name the key and
+//! the line.
+
+use crate::engine::{MemberConfig, NodeConfig};
+use baton_codec::Encoding;
+use baton_election::Alone;
+use baton_monitor::{ComponentPolicy, Severity};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use toml::Spanned;
+
+/// The file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    name: Spanned<String>,
+    #[serde(default)]
+    encoding: Option<Spanned<String>>,
+    #[serde(default)]
+    max_frame: Option<Spanned<u64>>,
+    #[serde(default)]
+    log: Option<String>,
+    #[serde(default)]
+    preempt: bool,
+    #[serde(default)]
+    alone: Option<Spanned<String>>,
+    #[serde(rename = "member", default)]
+    members: Vec<FileMember>,
+    #[serde(default)]
+    timers: FileTimers,
+    listen: FileListen,
+    #[serde(rename = "component", default)]
+    components: Vec<FileComponent>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileMember {
+    name: Spanned<String>,
+    id: Spanned<String>,
+    address: Spanned<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileTimers {
+    heartbeat_ms: Option<Spanned<u64>>,
+    dead_interval_ms: Option<Spanned<u64>>,
+    startup_wait_ms: Option<Spanned<u64>>,
+    retry_backoff_ms: Option<Spanned<u64>>,
+    role_timeout_ms: Option<Spanned<u64>>,
+    query_interval_ms: Option<Spanned<u64>>,
+    hook_timeout_ms: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileListen {
+    component_socket: Option<PathBuf>,
+    component_tcp: Option<Spanned<String>>,
+    status: Option<Spanned<String>>,
+    control_socket: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileComponent {
+    id: Spanned<String>,
+    #[serde(default)]
+    severity: Option<Spanned<String>>,
+    #[serde(default)]
+    dead_interval_ms: Option<u64>,
+    #[serde(default)]
+    check: Option<String>,
+    #[serde(default)]
+    activate: Option<String>,
+    #[serde(default)]
+    deactivate: Option<String>,
+    #[serde(default)]
+    start: Option<String>,
+    #[serde(default)]
+    stop: Option<String>,
+    #[serde(default)]
+    timeout_ms: Option<u64>,
+    #[serde(default)]
+    check_interval_ms: Option<u64>,
+}
+
+/// A script component (DESIGN.md section 6): commands the node runs for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptComponent {
+    /// Component id.
+    pub id: String,
+    /// `check`: exit 0 means healthy.
+    pub check: Option<String>,
+    /// `activate`.
+    pub activate: Option<String>,
+    /// `deactivate`.
+    pub deactivate: Option<String>,
+    /// `start` (cold standby: run before `activate`).
+    pub start: Option<String>,
+    /// `stop` (cold standby: run after `deactivate`).
+    pub stop: Option<String>,
+    /// Longest a hook may run.
+    pub timeout: Duration,
+    /// How often `check` runs.
+    pub check_interval: Duration,
+}
+
+/// Everything `baton node` needs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// The pure node's configuration.
+    pub node: NodeConfig,
+    /// Every member's peer address, in member order.
+    pub addresses: Vec<SocketAddr>,
+    /// Encoding rule on every link.
+    pub encoding: Encoding,
+    /// Largest frame accepted or sent.
+    pub max_frame: usize,
+    /// Log filter (`RUST_LOG` wins).
+    pub log: String,
+    /// Unix socket for components (mode 0600).
+    pub component_socket: Option<PathBuf>,
+    /// Optional loopback TCP listener for components.
+    pub component_tcp: Option<SocketAddr>,
+    /// Status listener.
+    pub status: Option<SocketAddr>,
+    /// Unix socket for local control (`baton switchover`), mode 0600.
+    pub control_socket: Option<PathBuf>,
+    /// Script components.
+    pub scripts: Vec<ScriptComponent>,
+}
+
+/// A configuration error: where and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line and column, when known.
+    pub at: Option<(usize, usize)>,
+    /// The key (`member[1].id`), when known.
+    pub key: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some((line, col)) = self.at {
+            write!(f, ":{line}:{col}")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, ": {key}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+struct Ctx<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn line_col(&self, span: Range<usize>) -> (usize, usize) {
+        let before = &self.text[..span.start.min(self.text.len())];
+        let line = before.matches('\n').count() + 1;
+        let col = before
+            .rfind('\n')
+            .map_or(before.len(), |i| before.len() - i - 1)
+            + 1;
+        (line, col)
+    }
+
+    fn err(
+        &self,
+        span: Option<Range<usize>>,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) -> ConfigError {
+        ConfigError {
+            path: self.path.to_owned(),
+            at: span.map(|s| self.line_col(s)),
+            key: Some(key.into()),
+            message: message.into(),
+        }
+    }
+}
+
+fn ms(
+    v: &Option<Spanned<u64>>,
+    default: Duration,
+    key: &str,
+    cx: &Ctx<'_>,
+) -> Result<Duration, ConfigError> {
+    match v {
+        None => Ok(default),
+        Some(s) if *s.get_ref() == 0 || *s.get_ref() > 3_600_000 => {
+            Err(cx.err(Some(s.span()), key, "must be 1 to 3600000 milliseconds"))
+        }
+        Some(s) => Ok(Duration::from_millis(*s.get_ref())),
+    }
+}
+
+fn addr(s: &Spanned<String>, key: &str, cx: &Ctx<'_>) -> Result<SocketAddr, ConfigError> {
+    s.get_ref().parse().map_err(|e| {
+        cx.err(
+            Some(s.span()),
+            key,
+            format!("{:?} is not an IP address and port: {e}", s.get_ref()),
+        )
+    })
+}
+
+/// Reads and checks a configuration file.
+///
+/// # Errors
+/// The first problem found, with the file, line, column and key.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        path: path.to_owned(),
+        at: None,
+        key: None,
+        message: format!("cannot read: {e}"),
+    })?;
+    parse(path, &text)
+}
+
+/// Parses and checks configuration text (`path` is only used in errors).
+///
+/// # Errors
+/// The first problem found, with the line, column and key.
+pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+    let cx = Ctx { path, text };
+    let file: File = toml::from_str(text).map_err(|e| ConfigError {
+        path: path.to_owned(),
+        at: e.span().map(|s| cx.line_col(s)),
+        key: None,
+        message: e.message().trim().to_owned(),
+    })?;
+    let heartbeat = ms(
+        &file.timers.heartbeat_ms,
+        Duration::from_millis(100),
+        "timers.heartbeat_ms",
+        &cx,
+    )?;
+    let mut node = NodeConfig::pair([("a", "1"), ("b", "2")], 0);
+    node.heartbeat_interval = heartbeat;
+    node.dead_interval = ms(
+        &file.timers.dead_interval_ms,
+        3 * heartbeat,
+        "timers.dead_interval_ms",
+        &cx,
+    )?;
+    node.startup_wait = ms(
+        &file.timers.startup_wait_ms,
+        node.dead_interval,
+        "timers.startup_wait_ms",
+        &cx,
+    )?;
+    node.retry_backoff = ms(
+        &file.timers.retry_backoff_ms,
+        heartbeat,
+        "timers.retry_backoff_ms",
+        &cx,
+    )?;
+    node.role_timeout = ms(
+        &file.timers.role_timeout_ms,
+        Duration::from_secs(1),
+        "timers.role_timeout_ms",
+        &cx,
+    )?;
+    node.query_interval = ms(
+        &file.timers.query_interval_ms,
+        heartbeat,
+        "timers.query_interval_ms",
+        &cx,
+    )?;
+    let hook_timeout = ms(
+        &file.timers.hook_timeout_ms,
+        Duration::from_secs(10),
+        "timers.hook_timeout_ms",
+        &cx,
+    )?;
+    if node.dead_interval <= heartbeat {
+        let span = file.timers.dead_interval_ms.as_ref().map(Spanned::span);
+        return Err(cx.err(
+            span,
+            "timers.dead_interval_ms",
+            "must be longer than the heartbeat interval",
+        ));
+    }
+    node.preempt = file.preempt;
+    node.alone = match file
+        .alone
+        .as_ref()
+        .map(|a| (a.get_ref().as_str(), a.span()))
+    {
+        None | Some(("promote", _)) => Alone::Promote,
+        Some(("wait", _)) => Alone::Wait,
+        Some((other, span)) => {
+            return Err(cx.err(
+                Some(span),
+                "alone",
+                format!("{other:?}: expected \"promote\" or \"wait\""),
+            ))
+        }
+    };
+    if file.members.len() != 2 {
+        return Err(cx.err(
+            None,
+            "member",
+            format!(
+                "{} [[member]] tables: pair mode needs exactly 2",
+                file.members.len()
+            ),
+        ));
+    }
+    node.members.clear();
+    let mut addresses = Vec::new();
+    for (i, m) in file.members.iter().enumerate() {
+        let name = m.name.get_ref();
+        let n = name.chars().count();
+        if n == 0 || n > 16 {
+            return Err(cx.err(
+                Some(m.name.span()),
+                format!("member[{i}].name"),
+                format!("{n} characters: 1 to 16 allowed"),
+            ));
+        }
+        let id = m.id.get_ref();
+        if id.is_empty() || id.len() > 16 || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(cx.err(
+                Some(m.id.span()),
+                format!("member[{i}].id"),
+                format!("{id:?}: 1 to 16 digits"),
+            ));
+        }
+        if let Some(j) = node
+            .members
+            .iter()
+            .position(|o: &MemberConfig| &o.name == name)
+        {
+            return Err(cx.err(
+                Some(m.name.span()),
+                format!("member[{i}].name"),
+                format!("same name as member[{j}]"),
+            ));
+        }
+        if let Some(j) = node.members.iter().position(|o: &MemberConfig| &o.id == id) {
+            return Err(cx.err(
+                Some(m.id.span()),
+                format!("member[{i}].id"),
+                format!("same id as member[{j}]"),
+            ));
+        }
+        addresses.push(addr(&m.address, &format!("member[{i}].address"), &cx)?);
+        node.members.push(MemberConfig {
+            name: name.clone(),
+            id: id.clone(),
+        });
+    }
+    node.me = node
+        .members
+        .iter()
+        .position(|m| &m.name == file.name.get_ref())
+        .ok_or_else(|| {
+            cx.err(
+                Some(file.name.span()),
+                "name",
+                format!("{:?} is not the name of a [[member]]", file.name.get_ref()),
+            )
+        })?;
+    let encoding = match &file.encoding {
+        None => Encoding::Der,
+        Some(e) => e
+            .get_ref()
+            .parse()
+            .map_err(|err| cx.err(Some(e.span()), "encoding", format!("{err}")))?,
+    };
+    let max_frame = match &file.max_frame {
+        None => baton_codec::DEFAULT_MAX_FRAME,
+        Some(m) if (64..=16 * 1024 * 1024).contains(m.get_ref()) => *m.get_ref() as usize,
+        Some(m) => return Err(cx.err(Some(m.span()), "max_frame", "must be 64 to 16777216 bytes")),
+    };
+    let mut scripts = Vec::new();
+    for (i, c) in file.components.iter().enumerate() {
+        let id = c.id.get_ref();
+        if id.is_empty() || id.len() > 16 || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(cx.err(
+                Some(c.id.span()),
+                format!("component[{i}].id"),
+                format!("{id:?}: 1 to 16 digits"),
+            ));
+        }
+        if node.components.contains_key(id) {
+            return Err(cx.err(
+                Some(c.id.span()),
+                format!("component[{i}].id"),
+                "listed twice",
+            ));
+        }
+        let severity = match &c.severity {
+            None => Severity::Minor,
+            Some(s) => s.get_ref().parse().map_err(|_| {
+                cx.err(
+                    Some(s.span()),
+                    format!("component[{i}].severity"),
+                    format!("{:?}: expected minor, major or fatal", s.get_ref()),
+                )
+            })?,
+        };
+        node.components.insert(
+            id.clone(),
+            ComponentPolicy {
+                severity,
+                dead_interval: c.dead_interval_ms.map(Duration::from_millis),
+            },
+        );
+        let is_script = [&c.check, &c.activate, &c.deactivate, &c.start, &c.stop]
+            .iter()
+            .any(|h| h.is_some());
+        if is_script {
+            scripts.push(ScriptComponent {
+                id: id.clone(),
+                check: c.check.clone(),
+                activate: c.activate.clone(),
+                deactivate: c.deactivate.clone(),
+                start: c.start.clone(),
+                stop: c.stop.clone(),
+                timeout: c.timeout_ms.map_or(hook_timeout, Duration::from_millis),
+                check_interval: c
+                    .check_interval_ms
+                    .map_or(Duration::from_secs(1), Duration::from_millis),
+            });
+        }
+    }
+    node.validate()
+        .map_err(|e| cx.err(None, "member", e.to_string()))?;
+    let component_tcp = file
+        .listen
+        .component_tcp
+        .as_ref()
+        .map(|a| addr(a, "listen.component_tcp", &cx))
+        .transpose()?;
+    if let (Some(a), Some(s)) = (component_tcp, &file.listen.component_tcp) {
+        if !a.ip().is_loopback() {
+            return Err(cx.err(
+                Some(s.span()),
+                "listen.component_tcp",
+                "components connect over loopback only",
+            ));
+        }
+    }
+    let status = file
+        .listen
+        .status
+        .as_ref()
+        .map(|a| addr(a, "listen.status", &cx))
+        .transpose()?;
+    Ok(Config {
+        path: path.to_owned(),
+        node,
+        addresses,
+        encoding,
+        max_frame,
+        log: file.log.unwrap_or_else(|| "info".to_owned()),
+        component_socket: file.listen.component_socket,
+        component_tcp,
+        status,
+        control_socket: file.listen.control_socket,
+        scripts,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+name = "alpha"
+encoding = "uper"
+
+[[member]]
+name = "alpha"
+id = "1"
+address = "127.0.0.1:7401"
+
+[[member]]
+name = "beta"
+id = "2"
+address = "127.0.0.1:7402"
+
+[timers]
+heartbeat_ms = 50
+
+[listen]
+status = "127.0.0.1:7421"
+
+[[component]]
+id = "1001"
+severity = "fatal"
+activate = "true"
+"#;
+
+    fn err(text: &str) -> String {
+        parse(Path::new("c.toml"), text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_good_file_parses_with_defaults_derived_from_the_heartbeat() {
+        let c = parse(Path::new("c.toml"), GOOD).unwrap();
+        assert_eq!(c.node.me, 0);
+        assert_eq!(c.encoding, Encoding::Uper);
+        assert_eq!(c.node.dead_interval, Duration::from_millis(150));
+        assert_eq!(c.node.startup_wait, Duration::from_millis(150));
+        assert_eq!(c.scripts.len(), 1);
+        assert_eq!(c.node.components["1001"].severity, Severity::Fatal);
+    }
+
+    #[test]
+    fn errors_name_the_line_and_key() {
+        assert_eq!(
+            err(&GOOD.replace("id = \"2\"", "id = \"2x\"")),
+            "c.toml:12:6: member[1].id: \"2x\": 1 to 16 digits"
+        );
+        assert_eq!(
+            err(&GOOD.replace("heartbeat_ms = 50", "heartbeat_ms = 0")),
+            "c.toml:16:16: timers.heartbeat_ms: must be 1 to 3600000 milliseconds"
+        );
+        assert!(
+            err(&GOOD.replace("encoding = \"uper\"", "encoding = \"xer\""))
+                .starts_with("c.toml:3:12: encoding: unknown encoding")
+        );
+        assert!(
+            err(&GOOD.replace("name = \"alpha\"\nencoding", "name = \"gamma\"\nencoding"))
+                .contains(": name: \"gamma\" is not the name of a [[member]]")
+        );
+        assert!(
+            err(&GOOD.replace("[timers]", "[timers]\nheartbeat = 3"))
+                .starts_with("c.toml:16:1: unknown field `heartbeat`"),
+            "{}",
+            err(&GOOD.replace("[timers]", "[timers]\nheartbeat = 3"))
+        );
+        assert!(
+            err(&GOOD.replace("severity = \"fatal\"", "severity = \"deadly\""))
+                .contains("component[0].severity")
+        );
+        assert!(err(&GOOD.replace("127.0.0.1:7402", "nowhere")).contains("member[1].address"));
+    }
+}

@@ -1,0 +1,104 @@
+//! One connection: a reader task turning bytes into frames for the driver, a writer task
+//! turning the driver's messages into bytes. Generic over the stream, so TCP, Unix sockets
+//! and simulated streams (turmoil) all work.
+
+use super::Input;
+use baton_codec::{AnyMessage, Encoding, FrameCodec};
+use baton_core::LinkId;
+use futures_util::{SinkExt, StreamExt};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+use tokio_util::codec::{FramedRead, FramedWrite};
+
+/// How long a link may sit in the middle of a frame before it is closed: a peer that stops
+/// mid-frame must not hold a connection (or memory) forever.
+pub(crate) const MID_FRAME_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Frames queued for a link beyond which it is closed as not reading.
+pub(crate) const WRITE_QUEUE: usize = 4096;
+
+/// The driver's handle on a link.
+pub(crate) struct LinkHandle {
+    pub(crate) tx: mpsc::Sender<AnyMessage>,
+    reader: AbortHandle,
+}
+
+impl LinkHandle {
+    /// Queues a message; false when the link is gone or not reading.
+    pub(crate) fn send(&self, message: AnyMessage) -> Result<(), &'static str> {
+        self.tx.try_send(message).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => "not reading: write queue full",
+            mpsc::error::TrySendError::Closed(_) => "writer gone",
+        })
+    }
+}
+
+impl Drop for LinkHandle {
+    fn drop(&mut self) {
+        // Dropping `tx` ends the writer, which drops the write half; stop reading too.
+        self.reader.abort();
+    }
+}
+
+/// Starts the reader and writer tasks of a new link.
+pub(crate) fn spawn<S>(
+    stream: S,
+    link: LinkId,
+    encoding: Encoding,
+    max_frame: usize,
+    inbox: mpsc::Sender<Input>,
+) -> LinkHandle
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let (read, write) = tokio::io::split(stream);
+    let (tx, mut rx) = mpsc::channel::<AnyMessage>(WRITE_QUEUE);
+    let reader_inbox = inbox.clone();
+    let reader = tokio::spawn(async move {
+        let mut frames = FramedRead::new(read, FrameCodec::with_max_frame(encoding, max_frame));
+        let reason = loop {
+            match tokio::time::timeout(MID_FRAME_TIMEOUT, frames.next()).await {
+                Err(_) if frames.read_buffer().is_empty() => continue,
+                Err(_) => {
+                    break format!(
+                        "stalled mid-frame for {} s ({} bytes of it received)",
+                        MID_FRAME_TIMEOUT.as_secs(),
+                        frames.read_buffer().len()
+                    )
+                }
+                Ok(None) => break "closed by the other side".to_owned(),
+                Ok(Some(Err(e))) => break format!("bad frame: {e}"),
+                Ok(Some(Ok(message))) => {
+                    if reader_inbox
+                        .send(Input::Frame { link, message })
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            }
+        };
+        let _ = reader_inbox.send(Input::Closed { link, reason }).await;
+    })
+    .abort_handle();
+    tokio::spawn(async move {
+        let mut sink = FramedWrite::new(write, FrameCodec::with_max_frame(encoding, max_frame));
+        while let Some(message) = rx.recv().await {
+            if let Err(e) = sink.send(&message).await {
+                let _ = inbox
+                    .send(Input::Closed {
+                        link,
+                        reason: format!("write failed: {e}"),
+                    })
+                    .await;
+                return;
+            }
+        }
+        // The driver dropped the link: flush what was queued and close our side.
+        let _ = futures_util::SinkExt::<&AnyMessage>::close(&mut sink).await;
+    });
+    LinkHandle { tx, reader }
+}

@@ -1,0 +1,458 @@
+//! The tokio driver of `baton node`: a thin layer around the pure [`Node`] (quinn's driver
+//! around quinn-proto is the model). One task owns the node; every link has a reader and a
+//! writer task ([`link`]); listeners ([`listen`]) and the dialer ([`dial`]) hand it
+//! connections; the node's timers become one `sleep_until`.
+//!
+//! This is the only place (with `scripts`) that reads the clock: `now()` is the time since
+//! the driver started, as a [`baton_core::Instant`].
+
+mod control;
+mod dial;
+mod link;
+mod listen;
+mod scripts;
+
+use crate::config::Config;
+use crate::engine::{Event, LinkKind, Node};
+use baton_codec::AnyMessage;
+use baton_core::LinkId;
+use baton_election::NodeRole;
+use baton_monitor::LinkOrigin;
+use dial::Dial;
+use link::LinkHandle;
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream, UnixStream};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use tracing::{debug, info, warn};
+
+/// A connection of one of the kinds the node serves.
+pub(crate) enum Stream {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+/// What the driver's task receives.
+pub(crate) enum Input {
+    /// A listener accepted a connection.
+    Accepted {
+        stream: Stream,
+        kind: LinkKind,
+        from: String,
+    },
+    /// A connect attempt to a peer ended.
+    Dialed {
+        dial: usize,
+        result: std::io::Result<TcpStream>,
+    },
+    /// A frame arrived.
+    Frame { link: LinkId, message: AnyMessage },
+    /// A link ended (reader or writer); the reason is logged.
+    Closed { link: LinkId, reason: String },
+    /// A command from the control socket.
+    Control {
+        command: control::Command,
+        reply: oneshot::Sender<String>,
+    },
+    /// A script component's machines have output for the node, or a hook finished.
+    Script(scripts::Output),
+}
+
+/// Why the node could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    /// The configuration is valid but the machines refused it.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// A listener could not be opened.
+    #[error("cannot listen on {what}: {error}")]
+    Listen {
+        /// Which listener.
+        what: String,
+        /// Why.
+        error: std::io::Error,
+    },
+}
+
+struct Driver {
+    cfg: Config,
+    node: Node,
+    t0: Instant,
+    next_link: u64,
+    links: HashMap<LinkId, LinkHandle>,
+    inbox_tx: mpsc::Sender<Input>,
+    dials: Vec<Dial>,
+    scripts: scripts::Scripts,
+    /// Set by SIGTERM: exit once handed over (or at this deadline).
+    stopping: Option<Instant>,
+}
+
+/// Runs a node until SIGTERM (planned handover, then exit) or SIGINT.
+///
+/// # Errors
+/// When a listener cannot be opened or the configuration cannot run.
+pub async fn run(cfg: Config) -> Result<(), DriverError> {
+    let t0 = Instant::now();
+    let (inbox_tx, mut inbox) = mpsc::channel::<Input>(1024);
+    let me = cfg.node.me;
+    let listen_err = |what: String| move |error| DriverError::Listen { what, error };
+
+    let peer_addr = cfg.addresses[me];
+    let peers = TcpListener::bind(peer_addr)
+        .await
+        .map_err(listen_err(format!("peer address {peer_addr}")))?;
+    listen::tcp(peers, listen::Role::Peer, inbox_tx.clone());
+    if let Some(path) = &cfg.component_socket {
+        let l = listen::bind_unix(path).map_err(listen_err(format!("{}", path.display())))?;
+        listen::unix(l, listen::Role::Component, inbox_tx.clone());
+    }
+    if let Some(addr) = cfg.component_tcp {
+        let l = TcpListener::bind(addr)
+            .await
+            .map_err(listen_err(format!("component address {addr}")))?;
+        listen::tcp(l, listen::Role::Component, inbox_tx.clone());
+    }
+    if let Some(addr) = cfg.status {
+        let l = TcpListener::bind(addr)
+            .await
+            .map_err(listen_err(format!("status address {addr}")))?;
+        listen::tcp(l, listen::Role::Status, inbox_tx.clone());
+    }
+    if let Some(path) = &cfg.control_socket {
+        let l = listen::bind_unix(path).map_err(listen_err(format!("{}", path.display())))?;
+        control::serve(l, inbox_tx.clone());
+    }
+
+    // Script components: run `deactivate` (and `stop`) before anything else, clearing what a
+    // crashed node may have left active (DESIGN.md section 4).
+    let scripts = scripts::Scripts::start(&cfg, inbox_tx.clone()).await;
+
+    let mut node_cfg = cfg.node.clone();
+    // Different correlation ids across restarts: seed from the wall clock's milliseconds.
+    node_cfg.first_correlation_id = seed();
+    let node = Node::new(node_cfg, baton_core::Instant::ZERO)
+        .map_err(|e| DriverError::Config(e.to_string()))?;
+    let dials = (me + 1..cfg.addresses.len())
+        .map(|m| Dial::new(m, cfg.addresses[m], t0))
+        .collect();
+    let mut d = Driver {
+        node,
+        t0,
+        next_link: 1,
+        links: HashMap::new(),
+        inbox_tx,
+        dials,
+        scripts,
+        stopping: None,
+        cfg,
+    };
+    info!(
+        member = %d.node.config().members[me].name,
+        peer_address = %peer_addr,
+        encoding = %d.cfg.encoding,
+        "node started"
+    );
+    d.attach_scripts();
+
+    let mut sigterm = signal(tokio::signal::unix::SignalKind::terminate());
+    let mut sigint = signal(tokio::signal::unix::SignalKind::interrupt());
+    let mut sighup = signal(tokio::signal::unix::SignalKind::hangup());
+    loop {
+        d.drain();
+        if d.should_exit() {
+            break;
+        }
+        d.start_dials();
+        let deadline = d.deadline();
+        tokio::select! {
+            input = inbox.recv() => match input {
+                Some(input) => d.on_input(input),
+                None => break,
+            },
+            () = tokio::time::sleep_until(deadline) => {
+                let now = d.now();
+                d.node.handle_timeout(now);
+                d.scripts.handle_timeout(now, &mut d.node);
+            }
+            _ = recv(&mut sigterm) => d.begin_stop(),
+            _ = recv(&mut sigint) => {
+                info!("SIGINT: exiting without handover");
+                break;
+            }
+            _ = recv(&mut sighup) => d.reload(),
+        }
+    }
+    d.scripts.shutdown(d.node.role()).await;
+    info!(role = ?d.node.role(), "node stopped");
+    Ok(())
+}
+
+fn signal(kind: tokio::signal::unix::SignalKind) -> Option<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(kind)
+        .map_err(|e| warn!("cannot watch signal {kind:?}: {e}"))
+        .ok()
+}
+
+async fn recv(s: &mut Option<tokio::signal::unix::Signal>) -> Option<()> {
+    match s {
+        Some(s) => s.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+#[allow(clippy::disallowed_methods, clippy::disallowed_types)] // driver: seeds ids from the wall clock
+fn seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_millis() as u64 % 1_000_000_000_000)
+}
+
+impl Driver {
+    fn now(&self) -> baton_core::Instant {
+        baton_core::Instant::from_duration(self.t0.elapsed())
+    }
+
+    fn deadline(&self) -> Instant {
+        let far = Instant::now() + Duration::from_secs(3600);
+        let node = self.node.poll_timeout().map(|t| self.t0 + t.since_origin());
+        let scripts = self
+            .scripts
+            .poll_timeout()
+            .map(|t| self.t0 + t.since_origin());
+        let dial = self.dials.iter().filter_map(Dial::due).min();
+        [node, scripts, dial, self.stopping]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(far)
+    }
+
+    fn new_link(&mut self) -> LinkId {
+        let id = LinkId(self.next_link);
+        self.next_link += 1;
+        id
+    }
+
+    fn attach(&mut self, stream: Stream, kind: LinkKind) -> LinkId {
+        let link = self.new_link();
+        let (enc, max) = (self.cfg.encoding, self.cfg.max_frame);
+        let inbox = self.inbox_tx.clone();
+        let handle = match stream {
+            Stream::Tcp(s) => link::spawn(s, link, enc, max, inbox),
+            Stream::Unix(s) => link::spawn(s, link, enc, max, inbox),
+        };
+        self.links.insert(link, handle);
+        let now = self.now();
+        self.node.handle_link_opened(now, link, kind);
+        link
+    }
+
+    fn attach_scripts(&mut self) {
+        let now = self.now();
+        for _ in 0..self.scripts.len() {
+            let link = self.new_link();
+            self.scripts.bind_next(link);
+            self.node.handle_link_opened(now, link, LinkKind::Component);
+        }
+        self.scripts.connect_all(now, &mut self.node);
+    }
+
+    fn on_input(&mut self, input: Input) {
+        let now = self.now();
+        match input {
+            Input::Accepted { stream, kind, from } => {
+                let link = self.attach(stream, kind);
+                debug!(%link, ?kind, %from, "accepted");
+            }
+            Input::Dialed { dial, result } => match result {
+                Ok(stream) => {
+                    let _ = stream.set_nodelay(true);
+                    let link =
+                        self.attach(Stream::Tcp(stream), LinkKind::Peer(LinkOrigin::Dialled));
+                    debug!(%link, peer = self.dials[dial].member, "dialled");
+                    self.dials[dial].connected(link);
+                }
+                Err(e) => {
+                    debug!(address = %self.dials[dial].address, "dial failed: {e}");
+                    self.dials[dial].failed(Instant::now());
+                }
+            },
+            Input::Frame { link, message } => {
+                if self.links.contains_key(&link) {
+                    self.node.handle_frame(now, link, message);
+                }
+            }
+            Input::Closed { link, reason } => {
+                if self.links.remove(&link).is_some() {
+                    info!(%link, "link closed: {reason}");
+                    self.forget_dial(link);
+                    self.node.handle_link_closed(now, link);
+                }
+            }
+            Input::Control { command, reply } => {
+                let answer = match command {
+                    control::Command::Switchover => match self.node.switchover(now) {
+                        Ok(()) => "ok: switchover started".to_owned(),
+                        Err(e) => format!("error: {e}"),
+                    },
+                };
+                info!("control: {command:?}: {answer}");
+                let _ = reply.send(answer);
+            }
+            Input::Script(output) => self.scripts.handle(now, output, &mut self.node),
+        }
+    }
+
+    fn forget_dial(&mut self, link: LinkId) {
+        for d in &mut self.dials {
+            if d.link == Some(link) {
+                d.closed(Instant::now());
+            }
+        }
+    }
+
+    fn start_dials(&mut self) {
+        let now = Instant::now();
+        for (i, d) in self.dials.iter_mut().enumerate() {
+            if d.due().is_some_and(|t| t <= now) {
+                d.pending = true;
+                let (addr, inbox) = (d.address, self.inbox_tx.clone());
+                tokio::spawn(async move {
+                    let result =
+                        tokio::time::timeout(dial::CONNECT_TIMEOUT, TcpStream::connect(addr))
+                            .await
+                            .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()));
+                    let _ = inbox.send(Input::Dialed { dial: i, result }).await;
+                });
+            }
+        }
+    }
+
+    /// Sends the node's transmits and acts on its events, until both are empty.
+    fn drain(&mut self) {
+        loop {
+            let mut moved = false;
+            while let Some(t) = self.node.poll_transmit() {
+                moved = true;
+                if self.scripts.owns(t.link) {
+                    let now = self.now();
+                    self.scripts.deliver(now, t.link, t.message);
+                    continue;
+                }
+                let failed = match self.links.get(&t.link) {
+                    Some(h) => h.send(t.message).err(),
+                    None => None,
+                };
+                if let Some(reason) = failed {
+                    self.close(t.link, reason.to_owned());
+                }
+            }
+            while let Some(e) = self.node.poll_event() {
+                moved = true;
+                match e {
+                    Event::CloseLink { link, reason } => {
+                        info!(%link, "closing link: {reason}");
+                        self.links.remove(&link);
+                        self.forget_dial(link);
+                    }
+                    Event::RoleChanged { from, to } => info!(?from, ?to, "role changed"),
+                    Event::StatusChanged(line) => info!(status = %line, "status changed"),
+                    Event::RestartComponent { id } => {
+                        warn!(component = %id, "component failed (major): restarting");
+                        self.scripts.restart(&id);
+                    }
+                    Event::Log(line) => info!("{line}"),
+                }
+            }
+            let now = self.now();
+            if self.scripts.pump(now, &mut self.node) {
+                moved = true;
+            }
+            if !moved {
+                return;
+            }
+        }
+    }
+
+    fn close(&mut self, link: LinkId, reason: String) {
+        if self.links.remove(&link).is_some() {
+            warn!(%link, "closing link: {reason}");
+            self.forget_dial(link);
+            let now = self.now();
+            self.node.handle_link_closed(now, link);
+        }
+    }
+
+    fn begin_stop(&mut self) {
+        if self.stopping.is_some() {
+            return;
+        }
+        let now = self.now();
+        let grace = 2 * self.cfg.node.role_timeout + Duration::from_secs(1);
+        self.stopping = Some(Instant::now() + grace);
+        match self.node.switchover(now) {
+            Ok(()) => info!("SIGTERM: handing over to the standby, then exiting"),
+            Err(e) => {
+                info!("SIGTERM: nothing to hand over ({e}): exiting");
+                self.stopping = Some(Instant::now());
+            }
+        }
+    }
+
+    fn should_exit(&self) -> bool {
+        let Some(deadline) = self.stopping else {
+            return false;
+        };
+        if Instant::now() >= deadline {
+            if !matches!(self.node.role(), NodeRole::Standby | NodeRole::Negotiating) {
+                warn!(role = ?self.node.role(), "exiting without a completed handover");
+            }
+            return true;
+        }
+        // Handed over (or nothing to hand over): once this node no longer claims the service.
+        matches!(
+            self.node.role(),
+            NodeRole::Standby | NodeRole::Negotiating | NodeRole::PromotionFailed
+        ) && !self.node.election().nomination_pending()
+    }
+
+    fn reload(&mut self) {
+        match crate::config::load(&self.cfg.path) {
+            Err(e) => warn!("SIGHUP: configuration not reloaded: {e}"),
+            Ok(new) => {
+                let mut refused = Vec::new();
+                if new.node.members != self.cfg.node.members || new.addresses != self.cfg.addresses
+                {
+                    refused.push("members");
+                }
+                if new.encoding != self.cfg.encoding || new.max_frame != self.cfg.max_frame {
+                    refused.push("encoding/max_frame");
+                }
+                if new.node.heartbeat_interval != self.cfg.node.heartbeat_interval
+                    || new.node.dead_interval != self.cfg.node.dead_interval
+                {
+                    refused.push("timers");
+                }
+                if new.component_socket != self.cfg.component_socket
+                    || new.component_tcp != self.cfg.component_tcp
+                    || new.status != self.cfg.status
+                    || new.control_socket != self.cfg.control_socket
+                {
+                    refused.push("listen");
+                }
+                if new.scripts != self.cfg.scripts {
+                    refused.push("script components");
+                }
+                if refused.is_empty() {
+                    info!("SIGHUP: configuration unchanged where it matters; nothing to reload");
+                } else {
+                    warn!(
+                        "SIGHUP: these changes need a restart and were not applied: {}",
+                        refused.join(", ")
+                    );
+                }
+            }
+        }
+    }
+}

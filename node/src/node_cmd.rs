@@ -1,0 +1,64 @@
+//! `baton node` and `baton check-config`.
+
+use crate::Failure;
+use std::path::PathBuf;
+
+/// Arguments of `baton node`.
+#[derive(clap::Args)]
+pub struct NodeArgs {
+    /// The node's configuration file (TOML; see `baton check-config`).
+    #[arg(long, short)]
+    config: PathBuf,
+}
+
+/// Arguments of `baton check-config`.
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    /// The configuration file to check.
+    file: PathBuf,
+}
+
+/// `baton check-config FILE`: exit 0 and a summary, or status 2 and the error with its line.
+pub fn check(args: &CheckArgs) -> Result<(), Failure> {
+    let cfg = baton_node::config::load(&args.file).map_err(|e| Failure::invalid(e.to_string()))?;
+    let me = &cfg.node.members[cfg.node.me];
+    println!(
+        "{}: ok: member {} (id {}) of {}, encoding {}, {} component(s), {} script component(s)",
+        args.file.display(),
+        me.name,
+        me.id,
+        cfg.node.members.len(),
+        cfg.encoding,
+        cfg.node.components.len(),
+        cfg.scripts.len()
+    );
+    Ok(())
+}
+
+/// `baton node --config FILE`: runs until SIGTERM (handover, then exit) or SIGINT.
+pub fn run(args: &NodeArgs) -> Result<(), Failure> {
+    let cfg =
+        baton_node::config::load(&args.config).map_err(|e| Failure::invalid(e.to_string()))?;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cfg.log));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure {
+            message: format!("cannot start the runtime: {e}"),
+            status: 1,
+        })?;
+    runtime
+        .block_on(baton_node::driver::run(cfg))
+        .map_err(|e| Failure {
+            message: e.to_string(),
+            status: 1,
+        })
+}
