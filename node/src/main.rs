@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod codec_cmd;
+mod demo;
 mod node_cmd;
 mod status_cmd;
 
@@ -32,6 +33,8 @@ enum Command {
     Status(status_cmd::StatusArgs),
     /// Ask the active node to hand the service over to its standby (planned switchover).
     Switchover(status_cmd::SwitchoverArgs),
+    /// Start a real pair of nodes on loopback, fail over, switch over, and print the timeline.
+    Demo(demo::DemoArgs),
 }
 
 /// A failure to report: the message and the exit status.
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Command::CheckConfig(args) => node_cmd::check(&args),
         Command::Status(args) => status_cmd::status(&args),
         Command::Switchover(args) => status_cmd::switchover(&args),
+        Command::Demo(args) => demo::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -61,9 +61,11 @@ struct Job {
     then: Then,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Then {
-    AnswerSetRole,
+    /// Answer the `setRole` with this correlationId, if it is still the pending request (a
+    /// newer request supersedes it and is answered by its own job).
+    AnswerSetRole(String),
     ReportHealth,
     Nothing,
 }
@@ -200,7 +202,7 @@ impl Scripts {
             }
             while let Some(e) = s.role.poll_event() {
                 moved = true;
-                if let ComponentEvent::RoleRequested { role, .. } = e {
+                if let ComponentEvent::RoleRequested { role, correlation } = e {
                     let hooks = match role {
                         Role::active => vec![Hook::Start, Hook::Activate],
                         Role::standby => vec![Hook::Deactivate, Hook::Stop],
@@ -208,7 +210,7 @@ impl Scripts {
                     let _ = s.jobs.send(Job {
                         hooks,
                         role,
-                        then: Then::AnswerSetRole,
+                        then: Then::AnswerSetRole(correlation),
                     });
                 }
             }
@@ -223,7 +225,16 @@ impl Scripts {
             return;
         };
         match out.then {
-            Then::AnswerSetRole => {
+            Then::AnswerSetRole(correlation) => {
+                let current = s
+                    .role
+                    .pending_request()
+                    .is_some_and(|(c, _)| c == correlation);
+                if !current {
+                    info!(component = %s.cfg.id, "hooks for a superseded setRole finished");
+                    self.pump(now, node);
+                    return;
+                }
                 let result = if out.ok {
                     s.role.accept(now)
                 } else {

@@ -1,0 +1,418 @@
+//! `baton demo`: a real pair of `baton node` processes on loopback failing over, with a
+//! timeline of what was measured. Needs no configuration; leaves no process behind.
+
+use crate::Failure;
+use baton_codec::{AnyMessage, Encoding, FrameCodec};
+use baton_core::{Instant as BInstant, LinkId};
+use baton_status::{ClientEvent, State, StatusClient, StatusClientConfig};
+use futures_util::{SinkExt, StreamExt};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::codec::Framed;
+
+/// Arguments of `baton demo`.
+#[derive(clap::Args)]
+pub struct DemoArgs {
+    /// Print the timeline as one JSON document.
+    #[arg(long)]
+    json: bool,
+    /// Keep the demo's folder (configurations, logs) instead of removing it.
+    #[arg(long)]
+    keep: bool,
+    /// Longest wait for any one step, in ms.
+    #[arg(long, default_value_t = 10_000)]
+    step_timeout_ms: u64,
+}
+
+const NAMES: [&str; 2] = ["alpha", "beta"];
+
+/// The two node processes; killed and reaped on drop, whatever happened.
+struct Nodes {
+    dir: PathBuf,
+    children: [Option<Child>; 2],
+    keep: bool,
+}
+
+impl Nodes {
+    fn spawn(&mut self, i: usize) -> Result<(), Failure> {
+        let exe = std::env::current_exe().map_err(|e| fail(format!("cannot find baton: {e}")))?;
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join(format!("{}.log", NAMES[i])))
+            .map_err(|e| fail(format!("cannot open the log: {e}")))?;
+        let child = Command::new(exe)
+            .arg("node")
+            .arg("--config")
+            .arg(self.dir.join(format!("{}.toml", NAMES[i])))
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .map_err(|e| fail(format!("cannot start {}: {e}", NAMES[i])))?;
+        self.children[i] = Some(child);
+        Ok(())
+    }
+
+    fn kill(&mut self, i: usize) {
+        if let Some(mut c) = self.children[i].take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// SIGTERM (planned stop), then SIGKILL after `grace`.
+    fn stop(&mut self, i: usize, grace: Duration) {
+        if let Some(mut c) = self.children[i].take() {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(c.id().to_string())
+                .status();
+            let end = std::time::Instant::now() + grace;
+            while std::time::Instant::now() < end {
+                if let Ok(Some(_)) = c.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Nodes {
+    fn drop(&mut self) {
+        for i in 0..2 {
+            self.kill(i);
+        }
+        if !self.keep {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+fn fail(message: String) -> Failure {
+    Failure { message, status: 1 }
+}
+
+fn free_port() -> Result<u16, Failure> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| fail(format!("no free loopback port: {e}")))
+}
+
+fn write_configs(dir: &Path, peer: [u16; 2], status: [u16; 2]) -> Result<(), Failure> {
+    for (i, name) in NAMES.iter().enumerate() {
+        let d = dir.display();
+        let text = format!(
+            r#"# baton demo: member {name}
+name = "{name}"
+log = "info"
+
+[[member]]
+name = "alpha"
+id = "1"
+address = "127.0.0.1:{p0}"
+
+[[member]]
+name = "beta"
+id = "2"
+address = "127.0.0.1:{p1}"
+
+[listen]
+component_socket = "{d}/{name}.sock"
+status = "127.0.0.1:{s}"
+control_socket = "{d}/{name}.ctl"
+
+# A script component: what an existing service gains without code.
+[[component]]
+id = "1001"
+severity = "fatal"
+activate = "echo active > {d}/app-{name}.state"
+deactivate = "echo standby > {d}/app-{name}.state"
+check = "true"
+"#,
+            p0 = peer[0],
+            p1 = peer[1],
+            s = status[i],
+        );
+        std::fs::write(dir.join(format!("{name}.toml")), text)
+            .map_err(|e| fail(format!("cannot write the configuration: {e}")))?;
+    }
+    Ok(())
+}
+
+/// Follows one node's status forever: (node, state word or None when unreachable, when).
+async fn watch(
+    i: usize,
+    address: SocketAddr,
+    tx: mpsc::UnboundedSender<(usize, Option<State>, Instant)>,
+) {
+    loop {
+        if let Ok(stream) = tokio::net::TcpStream::connect(address).await {
+            let _ = stream.set_nodelay(true);
+            follow(i, stream, &tx).await;
+        }
+        if tx.send((i, None, Instant::now())).is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+async fn follow(
+    i: usize,
+    stream: tokio::net::TcpStream,
+    tx: &mpsc::UnboundedSender<(usize, Option<State>, Instant)>,
+) {
+    let t0 = Instant::now();
+    let now = || BInstant::from_duration(t0.elapsed());
+    let mut framed = Framed::new(stream, FrameCodec::new(Encoding::Der));
+    let mut client = StatusClient::new(StatusClientConfig::default());
+    client.handle_connected(now(), LinkId(1));
+    if client.request(now()).is_err() {
+        return;
+    }
+    loop {
+        while let Some(t) = client.poll_transmit() {
+            if framed.send(AnyMessage::Status(t.message)).await.is_err() {
+                return;
+            }
+        }
+        while let Some(e) = client.poll_event() {
+            if let ClientEvent::Status { status, .. } | ClientEvent::Indication { status } = e {
+                let _ = tx.send((i, Some(status.state), Instant::now()));
+            }
+        }
+        match framed.next().await {
+            Some(Ok(AnyMessage::Status(m))) => client.handle_message(now(), m),
+            Some(Ok(_)) => {}
+            _ => return,
+        }
+    }
+}
+
+/// The latest state of each node, fed by the watchers.
+struct Seen {
+    rx: mpsc::UnboundedReceiver<(usize, Option<State>, Instant)>,
+    state: [Option<State>; 2],
+    timeout: Duration,
+}
+
+impl Seen {
+    /// Waits until `pred` holds; returns when it first did.
+    async fn until(
+        &mut self,
+        what: &str,
+        pred: impl Fn(&[Option<State>; 2]) -> bool,
+    ) -> Result<Instant, Failure> {
+        let deadline = Instant::now() + self.timeout;
+        loop {
+            if pred(&self.state) {
+                return Ok(Instant::now());
+            }
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some((i, s, at))) => {
+                    self.state[i] = s;
+                    if pred(&self.state) {
+                        return Ok(at);
+                    }
+                }
+                Ok(None) => return Err(fail("status watchers stopped".into())),
+                Err(_) => {
+                    return Err(fail(format!(
+                        "step {what:?} did not happen within {:?} (alpha: {:?}, beta: {:?})",
+                        self.timeout, self.state[0], self.state[1]
+                    )))
+                }
+            }
+        }
+    }
+}
+
+struct Step {
+    name: &'static str,
+    ms: f64,
+    detail: String,
+}
+
+fn ms(from: Instant, to: Instant) -> f64 {
+    to.saturating_duration_since(from).as_secs_f64() * 1000.0
+}
+
+fn is(s: Option<State>, want: State) -> bool {
+    s == Some(want)
+}
+
+/// `baton demo`.
+pub fn run(args: &DemoArgs) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| fail(format!("cannot start the runtime: {e}")))?;
+    let dir = std::env::temp_dir().join(format!("baton-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
+    let mut nodes = Nodes {
+        dir: dir.clone(),
+        children: [None, None],
+        keep: args.keep,
+    };
+    let result = runtime.block_on(script(&mut nodes, args));
+    for i in 0..2 {
+        nodes.stop(i, Duration::from_secs(3));
+    }
+    drop(nodes);
+    let steps = result?;
+    if args.json {
+        let doc = serde_json::json!({
+            "ok": true,
+            "steps": steps.iter().map(|s| serde_json::json!({"name": s.name, "ms": (s.ms * 10.0).round() / 10.0, "detail": s.detail})).collect::<Vec<_>>(),
+        });
+        println!("{doc}");
+    } else {
+        println!("\nbaton demo: timeline (ms measured on this machine)\n");
+        println!("{:<12} {:>9}  what happened", "step", "ms");
+        for s in &steps {
+            println!("{:<12} {:>9.1}  {}", s.name, s.ms, s.detail);
+        }
+        println!("\nevery step happened; both nodes stopped.");
+        if args.keep {
+            println!("configurations and logs kept in {}", dir.display());
+        }
+    }
+    Ok(())
+}
+
+async fn script(nodes: &mut Nodes, args: &DemoArgs) -> Result<Vec<Step>, Failure> {
+    use State::{Active, Standby};
+    let say = |s: &str| {
+        if !args.json {
+            eprintln!("baton demo: {s}");
+        }
+    };
+    let peer = [free_port()?, free_port()?];
+    let status = [free_port()?, free_port()?];
+    write_configs(&nodes.dir, peer, status)?;
+    let (tx, rx) = mpsc::unbounded_channel();
+    for i in 0..2 {
+        let addr: SocketAddr = ([127, 0, 0, 1], status[i]).into();
+        tokio::spawn(watch(i, addr, tx.clone()));
+    }
+    let mut seen = Seen {
+        rx,
+        state: [None, None],
+        timeout: Duration::from_millis(args.step_timeout_ms),
+    };
+    let mut steps = Vec::new();
+
+    say("starting alpha and beta (script component 1001 on each)");
+    let t = Instant::now();
+    nodes.spawn(0)?;
+    nodes.spawn(1)?;
+    let at = seen
+        .until("election", |s| {
+            (is(s[0], Active) && is(s[1], Standby)) || (is(s[1], Active) && is(s[0], Standby))
+        })
+        .await?;
+    let active = if is(seen.state[0], Active) { 0 } else { 1 };
+    let standby = 1 - active;
+    steps.push(Step {
+        name: "election",
+        ms: ms(t, at),
+        detail: format!(
+            "{} active, {} standby (from process start)",
+            NAMES[active], NAMES[standby]
+        ),
+    });
+    say(&format!(
+        "{} is active; killing it with SIGKILL",
+        NAMES[active]
+    ));
+
+    let t = Instant::now();
+    nodes.kill(active);
+    let at = seen.until("failover", |s| is(s[standby], Active)).await?;
+    steps.push(Step {
+        name: "failover",
+        ms: ms(t, at),
+        detail: format!(
+            "SIGKILL of {} until {} reported active",
+            NAMES[active], NAMES[standby]
+        ),
+    });
+    say(&format!(
+        "{} took over; restarting {}",
+        NAMES[standby], NAMES[active]
+    ));
+
+    let t = Instant::now();
+    nodes.spawn(active)?;
+    let at = seen
+        .until("veto", |s| is(s[active], Standby) && is(s[standby], Active))
+        .await?;
+    steps.push(Step {
+        name: "veto",
+        ms: ms(t, at),
+        detail: format!(
+            "{} restarted and was vetoed into standby; {} stayed active",
+            NAMES[active], NAMES[standby]
+        ),
+    });
+    say(&format!("planned switchover back to {}", NAMES[active]));
+
+    let control = nodes.dir.join(format!("{}.ctl", NAMES[standby]));
+    let t = Instant::now();
+    let answer = control_command(&control, "switchover").await?;
+    if !answer.starts_with("ok") {
+        return Err(fail(format!("switchover refused: {answer}")));
+    }
+    let at = seen
+        .until("switchover", |s| {
+            is(s[active], Active) && is(s[standby], Standby)
+        })
+        .await?;
+    steps.push(Step {
+        name: "switchover",
+        ms: ms(t, at),
+        detail: format!("{} handed over to {}", NAMES[standby], NAMES[active]),
+    });
+    for (i, name) in NAMES.iter().enumerate() {
+        let state = std::fs::read_to_string(nodes.dir.join(format!("app-{name}.state")))
+            .unwrap_or_default();
+        let want = if i == active { "active" } else { "standby" };
+        if state.trim() != want {
+            return Err(fail(format!(
+                "{name}'s component says {:?}, expected {want}",
+                state.trim()
+            )));
+        }
+    }
+    say("components agree with the roles; stopping both nodes");
+    Ok(steps)
+}
+
+async fn control_command(path: &Path, command: &str) -> Result<String, Failure> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let stream = tokio::net::UnixStream::connect(path)
+        .await
+        .map_err(|e| fail(format!("cannot reach {}: {e}", path.display())))?;
+    let (read, mut write) = stream.into_split();
+    write
+        .write_all(format!("{command}\n").as_bytes())
+        .await
+        .map_err(|e| fail(format!("control: {e}")))?;
+    let mut line = String::new();
+    BufReader::new(read)
+        .read_line(&mut line)
+        .await
+        .map_err(|e| fail(format!("control: {e}")))?;
+    Ok(line.trim().to_owned())
+}
