@@ -67,6 +67,7 @@ impl Nodes {
     }
 
     /// SIGTERM (planned stop), then SIGKILL after `grace`.
+    #[allow(clippy::disallowed_methods)] // the demo drives real processes on the real clock
     fn stop(&mut self, i: usize, grace: Duration) {
         if let Some(mut c) = self.children[i].take() {
             let _ = Command::new("kill")
