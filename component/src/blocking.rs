@@ -1,0 +1,201 @@
+//! The component for applications without tokio: a small current-thread runtime on a thread
+//! of its own runs the same driver, and the application talks to it through channels.
+//!
+//! ```no_run
+//! use baton_component::blocking::{Component, Event};
+//! use baton_component::{ComponentOptions, Endpoint, Health};
+//!
+//! let endpoint = Endpoint::Unix("/run/baton/components.sock".into());
+//! let (component, events) = Component::connect(endpoint, ComponentOptions::new("1001"))?;
+//! component.set_health(Health::Ok);
+//! for event in events {
+//!     match event {
+//!         Event::RoleRequest(request) => {
+//!             // switch the application to request.role(), then:
+//!             let _ = request.accept();
+//!         }
+//!         Event::RoleChanged { to, .. } => println!("now {to}"),
+//!         _ => {}
+//!     }
+//! }
+//! # Ok::<(), baton_component::Error>(())
+//! ```
+
+use crate::component::build;
+use crate::request::Reply;
+use crate::types::{Health, Role, State};
+use crate::{AnswerError, ComponentOptions, Endpoint, Error};
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// An [`Event`](crate::Event) of the blocking facade: its requests are answered without
+/// `async`.
+pub type Event = crate::Event<RoleRequest>;
+
+/// A `setRole` from the node, answered by a blocking call. As
+/// [`crate::RoleRequest`]: switch, then [`accept`](RoleRequest::accept); dropping it
+/// unanswered refuses it.
+#[derive(Debug)]
+pub struct RoleRequest {
+    inner: crate::RoleRequest,
+}
+
+impl RoleRequest {
+    /// The role requested.
+    pub fn role(&self) -> Role {
+        self.inner.role()
+    }
+
+    /// The request's `correlationId`.
+    pub fn correlation_id(&self) -> &str {
+        self.inner.correlation_id()
+    }
+
+    /// Answers `success`; waits until the component has sent it.
+    ///
+    /// # Errors
+    /// As [`crate::RoleRequest::accept`].
+    pub fn accept(self) -> Result<(), AnswerError> {
+        self.answer(true)
+    }
+
+    /// Answers `failure`; waits until the component has sent it.
+    ///
+    /// # Errors
+    /// As [`crate::RoleRequest::accept`].
+    pub fn refuse(self) -> Result<(), AnswerError> {
+        self.answer(false)
+    }
+
+    fn answer(self, accept: bool) -> Result<(), AnswerError> {
+        let (tx, rx) = mpsc::channel();
+        self.inner.send_answer(accept, Reply::Blocking(tx))?;
+        rx.recv().unwrap_or(Err(AnswerError::Closed))
+    }
+}
+
+/// The events of a blocking component, in order (see [`crate::Events`]). Also an iterator
+/// that ends when the component is closed.
+#[derive(Debug)]
+pub struct Events {
+    rx: mpsc::Receiver<Event>,
+}
+
+impl Events {
+    /// Waits for the next event; `None` once the component is closed.
+    pub fn recv(&self) -> Option<Event> {
+        self.rx.recv().ok()
+    }
+
+    /// Waits at most `timeout` for the next event.
+    ///
+    /// # Errors
+    /// [`mpsc::RecvTimeoutError::Timeout`] if none came,
+    /// [`mpsc::RecvTimeoutError::Disconnected`] once the component is closed.
+    pub fn recv_timeout(&self, timeout: Duration) -> Result<Event, mpsc::RecvTimeoutError> {
+        self.rx.recv_timeout(timeout)
+    }
+
+    /// The next event if one is waiting.
+    pub fn try_recv(&self) -> Option<Event> {
+        self.rx.try_recv().ok()
+    }
+}
+
+impl Iterator for Events {
+    type Item = Event;
+
+    fn next(&mut self) -> Option<Event> {
+        self.recv()
+    }
+}
+
+/// The blocking handle: as [`crate::Component`], without `async`. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Component {
+    inner: crate::Component,
+    thread: Arc<Mutex<Option<JoinHandle<()>>>>,
+}
+
+impl Component {
+    /// Starts component `options.id` on a thread of its own (named `baton-component-<id>`)
+    /// running a current-thread tokio runtime; as [`crate::Component::connect`] otherwise.
+    ///
+    /// # Errors
+    /// [`Error::InvalidId`]; [`Error::Io`] if the runtime or the thread cannot start.
+    pub fn connect(
+        endpoint: Endpoint,
+        options: ComponentOptions,
+    ) -> Result<(Component, Events), Error> {
+        let id = options.id.clone();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let (tx, rx) = mpsc::channel();
+        let (inner, mut events, driver) =
+            runtime.block_on(async move { build(endpoint, options) })?;
+        let thread = std::thread::Builder::new()
+            .name(format!("baton-component-{id}"))
+            .spawn(move || {
+                let forward = async move {
+                    while let Some(event) = events.recv().await {
+                        // A dropped `Events` drops the request, which refuses it.
+                        let _ = tx.send(event.map_request(|inner| RoleRequest { inner }));
+                    }
+                };
+                runtime.block_on(async move {
+                    tokio::join!(driver.run(), forward);
+                });
+            })?;
+        Ok((
+            Component {
+                inner,
+                thread: Arc::new(Mutex::new(Some(thread))),
+            },
+            Events { rx },
+        ))
+    }
+
+    /// The component id.
+    pub fn id(&self) -> &str {
+        self.inner.id()
+    }
+
+    /// The role the component holds (see [`crate::Component::role`]).
+    pub fn role(&self) -> Option<Role> {
+        self.inner.role()
+    }
+
+    /// A snapshot of the component.
+    pub fn state(&self) -> State {
+        self.inner.state()
+    }
+
+    /// Whether the node link is up.
+    pub fn is_connected(&self) -> bool {
+        self.inner.is_connected()
+    }
+
+    /// Sets the health reported to the node (see [`crate::Component::set_health`]).
+    pub fn set_health(&self, health: Health) {
+        self.inner.set_health(health);
+    }
+
+    /// The health reported to the node.
+    pub fn health(&self) -> Health {
+        self.inner.health()
+    }
+
+    /// Closes the node link, stops the component (every clone) and joins its thread.
+    pub fn close(self) {
+        let _ = self.inner.commands_send_shutdown();
+        let thread = match self.thread.lock() {
+            Ok(mut slot) => slot.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
+    }
+}

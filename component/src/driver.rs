@@ -1,0 +1,490 @@
+//! The thin driver (quinn's `ConnectionDriver` around quinn-proto): sockets and the clock
+//! around the sans-IO [`ComponentRole`] and [`ComponentHealth`]. Nothing here decides
+//! anything the machines decide; it feeds them, drains them and turns their events into
+//! [`Event`]s.
+
+use crate::options::{ComponentOptions, Endpoint, MIN_MAX_FRAME};
+use crate::request::{AnswerError, Command, RoleRequest};
+use crate::types::{DisconnectReason, Event, Health, Role, State, WatchdogReason};
+use baton_codec::{AnyMessage, FrameCodec};
+use baton_core::{Instant, LinkId};
+use baton_monitor::{ComponentEvent as HealthEvent, ComponentHealth};
+use baton_role::{ComponentEvent as RoleEvent, ComponentRole};
+use futures_util::StreamExt;
+use std::future::Future;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{mpsc, watch};
+use tokio_util::bytes::BytesMut;
+use tokio_util::codec::{Encoder, FramedRead};
+use tracing::{debug, info, warn, Instrument};
+
+/// Bytes the node may leave unread before the component gives up on the link.
+const MAX_UNSENT: usize = 256 * 1024;
+
+/// The shortest heartbeat interval: a zero interval would push heartbeats in a loop.
+const MIN_HEARTBEAT: Duration = Duration::from_millis(1);
+
+/// How a connected session ended.
+enum SessionEnd {
+    /// The link went down; `heard` says the node sent at least one frame on it.
+    Down { heard: bool },
+    /// The application closed the component.
+    Shutdown,
+}
+
+/// Why the session loop woke.
+enum Wake {
+    Frame(Option<Result<AnyMessage, baton_codec::FrameError>>),
+    Command(Option<Command>),
+    Wrote(std::io::Result<usize>),
+    Timer,
+    HandlesDropped,
+}
+
+pub(crate) struct Driver {
+    endpoint: Endpoint,
+    options: ComponentOptions,
+    role: ComponentRole,
+    health: ComponentHealth,
+    /// The origin of the machines' clock.
+    start: tokio::time::Instant,
+    commands: mpsc::UnboundedReceiver<Command>,
+    /// Handed to each [`RoleRequest`].
+    commands_tx: mpsc::UnboundedSender<Command>,
+    events: mpsc::UnboundedSender<Event>,
+    state: watch::Sender<State>,
+    /// The serial of the request the application may answer (the machine's pending one).
+    pending: Option<u64>,
+    next_serial: u64,
+    next_link: u64,
+    link: Option<LinkId>,
+    codec: FrameCodec,
+    /// The watchdog fired on a silent link during this session: drop the link.
+    silent: bool,
+}
+
+impl Driver {
+    /// A driver and the channels of its handles. Errors: an invalid component id.
+    pub(crate) fn new(
+        endpoint: Endpoint,
+        mut options: ComponentOptions,
+        commands: mpsc::UnboundedReceiver<Command>,
+        commands_tx: mpsc::UnboundedSender<Command>,
+        events: mpsc::UnboundedSender<Event>,
+        state: watch::Sender<State>,
+    ) -> Result<Driver, crate::Error> {
+        options.max_frame = options.max_frame.max(MIN_MAX_FRAME);
+        options.heartbeat_interval = options.heartbeat_interval.max(MIN_HEARTBEAT);
+        let health = ComponentHealth::new(
+            &options.id,
+            baton_monitor::ComponentHealthConfig {
+                heartbeat_interval: options.heartbeat_interval,
+            },
+        )
+        .map_err(|_| crate::Error::InvalidId(options.id.clone()))?;
+        let role = ComponentRole::new(baton_role::ComponentConfig {
+            dead_interval: options.dead_interval,
+        });
+        Ok(Driver {
+            codec: FrameCodec::with_max_frame(options.encoding, options.max_frame),
+            endpoint,
+            options,
+            role,
+            health,
+            start: tokio::time::Instant::now(),
+            commands,
+            commands_tx,
+            events,
+            state,
+            pending: None,
+            next_serial: 0,
+            next_link: 0,
+            link: None,
+            silent: false,
+        })
+    }
+
+    /// Connects, serves, reconnects with back-off, until the application closes the
+    /// component or drops every handle.
+    pub(crate) async fn run(mut self) {
+        let id = self.options.id.clone();
+        let span = tracing::info_span!("baton_component", id = %id);
+        self.run_inner().instrument(span).await;
+    }
+
+    async fn run_inner(&mut self) {
+        let mut wait = Duration::ZERO;
+        loop {
+            if !wait.is_zero() && self.idle(tokio::time::sleep(wait)).await.is_none() {
+                break;
+            }
+            let endpoint = self.endpoint.clone();
+            let timeout = self.options.connect_timeout;
+            let attempt = tokio::time::timeout(timeout, connect(endpoint));
+            let Some(result) = self.idle(attempt).await else {
+                break;
+            };
+            let end = match result {
+                Ok(Ok(Stream::Tcp(s))) => {
+                    let _ = s.set_nodelay(true);
+                    self.session(s).await
+                }
+                #[cfg(unix)]
+                Ok(Ok(Stream::Unix(s))) => self.session(s).await,
+                Ok(Err(e)) => {
+                    debug!(endpoint = %self.endpoint, error = %e, "cannot connect to the node");
+                    wait = self.next_wait(wait);
+                    continue;
+                }
+                Err(_) => {
+                    debug!(endpoint = %self.endpoint, "connecting to the node timed out");
+                    wait = self.next_wait(wait);
+                    continue;
+                }
+            };
+            match end {
+                SessionEnd::Shutdown => break,
+                SessionEnd::Down { heard } => {
+                    wait = if heard {
+                        Duration::ZERO
+                    } else {
+                        self.next_wait(wait)
+                    };
+                }
+            }
+        }
+        self.state.send_modify(|s| {
+            s.connected = false;
+            s.closed = true;
+        });
+        debug!("component closed");
+    }
+
+    fn next_wait(&self, wait: Duration) -> Duration {
+        if wait.is_zero() {
+            self.options.reconnect.first()
+        } else {
+            self.options.reconnect.next(wait)
+        }
+    }
+
+    /// Runs `fut` while no link is up, serving the handles' commands meanwhile. `None`: the
+    /// application closed the component.
+    async fn idle<F: Future>(&mut self, fut: F) -> Option<F::Output> {
+        tokio::pin!(fut);
+        loop {
+            tokio::select! {
+                out = &mut fut => return Some(out),
+                command = self.commands.recv() => {
+                    let command = command?;
+                    if !self.handle_command(command) {
+                        return None;
+                    }
+                    let mut unsent = BytesMut::new();
+                    self.drain(&mut unsent);
+                }
+                () = self.state.closed() => return None,
+            }
+        }
+    }
+
+    /// Serves one link until it goes down or the application closes the component.
+    async fn session<S: AsyncRead + AsyncWrite + Send>(&mut self, io: S) -> SessionEnd {
+        let (read, mut write) = tokio::io::split(io);
+        let mut frames = FramedRead::new(read, self.codec.clone());
+        let mut unsent = BytesMut::new();
+        let link = LinkId(self.next_link);
+        self.next_link += 1;
+        self.link = Some(link);
+        self.silent = false;
+        let mut heard = false;
+        info!(endpoint = %self.endpoint, "connected to the node");
+        let now = self.now();
+        self.health.handle_node_connected(now, link);
+        self.role.handle_node_connected(now, link);
+        self.drain(&mut unsent);
+
+        let reason = loop {
+            if self.silent {
+                break DisconnectReason::Silent;
+            }
+            if unsent.len() > MAX_UNSENT {
+                break DisconnectReason::Stalled;
+            }
+            let deadline = self.deadline();
+            let wake = tokio::select! {
+                frame = frames.next() => Wake::Frame(frame),
+                command = self.commands.recv() => Wake::Command(command),
+                wrote = write.write_buf(&mut unsent), if !unsent.is_empty() => Wake::Wrote(wrote),
+                () = sleep_until(deadline), if deadline.is_some() => Wake::Timer,
+                () = self.state.closed() => Wake::HandlesDropped,
+            };
+            // A timer due now fires before the input that woke us: a frame arriving after the
+            // dead interval does not save a silent link.
+            self.run_timers();
+            match wake {
+                Wake::Frame(Some(Ok(message))) => {
+                    heard = true;
+                    self.handle_frame(message);
+                }
+                Wake::Frame(Some(Err(e))) => {
+                    warn!(error = %e, "bad frame from the node: reconnecting");
+                    break DisconnectReason::Frame(e.to_string());
+                }
+                Wake::Frame(None) => break DisconnectReason::Closed,
+                Wake::Command(Some(command)) => {
+                    if !self.handle_command(command) {
+                        self.close_link(&mut unsent, None);
+                        return SessionEnd::Shutdown;
+                    }
+                }
+                Wake::Command(None) | Wake::HandlesDropped => {
+                    self.close_link(&mut unsent, None);
+                    return SessionEnd::Shutdown;
+                }
+                Wake::Wrote(Ok(0)) => break DisconnectReason::Closed,
+                Wake::Wrote(Ok(_)) | Wake::Timer => {}
+                Wake::Wrote(Err(e)) => break DisconnectReason::Io(e.to_string()),
+            }
+            self.drain(&mut unsent);
+        };
+        match &reason {
+            DisconnectReason::Frame(_) => {} // already logged
+            DisconnectReason::Silent => {
+                warn!("node silent for the dead interval: demoted to standby, reconnecting")
+            }
+            other => info!(reason = %other, "node link down"),
+        }
+        let _ = write.shutdown().await;
+        self.close_link(&mut unsent, Some(reason));
+        SessionEnd::Down { heard }
+    }
+
+    /// The link is gone: tells the machines and the application.
+    fn close_link(&mut self, unsent: &mut BytesMut, reason: Option<DisconnectReason>) {
+        self.link = None;
+        self.state.send_modify(|s| s.connected = false);
+        if let Some(reason) = reason {
+            self.emit(Event::Disconnected { reason });
+        }
+        let now = self.now();
+        self.role.handle_node_closed(now);
+        self.health.handle_node_closed(now);
+        self.drain(unsent);
+        unsent.clear();
+    }
+
+    fn handle_frame(&mut self, message: AnyMessage) {
+        let now = self.now();
+        match message {
+            AnyMessage::Role(m) => self.role.handle_message(now, m),
+            AnyMessage::Monitor(m) => {
+                self.role.handle_node_activity(now);
+                self.health.handle_message(now, m);
+            }
+            AnyMessage::Status(m) => {
+                self.role.handle_node_activity(now);
+                debug!(message = ?m.message, "status message from the node ignored");
+            }
+            AnyMessage::Election(m) => {
+                self.role.handle_node_activity(now);
+                warn!(message = ?m.message, "election message on a component link ignored");
+            }
+        }
+    }
+
+    /// Applies a command. `false`: shut down.
+    fn handle_command(&mut self, command: Command) -> bool {
+        let now = self.now();
+        match command {
+            Command::Answer {
+                serial,
+                accept,
+                reply,
+            } => {
+                if self.pending != Some(serial) {
+                    debug!(serial, "answer to a withdrawn or replaced request dropped");
+                    reply.send(Err(AnswerError::Stale));
+                    return true;
+                }
+                self.pending = None;
+                let before = self.role.role().map(Role::from_wire);
+                let result = if accept {
+                    self.role.accept(now)
+                } else {
+                    self.role.refuse(now)
+                };
+                match result {
+                    Ok(role) => {
+                        let role = Role::from_wire(role);
+                        if accept {
+                            info!(%role, "role accepted");
+                            if before != Some(role) {
+                                self.emit(Event::RoleChanged {
+                                    from: before,
+                                    to: role,
+                                });
+                            }
+                        } else {
+                            info!(%role, "role refused");
+                        }
+                        reply.send(Ok(()));
+                    }
+                    Err(_) => reply.send(Err(AnswerError::Stale)),
+                }
+            }
+            Command::SetHealth(health) => {
+                self.health.set_status(now, health.to_wire());
+                self.state.send_modify(|s| s.health = health);
+            }
+            Command::Shutdown => return false,
+        }
+        true
+    }
+
+    /// Fires the machines' due timers.
+    fn run_timers(&mut self) {
+        let now = self.now();
+        if self.role.poll_timeout().is_some_and(|t| t <= now) {
+            self.role.handle_timeout(now);
+        }
+        if self.health.poll_timeout().is_some_and(|t| t <= now) {
+            self.health.handle_timeout(now);
+        }
+    }
+
+    /// Drains the machines: transmits into `unsent`, events to the application.
+    fn drain(&mut self, unsent: &mut BytesMut) {
+        while let Some(t) = self.health.poll_transmit() {
+            if Some(t.link) == self.link {
+                self.encode(AnyMessage::Monitor(t.message), unsent);
+            }
+        }
+        while let Some(t) = self.role.poll_transmit() {
+            if Some(t.link) == self.link {
+                self.encode(AnyMessage::Role(t.message), unsent);
+            }
+        }
+        while let Some(e) = self.health.poll_event() {
+            match e {
+                HealthEvent::Ignored { reason } => {
+                    warn!(?reason, "health message from the node ignored")
+                }
+            }
+        }
+        while let Some(e) = self.role.poll_event() {
+            self.on_role_event(e);
+        }
+        let role = self.role.role().map(Role::from_wire);
+        let self_demoted = self.role.self_demoted();
+        let connected = self.link.is_some();
+        self.state.send_if_modified(|s| {
+            let changed =
+                s.role != role || s.self_demoted != self_demoted || s.connected != connected;
+            s.role = role;
+            s.self_demoted = self_demoted;
+            s.connected = connected;
+            changed
+        });
+    }
+
+    fn on_role_event(&mut self, e: RoleEvent) {
+        match e {
+            RoleEvent::RoleRequested { role, correlation } => {
+                let role = Role::from_wire(role);
+                let serial = self.next_serial;
+                self.next_serial += 1;
+                self.pending = Some(serial);
+                info!(%role, correlation = %correlation, "role requested");
+                let request = RoleRequest::new(role, correlation, serial, self.commands_tx.clone());
+                // If nobody listens, the request drops here and refuses itself.
+                self.emit(Event::RoleRequest(request));
+            }
+            RoleEvent::RequestWithdrawn { role } => {
+                self.pending = None;
+                self.emit(Event::RequestWithdrawn {
+                    role: Role::from_wire(role),
+                });
+            }
+            RoleEvent::SelfDemoted { reason } => {
+                warn!(?reason, "watchdog: demoted to standby");
+                if reason == WatchdogReason::Silent {
+                    self.silent = true;
+                }
+                self.emit(Event::SelfDemoted { reason });
+                self.emit(Event::RoleChanged {
+                    from: Some(Role::Active),
+                    to: Role::Standby,
+                });
+            }
+            RoleEvent::Connected { role, self_demoted } => {
+                self.emit(Event::Connected {
+                    role: role.map(Role::from_wire),
+                    self_demoted,
+                });
+            }
+            RoleEvent::Ignored { correlation } => {
+                warn!(correlation = %correlation, "setRoleResponse from the node ignored");
+            }
+        }
+    }
+
+    fn encode(&mut self, message: AnyMessage, unsent: &mut BytesMut) {
+        if let Err(e) = self.codec.encode(&message, unsent) {
+            warn!(error = %e, "cannot encode a message for the node: dropped");
+        }
+    }
+
+    fn emit(&self, event: Event) {
+        let _ = self.events.send(event);
+    }
+
+    /// The machines' clock: time since the driver started.
+    fn now(&self) -> Instant {
+        Instant::from_duration(tokio::time::Instant::now().saturating_duration_since(self.start))
+    }
+
+    /// The earliest timer of either machine, on tokio's clock.
+    fn deadline(&self) -> Option<tokio::time::Instant> {
+        let at = [self.role.poll_timeout(), self.health.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()?;
+        self.start.checked_add(at.since_origin())
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+enum Stream {
+    Tcp(tokio::net::TcpStream),
+    #[cfg(unix)]
+    Unix(tokio::net::UnixStream),
+}
+
+async fn connect(endpoint: Endpoint) -> std::io::Result<Stream> {
+    match endpoint {
+        Endpoint::Tcp(addr) => tokio::net::TcpStream::connect(addr).await.map(Stream::Tcp),
+        #[cfg(unix)]
+        Endpoint::Unix(path) => tokio::net::UnixStream::connect(path)
+            .await
+            .map(Stream::Unix),
+    }
+}
+
+/// The application's health, for the initial state.
+pub(crate) fn initial_state() -> State {
+    State {
+        role: None,
+        self_demoted: false,
+        connected: false,
+        health: Health::Ok,
+        closed: false,
+    }
+}

@@ -1,0 +1,115 @@
+//! Where the node listens and how the component behaves.
+
+use baton_codec::{Encoding, DEFAULT_MAX_FRAME};
+use std::fmt;
+use std::net::SocketAddr;
+#[cfg(unix)]
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The smallest frame limit [`ComponentOptions::max_frame`] is raised to: every message a
+/// component sends fits in a few hundred bytes, in every encoding rule.
+pub const MIN_MAX_FRAME: usize = 1024;
+
+/// Where the node's component listener is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    /// A Unix stream socket (the default deployment, DESIGN 1).
+    #[cfg(unix)]
+    Unix(PathBuf),
+    /// A TCP address (loopback in practice).
+    Tcp(SocketAddr),
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            #[cfg(unix)]
+            Endpoint::Unix(path) => write!(f, "unix:{}", path.display()),
+            Endpoint::Tcp(addr) => write!(f, "tcp:{addr}"),
+        }
+    }
+}
+
+/// How the component waits between connection attempts.
+///
+/// After a link that worked (the node sent at least one frame) closes, the component
+/// reconnects at once; every failed attempt after that waits `initial`, then twice as long
+/// each time, up to `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    /// The first wait. Default 100 ms.
+    pub initial: Duration,
+    /// The longest wait. Default 2 s.
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            initial: Duration::from_millis(100),
+            max: Duration::from_secs(2),
+        }
+    }
+}
+
+impl Backoff {
+    /// The wait after `current`: doubled, at most `max` (and never zero).
+    pub(crate) fn next(&self, current: Duration) -> Duration {
+        current
+            .saturating_mul(2)
+            .min(self.max)
+            .max(Duration::from_millis(1))
+    }
+
+    /// The first wait, never zero (a zero wait would spin on a refused connection).
+    pub(crate) fn first(&self) -> Duration {
+        self.initial.min(self.max).max(Duration::from_millis(1))
+    }
+}
+
+/// Configuration of a [`Component`](crate::Component).
+///
+/// ```
+/// use baton_component::ComponentOptions;
+/// use std::time::Duration;
+///
+/// let mut options = ComponentOptions::new("1001");
+/// options.dead_interval = Duration::from_millis(250);
+/// assert_eq!(options.encoding, baton_codec::Encoding::Der);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComponentOptions {
+    /// The component id (the ASN.1 `ComponentId`: 1 to 16 digits), as configured on the node.
+    pub id: String,
+    /// The link's encoding rule; it must be the node's. Default DER.
+    pub encoding: Encoding,
+    /// The watchdog (DESIGN 4): while active, a node link silent this long makes the
+    /// component demote itself to standby. Default 200 ms (see
+    /// [`baton_role::ComponentConfig::dead_interval`] for why).
+    pub dead_interval: Duration,
+    /// Interval between heartbeats pushed to the node (a status change is pushed at once).
+    /// Default 1 s.
+    pub heartbeat_interval: Duration,
+    /// Waits between connection attempts.
+    pub reconnect: Backoff,
+    /// How long one connection attempt may take. Default 1 s.
+    pub connect_timeout: Duration,
+    /// The limit on a frame's length, both ways (raised to [`MIN_MAX_FRAME`]). Default 64 KiB.
+    pub max_frame: usize,
+}
+
+impl ComponentOptions {
+    /// The defaults for component `id`.
+    pub fn new(id: impl Into<String>) -> Self {
+        ComponentOptions {
+            id: id.into(),
+            encoding: Encoding::Der,
+            dead_interval: baton_role::ComponentConfig::default().dead_interval,
+            heartbeat_interval: baton_monitor::ComponentHealthConfig::default().heartbeat_interval,
+            reconnect: Backoff::default(),
+            connect_timeout: Duration::from_secs(1),
+            max_frame: DEFAULT_MAX_FRAME,
+        }
+    }
+}
