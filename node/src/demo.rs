@@ -102,6 +102,7 @@ fn fail(message: String) -> Failure {
     Failure { message, status: 1 }
 }
 
+#[allow(clippy::disallowed_methods)] // asks the OS for a free loopback port
 fn free_port() -> Result<u16, Failure> {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -303,8 +304,8 @@ async fn script(nodes: &mut Nodes, args: &DemoArgs) -> Result<Vec<Step>, Failure
     let status = [free_port()?, free_port()?];
     write_configs(&nodes.dir, peer, status)?;
     let (tx, rx) = mpsc::unbounded_channel();
-    for i in 0..2 {
-        let addr: SocketAddr = ([127, 0, 0, 1], status[i]).into();
+    for (i, port) in status.iter().enumerate() {
+        let addr: SocketAddr = ([127, 0, 0, 1], *port).into();
         tokio::spawn(watch(i, addr, tx.clone()));
     }
     let mut seen = Seen {
