@@ -178,3 +178,47 @@ fn wrong_interface_on_a_link_closes_it_and_keeps_the_role() {
     );
     assert_eq!(w.nodes[0].role(), role);
 }
+
+#[test]
+fn a_misbehaving_peer_link_is_closed_without_taking_the_peer_for_dead() {
+    let mut w = Wire::new();
+    w.connect();
+    w.run_for(Duration::from_secs(1));
+    assert_eq!(w.nodes[1].role(), NodeRole::Standby);
+    // alpha's link sends beta a Role message: not allowed between members.
+    let bad = baton_role::set_role("5", baton_role::Role::active);
+    w.nodes[1].handle_frame(w.now, PEER, bad.into());
+    w.flush();
+    assert!(
+        w.closed
+            .iter()
+            .any(|(i, l, r)| *i == 1 && *l == PEER && r.contains("not allowed")),
+        "{:?}",
+        w.closed
+    );
+    w.nodes[0].handle_link_closed(w.now, PEER);
+    // alpha redials at once: a new link replaces the old one and beta never promotes.
+    let relink = LinkId(7);
+    w.nodes[0].handle_link_opened(w.now, relink, LinkKind::Peer(LinkOrigin::Dialled));
+    w.nodes[1].handle_link_opened(w.now, relink, LinkKind::Peer(LinkOrigin::Accepted));
+    w.run_for(Duration::from_secs(2));
+    assert_eq!(w.nodes[1].role(), NodeRole::Standby, "beta kept its role");
+    assert_eq!(w.nodes[0].role(), NodeRole::Active);
+}
+
+#[test]
+fn a_misbehaving_peer_that_does_not_come_back_is_down_after_the_dead_interval() {
+    let mut w = Wire::new();
+    w.connect();
+    w.run_for(Duration::from_secs(1));
+    w.nodes[1].handle_link_misbehaved(w.now, PEER);
+    w.alive[0] = false;
+    w.run_for(Duration::from_millis(200));
+    assert_eq!(
+        w.nodes[1].role(),
+        NodeRole::Standby,
+        "not before the dead interval"
+    );
+    w.run_for(Duration::from_secs(2));
+    assert_eq!(w.nodes[1].role(), NodeRole::Active);
+}

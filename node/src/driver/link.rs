@@ -58,18 +58,26 @@ where
     let reader_inbox = inbox.clone();
     let reader = tokio::spawn(async move {
         let mut frames = FramedRead::new(read, FrameCodec::with_max_frame(encoding, max_frame));
-        let reason = loop {
+        let (reason, misbehaved) = loop {
             match tokio::time::timeout(MID_FRAME_TIMEOUT, frames.next()).await {
                 Err(_) if frames.read_buffer().is_empty() => continue,
                 Err(_) => {
-                    break format!(
+                    let reason = format!(
                         "stalled mid-frame for {} s ({} bytes of it received)",
                         MID_FRAME_TIMEOUT.as_secs(),
                         frames.read_buffer().len()
-                    )
+                    );
+                    break (reason, true);
                 }
-                Ok(None) => break "closed by the other side".to_owned(),
-                Ok(Some(Err(e))) => break format!("bad frame: {e}"),
+                Ok(None) => break ("closed by the other side".to_owned(), false),
+                Ok(Some(Err(baton_codec::FrameError::Io(e)))) => {
+                    break (format!("i/o: {e}"), false)
+                }
+                // Closed inside a frame: the sender died while writing.
+                Ok(Some(Err(e @ baton_codec::FrameError::Truncated(_)))) => {
+                    break (e.to_string(), false)
+                }
+                Ok(Some(Err(e))) => break (format!("bad frame: {e}"), true),
                 Ok(Some(Ok(message))) => {
                     if reader_inbox
                         .send(Input::Frame { link, message })
@@ -81,7 +89,13 @@ where
                 }
             }
         };
-        let _ = reader_inbox.send(Input::Closed { link, reason }).await;
+        let _ = reader_inbox
+            .send(Input::Closed {
+                link,
+                reason,
+                misbehaved,
+            })
+            .await;
     })
     .abort_handle();
     tokio::spawn(async move {
@@ -92,6 +106,7 @@ where
                     .send(Input::Closed {
                         link,
                         reason: format!("write failed: {e}"),
+                        misbehaved: false,
                     })
                     .await;
                 return;

@@ -48,8 +48,13 @@ pub(crate) enum Input {
     },
     /// A frame arrived.
     Frame { link: LinkId, message: AnyMessage },
-    /// A link ended (reader or writer); the reason is logged.
-    Closed { link: LinkId, reason: String },
+    /// A link ended (reader or writer); the reason is logged. `misbehaved`: the other side
+    /// broke the framing or stalled mid-frame.
+    Closed {
+        link: LinkId,
+        reason: String,
+        misbehaved: bool,
+    },
     /// A command from the control socket.
     Control {
         command: control::Command,
@@ -283,11 +288,20 @@ impl Driver {
                     self.node.handle_frame(now, link, message);
                 }
             }
-            Input::Closed { link, reason } => {
+            Input::Closed {
+                link,
+                reason,
+                misbehaved,
+            } => {
                 if self.links.remove(&link).is_some() {
-                    info!(%link, "link closed: {reason}");
                     self.forget_dial(link);
-                    self.node.handle_link_closed(now, link);
+                    if misbehaved {
+                        warn!(%link, "link closed: {reason}");
+                        self.node.handle_link_misbehaved(now, link);
+                    } else {
+                        info!(%link, "link closed: {reason}");
+                        self.node.handle_link_closed(now, link);
+                    }
                 }
             }
             Input::Control { command, reply } => {

@@ -8,7 +8,7 @@ use baton_election::{ComponentRole, Election, Generation, Member, NodeRole, Usag
 use baton_monitor::{HealthMonitor, PeerLiveness};
 use baton_role::RoleManager;
 use baton_status::{PeerState, ServiceStatus, State, StatusServer};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// One member's node: the Election, Role, Monitor and Status machines composed. Sans-IO.
 #[derive(Debug, Clone)]
@@ -29,6 +29,11 @@ pub struct Node {
     /// What the peer last said of itself.
     pub(super) peer_state: PeerState,
     pub(super) correlation: CorrelationCounter,
+    /// Peer links this node closed because the peer broke the protocol, not yet reported.
+    pub(super) misbehaving: BTreeSet<LinkId>,
+    /// Peer links closed for misbehaviour: reported to the Election as down at this time,
+    /// unless a new link to the peer replaced them by then.
+    pub(super) deferred_down: Vec<(LinkId, Instant)>,
     pub(super) transmits: VecDeque<Transmit>,
     pub(super) events: VecDeque<Event>,
 }
@@ -67,6 +72,8 @@ impl Node {
             peer_links: BTreeMap::new(),
             assignment: None,
             peer_state: PeerState::Unknown,
+            misbehaving: BTreeSet::new(),
+            deferred_down: Vec::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         };
@@ -139,6 +146,19 @@ impl Node {
         self.process(now);
     }
 
+    /// The driver closed `link` because the other side broke the protocol (a frame that does
+    /// not decode, a stall in the middle of a frame). As [`Node::handle_link_closed`], except
+    /// that a peer on that link is not taken for dead: it is alive and will connect again, so
+    /// it counts as down only if no new link to it is up within the dead interval. A node
+    /// thus keeps its role when a peer sends it garbage.
+    pub fn handle_link_misbehaved(&mut self, now: Instant, link: LinkId) {
+        if self.peer_links.contains_key(&link) {
+            self.misbehaving.insert(link);
+        }
+        self.forget(now, link);
+        self.process(now);
+    }
+
     /// A decoded frame arrived on `link`.
     pub fn handle_frame(&mut self, now: Instant, link: LinkId, message: AnyMessage) {
         match self.links.get(&link).copied() {
@@ -152,6 +172,13 @@ impl Node {
 
     /// Timers due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
+        let (due, later): (Vec<_>, Vec<_>) =
+            self.deferred_down.drain(..).partition(|(_, at)| *at <= now);
+        self.deferred_down = later;
+        for (link, _) in due {
+            // Ignored by the Election if a new link to the peer replaced this one.
+            self.election.handle_link_down(now, link);
+        }
         self.election.handle_timeout(now);
         self.roles.handle_timeout(now);
         self.health.handle_timeout(now);
@@ -178,6 +205,7 @@ impl Node {
             self.health.poll_timeout(),
             self.peers.poll_timeout(),
             self.status.poll_timeout(),
+            self.deferred_down.iter().map(|(_, at)| *at).min(),
         ]
         .into_iter()
         .flatten()
@@ -197,6 +225,9 @@ impl Node {
     /// Closes `link` on the node's own initiative: forgets it and tells the driver.
     pub(super) fn close(&mut self, now: Instant, link: LinkId, reason: String) {
         if self.links.contains_key(&link) {
+            if self.peer_links.contains_key(&link) {
+                self.misbehaving.insert(link);
+            }
             self.forget(now, link);
             self.events.push_back(Event::CloseLink { link, reason });
         }

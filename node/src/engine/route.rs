@@ -156,6 +156,15 @@ impl Node {
                 let id = self.correlation.next_id();
                 self.send(link, baton_status::get_status(&id));
             }
+            PeerEvent::PeerDead { member, link } if self.misbehaving.remove(&link) => {
+                self.peer_links.remove(&link);
+                let at = now + self.config.dead_interval;
+                self.deferred_down.push((link, at));
+                self.events.push_back(Event::Log(format!(
+                    "peer {member}: link closed for misbehaviour; down unless it reconnects within {:?}",
+                    self.config.dead_interval
+                )));
+            }
             PeerEvent::PeerDead { member, link } => {
                 self.peer_links.remove(&link);
                 self.peer_state = PeerState::Down;
