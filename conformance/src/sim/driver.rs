@@ -1,0 +1,521 @@
+//! The driver loop: the virtual clock, deliveries, timers, draining every machine, dialling.
+
+use super::check::{self, Stream, Violation};
+use super::faults;
+use super::network::{Class, Delivery, End, Packet};
+use super::trace::summary;
+use super::world::{
+    Action, World, CONNECT_TIMEOUT, DIAL_BACKOFF, DIAL_BACKOFF_CAP, RECONNECT_RETRY,
+};
+use baton_asn1::status::ServiceStatusMessageMessage as S;
+use baton_codec::AnyMessage;
+use baton_core::Instant;
+use baton_monitor::LinkOrigin;
+use baton_node::engine::{Event, LinkKind};
+use baton_role::{ComponentEvent, Role, WatchdogReason};
+use baton_status::{ClientEvent, ClientIgnoredReason};
+use std::time::Duration;
+
+impl World {
+    /// Runs until the virtual clock reaches `end` (or a check fails).
+    ///
+    /// # Errors
+    /// The first violation of a check, with the seed and the trace.
+    pub fn run_until(&mut self, end: Instant) -> Result<(), Violation> {
+        while let Some(t) = self.next_time() {
+            if t > end {
+                break;
+            }
+            self.now = self.now.max(t);
+            self.step()?;
+        }
+        self.now = self.now.max(end);
+        Ok(())
+    }
+
+    /// Runs for `d` of virtual time.
+    ///
+    /// # Errors
+    /// As [`World::run_until`].
+    pub fn run_for(&mut self, d: Duration) -> Result<(), Violation> {
+        self.run_until(self.now + d)
+    }
+
+    fn next_time(&self) -> Option<Instant> {
+        [
+            self.agenda.first_key_value().map(|(k, _)| k.0),
+            self.net.next_arrival(),
+            self.next_timer(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    fn next_timer(&self) -> Option<Instant> {
+        let mut next: Option<Instant> = None;
+        let mut take = |t: Option<Instant>| {
+            if let Some(t) = t {
+                next = Some(next.map_or(t, |n| n.min(t)));
+            }
+        };
+        for m in &self.members {
+            if let Some(node) = &m.node {
+                take(node.poll_timeout());
+            }
+            for c in &m.components {
+                take(c.role.poll_timeout());
+                take(c.health.poll_timeout());
+            }
+            take(m.client.status.poll_timeout());
+        }
+        next
+    }
+
+    /// One step at `self.now`: an action of the agenda, else a packet, else the due timers;
+    /// then every machine is drained and the checks run.
+    fn step(&mut self) -> Result<(), Violation> {
+        self.steps += 1;
+        if self.steps > self.config.max_steps {
+            return Err(self.violation(
+                "livelock",
+                format!("more than {} steps", self.config.max_steps),
+            ));
+        }
+        let now = self.now;
+        let due = self
+            .agenda
+            .first_key_value()
+            .filter(|(k, _)| k.0 <= now)
+            .map(|(k, _)| *k);
+        if let Some(key) = due {
+            let action = self.agenda.remove(&key).expect("first key");
+            self.act(action);
+        } else if self.net.next_arrival().is_some_and(|t| t <= now) {
+            if let Some(d) = self.net.pop_arrival(now) {
+                self.deliver(d);
+            }
+        } else {
+            self.fire_timers();
+        }
+        self.drain_all()?;
+        self.maintain_dials();
+        check::after_step(self)
+    }
+
+    fn fire_timers(&mut self) {
+        let now = self.now;
+        for m in &mut self.members {
+            if let Some(node) = &mut m.node {
+                if node.poll_timeout().is_some_and(|t| t <= now) {
+                    node.handle_timeout(now);
+                }
+            }
+            for c in &mut m.components {
+                if c.role.poll_timeout().is_some_and(|t| t <= now) {
+                    c.role.handle_timeout(now);
+                }
+                if c.health.poll_timeout().is_some_and(|t| t <= now) {
+                    c.health.handle_timeout(now);
+                }
+            }
+            if m.client.status.poll_timeout().is_some_and(|t| t <= now) {
+                m.client.status.handle_timeout(now);
+            }
+        }
+    }
+
+    fn deliver(&mut self, d: Delivery) {
+        let now = self.now;
+        match (&d.packet, d.to) {
+            (Packet::Frame(msg), _) => {
+                let (link, from, to) = (d.link, d.from, d.to);
+                self.log(|| format!("{link} {from}->{to}: {}", summary(msg)));
+            }
+            (Packet::Fin, to) => {
+                let link = d.link;
+                self.log(|| format!("{link} closed at {to} (FIN from {})", d.from));
+            }
+        }
+        match d.to {
+            End::Node(m) => {
+                let Some(node) = self.members[m].node.as_mut() else {
+                    return;
+                };
+                match d.packet {
+                    Packet::Frame(msg) => node.handle_frame(now, d.link, msg),
+                    Packet::Fin => node.handle_link_closed(now, d.link),
+                }
+            }
+            End::Component(m, c) => {
+                let comp = &mut self.members[m].components[c];
+                match d.packet {
+                    Packet::Frame(AnyMessage::Role(r)) => comp.role.handle_message(now, r),
+                    Packet::Frame(AnyMessage::Monitor(h)) => {
+                        comp.health.handle_message(now, h);
+                        comp.role.handle_node_activity(now);
+                    }
+                    Packet::Frame(_) => comp.role.handle_node_activity(now),
+                    Packet::Fin => {
+                        comp.link = None;
+                        comp.role.handle_node_closed(now);
+                        comp.health.handle_node_closed(now);
+                        self.schedule_component_connect(m, c);
+                    }
+                }
+            }
+            End::Client(m) => match d.packet {
+                Packet::Frame(AnyMessage::Status(s)) => {
+                    if let S::statusIndication(i) = &s.message {
+                        if let Some(stream) = self.record.streams.get_mut(&d.link) {
+                            stream.received.push(i.status.0.clone());
+                        }
+                    }
+                    self.members[m].client.status.handle_message(now, s);
+                }
+                Packet::Frame(_) => {}
+                Packet::Fin => {
+                    let client = &mut self.members[m].client;
+                    client.link = None;
+                    client.status.handle_closed(now);
+                    if let Some(stream) = self.record.streams.get_mut(&d.link) {
+                        stream.closed = true;
+                    }
+                    self.schedule_client_connect(m);
+                }
+            },
+        }
+    }
+
+    fn act(&mut self, action: Action) {
+        match action {
+            Action::Decide(m, c, correlation) => self.decide(m, c, &correlation),
+            Action::ConnectComponent(m, c) => self.connect_component(m, c),
+            Action::ConnectClient(m) => self.connect_client(m),
+            Action::Dial(a, b) => self.dial(a, b),
+            Action::Fault(i) => faults::apply(self, i),
+            Action::Quiet => faults::quiet(self),
+            Action::Checkpoint => {}
+        }
+    }
+
+    /// The application answers `setRole` request `correlation` (unless a newer one replaced
+    /// it): it refuses `active` while told to, otherwise it accepts.
+    fn decide(&mut self, m: usize, c: usize, correlation: &str) {
+        let now = self.now;
+        let comp = &mut self.members[m].components[c];
+        let Some((pending, role)) = comp.role.pending_request() else {
+            return;
+        };
+        if pending != correlation {
+            return;
+        }
+        let line = if role == Role::active && now < comp.refuse_until {
+            if comp.stall {
+                "stalls (no answer)".to_owned()
+            } else {
+                let _ = comp.role.refuse(now);
+                "refuses".to_owned()
+            }
+        } else {
+            let _ = comp.role.accept(now);
+            "accepts".to_owned()
+        };
+        self.log(|| format!("n{m}c{c}: {line} setRole({role:?}) #{correlation}"));
+    }
+
+    fn connect_component(&mut self, m: usize, c: usize) {
+        let now = self.now;
+        self.members[m].components[c].reconnecting = false;
+        if self.members[m].components[c].link.is_some() {
+            return;
+        }
+        if self.members[m].node.is_none() {
+            self.members[m].components[c].reconnecting = true;
+            self.schedule(now + RECONNECT_RETRY, Action::ConnectComponent(m, c));
+            return;
+        }
+        let link = self
+            .net
+            .open(Class::Component, End::Component(m, c), End::Node(m));
+        self.log(|| format!("{link} n{m}c{c} connects to n{m}"));
+        let member = &mut self.members[m];
+        let comp = &mut member.components[c];
+        comp.link = Some(link);
+        if let Some(node) = member.node.as_mut() {
+            node.handle_link_opened(now, link, LinkKind::Component);
+        }
+        comp.role.handle_node_connected(now, link);
+        comp.health.handle_node_connected(now, link);
+    }
+
+    fn connect_client(&mut self, m: usize) {
+        let now = self.now;
+        self.members[m].client.reconnecting = false;
+        if self.members[m].client.link.is_some() {
+            return;
+        }
+        if self.members[m].node.is_none() {
+            self.members[m].client.reconnecting = true;
+            self.schedule(now + RECONNECT_RETRY, Action::ConnectClient(m));
+            return;
+        }
+        let link = self.net.open(Class::Client, End::Client(m), End::Node(m));
+        self.log(|| format!("{link} n{m}cli connects to n{m}"));
+        self.record.streams.insert(
+            link,
+            Stream {
+                member: m,
+                expected: Vec::new(),
+                received: Vec::new(),
+                closed: false,
+            },
+        );
+        let member = &mut self.members[m];
+        member.client.link = Some(link);
+        member.client.status.handle_connected(now, link);
+        if let Some(node) = member.node.as_mut() {
+            node.handle_link_opened(now, link, LinkKind::Client);
+        }
+    }
+
+    /// Member `a` dials member `b` (sometimes `b` dials `a` at the same moment).
+    fn dial(&mut self, a: usize, b: usize) {
+        let now = self.now;
+        let Some(dialer) = self.dialers.get_mut(&(a, b)) else {
+            return;
+        };
+        dialer.scheduled = false;
+        let dialer = (a, b);
+        if self.members[a].node.is_none() || !self.peer_links(a, b).is_empty() {
+            return;
+        }
+        let failed = |w: &mut World, why: &str, wait: Duration| {
+            let d = w.dialers.get_mut(&(a, b)).expect("dialer");
+            let retry = now + wait + d.backoff;
+            d.backoff = (d.backoff * 2).min(DIAL_BACKOFF_CAP);
+            d.scheduled = true;
+            w.schedule(retry, Action::Dial(a, b));
+            let why = why.to_owned();
+            w.log(|| format!("n{a} dials n{b}: {why}"));
+        };
+        if self.members[b].node.is_none() {
+            return failed(self, "refused (down)", Duration::ZERO);
+        }
+        if self.net.is_cut(a, b) {
+            return failed(self, "timed out (partition)", CONNECT_TIMEOUT);
+        }
+        if let Some(d) = self.dialers.get_mut(&dialer) {
+            d.backoff = DIAL_BACKOFF;
+        }
+        let both = self
+            .rng
+            .chance(self.config.faults.dual_dial_per_mille, 1000);
+        let first = self.net.open(Class::Peer, End::Node(a), End::Node(b));
+        let second = both.then(|| self.net.open(Class::Peer, End::Node(b), End::Node(a)));
+        self.log(|| match second {
+            Some(s) => format!("n{a} dials n{b} ({first}) while n{b} dials n{a} ({s})"),
+            None => format!("n{a} dials n{b} ({first})"),
+        });
+        let mut opens = vec![
+            (a, first, LinkOrigin::Dialled),
+            (b, first, LinkOrigin::Accepted),
+        ];
+        if let Some(s) = second {
+            let mut more = vec![(b, s, LinkOrigin::Dialled), (a, s, LinkOrigin::Accepted)];
+            if self.rng.chance(1, 2) {
+                std::mem::swap(&mut opens, &mut more);
+            }
+            opens.extend(more);
+        }
+        for (m, link, origin) in opens {
+            if let Some(node) = self.members[m].node.as_mut() {
+                node.handle_link_opened(now, link, LinkKind::Peer(origin));
+            }
+            self.drain_node(m);
+        }
+    }
+
+    /// The lower-index member of each pair re-dials, after its back-off, while it is up and
+    /// holds no peer link to the other.
+    fn maintain_dials(&mut self) {
+        let pairs: Vec<(usize, usize)> = self
+            .dialers
+            .iter()
+            .filter(|(_, d)| !d.scheduled)
+            .map(|(p, _)| *p)
+            .collect();
+        for (a, b) in pairs {
+            if self.members[a].node.is_none() || !self.peer_links(a, b).is_empty() {
+                continue;
+            }
+            let d = self.dialers.get_mut(&(a, b)).expect("dialer");
+            d.scheduled = true;
+            let at = self.now + d.backoff.max(DIAL_BACKOFF);
+            self.schedule(at, Action::Dial(a, b));
+        }
+    }
+
+    pub(crate) fn drain_all(&mut self) -> Result<(), Violation> {
+        for m in 0..self.members.len() {
+            self.drain_node(m);
+            self.check_pending()?;
+            for c in 0..self.members[m].components.len() {
+                self.drain_component(m, c);
+            }
+            self.drain_client(m)?;
+        }
+        Ok(())
+    }
+
+    fn check_pending(&mut self) -> Result<(), Violation> {
+        match self.record.pending_violation.take() {
+            Some((check, message)) => Err(self.violation(check, message)),
+            None => Ok(()),
+        }
+    }
+
+    /// Sends a node's transmits, acts on its events.
+    pub(crate) fn drain_node(&mut self, m: usize) {
+        let now = self.now;
+        let Some(node) = self.members[m].node.as_mut() else {
+            return;
+        };
+        let mut transmits = Vec::new();
+        while let Some(t) = node.poll_transmit() {
+            transmits.push(t);
+        }
+        let mut events = Vec::new();
+        while let Some(e) = node.poll_event() {
+            events.push(e);
+        }
+        for t in transmits {
+            self.net.send(
+                now,
+                &mut self.rng,
+                t.link,
+                End::Node(m),
+                Packet::Frame(t.message),
+            );
+        }
+        for e in events {
+            match e {
+                Event::CloseLink { link, reason } => {
+                    self.log(|| format!("n{m}: closes {link}: {reason}"));
+                    self.net.close(now, &mut self.rng, link, End::Node(m));
+                }
+                Event::RoleChanged { from, to } => {
+                    self.log(|| format!("n{m}: role {from} -> {to}"));
+                    check::on_role_changed(self, m, from, to);
+                }
+                Event::StatusChanged(line) => {
+                    for link in self.net.open_links_of(End::Node(m), Class::Client) {
+                        if let Some(s) = self.record.streams.get_mut(&link) {
+                            s.expected.push(line.clone());
+                        }
+                    }
+                    self.log(|| format!("n{m}: status {line:?}"));
+                }
+                Event::RestartComponent { id } => {
+                    self.log(|| format!("n{m}: asks to restart component {id}"))
+                }
+                Event::Log(line) => self.log(|| format!("n{m}: {line}")),
+            }
+        }
+    }
+
+    fn drain_component(&mut self, m: usize, c: usize) {
+        let now = self.now;
+        let comp = &mut self.members[m].components[c];
+        let mut out: Vec<(baton_core::LinkId, AnyMessage)> = Vec::new();
+        while let Some(t) = comp.role.poll_transmit() {
+            out.push((t.link, t.message.into()));
+        }
+        while let Some(t) = comp.health.poll_transmit() {
+            out.push((t.link, t.message.into()));
+        }
+        let mut events = Vec::new();
+        while let Some(e) = comp.role.poll_event() {
+            events.push(e);
+        }
+        let mut ignored = Vec::new();
+        while let Some(e) = comp.health.poll_event() {
+            ignored.push(e);
+        }
+        for (link, msg) in out {
+            self.net.send(
+                now,
+                &mut self.rng,
+                link,
+                End::Component(m, c),
+                Packet::Frame(msg),
+            );
+        }
+        for e in ignored {
+            self.log(|| format!("n{m}c{c}: health: {e:?}"));
+        }
+        for e in events {
+            match e {
+                ComponentEvent::RoleRequested { role, correlation } => {
+                    let think = if self.rng.chance(1, 20) {
+                        self.rng
+                            .duration(Duration::from_millis(50), Duration::from_millis(400))
+                    } else {
+                        self.rng.duration(Duration::ZERO, Duration::from_millis(20))
+                    };
+                    self.log(|| format!("n{m}c{c}: asked {role:?} #{correlation}"));
+                    self.schedule(now + think, Action::Decide(m, c, correlation));
+                }
+                ComponentEvent::SelfDemoted { reason } => {
+                    self.log(|| format!("n{m}c{c}: watchdog demoted it ({reason:?})"));
+                    if reason == WatchdogReason::Silent {
+                        // The node does not know: close and reconnect (ComponentRole docs).
+                        let comp = &mut self.members[m].components[c];
+                        if let Some(link) = comp.link.take() {
+                            comp.role.handle_node_closed(now);
+                            comp.health.handle_node_closed(now);
+                            self.net
+                                .close(now, &mut self.rng, link, End::Component(m, c));
+                            self.schedule_component_connect(m, c);
+                        }
+                    }
+                }
+                other => self.log(|| format!("n{m}c{c}: {other:?}")),
+            }
+        }
+    }
+
+    fn drain_client(&mut self, m: usize) -> Result<(), Violation> {
+        let now = self.now;
+        let client = &mut self.members[m].client;
+        let mut out = Vec::new();
+        while let Some(t) = client.status.poll_transmit() {
+            out.push(t);
+        }
+        let mut events = Vec::new();
+        while let Some(e) = client.status.poll_event() {
+            events.push(e);
+        }
+        for t in out {
+            self.net.send(
+                now,
+                &mut self.rng,
+                t.link,
+                End::Client(m),
+                Packet::Frame(t.message.into()),
+            );
+        }
+        for e in events {
+            if let ClientEvent::Ignored {
+                reason: ClientIgnoredReason::MalformedStatus { text, error },
+            } = &e
+            {
+                return Err(self.violation(
+                    "status",
+                    format!("n{m}'s client cannot parse {text:?}: {error:?}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
