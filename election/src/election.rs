@@ -205,7 +205,9 @@ impl Election {
 
     /// The link to `peer` is up (both hellos exchanged) as `link`. DESIGN 3.1: a
     /// `Negotiating`, `Promoting` or `Active` node nominates itself, a `PromotionFailed` node
-    /// sends a handover request [F3], `Standby` and `Demoting` send nothing.
+    /// sends a handover request [F3], `Standby` and `Demoting` send nothing; a `Demoting`
+    /// node sends a handover request once its demotion completes (an addition to DESIGN,
+    /// see the comment in the code).
     ///
     /// A link-up for a peer whose link is already up replaces that link (no failure is
     /// assumed); anything pending on the old link is dropped.
@@ -223,7 +225,13 @@ impl Election {
                 self.nominate(peer, NominationKind::SelfNomination)
             }
             NodeRole::PromotionFailed => self.nominate(peer, NominationKind::Handover),
-            NodeRole::Standby | NodeRole::Demoting => {}
+            NodeRole::Standby => {}
+            // Not in DESIGN 3.1 (found by tests/explore.rs): both Demoting, the link dies and
+            // comes back before either completes; both would end Standby with nothing to
+            // send. The Demoting node owes the link-up a nomination: once its components
+            // confirm, it becomes Standby and sends a handover request (crossing requests:
+            // only the higher accepts [F10]).
+            NodeRole::Demoting => self.after_demotion = AfterDemotion::Handover,
         }
     }
 

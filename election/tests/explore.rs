@@ -10,6 +10,7 @@ use baton_asn1::election::ElectionMessage;
 use baton_core::{Instant, LinkId};
 use baton_election::{ComponentRole, Config, Election, Event, Generation, Member, NodeRole};
 use std::collections::{HashSet, VecDeque};
+use std::hash::{Hash, Hasher};
 
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 struct Node {
@@ -44,8 +45,14 @@ struct State {
     urgent_link: bool,
 }
 
+thread_local! {
+    static PREEMPT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 fn config(me: usize) -> Config {
-    Config::pair(["a", "b"], me)
+    let mut c = Config::pair(["a", "b"], me);
+    c.preempt = PREEMPT.with(|p| p.get());
+    c
 }
 
 impl State {
@@ -295,17 +302,27 @@ fn depth(default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// Breadth-first over every state within `max_depth` steps; each new state is checked
+/// (properties 1 and 2) and must converge once faults stop (properties 3 and 4). Visited
+/// states are kept as 64-bit hashes to bound memory.
 fn explore(budget: Budget, max_depth: usize) -> usize {
+    let fingerprint = |s: &State| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        s.hash(&mut h);
+        h.finish()
+    };
     let init = State::new(budget, true);
+    init.assert_converges();
     let mut seen = HashSet::new();
-    let mut frontier = vec![init.clone()];
-    seen.insert(init);
+    seen.insert(fingerprint(&init));
+    let mut frontier = vec![init];
     for _ in 0..max_depth {
         let mut next = Vec::new();
         for s in frontier {
             for t in s.successors(true) {
-                if seen.insert(t.clone()) {
+                if seen.insert(fingerprint(&t)) {
                     t.check();
+                    t.assert_converges();
                     next.push(t);
                 }
             }
@@ -314,9 +331,6 @@ fn explore(budget: Budget, max_depth: usize) -> usize {
         if frontier.is_empty() {
             break;
         }
-    }
-    for s in &seen {
-        s.assert_converges();
     }
     seen.len()
 }
@@ -331,7 +345,7 @@ fn explore_crashes_failures_switchovers() {
             partitions: 0,
             fatals: 0,
         },
-        depth(16),
+        depth(13),
     );
     eprintln!("explored {n} states");
     assert!(n > 1000);
@@ -347,7 +361,7 @@ fn explore_with_a_partition() {
             partitions: 1,
             fatals: 0,
         },
-        depth(14),
+        depth(13),
     );
     eprintln!("explored {n} states");
     assert!(n > 1000);
@@ -363,7 +377,24 @@ fn explore_fatal_failures() {
             partitions: 0,
             fatals: 1,
         },
-        depth(14),
+        depth(13),
+    );
+    eprintln!("explored {n} states");
+    assert!(n > 1000);
+}
+
+#[test]
+fn explore_with_preempt() {
+    PREEMPT.with(|p| p.set(true));
+    let n = explore(
+        Budget {
+            crashes: 1,
+            failures: 1,
+            switchovers: 1,
+            partitions: 1,
+            fatals: 0,
+        },
+        depth(13),
     );
     eprintln!("explored {n} states");
     assert!(n > 1000);

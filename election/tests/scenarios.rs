@@ -275,32 +275,32 @@ fn scenario_7_switchover_races_link_up_handovers_cross() {
     p.assert_converged(A);
 }
 
+/// Both Active after a partition, healed with preempt: b yields (Demoting) while the
+/// operator switches a over (Demoting). Role layers answer only when told.
+fn both_demoting() -> Pair {
+    let mut p = Pair::with(|c| c.preempt = true);
+    p.start(A);
+    p.start(B);
+    p.connect();
+    p.run();
+    p.assert_converged(A);
+    p.partition();
+    p.run_for(Duration::from_secs(1));
+    assert_eq!(p.roles(), (Active, Active));
+    p.nodes[A].auto = false;
+    p.nodes[B].auto = false;
+    p.connect();
+    p.act(A, |e, now| e.switchover(now)).unwrap();
+    p.settle();
+    assert_eq!(p.roles(), (Demoting, Demoting));
+    p
+}
+
 /// Scenario 8: Both Demoting when the link dies: one promotes [F5]. With a crash the survivor
 /// promotes; with a partition both do, and the pair converges once it heals.
 #[test]
 fn scenario_8_both_demoting_when_link_dies() {
-    // Both Active after a partition, healed with preempt: b yields (Demoting) while the
-    // operator switches a over (Demoting).
-    let setup = || {
-        let mut p = Pair::with(|c| c.preempt = true);
-        p.start(A);
-        p.start(B);
-        p.connect();
-        p.run();
-        p.assert_converged(A);
-        p.partition();
-        p.run_for(Duration::from_secs(1));
-        assert_eq!(p.roles(), (Active, Active));
-        p.nodes[A].auto = false;
-        p.nodes[B].auto = false;
-        p.connect();
-        p.act(A, |e, now| e.switchover(now)).unwrap();
-        p.settle();
-        assert_eq!(p.roles(), (Demoting, Demoting));
-        p
-    };
-
-    let mut p = setup();
+    let mut p = both_demoting();
     p.crash(B);
     p.components_done(A);
     assert_eq!(
@@ -317,7 +317,7 @@ fn scenario_8_both_demoting_when_link_dies() {
     p.run();
     p.assert_converged(A);
 
-    let mut p = setup();
+    let mut p = both_demoting();
     p.partition();
     p.nodes[A].auto = true;
     p.nodes[B].auto = true;
@@ -325,6 +325,35 @@ fn scenario_8_both_demoting_when_link_dies() {
     assert_eq!(p.roles(), (Active, Active), "nobody stays demoted");
     p.connect();
     p.run();
+    p.assert_converged(A);
+}
+
+/// Scenario 8, link flapping: both Demoting, the link dies and comes back before either
+/// completes. DESIGN 3.1 lets both end Standby with nothing to send (found by
+/// tests/explore.rs); a node whose link came up while Demoting sends a handover request
+/// once Standby, and of the crossing requests only the higher accepts [F10].
+#[test]
+fn scenario_8_both_demoting_when_link_flaps() {
+    let mut p = both_demoting();
+    p.partition();
+    p.connect();
+    p.take_log();
+    assert!(p.wire.is_empty(), "Demoting nodes send nothing on link-up");
+    p.components_done(A);
+    p.components_done(B);
+    assert_eq!(p.roles(), (Standby, Standby));
+    p.nodes[A].auto = true;
+    p.nodes[B].auto = true;
+    p.run();
+    assert_eq!(
+        p.take_log(),
+        vec![
+            sent(A, B, nom("3", "b")),
+            sent(B, A, nom("103", "a")),
+            sent(B, A, err("3", "handover pending")),
+            sent(A, B, asg("103", "a", "b")),
+        ]
+    );
     p.assert_converged(A);
 }
 
