@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 use std::fmt;
 
 /// What a node does once its components confirm `standby` (unless its peer is down then:
-/// it promotes [F5]).
+/// it promotes \[F5\]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum AfterDemotion {
     /// Become `Standby`.
@@ -43,7 +43,7 @@ pub struct Election {
     pub(crate) role: NodeRole,
     /// Indexed by member; the entry for this node stays empty.
     pub(crate) peers: Vec<PeerState>,
-    /// The latest nomination, while valid [F7].
+    /// The latest nomination, while valid \[F7\].
     pub(crate) pending: Option<Nomination>,
     pub(crate) after_demotion: AfterDemotion,
     /// A fatal component failure: the next promotion fails.
@@ -205,7 +205,7 @@ impl Election {
 
     /// The link to `peer` is up (both hellos exchanged) as `link`. DESIGN 3.1: a
     /// `Negotiating`, `Promoting` or `Active` node nominates itself, a `PromotionFailed` node
-    /// sends a handover request [F3], `Standby` and `Demoting` send nothing; a `Demoting`
+    /// sends a handover request \[F3\], `Standby` and `Demoting` send nothing; a `Demoting`
     /// node sends a handover request once its demotion completes (an addition to DESIGN,
     /// see the comment in the code).
     ///
@@ -238,7 +238,7 @@ impl Election {
     /// Failure of the peer on `link` was detected (the link closed, or no heartbeat for the
     /// dead interval; the composer decides). A `Standby` node promotes; a `Negotiating` node
     /// is alone again and re-arms `startup_wait`; a `Demoting` node promotes once its
-    /// demotion completes [F5]. Unknown links are ignored.
+    /// demotion completes \[F5\]. Unknown links are ignored.
     pub fn handle_link_down(&mut self, now: Instant, link: LinkId) {
         let Some(peer) = self.peer_on(link) else {
             return;
@@ -295,7 +295,7 @@ impl Election {
 
     /// The role layer confirmed the command of `generation` (every component answered, or
     /// for a demotion: answered or was marked failed, DESIGN 4). `Promoting` → `Active`;
-    /// `Demoting` → `Standby` (or, peer down, promote [F5]). Answers for an earlier
+    /// `Demoting` → `Standby` (or, peer down, promote \[F5\]). Answers for an earlier
     /// generation are ignored.
     pub fn handle_components_done(&mut self, now: Instant, generation: Generation) {
         if generation != self.generation {
@@ -309,7 +309,7 @@ impl Election {
     }
 
     /// The promotion of `generation` failed (a component answered `failure` or timed out).
-    /// `Promoting` → `PromotionFailed`, then a handover request [F3]. Answers for an earlier
+    /// `Promoting` → `PromotionFailed`, then a handover request \[F3\]. Answers for an earlier
     /// generation are ignored.
     pub fn handle_promotion_failed(&mut self, now: Instant, generation: Generation) {
         if generation == self.generation && self.role == NodeRole::Promoting {
@@ -333,7 +333,7 @@ impl Election {
 
     /// A fatal component failure (DESIGN 5): the node cannot serve. `Active` hands over
     /// exactly as a planned switchover does (even with the peer down: it then stops serving,
-    /// [F5] re-promotes and that promotion fails); `Promoting` fails its promotion now;
+    /// \[F5\] re-promotes and that promotion fails); `Promoting` fails its promotion now;
     /// in every other role the next promotion fails. Stays until
     /// [`Election::handle_fatal_cleared`].
     pub fn handle_fatal(&mut self, now: Instant) {
@@ -405,7 +405,7 @@ impl Election {
     // ---- transitions ----
 
     /// Every role change goes through here: emits the event, voids a nomination the new role
-    /// makes stale [F7], stops the startup timer outside `Negotiating`.
+    /// makes stale \[F7\], stops the startup timer outside `Negotiating`.
     pub(crate) fn set_role(&mut self, to: NodeRole) {
         let from = self.role;
         if from == to {
@@ -436,7 +436,7 @@ impl Election {
         }
     }
 
-    /// `PromotionFailed`, then a handover request to the peer if its link is up [F3].
+    /// `PromotionFailed`, then a handover request to the peer if its link is up \[F3\].
     pub(crate) fn promotion_failed(&mut self, now: Instant) {
         let _ = now;
         self.set_role(NodeRole::PromotionFailed);
@@ -471,7 +471,7 @@ impl Election {
         }
     }
 
-    /// The components confirmed `standby`. Peer down: promote [F5]. Otherwise `Standby`,
+    /// The components confirmed `standby`. Peer down: promote \[F5\]. Otherwise `Standby`,
     /// then the deferred action.
     fn demotion_done(&mut self, now: Instant) {
         let after = std::mem::replace(&mut self.after_demotion, AfterDemotion::Nothing);

@@ -23,10 +23,34 @@
 //! `Result` is only for local API misuse ([`UsageError`], [`ConfigError`]).
 //!
 //! # Where the rules live
-//! - responder table (DESIGN 3.2, [F1] [F8] [F9] [F10]): [`responder::respond`];
-//! - nomination validity and stale answers [F7]: `nominator.rs`;
-//! - adopting answers and [F2]: `nominator.rs`;
-//! - [F3] [F5] and the other transitions: `election.rs`.
+//! - responder table (DESIGN 3.2) with \[F1\] \[F8\] \[F9\] \[F10\]: [`responder::respond`], applied
+//!   by `Election::handle_nomination` (`responder.rs`);
+//! - nomination validity and stale answers \[F7\]: [`responder::NominationKind::valid_in`],
+//!   `Election::void_stale_nomination` (called on every role change) and
+//!   `Election::handle_answer` (`nominator.rs`);
+//! - adopting answers, and \[F2\] (a veto naming the peer while Promoting/Active: the lower
+//!   demotes): `Election::adopt` (`nominator.rs`);
+//! - \[F3\] handover request on promotion failure and on each link-up while
+//!   `PromotionFailed`: `Election::promotion_failed`, [`Election::handle_link_up`];
+//! - \[F5\] promote when a demotion completes with the peer down: `Election::demotion_done`
+//!   (`election.rs`).
+//!
+//! # Where DESIGN 3 is silent, this crate decides
+//! - A `PromotionFailed` responder that answers `assigment{P, self}` stands by (through
+//!   `Demoting`), as `Negotiating` does in the same column.
+//! - A node whose peer link comes up while it is `Demoting` sends a handover request once
+//!   its demotion completes (peer still up). Without it, both nodes `Demoting` across a link
+//!   flap end `Standby` with nothing to send (found by `tests/explore.rs`).
+//! - A `Negotiating` node whose peer link goes down is alone again: `startup_wait` restarts.
+//! - A link going down voids the nomination sent on it and a deferred (preempt) answer.
+//! - An answer to a handover request naming the requester active, or an `assigment`/`veto`
+//!   not pairing the two members, is [`Event::PeerMisbehaved`] and is treated like an
+//!   `electionError` (back off, retry).
+//! - A fatal component failure ([`Election::handle_fatal`]) makes every later promotion fail
+//!   at once (no `SetComponents(Active)`) until [`Election::handle_fatal_cleared`]; while
+//!   `Promoting` it fails the promotion under way.
+//! - With `preempt`, the yielding node sends no `veto`: it answers `assigment{P, self}` once
+//!   its demotion completes.
 //!
 //! Only pair mode is implemented; members are a `Vec` and peers are per-member state so that
 //! quorum mode (DESIGN 3.6) can be added as a second [`Mode`].

@@ -8,18 +8,18 @@ use rasn::types::NumericString;
 
 /// `electionError` descriptions (DESIGN 3: "I cannot judge this now" / "this is wrong").
 pub mod description {
-    /// The responder is `Negotiating` and outranks the self-nominating sender [F1].
+    /// The responder is `Negotiating` and outranks the self-nominating sender \[F1\].
     pub const NEGOTIATING: &str = "negotiating";
-    /// The responder is `Demoting` [F8].
+    /// The responder is `Demoting` \[F8\].
     pub const DEMOTING: &str = "demoting";
     /// The nominee is not a member.
     pub const NOT_A_MEMBER: &str = "not a member";
     /// The message breaks its ASN.1 constraints, or names a member foreign to the exchange.
     pub const MALFORMED: &str = "malformed";
     /// The responder's own handover request to the sender is pending and the sender
-    /// outranks it: crossing handover requests, only the higher accepts [F10].
+    /// outranks it: crossing handover requests, only the higher accepts \[F10\].
     pub const HANDOVER_PENDING: &str = "handover pending";
-    /// The responder's promotion failed and the sender outranks it [F9].
+    /// The responder's promotion failed and the sender outranks it \[F9\].
     pub const PROMOTION_FAILED: &str = "promotion failed";
 
     /// Whether `d` means "I cannot judge this now" (expected while the peer is busy).

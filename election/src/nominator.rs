@@ -1,4 +1,4 @@
-//! The nominator side (DESIGN 3.1, 3.3): sending nominations, their validity [F7], retries,
+//! The nominator side (DESIGN 3.1, 3.3): sending nominations, their validity \[F7\], retries,
 //! and adopting the answers.
 
 use crate::config::Member;
@@ -12,7 +12,7 @@ use baton_asn1::election::{CorrelationId, ElectionResult};
 use baton_core::Instant;
 
 /// The node's latest nomination. Only an answer to it counts, and only while it is valid
-/// [F7]: the Election drops it the moment its role makes it void.
+/// \[F7\]: the Election drops it the moment its role makes it void.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Nomination {
     /// The peer it was sent to.
@@ -49,7 +49,7 @@ impl Election {
         });
     }
 
-    /// [F7] Drops the pending nomination if the current role makes it void.
+    /// \[F7\] Drops the pending nomination if the current role makes it void.
     pub(crate) fn void_stale_nomination(&mut self) {
         if let Some(n) = &self.pending {
             if !n.kind.valid_in(self.role) {
@@ -79,7 +79,7 @@ impl Election {
     }
 
     /// An `electionResult` from `from`. Only the answer to the latest valid nomination
-    /// counts; any other is ignored and cancels nothing [F7].
+    /// counts; any other is ignored and cancels nothing \[F7\].
     pub(crate) fn handle_answer(
         &mut self,
         now: Instant,

@@ -17,7 +17,7 @@ pub enum NominationKind {
 }
 
 impl NominationKind {
-    /// [F7] Whether the nominator's nomination of this kind is still valid in `role`: a
+    /// \[F7\] Whether the nominator's nomination of this kind is still valid in `role`: a
     /// self-nomination while `Negotiating`, `Promoting` or `Active`; a handover request
     /// unless `Promoting` or `Active`.
     pub fn valid_in(self, role: NodeRole) -> bool {
@@ -40,7 +40,7 @@ pub struct Situation {
     /// [`Config::preempt`](crate::Config::preempt).
     pub preempt: bool,
     /// Whether the responder's own handover request to this peer is pending (sent, valid, and
-    /// not answered by an assignment or veto yet) [F10].
+    /// not answered by an assignment or veto yet) \[F10\].
     pub own_handover_pending: bool,
 }
 

@@ -35,7 +35,7 @@ impl NodeRole {
     }
 
     /// Whether the node claims the service: `Negotiating`, `Promoting` or `Active` (the roles
-    /// in which a self-nomination is valid, [F7]).
+    /// in which a self-nomination is valid, \[F7\]).
     pub fn claims_service(self) -> bool {
         matches!(
             self,
