@@ -6,6 +6,7 @@ use super::Input;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::UnixListener;
 use tokio::sync::{mpsc, oneshot};
+use tokio::task::AbortHandle;
 
 /// A command from the control socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,8 +15,8 @@ pub(crate) enum Command {
     Switchover,
 }
 
-/// Serves the control socket.
-pub(crate) fn serve(listener: UnixListener, inbox: mpsc::Sender<Input>) {
+/// Serves the control socket until aborted.
+pub(crate) fn serve(listener: UnixListener, inbox: mpsc::Sender<Input>) -> AbortHandle {
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
             let inbox = inbox.clone();
@@ -44,5 +45,6 @@ pub(crate) fn serve(listener: UnixListener, inbox: mpsc::Sender<Input>) {
                 let _ = write.write_all(format!("{answer}\n").as_bytes()).await;
             });
         }
-    });
+    })
+    .abort_handle()
 }

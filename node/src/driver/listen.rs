@@ -1,11 +1,13 @@
 //! Accept loops: each hands new connections to the driver.
 
-use super::{Input, Stream};
+use super::net::Listener;
+use super::Input;
 use crate::engine::LinkKind;
 use baton_monitor::LinkOrigin;
 use std::path::Path;
-use tokio::net::{TcpListener, UnixListener};
+use tokio::net::UnixListener;
 use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
 
 /// What a listener accepts.
 #[derive(Debug, Clone, Copy)]
@@ -25,15 +27,18 @@ impl Role {
     }
 }
 
-/// Accepts TCP connections forever.
-pub(crate) fn tcp(listener: TcpListener, role: Role, inbox: mpsc::Sender<Input>) {
+/// Accepts connections of a [`super::Net`] until aborted.
+pub(crate) fn net<L: Listener>(
+    mut listener: L,
+    role: Role,
+    inbox: mpsc::Sender<Input>,
+) -> AbortHandle {
     tokio::spawn(async move {
         loop {
             match listener.accept().await {
                 Ok((stream, from)) => {
-                    let _ = stream.set_nodelay(true);
                     let input = Input::Accepted {
-                        stream: Stream::Tcp(stream),
+                        stream: Box::new(stream),
                         kind: role.kind(),
                         from: from.to_string(),
                     };
@@ -47,7 +52,8 @@ pub(crate) fn tcp(listener: TcpListener, role: Role, inbox: mpsc::Sender<Input>)
                 }
             }
         }
-    });
+    })
+    .abort_handle()
 }
 
 /// Binds a Unix socket readable and writable by its owner only (mode 0600), replacing a
@@ -69,14 +75,14 @@ pub(crate) fn bind_unix(path: &Path) -> std::io::Result<UnixListener> {
     Ok(listener)
 }
 
-/// Accepts Unix-socket connections forever.
-pub(crate) fn unix(listener: UnixListener, role: Role, inbox: mpsc::Sender<Input>) {
+/// Accepts Unix-socket connections until aborted.
+pub(crate) fn unix(listener: UnixListener, role: Role, inbox: mpsc::Sender<Input>) -> AbortHandle {
     tokio::spawn(async move {
         loop {
             match listener.accept().await {
                 Ok((stream, _)) => {
                     let input = Input::Accepted {
-                        stream: Stream::Unix(stream),
+                        stream: Box::new(stream),
                         kind: role.kind(),
                         from: "unix socket".to_owned(),
                     };
@@ -90,5 +96,6 @@ pub(crate) fn unix(listener: UnixListener, role: Role, inbox: mpsc::Sender<Input
                 }
             }
         }
-    });
+    })
+    .abort_handle()
 }

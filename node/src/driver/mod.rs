@@ -3,14 +3,22 @@
 //! writer task ([`link`]); listeners ([`listen`]) and the dialer ([`dial`]) hand it
 //! connections; the node's timers become one `sleep_until`.
 //!
-//! This is the only place (with `scripts`) that reads the clock: `now()` is the time since
-//! the driver started, as a [`baton_core::Instant`].
+//! Its TCP goes through a [`Net`]: [`run`] uses the operating system's ([`TokioNet`]) and
+//! signals; [`run_with`] takes any network (a simulated one in `node/tests/turmoil.rs`), a
+//! channel of [`Request`]s in place of signals, and reports the node's role on a watch.
+//!
+//! This is the only place (with `scripts`) that reads the clock, through `tokio::time` only
+//! (so simulated time works): `now()` is the time since the driver started, as a
+//! [`baton_core::Instant`].
 
 mod control;
 mod dial;
 mod link;
 mod listen;
+mod net;
 mod scripts;
+
+pub use net::{Io, Listener, Net, TokioNet};
 
 use crate::config::Config;
 use crate::engine::{Event, LinkKind, Node};
@@ -22,16 +30,13 @@ use dial::Dial;
 use link::LinkHandle;
 use std::collections::HashMap;
 use std::time::Duration;
-use tokio::net::{TcpListener, TcpStream, UnixStream};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::AbortHandle;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
-/// A connection of one of the kinds the node serves.
-pub(crate) enum Stream {
-    Tcp(TcpStream),
-    Unix(UnixStream),
-}
+/// A connection of one of the kinds the node serves (TCP, Unix socket, simulated).
+pub(crate) type Stream = Box<dyn Io>;
 
 /// What the driver's task receives.
 pub(crate) enum Input {
@@ -44,7 +49,7 @@ pub(crate) enum Input {
     /// A connect attempt to a peer ended.
     Dialed {
         dial: usize,
-        result: std::io::Result<TcpStream>,
+        result: std::io::Result<Stream>,
     },
     /// A frame arrived.
     Frame { link: LinkId, message: AnyMessage },
@@ -64,6 +69,17 @@ pub(crate) enum Input {
     Script(scripts::Output),
 }
 
+/// What an operator asks of a running driver: in production, the signals `baton node` gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request {
+    /// SIGTERM: hand the service over to the standby (planned switchover), then exit.
+    Stop,
+    /// SIGINT: exit at once, without handover.
+    Exit,
+    /// SIGHUP: read the configuration file again and say what would need a restart.
+    Reload,
+}
+
 /// Why the node could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum DriverError {
@@ -80,8 +96,9 @@ pub enum DriverError {
     },
 }
 
-struct Driver {
+struct Driver<N> {
     cfg: Config,
+    net: N,
     node: Node,
     t0: Instant,
     next_link: u64,
@@ -89,60 +106,107 @@ struct Driver {
     inbox_tx: mpsc::Sender<Input>,
     dials: Vec<Dial>,
     scripts: scripts::Scripts,
-    /// Set by SIGTERM: exit once handed over (or at this deadline).
+    /// Set by [`Request::Stop`]: exit once handed over (or at this deadline).
     stopping: Option<Instant>,
+    /// Follows the node's role for whoever runs the driver.
+    role: watch::Sender<NodeRole>,
+    /// The listeners' tasks, ended with the driver.
+    _listeners: Tasks,
 }
 
-/// Runs a node until SIGTERM (planned handover, then exit) or SIGINT.
+/// Tasks aborted when dropped.
+#[derive(Default)]
+struct Tasks(Vec<AbortHandle>);
+
+impl Drop for Tasks {
+    fn drop(&mut self) {
+        for t in &self.0 {
+            t.abort();
+        }
+    }
+}
+
+/// Runs a node on the operating system's network until SIGTERM (planned handover, then exit)
+/// or SIGINT; SIGHUP checks the configuration file again. Correlation ids are seeded from
+/// the wall clock, so that they differ across restarts.
 ///
 /// # Errors
 /// When a listener cannot be opened or the configuration cannot run.
-pub async fn run(cfg: Config) -> Result<(), DriverError> {
+pub async fn run(mut cfg: Config) -> Result<(), DriverError> {
+    cfg.node.first_correlation_id = seed();
+    let requests = signals();
+    let role = watch::Sender::new(NodeRole::Negotiating);
+    run_with(cfg, TokioNet, requests, role).await
+}
+
+/// Runs a node with its TCP on `net` until `requests` asks it to exit ([`Request::Exit`], or
+/// [`Request::Stop`] once handed over); a closed `requests` channel asks nothing. `role`
+/// follows the node's role. Reads time only through `tokio::time` (simulated time works) and
+/// takes `cfg.node.first_correlation_id` as given. Unix sockets and script components, if
+/// configured, use tokio directly.
+///
+/// # Errors
+/// When a listener cannot be opened or the configuration cannot run.
+pub async fn run_with<N: Net>(
+    cfg: Config,
+    net: N,
+    mut requests: mpsc::Receiver<Request>,
+    role: watch::Sender<NodeRole>,
+) -> Result<(), DriverError> {
     let t0 = Instant::now();
     let (inbox_tx, mut inbox) = mpsc::channel::<Input>(1024);
     let me = cfg.node.me;
     let listen_err = |what: String| move |error| DriverError::Listen { what, error };
+    let mut listeners = Tasks::default();
 
     let peer_addr = cfg.addresses[me];
-    let peers = TcpListener::bind(peer_addr)
+    let peers = net
+        .bind(peer_addr)
         .await
         .map_err(listen_err(format!("peer address {peer_addr}")))?;
-    listen::tcp(peers, listen::Role::Peer, inbox_tx.clone());
+    let peer_role = listen::Role::Peer;
+    listeners
+        .0
+        .push(listen::net(peers, peer_role, inbox_tx.clone()));
     if let Some(path) = &cfg.component_socket {
         let l = listen::bind_unix(path).map_err(listen_err(format!("{}", path.display())))?;
-        listen::unix(l, listen::Role::Component, inbox_tx.clone());
+        let role = listen::Role::Component;
+        listeners.0.push(listen::unix(l, role, inbox_tx.clone()));
     }
     if let Some(addr) = cfg.component_tcp {
-        let l = TcpListener::bind(addr)
+        let l = net
+            .bind(addr)
             .await
             .map_err(listen_err(format!("component address {addr}")))?;
-        listen::tcp(l, listen::Role::Component, inbox_tx.clone());
+        let role = listen::Role::Component;
+        listeners.0.push(listen::net(l, role, inbox_tx.clone()));
     }
     if let Some(addr) = cfg.status {
-        let l = TcpListener::bind(addr)
+        let l = net
+            .bind(addr)
             .await
             .map_err(listen_err(format!("status address {addr}")))?;
-        listen::tcp(l, listen::Role::Status, inbox_tx.clone());
+        let role = listen::Role::Status;
+        listeners.0.push(listen::net(l, role, inbox_tx.clone()));
     }
     if let Some(path) = &cfg.control_socket {
         let l = listen::bind_unix(path).map_err(listen_err(format!("{}", path.display())))?;
-        control::serve(l, inbox_tx.clone());
+        listeners.0.push(control::serve(l, inbox_tx.clone()));
     }
 
     // Script components: run `deactivate` (and `stop`) before anything else, clearing what a
     // crashed node may have left active (DESIGN.md section 4).
     let scripts = scripts::Scripts::start(&cfg, inbox_tx.clone()).await;
 
-    let mut node_cfg = cfg.node.clone();
-    // Different correlation ids across restarts: seed from the wall clock's milliseconds.
-    node_cfg.first_correlation_id = seed();
-    let node = Node::new(node_cfg, baton_core::Instant::ZERO)
+    let node = Node::new(cfg.node.clone(), baton_core::Instant::ZERO)
         .map_err(|e| DriverError::Config(e.to_string()))?;
     let dials = (me + 1..cfg.addresses.len())
         .map(|m| Dial::new(m, cfg.addresses[m], t0))
         .collect();
+    role.send_replace(node.role());
     let mut d = Driver {
         node,
+        net,
         t0,
         next_link: 1,
         links: HashMap::new(),
@@ -150,6 +214,8 @@ pub async fn run(cfg: Config) -> Result<(), DriverError> {
         dials,
         scripts,
         stopping: None,
+        role,
+        _listeners: listeners,
         cfg,
     };
     info!(
@@ -160,9 +226,7 @@ pub async fn run(cfg: Config) -> Result<(), DriverError> {
     );
     d.attach_scripts();
 
-    let mut sigterm = signal(tokio::signal::unix::SignalKind::terminate());
-    let mut sigint = signal(tokio::signal::unix::SignalKind::interrupt());
-    let mut sighup = signal(tokio::signal::unix::SignalKind::hangup());
+    let mut requests_open = true;
     loop {
         d.drain();
         if d.should_exit() {
@@ -180,17 +244,43 @@ pub async fn run(cfg: Config) -> Result<(), DriverError> {
                 d.node.handle_timeout(now);
                 d.scripts.handle_timeout(now, &mut d.node);
             }
-            _ = recv(&mut sigterm) => d.begin_stop(),
-            _ = recv(&mut sigint) => {
-                info!("SIGINT: exiting without handover");
-                break;
-            }
-            _ = recv(&mut sighup) => d.reload(),
+            request = requests.recv(), if requests_open => match request {
+                Some(Request::Stop) => d.begin_stop(),
+                Some(Request::Exit) => {
+                    info!("exiting without handover");
+                    break;
+                }
+                Some(Request::Reload) => d.reload(),
+                None => requests_open = false,
+            },
         }
     }
     d.scripts.shutdown(d.node.role()).await;
     info!(role = ?d.node.role(), "node stopped");
     Ok(())
+}
+
+/// SIGTERM, SIGINT and SIGHUP as [`Request`]s; watched from now on.
+fn signals() -> mpsc::Receiver<Request> {
+    use tokio::signal::unix::SignalKind;
+    let (tx, rx) = mpsc::channel(8);
+    let mut term = signal(SignalKind::terminate());
+    let mut int = signal(SignalKind::interrupt());
+    let mut hup = signal(SignalKind::hangup());
+    tokio::spawn(async move {
+        loop {
+            let request = tokio::select! {
+                Some(()) = recv(&mut term) => Request::Stop,
+                Some(()) = recv(&mut int) => Request::Exit,
+                Some(()) = recv(&mut hup) => Request::Reload,
+                else => return,
+            };
+            if tx.send(request).await.is_err() {
+                return;
+            }
+        }
+    });
+    rx
 }
 
 fn signal(kind: tokio::signal::unix::SignalKind) -> Option<tokio::signal::unix::Signal> {
@@ -213,7 +303,7 @@ fn seed() -> u64 {
         .map_or(1, |d| d.as_millis() as u64 % 1_000_000_000_000)
 }
 
-impl Driver {
+impl<N: Net> Driver<N> {
     fn now(&self) -> baton_core::Instant {
         baton_core::Instant::from_duration(self.t0.elapsed())
     }
@@ -243,10 +333,7 @@ impl Driver {
         let link = self.new_link();
         let (enc, max) = (self.cfg.encoding, self.cfg.max_frame);
         let inbox = self.inbox_tx.clone();
-        let handle = match stream {
-            Stream::Tcp(s) => link::spawn(s, link, enc, max, inbox),
-            Stream::Unix(s) => link::spawn(s, link, enc, max, inbox),
-        };
+        let handle = link::spawn(stream, link, enc, max, inbox);
         self.links.insert(link, handle);
         let now = self.now();
         self.node.handle_link_opened(now, link, kind);
@@ -272,9 +359,7 @@ impl Driver {
             }
             Input::Dialed { dial, result } => match result {
                 Ok(stream) => {
-                    let _ = stream.set_nodelay(true);
-                    let link =
-                        self.attach(Stream::Tcp(stream), LinkKind::Peer(LinkOrigin::Dialled));
+                    let link = self.attach(stream, LinkKind::Peer(LinkOrigin::Dialled));
                     debug!(%link, peer = self.dials[dial].member, "dialled");
                     self.dials[dial].connected(link);
                 }
@@ -331,12 +416,12 @@ impl Driver {
         for (i, d) in self.dials.iter_mut().enumerate() {
             if d.due().is_some_and(|t| t <= now) {
                 d.pending = true;
-                let (addr, inbox) = (d.address, self.inbox_tx.clone());
+                let (addr, inbox, net) = (d.address, self.inbox_tx.clone(), self.net.clone());
                 tokio::spawn(async move {
-                    let result =
-                        tokio::time::timeout(dial::CONNECT_TIMEOUT, TcpStream::connect(addr))
-                            .await
-                            .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()));
+                    let result = tokio::time::timeout(dial::CONNECT_TIMEOUT, net.connect(addr))
+                        .await
+                        .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()))
+                        .map(|s| Box::new(s) as Stream);
                     let _ = inbox.send(Input::Dialed { dial: i, result }).await;
                 });
             }
@@ -370,7 +455,10 @@ impl Driver {
                         self.links.remove(&link);
                         self.forget_dial(link);
                     }
-                    Event::RoleChanged { from, to } => info!(?from, ?to, "role changed"),
+                    Event::RoleChanged { from, to } => {
+                        info!(?from, ?to, "role changed");
+                        self.role.send_replace(to);
+                    }
                     Event::StatusChanged(line) => info!(status = %line, "status changed"),
                     Event::RestartComponent { id } => {
                         warn!(component = %id, "component failed (major): restarting");
@@ -406,9 +494,9 @@ impl Driver {
         let grace = 2 * self.cfg.node.role_timeout + Duration::from_secs(1);
         self.stopping = Some(Instant::now() + grace);
         match self.node.switchover(now) {
-            Ok(()) => info!("SIGTERM: handing over to the standby, then exiting"),
+            Ok(()) => info!("stop: handing over to the standby, then exiting"),
             Err(e) => {
-                info!("SIGTERM: nothing to hand over ({e}): exiting");
+                info!("stop: nothing to hand over ({e}): exiting");
                 self.stopping = Some(Instant::now());
             }
         }
