@@ -85,6 +85,11 @@ pub struct Record {
     /// Whether property 1 is checked now (false from a partition or reset until the pair is
     /// reconciled).
     pub property1_armed: bool,
+    /// Property 1 is not re-armed before this: a healed partition may still be detected
+    /// (dead interval) until the frames it held have arrived.
+    pub settle_until: Instant,
+    /// Every role change: when, member, from, to.
+    pub role_changes: Vec<(Instant, usize, NodeRole, NodeRole)>,
     /// Peer links reset by a fault: a pair still on one of them is not reconciled.
     pub reset_links: std::collections::BTreeSet<LinkId>,
     /// A violation found while draining events, reported at the end of the step.
@@ -264,6 +269,7 @@ pub fn final_components(w: &World) -> Result<(), String> {
 
 /// Check 2 when member `m`'s node changes role (called while draining its events).
 pub(crate) fn on_role_changed(w: &mut World, m: usize, from: NodeRole, to: NodeRole) {
+    w.record.role_changes.push((w.now(), m, from, to));
     if to != NodeRole::Active || w.record.pending_violation.is_some() {
         return;
     }
@@ -282,10 +288,10 @@ pub(crate) fn on_role_changed(w: &mut World, m: usize, from: NodeRole, to: NodeR
     }
 }
 
-/// No partition, and every pair of live nodes has its peer link up at both ends (the same
+/// No partition (nor one healed less than a dead interval ago), and every pair of live nodes has its peer link up at both ends (the same
 /// link, not one that was reset).
 fn reconciled(w: &World) -> bool {
-    if w.network().any_cut() {
+    if w.network().any_cut() || w.now() < w.record.settle_until {
         return false;
     }
     (0..w.members.len()).all(|m| {

@@ -275,6 +275,10 @@ impl World {
         if self.net.is_cut(a, b) {
             self.note(format!("heal n{a} | n{b}"));
             self.net.heal(self.now, &mut self.rng, a, b);
+            // The held frames arrive within a latency; until a dead interval has passed
+            // after that, either node may still declare the other dead.
+            let settle = self.now + Duration::from_millis(300) + self.net.config().peer_latency.1;
+            self.record.settle_until = self.record.settle_until.max(settle);
         }
     }
 

@@ -313,6 +313,11 @@ impl World {
             .collect()
     }
 
+    /// Every role change so far: when, member, from, to.
+    pub fn role_changes(&self) -> &[(Instant, usize, NodeRole, NodeRole)] {
+        &self.record.role_changes
+    }
+
     /// The trace lines kept so far.
     pub fn trace_lines(&self) -> Vec<String> {
         self.trace.lines()
