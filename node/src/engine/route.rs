@@ -165,6 +165,19 @@ impl Node {
                     self.config.dead_interval
                 )));
             }
+            PeerEvent::PeerDead { member, link } if self.peer_hello_pending() => {
+                // Both members dialled at once (DESIGN 2) and the peer closed the link that
+                // lost the duplicate-link rule before its hello on the other one arrived: not
+                // a failure. Down only if no link to the peer is up within the dead interval
+                // (found by the simulation: the Standby promoted beside the Active).
+                self.peer_links.remove(&link);
+                let at = now + self.config.dead_interval;
+                self.deferred_down.push((link, at));
+                self.events.push_back(Event::Log(format!(
+                    "peer {member}: {link} closed while another peer link awaits its hello; down unless a link is up within {:?}",
+                    self.config.dead_interval
+                )));
+            }
             PeerEvent::PeerDead { member, link } => {
                 self.peer_links.remove(&link);
                 self.peer_state = PeerState::Down;
@@ -288,14 +301,38 @@ impl Node {
             }
             ManagerEvent::ComponentFailed {
                 component, reason, ..
-            } => self.events.push_back(Event::Log(format!(
-                "component {component} did not take its role: {reason:?}"
-            ))),
+            } => {
+                self.events.push_back(Event::Log(format!(
+                    "component {component} did not take its role: {reason:?}"
+                )));
+                // A late registrant that refused (or did not answer) the role of a settled
+                // node would otherwise hold the wrong role for good while the status says
+                // it is fine (found by the simulation). Closing its link makes its watchdog
+                // stand it by, and its reconnection receive the current role again.
+                let settled = matches!(self.role(), NodeRole::Active | NodeRole::Standby)
+                    && !self.roles.is_assigning();
+                if settled && reason != baton_role::FailureReason::LinkClosed {
+                    if let Some((link, _)) = self.roles.component(&component) {
+                        self.close(
+                            now,
+                            link,
+                            format!("component {component} did not take the node's role"),
+                        );
+                    }
+                }
+            }
             ManagerEvent::ComponentAssigned { .. } => {}
             ManagerEvent::Ignored { link, reason } => self.events.push_back(Event::Log(format!(
                 "{link}: role message ignored: {reason:?}"
             ))),
         }
+    }
+
+    /// Whether a peer link is open whose hello has not come yet.
+    fn peer_hello_pending(&self) -> bool {
+        self.links
+            .iter()
+            .any(|(l, k)| matches!(k, LinkKind::Peer(_)) && !self.peer_links.contains_key(l))
     }
 
     fn member_name(&self, m: Member) -> &str {
