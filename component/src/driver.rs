@@ -115,6 +115,7 @@ impl Driver {
 
     async fn run_inner(&mut self) {
         let mut wait = Duration::ZERO;
+        let mut failures = 0u32;
         loop {
             if !wait.is_zero() && self.idle(tokio::time::sleep(wait)).await.is_none() {
                 break;
@@ -133,16 +134,27 @@ impl Driver {
                 #[cfg(unix)]
                 Ok(Ok(Stream::Unix(s))) => self.session(s).await,
                 Ok(Err(e)) => {
-                    debug!(endpoint = %self.endpoint, error = %e, "cannot connect to the node");
+                    failures = failures.saturating_add(1);
+                    if failures == 1 {
+                        warn!(endpoint = %self.endpoint, error = %e, "cannot connect to the node; retrying");
+                    } else {
+                        debug!(endpoint = %self.endpoint, error = %e, "cannot connect to the node");
+                    }
                     wait = self.next_wait(wait);
                     continue;
                 }
                 Err(_) => {
-                    debug!(endpoint = %self.endpoint, "connecting to the node timed out");
+                    failures = failures.saturating_add(1);
+                    if failures == 1 {
+                        warn!(endpoint = %self.endpoint, "connecting to the node timed out; retrying");
+                    } else {
+                        debug!(endpoint = %self.endpoint, "connecting to the node timed out");
+                    }
                     wait = self.next_wait(wait);
                     continue;
                 }
             };
+            failures = 0;
             match end {
                 SessionEnd::Shutdown => break,
                 SessionEnd::Down { heard } => {
@@ -315,6 +327,7 @@ impl Driver {
                 } else {
                     self.role.refuse(now)
                 };
+                self.publish_state();
                 match result {
                     Ok(role) => {
                         let role = Role::from_wire(role);
@@ -373,9 +386,16 @@ impl Driver {
                 }
             }
         }
+        self.publish_state();
         while let Some(e) = self.role.poll_event() {
             self.on_role_event(e);
         }
+        self.publish_state();
+    }
+
+    /// Publishes the machines' view to the handles. Called before any event or answer that
+    /// reports it goes out, so that `Component::role` is never behind an event.
+    fn publish_state(&self) {
         let role = self.role.role().map(Role::from_wire);
         let self_demoted = self.role.self_demoted();
         let connected = self.link.is_some();

@@ -1,5 +1,76 @@
 //! The baton component library (issue #4 item 2): what an application links to so that its
-//! baton node can set its role and query its health (DESIGN.md sections 4 and 5).
+//! baton node can set its role and query its health (DESIGN.md sections 1, 2, 4 and 5).
+//!
+//! A [`Component`] keeps one link to the node of its host (a Unix socket by default, or
+//! loopback TCP), framed as DESIGN 2 says ([`baton_codec::FrameCodec`], DER unless configured
+//! otherwise). On each connection it registers with a `heartBeat` carrying its component id;
+//! it answers every `healthQuery` with the health the application set
+//! ([`Component::set_health`]) and pushes heartbeats; it hands every `setRole` to the
+//! application as an [`Event::RoleRequest`], whose [`RoleRequest::accept`] or
+//! [`RoleRequest::refuse`] sends the `setRoleResponse` with the request's `correlationId`.
+//!
+//! # The watchdog
+//! A dead node must not leave an active component behind, because its peer is promoting at
+//! that moment (DESIGN 4). While the component is active, a node link that closes, or stays
+//! silent for [`ComponentOptions::dead_interval`] (200 ms by default), makes the component
+//! demote itself: the application gets [`Event::SelfDemoted`] then
+//! [`Event::RoleChanged`]` { to: Role::Standby, .. }` and must stop serving. After a silence the
+//! component drops the link. Either way it reconnects, registers again and reports the
+//! demotion ([`Event::Connected`]` { self_demoted: true, .. }`); the node then sends it the
+//! current role.
+//!
+//! # Links
+//! The component reconnects by itself whenever the link drops, at once after a link that
+//! worked and then with exponential back-off ([`Backoff`]). Anything from the node that is
+//! not a valid frame is logged (with `tracing`) and the link is dropped and reconnected; valid
+//! messages the component has no use for are logged and ignored. No input from the node makes
+//! the library panic.
+//!
+//! # Design
+//! As quinn drives quinn-proto, this crate is a thin driver around the sans-IO machines
+//! [`baton_role::ComponentRole`] and [`baton_monitor::ComponentHealth`]: it reads the socket
+//! and the clock (tokio's, as time since the driver started, so tests can pause it) and feeds
+//! them, then drains their messages and events. The driver runs as a task on the caller's
+//! tokio runtime; [`blocking`] runs it on a thread of its own for applications without tokio.
+//!
+//! # Example
+//! ```no_run
+//! use baton_component::{Component, ComponentOptions, Endpoint, Event, Health, Role};
+//!
+//! # async fn serve() {} async fn stop_serving() {}
+//! #[tokio::main]
+//! async fn main() -> Result<(), baton_component::Error> {
+//!     let endpoint = Endpoint::Unix("/run/baton/components.sock".into());
+//!     let (component, mut events) = Component::connect(endpoint, ComponentOptions::new("1001")).await?;
+//!     component.set_health(Health::Ok);
+//!     while let Some(event) = events.recv().await {
+//!         match event {
+//!             Event::RoleRequest(request) => {
+//!                 // Switch first, then answer: `success` means "done".
+//!                 match request.role() {
+//!                     Role::Active => serve().await,
+//!                     Role::Standby => stop_serving().await,
+//!                 }
+//!                 if request.accept().await.is_err() {
+//!                     // Withdrawn meanwhile: go back to the role the component holds.
+//!                     if component.role() != Some(Role::Active) {
+//!                         stop_serving().await;
+//!                     }
+//!                 }
+//!             }
+//!             // Includes the watchdog's self-demotion: stop serving at once.
+//!             Event::RoleChanged { to: Role::Standby, .. } => stop_serving().await,
+//!             other => println!("{other:?}"),
+//!         }
+//!     }
+//!     Ok(())
+//! }
+//! ```
+//!
+//! Events and role requests share one ordered stream ([`Events`]) rather than two: the order
+//! of a request, its withdrawal and a self-demotion matters, and an application that answers
+//! requests cannot then miss a demotion. [`Component::watch`] adds a `watch` of the
+//! component's [`State`] for other tasks.
 #![forbid(unsafe_code)]
 
 pub mod blocking;

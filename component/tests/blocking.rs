@@ -1,0 +1,94 @@
+//! The blocking facade, from a thread without a runtime, against the pure `Node` (its test
+//! driver on a tokio runtime of the test's own). Real time here; bounded by `recv_timeout`.
+
+mod support;
+
+use baton_component::blocking::{Component, Event, Events, RoleRequest};
+use baton_component::{ComponentOptions, DisconnectReason, Endpoint, Health, Role};
+use baton_election::NodeRole;
+use baton_monitor::ComponentHealthState;
+use std::time::Duration;
+use support::{config, TestNode, ID};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn next(events: &Events) -> Event {
+    events.recv_timeout(WAIT).expect("an event within 10 s")
+}
+
+fn next_request(events: &Events) -> RoleRequest {
+    loop {
+        match next(events) {
+            Event::RoleRequest(r) => return r,
+            Event::Connected { .. } => {}
+            other => panic!("expected a role request, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn blocking_component_takes_its_role_reports_health_and_demotes_itself() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("node.sock");
+    let node = runtime.block_on(async { TestNode::unix(&path, config()) });
+
+    let (component, events) =
+        Component::connect(Endpoint::Unix(path.clone()), ComponentOptions::new(ID))
+            .expect("connect");
+    assert_eq!(component.id(), ID);
+    let request = next_request(&events);
+    assert_eq!(request.role(), Role::Active);
+    assert!(!request.correlation_id().is_empty());
+    request.accept().expect("accepted");
+    assert!(matches!(
+        next(&events),
+        Event::RoleChanged {
+            from: None,
+            to: Role::Active
+        }
+    ));
+    assert_eq!(component.role(), Some(Role::Active));
+    runtime.block_on(node.wait_for("the node active", |s| s.role == Some(NodeRole::Active)));
+
+    component.set_health(Health::Failed);
+    runtime.block_on(node.wait_for("the component failed", |s| {
+        matches!(s.health, Some(ComponentHealthState::Failed(_)))
+    }));
+    assert_eq!(component.health(), Health::Failed);
+
+    // The node link closes while active: standby at once.
+    node.close_links();
+    assert!(matches!(
+        next(&events),
+        Event::Disconnected {
+            reason: DisconnectReason::Closed
+        }
+    ));
+    assert!(matches!(next(&events), Event::SelfDemoted { .. }));
+    assert!(matches!(
+        next(&events),
+        Event::RoleChanged {
+            to: Role::Standby,
+            ..
+        }
+    ));
+    assert_eq!(component.role(), Some(Role::Standby));
+
+    component.close();
+    // The events end once the thread has stopped.
+    let rest: Vec<Event> = events.collect();
+    assert!(
+        rest.iter().all(|e| matches!(
+            e,
+            Event::Connected { .. } | Event::RoleRequest(_) | Event::RequestWithdrawn { .. }
+        )),
+        "{rest:?}"
+    );
+    drop(node);
+    drop(runtime);
+}
