@@ -4,9 +4,9 @@ use crate::config::{Alone, Config, ConfigError, Member};
 use crate::event::{Event, Generation, Misbehaviour, Transmit};
 use crate::ids::Ids;
 use crate::nominator::Nomination;
-use crate::peer::{PeerRole, PeerState, PeerView};
+use crate::peer::{PeerState, PeerView};
 use crate::responder::NominationKind;
-use crate::role::{ComponentRole, NodeRole};
+use crate::role::NodeRole;
 use crate::timer::{Timer, TimerTable};
 use baton_asn1::election::{ElectionMessage, ElectionMessageMessage};
 use baton_asn1::{Message, Validate};
@@ -392,107 +392,5 @@ impl Election {
     pub(crate) fn misbehaved(&mut self, peer: Member, reason: Misbehaviour) {
         self.events
             .push_back(Event::PeerMisbehaved { peer, reason });
-    }
-
-    fn command(&mut self, role: ComponentRole) {
-        self.generation = Generation(self.generation.0 + 1);
-        self.events.push_back(Event::SetComponents {
-            role,
-            generation: self.generation,
-        });
-    }
-
-    // ---- transitions ----
-
-    /// Every role change goes through here: emits the event, voids a nomination the new role
-    /// makes stale \[F7\], stops the startup timer outside `Negotiating`.
-    pub(crate) fn set_role(&mut self, to: NodeRole) {
-        let from = self.role;
-        if from == to {
-            return;
-        }
-        self.role = to;
-        self.events.push_back(Event::RoleChanged { from, to });
-        self.void_stale_nomination();
-        if to != NodeRole::Negotiating {
-            self.timers.stop(Timer::StartupWait);
-        }
-        if to != NodeRole::Demoting {
-            self.after_demotion = AfterDemotion::Nothing;
-        }
-    }
-
-    /// Promote: `Promoting` and `SetComponents(Active)`; nothing if already `Promoting` or
-    /// `Active`. With a fatal failure recorded the promotion fails at once.
-    pub(crate) fn promote(&mut self, now: Instant) {
-        if self.role.is_promoting_or_active() {
-            return;
-        }
-        self.set_role(NodeRole::Promoting);
-        if self.fatal {
-            self.promotion_failed(now);
-        } else {
-            self.command(ComponentRole::Active);
-        }
-    }
-
-    /// `PromotionFailed`, then a handover request to the peer if its link is up \[F3\].
-    pub(crate) fn promotion_failed(&mut self, now: Instant) {
-        let _ = now;
-        self.set_role(NodeRole::PromotionFailed);
-        let peer = self.peer();
-        if self.peers[peer.0].link.is_some() {
-            self.nominate(peer, NominationKind::Handover);
-        }
-    }
-
-    /// `Demoting` and `SetComponents(Standby)`, then `after`. Nothing if already `Demoting`.
-    pub(crate) fn demote(&mut self, after: AfterDemotion) {
-        if self.role == NodeRole::Demoting {
-            return;
-        }
-        self.set_role(NodeRole::Demoting);
-        self.after_demotion = after;
-        self.command(ComponentRole::Standby);
-    }
-
-    /// Go `Standby`: directly from `Negotiating` (components set standby, nothing to wait
-    /// for), through `Demoting` from `Promoting`, `Active` or `PromotionFailed`.
-    pub(crate) fn go_standby(&mut self) {
-        match self.role {
-            NodeRole::Negotiating => {
-                self.set_role(NodeRole::Standby);
-                self.command(ComponentRole::Standby);
-            }
-            NodeRole::Promoting | NodeRole::Active | NodeRole::PromotionFailed => {
-                self.demote(AfterDemotion::Nothing)
-            }
-            NodeRole::Standby | NodeRole::Demoting => {}
-        }
-    }
-
-    /// The components confirmed `standby`. Peer down: promote \[F5\]. Otherwise `Standby`,
-    /// then the deferred action.
-    fn demotion_done(&mut self, now: Instant) {
-        let after = std::mem::replace(&mut self.after_demotion, AfterDemotion::Nothing);
-        let peer = self.peer();
-        let Some(link) = self.peers[peer.0].link else {
-            self.promote(now);
-            return;
-        };
-        self.set_role(NodeRole::Standby);
-        match after {
-            AfterDemotion::Nothing => {}
-            AfterDemotion::Handover => self.nominate(peer, NominationKind::Handover),
-            AfterDemotion::Answer { to, id } => {
-                let msg = crate::message::assignment(
-                    id,
-                    self.config.name(to),
-                    self.config.name(self.me()),
-                );
-                self.peers[to.0].role = Some(PeerRole::Active);
-                self.send(link, to, msg);
-            }
-        }
     }
 }

@@ -33,7 +33,7 @@
 //! - \[F3\] handover request on promotion failure and on each link-up while
 //!   `PromotionFailed`: `Election::promotion_failed`, [`Election::handle_link_up`];
 //! - \[F5\] promote when a demotion completes with the peer down: `Election::demotion_done`
-//!   (`election.rs`).
+//!   (`transitions.rs`).
 //!
 //! # Where DESIGN 3 is silent, this crate decides
 //! - A `PromotionFailed` responder that answers `assigment{P, self}` stands by (through
@@ -66,6 +66,7 @@ mod peer;
 pub mod responder;
 mod role;
 mod timer;
+mod transitions;
 
 pub use config::{
     Alone, Config, ConfigError, Member, Mode, DEFAULT_RETRY_BACKOFF, DEFAULT_STARTUP_WAIT,
