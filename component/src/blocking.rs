@@ -128,26 +128,43 @@ impl Component {
         endpoint: Endpoint,
         options: ComponentOptions,
     ) -> Result<(Component, Events), Error> {
-        let id = options.id.clone();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
+        let name = format!("baton-component-{}", options.id);
+        let (inner, mut events, driver) = build(endpoint, options)?;
         let (tx, rx) = mpsc::channel();
-        let (inner, mut events, driver) =
-            runtime.block_on(async move { build(endpoint, options) })?;
-        let thread = std::thread::Builder::new()
-            .name(format!("baton-component-{id}"))
-            .spawn(move || {
-                let forward = async move {
-                    while let Some(event) = events.recv().await {
-                        // A dropped `Events` drops the request, which refuses it.
-                        let _ = tx.send(event.map_request(|inner| RoleRequest { inner }));
-                    }
-                };
-                runtime.block_on(async move {
-                    tokio::join!(driver.run(), forward);
-                });
-            })?;
+        let (started_tx, started) = mpsc::channel();
+        // The runtime is built, run and dropped on its own thread only: never in the caller's
+        // context, which may be async.
+        let thread = std::thread::Builder::new().name(name).spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    let _ = started_tx.send(Err(e));
+                    return;
+                }
+            };
+            let _ = started_tx.send(Ok(()));
+            let forward = async move {
+                while let Some(event) = events.recv().await {
+                    // A dropped `Events` drops the request, which refuses it.
+                    let _ = tx.send(event.map_request(|inner| RoleRequest { inner }));
+                }
+            };
+            runtime.block_on(async move {
+                tokio::join!(driver.run(), forward);
+            });
+        })?;
+        match started.recv() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(Error::Io(e)),
+            Err(_) => {
+                return Err(Error::Io(std::io::Error::other(
+                    "the component thread stopped at start",
+                )))
+            }
+        }
         Ok((
             Component {
                 inner,

@@ -108,6 +108,8 @@ impl Driver {
     /// Connects, serves, reconnects with back-off, until the application closes the
     /// component or drops every handle.
     pub(crate) async fn run(mut self) {
+        // The clock's origin is taken on the runtime that drives the component.
+        self.start = tokio::time::Instant::now();
         let id = self.options.id.clone();
         let span = tracing::info_span!("baton_component", id = %id);
         self.run_inner().instrument(span).await;

@@ -627,3 +627,148 @@ async fn an_invalid_id_is_refused() {
         assert!(matches!(r, Err(Error::InvalidId(_))), "{id:?}");
     }
 }
+
+/// A small deterministic generator (xorshift64*), so the test needs no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn digits(&mut self, max: u64) -> String {
+        (0..self.below(max + 1))
+            .map(|_| char::from(b'0' + self.below(10) as u8))
+            .collect()
+    }
+}
+
+/// A random valid message a node could send (or should not).
+fn random_message(rng: &mut Rng) -> AnyMessage {
+    let correlation = rng.digits(16);
+    let id = if rng.below(2) == 0 {
+        ID.to_owned()
+    } else {
+        rng.digits(16)
+    };
+    let role = if rng.below(2) == 0 {
+        baton_role::Role::active
+    } else {
+        baton_role::Role::standby
+    };
+    let status = if rng.below(2) == 0 {
+        ComponentStatus::ok
+    } else {
+        ComponentStatus::failed
+    };
+    match rng.below(7) {
+        0 => AnyMessage::Role(baton_role::set_role(&correlation, role)),
+        1 => AnyMessage::Role(baton_role::set_role_response(
+            &correlation,
+            ReturnCode::failure,
+        )),
+        2 => AnyMessage::Monitor(baton_monitor::health_query(&correlation, &id)),
+        3 => AnyMessage::Monitor(baton_monitor::heart_beat(&correlation, &id, status)),
+        4 => AnyMessage::Monitor(baton_monitor::health_query_response(
+            &correlation,
+            &id,
+            status,
+        )),
+        5 => AnyMessage::Status(baton_status_get(&correlation)),
+        _ => AnyMessage::Election(election_nomination(&correlation)),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn random_frames_and_messages_from_the_node_never_stop_the_component() {
+    let (_dir, path) = socket();
+    let listener = tokio::net::UnixListener::bind(&path).expect("bind");
+    let (component, mut events) = Component::connect(Endpoint::Unix(path), options())
+        .await
+        .expect("connect");
+    // The application: answers every request at random, or drops it.
+    let app = tokio::spawn(async move {
+        let mut n = 0u64;
+        while let Some(event) = events.recv().await {
+            if let Event::RoleRequest(r) = event {
+                n += 1;
+                match n % 3 {
+                    0 => drop(r),
+                    1 => {
+                        let _ = r.accept().await;
+                    }
+                    _ => {
+                        let _ = r.refuse().await;
+                    }
+                }
+            }
+        }
+    });
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut codec = FrameCodec::new(Encoding::Der);
+    for _ in 0..200 {
+        let (stream, _) = tokio::time::timeout(Duration::from_secs(10), listener.accept())
+            .await
+            .expect("the component reconnects")
+            .expect("accept");
+        let (read, mut write) = tokio::io::split(stream);
+        let mut from = FramedRead::new(read, FrameCodec::new(Encoding::Der));
+        assert!(is_registration(&from.next().await.unwrap().unwrap()));
+        let mut bytes = tokio_util::bytes::BytesMut::new();
+        for _ in 0..rng.below(20) {
+            if rng.below(4) == 0 {
+                // Random bytes behind a plausible prefix.
+                let len = rng.below(40) as usize;
+                bytes.extend_from_slice(&(len as u32).to_be_bytes());
+                bytes.extend((0..len).map(|i| {
+                    if i == 0 {
+                        rng.below(6) as u8
+                    } else {
+                        rng.next() as u8
+                    }
+                }));
+            } else {
+                tokio_util::codec::Encoder::encode(
+                    &mut codec,
+                    random_message(&mut rng),
+                    &mut bytes,
+                )
+                .expect("encodable");
+            }
+        }
+        write.write_all(&bytes).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(rng.below(300))).await;
+        // Drop the link from this side (the component may already have).
+    }
+    // Still alive and well: it registers again and answers a query.
+    let (stream, _) = tokio::time::timeout(Duration::from_secs(10), listener.accept())
+        .await
+        .expect("the component reconnects")
+        .expect("accept");
+    let (read, write) = tokio::io::split(stream);
+    let mut from = FramedRead::new(read, FrameCodec::new(Encoding::Der));
+    let mut to = FramedWrite::new(write, FrameCodec::new(Encoding::Der));
+    assert!(is_registration(&from.next().await.unwrap().unwrap()));
+    to.send(AnyMessage::Monitor(baton_monitor::health_query("99", ID)))
+        .await
+        .unwrap();
+    loop {
+        match from.next().await.expect("a frame").expect("valid") {
+            AnyMessage::Monitor(h) if matches!(h.message, M::healthQueryResponse(_)) => {
+                assert_eq!(h.correlation_id.0.as_bytes(), b"99");
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert!(!component.state().closed);
+    component.close().await;
+    app.await.expect("the app task ends");
+}
