@@ -168,7 +168,9 @@ impl Component {
     }
 
     /// Closes the node link and stops the component (every clone of this handle), then
-    /// waits for the driver to finish. [`Events`] ends after the events already queued.
+    /// waits for the driver to finish. [`Events`] ends after the events already queued and
+    /// those of the closing itself: an unanswered request is withdrawn, and an active
+    /// component demotes itself as for any closed link ([`Event::SelfDemoted`]).
     pub async fn close(self) {
         let _ = self.commands.send(Command::Shutdown);
         let mut state = self.state;

@@ -27,8 +27,9 @@ const MIN_HEARTBEAT: Duration = Duration::from_millis(1);
 
 /// How a connected session ended.
 enum SessionEnd {
-    /// The link went down; `heard` says the node sent at least one frame on it.
-    Down { heard: bool },
+    /// The link went down; `worked` says the node sent at least one frame on it and it
+    /// lasted at least the first back-off wait.
+    Down { worked: bool },
     /// The application closed the component.
     Shutdown,
 }
@@ -159,13 +160,10 @@ impl Driver {
             failures = 0;
             match end {
                 SessionEnd::Shutdown => break,
-                SessionEnd::Down { heard } => {
-                    wait = if heard {
-                        Duration::ZERO
-                    } else {
-                        self.next_wait(wait)
-                    };
-                }
+                // After a link that worked for a while, reconnect at once; a node that
+                // closes links as soon as they open gets the back-off.
+                SessionEnd::Down { worked: true } => wait = Duration::ZERO,
+                SessionEnd::Down { worked: false } => wait = self.next_wait(wait),
             }
         }
         self.state.send_modify(|s| {
@@ -213,6 +211,7 @@ impl Driver {
         self.link = Some(link);
         self.silent = false;
         let mut heard = false;
+        let opened = tokio::time::Instant::now();
         info!(endpoint = %self.endpoint, "connected to the node");
         let now = self.now();
         self.health.handle_node_connected(now, link);
@@ -272,7 +271,10 @@ impl Driver {
         }
         let _ = write.shutdown().await;
         self.close_link(&mut unsent, Some(reason));
-        SessionEnd::Down { heard }
+        let lasted = opened.elapsed() >= self.options.reconnect.first();
+        SessionEnd::Down {
+            worked: heard && lasted,
+        }
     }
 
     /// The link is gone: tells the machines and the application.

@@ -33,9 +33,10 @@ impl fmt::Display for Endpoint {
 
 /// How the component waits between connection attempts.
 ///
-/// After a link that worked (the node sent at least one frame) closes, the component
-/// reconnects at once; every failed attempt after that waits `initial`, then twice as long
-/// each time, up to `max`.
+/// After a link that worked (the node sent at least one frame, and the link lasted at least
+/// `initial`) closes, the component reconnects at once; every failed attempt after that, and
+/// every link the node closes sooner, waits `initial`, then twice as long each time, up to
+/// `max`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Backoff {
     /// The first wait. Default 100 ms.

@@ -772,3 +772,32 @@ async fn random_frames_and_messages_from_the_node_never_stop_the_component() {
     component.close().await;
     app.await.expect("the app task ends");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_node_that_closes_at_once_gets_exponential_backoff() {
+    let (_dir, path) = socket();
+    let listener = tokio::net::UnixListener::bind(&path).expect("bind");
+    let mut o = options();
+    o.reconnect = baton_component::Backoff {
+        initial: Duration::from_millis(100),
+        max: Duration::from_millis(800),
+    };
+    let (_component, _events) = Component::connect(Endpoint::Unix(path), o)
+        .await
+        .expect("connect");
+    let mut accepted = Vec::new();
+    for _ in 0..7 {
+        let (stream, _) = tokio::time::timeout(Duration::from_secs(10), listener.accept())
+            .await
+            .expect("the component reconnects")
+            .expect("accept");
+        accepted.push(Instant::now());
+        drop(stream);
+    }
+    let gaps: Vec<Duration> = accepted.windows(2).map(|w| w[1] - w[0]).collect();
+    let ms = |n| Duration::from_millis(n);
+    // Waits of 100, 200, 400, 800, 800, 800 ms (tokio's paused clock, millisecond timers).
+    for (gap, wait) in gaps.iter().zip([100, 200, 400, 800, 800, 800]) {
+        assert!(*gap >= ms(wait) && *gap <= ms(wait + 5), "gaps {gaps:?}");
+    }
+}
