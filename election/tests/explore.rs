@@ -294,8 +294,14 @@ impl State {
     }
 }
 
-/// Search depth: `default`, or `BATON_EXPLORE_DEPTH` for a deeper run (release mode).
-fn depth(default: usize) -> usize {
+/// Search depth: `release` steps in release builds (three fewer in debug builds, which are
+/// much slower), or `BATON_EXPLORE_DEPTH` for a deeper run.
+fn depth(release: usize) -> usize {
+    let default = if cfg!(debug_assertions) {
+        release - 3
+    } else {
+        release
+    };
     std::env::var("BATON_EXPLORE_DEPTH")
         .ok()
         .and_then(|d| d.parse().ok())
@@ -345,7 +351,7 @@ fn explore_crashes_failures_switchovers() {
             partitions: 0,
             fatals: 0,
         },
-        depth(13),
+        depth(14),
     );
     eprintln!("explored {n} states");
     assert!(n > 1000);
@@ -361,7 +367,7 @@ fn explore_with_a_partition() {
             partitions: 1,
             fatals: 0,
         },
-        depth(13),
+        depth(14),
     );
     eprintln!("explored {n} states");
     assert!(n > 1000);
@@ -377,7 +383,7 @@ fn explore_fatal_failures() {
             partitions: 0,
             fatals: 1,
         },
-        depth(13),
+        depth(14),
     );
     eprintln!("explored {n} states");
     assert!(n > 1000);
@@ -394,7 +400,7 @@ fn explore_with_preempt() {
             partitions: 1,
             fatals: 0,
         },
-        depth(13),
+        depth(14),
     );
     eprintln!("explored {n} states");
     assert!(n > 1000);
