@@ -67,6 +67,11 @@
 //! }
 //! ```
 //!
+//! `examples/app.rs` is a complete application: it prints what happens, accepts every role
+//! (or refuses `active` with `--refuse-active`, to demo a failed promotion) and reads its
+//! health from standard input:
+//! `cargo run -p baton-component --example app -- --socket /run/baton/components.sock --id 1001`.
+//!
 //! Events and role requests share one ordered stream ([`Events`]) rather than two: the order
 //! of a request, its withdrawal and a self-demotion matters, and an application that answers
 //! requests cannot then miss a demotion. [`Component::watch`] adds a `watch` of the

@@ -801,3 +801,16 @@ async fn a_node_that_closes_at_once_gets_exponential_backoff() {
         assert!(*gap >= ms(wait) && *gap <= ms(wait + 5), "gaps {gaps:?}");
     }
 }
+
+#[test]
+fn handles_cross_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<Component>();
+    send::<Events>();
+    send::<Event>();
+    send_sync::<RoleRequest>();
+    send_sync::<baton_component::blocking::Component>();
+    send::<baton_component::blocking::Events>();
+    send::<baton_component::blocking::Event>();
+}
