@@ -337,6 +337,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
                 format!("{n} characters: 1 to 16 allowed"),
             ));
         }
+        if name.chars().any(char::is_whitespace) {
+            return Err(cx.err(
+                Some(m.name.span()),
+                format!("member[{i}].name"),
+                format!("{name:?}: no white space (the status line names the peer as peer=<name>:<state>)"),
+            ));
+        }
         let id = m.id.get_ref();
         if id.is_empty() || id.len() > 16 || !id.bytes().all(|b| b.is_ascii_digit()) {
             return Err(cx.err(
@@ -556,5 +563,7 @@ activate = "true"
                 .contains("component[0].severity")
         );
         assert!(err(&GOOD.replace("127.0.0.1:7402", "nowhere")).contains("member[1].address"));
+        assert!(err(&GOOD.replace("name = \"beta\"", "name = \"be ta\""))
+            .contains("member[1].name: \"be ta\": no white space"));
     }
 }

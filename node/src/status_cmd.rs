@@ -99,7 +99,15 @@ async fn status_async(args: &StatusArgs) -> Result<(), Failure> {
     client
         .request(now())
         .map_err(|e| fail(format!("cannot ask: {e}")))?;
+    // Without --watch, give up after this, whatever the node sends (or fails to).
+    let give_up = tokio::time::Instant::now() + Duration::from_secs(3);
     loop {
+        if !args.watch && tokio::time::Instant::now() >= give_up {
+            return Err(fail(format!(
+                "no usable answer from {} within 3 s",
+                args.address
+            )));
+        }
         while let Some(t) = client.poll_transmit() {
             framed
                 .send(AnyMessage::Status(t.message))
@@ -125,10 +133,12 @@ async fn status_async(args: &StatusArgs) -> Result<(), Failure> {
                 ClientEvent::Ignored { reason } => eprintln!("baton: ignored: {reason:?}"),
             }
         }
+        let far = tokio::time::Instant::now() + Duration::from_secs(3600);
         let deadline = client
             .poll_timeout()
             .map(|t| t0 + t.since_origin())
-            .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600));
+            .unwrap_or(far)
+            .min(if args.watch { far } else { give_up });
         tokio::select! {
             frame = framed.next() => match frame {
                 Some(Ok(AnyMessage::Status(m))) => client.handle_message(now(), m),
