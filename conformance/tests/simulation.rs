@@ -209,9 +209,7 @@ fn promotion_failure_hands_the_service_back() {
     assert_eq!(w.role(A), Some(NodeRole::Active));
     assert_eq!(w.role(B), Some(NodeRole::Standby));
     assert!(
-        !changes_of(&w, B)
-            .iter()
-            .any(|c| c.1 == NodeRole::Active),
+        !changes_of(&w, B).iter().any(|c| c.1 == NodeRole::Active),
         "beta never served: {:?}",
         changes_of(&w, B)
     );
@@ -225,7 +223,11 @@ fn stalled_promotion_fails_at_the_role_timeout() {
     let crash = w.now();
     w.crash(A);
     run(&mut w, ms(900));
-    assert_eq!(w.role(B), Some(NodeRole::Promoting), "waiting for the answer");
+    assert_eq!(
+        w.role(B),
+        Some(NodeRole::Promoting),
+        "waiting for the answer"
+    );
     run(&mut w, ms(200));
     assert_eq!(w.role(B), Some(NodeRole::PromotionFailed));
     let (at, ..) = *w
@@ -233,7 +235,11 @@ fn stalled_promotion_fails_at_the_role_timeout() {
         .iter()
         .find(|c| c.1 == B && c.3 == NodeRole::PromotionFailed)
         .unwrap();
-    assert!(at - crash >= ms(1000) && at - crash < ms(1020), "{:?}", at - crash);
+    assert!(
+        at - crash >= ms(1000) && at - crash < ms(1020),
+        "{:?}",
+        at - crash
+    );
 }
 
 #[test]
@@ -278,6 +284,12 @@ fn a_violation_names_its_seed_and_trace() {
 #[test]
 fn same_seed_same_run() {
     let config = SimConfig::default();
-    let (a, b) = (sim::run(42, &config).unwrap(), sim::run(42, &config).unwrap());
-    assert_eq!((a.steps, a.delivered, &a.faults), (b.steps, b.delivered, &b.faults));
+    let (a, b) = (
+        sim::run(42, &config).unwrap(),
+        sim::run(42, &config).unwrap(),
+    );
+    assert_eq!(
+        (a.steps, a.delivered, &a.faults),
+        (b.steps, b.delivered, &b.faults)
+    );
 }

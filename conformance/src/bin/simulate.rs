@@ -96,7 +96,6 @@ fn main() -> ExitCode {
         }
     }
     let elapsed = began.elapsed();
-    let ran = steps.max(1);
     println!(
         "{} schedules from seed {start} in {elapsed:.1?} ({:.0}/s); {} failed {failed:?}",
         seeds,
@@ -107,7 +106,6 @@ fn main() -> ExitCode {
         "{faults} faults, {steps} steps, {frames} frames delivered; slowest convergence {:?} (seed {}), bound {:?}",
         worst.0, worst.1, config.convergence_bound
     );
-    let _ = ran;
     if failed.is_empty() {
         ExitCode::SUCCESS
     } else {
