@@ -241,6 +241,9 @@ impl Driver {
                     heard = true;
                     self.handle_frame(message);
                 }
+                Wake::Frame(Some(Err(baton_codec::FrameError::Io(e)))) => {
+                    break DisconnectReason::Io(e.to_string());
+                }
                 Wake::Frame(Some(Err(e))) => {
                     warn!(error = %e, "bad frame from the node: reconnecting");
                     break DisconnectReason::Frame(e.to_string());

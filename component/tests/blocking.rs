@@ -63,12 +63,13 @@ fn blocking_component_takes_its_role_reports_health_and_demotes_itself() {
 
     // The node link closes while active: standby at once.
     node.close_links();
-    assert!(matches!(
-        next(&events),
+    // A close with unread data resets a Unix stream: closed or an i/o error, by timing.
+    match next(&events) {
         Event::Disconnected {
-            reason: DisconnectReason::Closed
-        }
-    ));
+            reason: DisconnectReason::Closed | DisconnectReason::Io(_),
+        } => {}
+        other => panic!("{other:?}"),
+    }
     assert!(matches!(next(&events), Event::SelfDemoted { .. }));
     assert!(matches!(
         next(&events),
