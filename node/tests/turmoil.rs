@@ -10,6 +10,7 @@
 //! connection open across a partition stalls for good, without an error. Only the node's
 //! heartbeats and dead interval find that, and the dialer's reconnection heals it.
 
+use baton_asn1::status::ServiceStatusMessageMessage as StatusMessage;
 use baton_codec::{AnyMessage, Encoding, FrameCodec};
 use baton_core::{Instant as BInstant, LinkId};
 use baton_election::NodeRole;
@@ -274,6 +275,27 @@ fn actives(roles: Roles) -> usize {
     roles.iter().filter(|r| **r == Some(Active)).count()
 }
 
+/// The longest each step took over the seeds: printed when a test ends (`--nocapture`).
+#[derive(Default)]
+struct Worst(Vec<(&'static str, Duration)>);
+
+impl Worst {
+    fn record(&mut self, what: &'static str, took: Duration) {
+        match self.0.iter_mut().find(|(w, _)| *w == what) {
+            Some((_, worst)) => *worst = (*worst).max(took),
+            None => self.0.push((what, took)),
+        }
+    }
+}
+
+impl Drop for Worst {
+    fn drop(&mut self) {
+        for (what, took) in &self.0 {
+            eprintln!("worst over the seeds: {what}: {took:?}");
+        }
+    }
+}
+
 /// The seeds every test runs with: `BATON_TURMOIL_SEED=S` runs seed S alone,
 /// `BATON_TURMOIL_SEEDS=N` seeds 0 to N-1 (default 6).
 fn seeds() -> std::ops::Range<u64> {
@@ -321,10 +343,11 @@ async fn status_of(host: &str) -> Result<State, Box<dyn std::error::Error>> {
 
 #[test]
 fn turmoil_startup() {
+    let mut worst = Worst::default();
     for seed in seeds() {
         let mut p = Pair::new(seed);
         let took = p.until(Duration::from_secs(1), "settled after start", settled);
-        assert!(took <= Duration::from_secs(1));
+        worst.record("start until settled", took);
         p.during(SETTLED, "still settled", settled);
 
         // The status listeners answer over the simulated network too.
@@ -350,6 +373,7 @@ fn turmoil_startup() {
 
 #[test]
 fn turmoil_partition_and_repair() {
+    let mut worst = Worst::default();
     for seed in seeds() {
         let mut p = settled_pair(seed);
         p.sim.partition(HOSTS[0], HOSTS[1]);
@@ -363,6 +387,7 @@ fn turmoil_partition_and_repair() {
         // Not at once: the dead interval runs from the last heartbeat received (at most one
         // heartbeat interval and a latency before the partition).
         assert!(took >= Duration::from_millis(100), "seed {seed}: {took:?}");
+        worst.record("partition until beta active", took);
         // Long enough for alpha's dial backoff to reach its maximum (1 s).
         p.during(
             Duration::from_secs(2),
@@ -373,7 +398,8 @@ fn turmoil_partition_and_repair() {
         p.sim.repair(HOSTS[0], HOSTS[1]);
         // The dialer (alpha) retries with a backoff of at most 1 s; then the two active nodes
         // veto each other and the lower-priority one (beta) stands by [F2].
-        p.until(Duration::from_secs(2), "healed after repair", settled);
+        let took = p.until(Duration::from_secs(2), "healed after repair", settled);
+        worst.record("repair until settled", took);
         p.during(SETTLED, "no dual active after repair", settled);
     }
 }
@@ -386,6 +412,7 @@ fn turmoil_partition_and_repair() {
 #[test]
 fn turmoil_brief_partition_stalls_the_link() {
     let mut promoted = 0;
+    let mut worst = Worst::default();
     for seed in seeds() {
         let mut p = settled_pair(seed);
         let dialled = p.dialled();
@@ -411,6 +438,7 @@ fn turmoil_brief_partition_stalls_the_link() {
             p.step();
         }
         promoted += u32::from(beta_promoted);
+        worst.record("repair until new link and settled", p.now() - repaired);
         p.during(SETTLED, "no dual active after the stall", settled);
         assert_eq!(p.dialled(), dialled + 1, "seed {seed}: one new link");
     }
@@ -422,21 +450,24 @@ fn turmoil_brief_partition_stalls_the_link() {
 
 #[test]
 fn turmoil_crash() {
+    let mut worst = Worst::default();
     for seed in seeds() {
         let mut p = settled_pair(seed);
         p.sim.crash(HOSTS[0]);
         // A crash resets the peer's connection: no need to wait for the dead interval.
-        p.until(
+        let took = p.until(
             Duration::from_millis(250),
             "beta active after alpha crashed",
             |r| r == [None, Some(Active)],
         );
+        worst.record("crash until beta active", took);
         p.during(Duration::from_secs(1), "beta serving alone", |r| {
             r == [None, Some(Active)]
         });
         // Alpha restarts and finds beta serving: it stands by, beta is never disturbed.
         p.sim.bounce(HOSTS[0]);
-        p.until(Duration::from_secs(1), "alpha back as standby", swapped);
+        let took = p.until(Duration::from_secs(1), "alpha back as standby", swapped);
+        worst.record("restart until alpha standby", took);
         p.during(SETTLED, "beta active, alpha standby", swapped);
     }
 }
@@ -444,6 +475,7 @@ fn turmoil_crash() {
 /// Restarts on a network that keeps the order of segments (see `turmoil_bounce_reordered`).
 #[test]
 fn turmoil_bounce() {
+    let mut worst = Worst::default();
     for seed in seeds() {
         let mut p = Pair::in_order(seed);
         p.until(Duration::from_secs(1), "settled after start", settled);
@@ -453,26 +485,29 @@ fn turmoil_bounce() {
         p.until(Duration::from_millis(10), "beta restarted", |r| {
             r[1] == Some(Negotiating)
         });
-        p.until_always(
+        let took = p.until_always(
             Duration::from_secs(1),
             "beta back as standby",
             settled,
             |r| r[0] == Some(Active),
         );
+        worst.record("standby restart until settled", took);
         p.during(SETTLED, "settled after the standby restarted", settled);
 
         // The active restarts: the reset of its old connection reaches beta before its new
         // connection does; beta takes over, and the restarted alpha ends standby.
         p.sim.bounce(HOSTS[0]);
-        p.until(Duration::from_millis(100), "beta took over", |r| {
+        let took = p.until(Duration::from_millis(100), "beta took over", |r| {
             r[1] == Some(Active)
         });
-        p.until_always(
+        worst.record("active restart until beta active", took);
+        let took = p.until_always(
             Duration::from_secs(1),
             "alpha back as standby",
             swapped,
             |r| r[1] == Some(Active),
         );
+        worst.record("then until alpha standby", took);
         p.during(SETTLED, "settled after the active restarted", swapped);
     }
 }
@@ -486,30 +521,33 @@ fn turmoil_bounce() {
 #[test]
 fn turmoil_bounce_reordered() {
     let mut reelected = 0;
+    let mut worst = Worst::default();
     for seed in seeds() {
         let mut p = settled_pair(seed);
         p.sim.bounce(HOSTS[1]);
         p.until(Duration::from_millis(10), "beta restarted", |r| {
             r[1] == Some(Negotiating)
         });
-        p.until_always(
+        let took = p.until_always(
             Duration::from_secs(1),
             "beta back as standby",
             settled,
             |r| r[0] == Some(Active),
         );
+        worst.record("standby restart until settled", took);
         p.during(SETTLED, "settled after the standby restarted", settled);
 
         p.sim.bounce(HOSTS[0]);
         p.until(Duration::from_millis(10), "alpha restarted", |r| {
             r[0] == Some(Negotiating)
         });
-        p.until_always(
+        let took = p.until_always(
             Duration::from_secs(1),
             "one active after the active restarted",
             |r| settled(r) || swapped(r),
             |r| actives(r) <= 1,
         );
+        worst.record("active restart until settled", took);
         reelected += u32::from(settled(p.roles()));
         let roles = p.roles();
         p.during(SETTLED, "stays settled", |r| r == roles);
@@ -524,18 +562,97 @@ fn turmoil_bounce_reordered() {
 /// switchover) and the driver returns; `Request::Exit` on the other returns at once.
 #[test]
 fn turmoil_stop_hands_over() {
+    let mut worst = Worst::default();
     for seed in seeds() {
         let mut p = settled_pair(seed);
         p.request(0, Request::Stop);
-        p.until_always(
+        let took = p.until_always(
             Duration::from_secs(1),
             "alpha handed over and exited",
             |r| r == [None, Some(Active)],
             |r| actives(r) <= 1,
         );
+        worst.record("stop until beta active and alpha exited", took);
         p.request(1, Request::Exit);
         p.until(Duration::from_millis(10), "beta exited", |r| {
             r == [None, None]
         });
     }
+}
+
+/// A getStatus frame, as bytes on the wire.
+fn get_status_frame() -> Vec<u8> {
+    use tokio_util::codec::Encoder;
+    let mut buf = bytes::BytesMut::new();
+    let message = AnyMessage::Status(baton_status::get_status("8"));
+    FrameCodec::new(Encoding::Der)
+        .encode(&message, &mut buf)
+        .expect("encodes");
+    buf.to_vec()
+}
+
+/// Runs `client` on a host of its own beside a settled pair; it must end within `limit`.
+fn with_client(
+    limit: Duration,
+    client: impl std::future::Future<Output = turmoil::Result> + 'static,
+) {
+    let mut p = settled_pair(0);
+    p.sim.client("operator", client);
+    let start = p.now();
+    while !p.sim.step().expect("client ok") {
+        assert!(p.now() - start < limit, "client not done within {limit:?}");
+    }
+}
+
+/// Regression: the mid-frame timer counts from the frame's first byte, not from the previous
+/// frame. A status client idle for 4.75 s that then sends a frame in two pieces 0.5 s apart
+/// was cut as "stalled mid-frame for 5 s" (found by node/tests/hostile_input.rs).
+#[test]
+fn turmoil_a_frame_split_after_an_idle_spell_is_not_cut() {
+    with_client(Duration::from_secs(10), async {
+        use tokio::io::AsyncWriteExt;
+        let addr = SocketAddr::from((turmoil::lookup(HOSTS[0]), STATUS_PORT));
+        let mut s = turmoil::net::TcpStream::connect(addr).await?;
+        let get = get_status_frame();
+        tokio::time::sleep(Duration::from_millis(4750)).await;
+        s.write_all(&get[..6]).await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        s.write_all(&get[6..]).await?;
+        // Status indications may come first; then the answer, not the close.
+        let mut framed = Framed::new(s, FrameCodec::new(Encoding::Der));
+        loop {
+            match framed.next().await {
+                Some(Ok(AnyMessage::Status(m)))
+                    if matches!(m.message, StatusMessage::getStatusResponse(_)) =>
+                {
+                    return Ok(());
+                }
+                Some(Ok(_)) => {}
+                other => return Err(format!("no status answer: {other:?}").into()),
+            }
+        }
+    });
+}
+
+/// A frame that stops half-way is still cut: 5 to 6 s after its first byte.
+#[test]
+fn turmoil_a_stalled_frame_is_cut() {
+    with_client(Duration::from_secs(10), async {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let addr = SocketAddr::from((turmoil::lookup(HOSTS[0]), STATUS_PORT));
+        let mut s = turmoil::net::TcpStream::connect(addr).await?;
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        s.write_all(&get_status_frame()[..6]).await?;
+        let sent = tokio::time::Instant::now();
+        // Status indications may come first; then the close.
+        let mut buf = [0u8; 256];
+        while s.read(&mut buf).await.unwrap_or(0) > 0 {}
+        let after = sent.elapsed();
+        // Latencies up to 100 ms each way.
+        let ok = Duration::from_secs(5)..Duration::from_millis(6200);
+        if !ok.contains(&after) {
+            return Err(format!("closed {after:?} after the first byte").into());
+        }
+        Ok(())
+    });
 }

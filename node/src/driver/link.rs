@@ -10,11 +10,16 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
+use tokio::time::Instant;
 use tokio_util::codec::{FramedRead, FramedWrite};
 
 /// How long a link may sit in the middle of a frame before it is closed: a peer that stops
 /// mid-frame must not hold a connection (or memory) forever.
 pub(crate) const MID_FRAME_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How often a reader looks whether it is in the middle of a frame. A frame is cut between
+/// `MID_FRAME_TIMEOUT` and `MID_FRAME_TIMEOUT + STALL_CHECK` after its first byte arrived.
+const STALL_CHECK: Duration = Duration::from_secs(1);
 
 /// Frames queued for a link beyond which it is closed as not reading.
 pub(crate) const WRITE_QUEUE: usize = 4096;
@@ -58,10 +63,17 @@ where
     let reader_inbox = inbox.clone();
     let reader = tokio::spawn(async move {
         let mut frames = FramedRead::new(read, FrameCodec::with_max_frame(encoding, max_frame));
+        // When a check first found part of a frame (the frame began after the check before):
+        // the stall is timed from there, not from the previous frame (an idle link is fine).
+        let mut mid_frame_since: Option<Instant> = None;
         let (reason, misbehaved) = loop {
-            match tokio::time::timeout(MID_FRAME_TIMEOUT, frames.next()).await {
-                Err(_) if frames.read_buffer().is_empty() => continue,
+            match tokio::time::timeout(STALL_CHECK, frames.next()).await {
+                Err(_) if frames.read_buffer().is_empty() => mid_frame_since = None,
                 Err(_) => {
+                    let since = *mid_frame_since.get_or_insert_with(Instant::now);
+                    if since.elapsed() < MID_FRAME_TIMEOUT {
+                        continue;
+                    }
                     let reason = format!(
                         "stalled mid-frame for {} s ({} bytes of it received)",
                         MID_FRAME_TIMEOUT.as_secs(),
@@ -79,6 +91,7 @@ where
                 }
                 Ok(Some(Err(e))) => break (format!("bad frame: {e}"), true),
                 Ok(Some(Ok(message))) => {
+                    mid_frame_since = None;
                     if reader_inbox
                         .send(Input::Frame { link, message })
                         .await
