@@ -229,39 +229,64 @@ fn process_active_restart_during_peer_promotion_failure() {
     });
 }
 
-#[test]
-fn process_standby_restart() {
-    let mut pair = Pair::new("standbyrestart");
-    runtime().block_on(async {
-        let mut watch = Watch::start(&pair);
-        start_alpha_then_beta(&mut pair, &mut watch).await;
-        let from = tokio::time::Instant::now();
-        pair.kill(1);
+/// SIGKILL the standby beta, restart it after `pause` (None: at once): it must come back
+/// standby, alpha staying active throughout, and beta's component never active.
+async fn standby_restart(pair: &mut Pair, pause: Option<Duration>) {
+    let mut watch = Watch::start(pair);
+    start_alpha_then_beta(pair, &mut watch).await;
+    let from = tokio::time::Instant::now();
+    pair.kill(1);
+    if let Some(pause) = pause {
         watch
             .until("alpha sees beta down", STEP, |s| {
                 is(&s[0], State::Active) && peer_of(&s[0]) == Some(PeerState::Down)
             })
             .await;
-        pair.start(1);
-        watch
-            .until("beta back as standby", STEP, |s| settled(s) == Some(0))
-            .await;
-        watch.record_for(Duration::from_millis(300)).await;
-        assert_eq!(settled(&watch.now), Some(0), "{}", watch.render());
-        assert_final(&pair, 0).await;
-        assert!(
-            words_since(&watch, 0, from)
-                .iter()
-                .all(|w| *w == State::Active),
-            "alpha left active; seen:\n{}",
-            watch.render()
-        );
-        let beta = words_since(&watch, 1, from);
-        assert!(
-            !beta.contains(&State::Promoting) && !beta.contains(&State::Active),
-            "restarted beta claimed the service; seen:\n{}",
-            watch.render()
-        );
-        watch.assert_never_two_serving(SKEW);
-    });
+        watch.record_for(pause).await;
+    }
+    pair.start(1);
+    watch
+        .until("beta back as standby", STEP, |s| settled(s) == Some(0))
+        .await;
+    watch.record_for(Duration::from_millis(300)).await;
+    assert_eq!(settled(&watch.now), Some(0), "{}", watch.render());
+    assert_final(pair, 0).await;
+    assert!(
+        words_since(&watch, 0, from)
+            .iter()
+            .all(|w| *w == State::Active),
+        "alpha left active; seen:\n{}",
+        watch.render()
+    );
+    let beta = words_since(&watch, 1, from);
+    assert!(
+        !beta.contains(&State::Promoting) && !beta.contains(&State::Active),
+        "restarted beta claimed the service; seen:\n{}",
+        watch.render()
+    );
+    assert!(
+        !pair.log(1).contains("hook=\"activate\" role=\"active\""),
+        "beta's component was activated beside alpha's"
+    );
+    watch.assert_never_two_serving(SKEW);
+}
+
+#[test]
+fn process_standby_restart() {
+    let mut pair = Pair::new("standbyrestart");
+    runtime().block_on(standby_restart(&mut pair, None));
+}
+
+/// As `process_standby_restart`, with the standby down for 1.2 s first (a restart that takes
+/// a moment: a reboot, a systemd restart delay). Only alpha dials, and its back-off has grown
+/// to 800 ms by then (50, 100, 200, 400, 800 ms, then 1 s), longer than beta's
+/// `startup_wait` (300 ms): beta, alone, promotes beside the active alpha.
+#[test]
+#[ignore = "bug: only the higher-priority member dials, with a back-off up to 1 s, longer than startup_wait (300 ms): a standby restarted after ~1 s promotes alone beside the Active (both active, both components activated) until the next dial, then [F2] demotes it"]
+fn process_standby_restart_after_a_pause() {
+    let mut pair = Pair::new("standbypause");
+    runtime().block_on(standby_restart(
+        &mut pair,
+        Some(Duration::from_millis(1200)),
+    ));
 }
