@@ -4,11 +4,13 @@
 //!   `conformance/peer/regen.sh` regenerates them), valid and malformed, with a loader.
 //! - [`strategies`]: proptest strategies of valid messages and of out-of-constraint values.
 //! - [`sim`]: a deterministic simulation of N nodes and their components on a virtual clock.
+//! - [`fuzzing`]: the checks of the fuzz targets in `fuzz/`, replayed by `tests/fuzz_replay.rs`.
 //! - [`model`]: a stateright model of the two-member election, running the real Election.
 //!
 //! The tests in `conformance/tests/` check baton's codec against both.
 #![forbid(unsafe_code)]
 
+pub mod fuzzing;
 pub mod model;
 pub mod sim;
 pub mod strategies;

@@ -1,0 +1,114 @@
+//! Replays every committed fuzz input through its target's check (issue #6): the minimised
+//! corpus (`fuzz/corpus/<target>/`) and every past crash kept as a regression
+//! (`fuzz/artifacts/<target>/`), on the stable toolchain, without cargo-fuzz.
+//!
+//! `BATON_FUZZ_SEEDS=1 cargo test -p baton-conformance --test fuzz_replay -- --ignored`
+//! writes the seed inputs (the conformance vectors, framed and not) into `fuzz/corpus/`.
+
+use baton_codec::{Encoding, FrameCodec, Interface};
+use baton_conformance::fuzzing::{check_target, TARGETS};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+fn fuzz_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz")
+}
+
+/// Every file under `fuzz/<kind>/<target>/`, with its target.
+fn inputs(kind: &str) -> Vec<(String, PathBuf)> {
+    let mut out = Vec::new();
+    let Ok(dirs) = std::fs::read_dir(fuzz_dir().join(kind)) else {
+        return out;
+    };
+    for dir in dirs.flatten() {
+        let target = dir.file_name().to_string_lossy().into_owned();
+        let Ok(files) = std::fs::read_dir(dir.path()) else {
+            continue;
+        };
+        for f in files.flatten() {
+            if f.path().is_file() {
+                out.push((target.clone(), f.path()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn replay(kind: &str) -> usize {
+    let mut failures = Vec::new();
+    let all = inputs(kind);
+    for (target, path) in &all {
+        let data = std::fs::read(path).expect("readable input");
+        let name = path.display();
+        match catch_unwind(AssertUnwindSafe(|| check_target(target, &data))) {
+            Ok(None) => failures.push(format!(
+                "{name}: unknown target {target:?} (one of {TARGETS:?})"
+            )),
+            Ok(Some(Ok(()))) => {}
+            Ok(Some(Err(e))) => failures.push(format!("{name}: {e}")),
+            Err(_) => failures.push(format!("{name}: panicked (see above)")),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} inputs fail:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
+    all.len()
+}
+
+#[test]
+fn corpus_replays() {
+    let n = replay("corpus");
+    eprintln!("{n} corpus inputs replayed");
+}
+
+#[test]
+fn past_crashes_stay_fixed() {
+    let n = replay("artifacts");
+    eprintln!("{n} past crashes replayed");
+}
+
+/// Writes seed inputs: every valid and malformed conformance vector for `decode` (selector
+/// byte first) and as a stream of frames for `frames`.
+#[test]
+#[ignore = "writes fuzz/corpus; run with BATON_FUZZ_SEEDS=1"]
+fn seed_corpus() {
+    if std::env::var_os("BATON_FUZZ_SEEDS").is_none() {
+        return;
+    }
+    let selector = |e: Encoding, i: Interface| {
+        let r = Encoding::ALL.iter().position(|x| *x == e).unwrap() as u8;
+        let k = Interface::ALL.iter().position(|x| *x == i).unwrap() as u8;
+        r | (k << 3)
+    };
+    let write = |target: &str, name: &str, data: &[u8]| {
+        let dir = fuzz_dir().join("corpus").join(target);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("seed-{name}")), data).unwrap();
+    };
+    for v in baton_conformance::vectors::valid().unwrap() {
+        for (e, bytes) in &v.encodings {
+            let mut d = vec![selector(*e, v.interface)];
+            d.extend_from_slice(bytes);
+            write("decode", &format!("{}-{e}", v.name), &d);
+            let m = baton_codec::AnyMessage::decode(v.interface, *e, bytes).unwrap();
+            let mut codec = FrameCodec::new(*e);
+            let mut buf = bytes::BytesMut::new();
+            tokio_util::codec::Encoder::encode(&mut codec, &m, &mut buf).unwrap();
+            tokio_util::codec::Encoder::encode(&mut codec, &m, &mut buf).unwrap();
+            let r = selector(*e, v.interface) & 7;
+            let mut f = vec![r, 0, 2, 3, 200];
+            f.extend_from_slice(&buf);
+            write("frames", &format!("{}-{e}", v.name), &f);
+        }
+    }
+    for v in baton_conformance::vectors::malformed().unwrap() {
+        let mut d = vec![selector(v.encoding, v.interface)];
+        d.extend_from_slice(&v.bytes);
+        write("decode", &format!("bad-{}", v.name), &d);
+    }
+}
