@@ -342,6 +342,100 @@ fn component_listeners_refuse_bad_input() {
     });
 }
 
+/// Hellos carry no proof: a client that names the *peer's* member id on a peer listener is
+/// taken for the peer. On the standby beta the newer of two accepted links to alpha stays
+/// (PROTOCOL.md section 4), so the impostor replaces alpha's link until alpha dials again;
+/// then it breaks the protocol (garbage, a role message) or says nothing more. Beta must not
+/// take alpha for dead (the link closed for misbehaviour counts as down only if alpha stays
+/// away for the dead interval) and nobody changes role. On the active alpha the link it
+/// dialled itself stays: the impostor is refused at once.
+#[test]
+fn an_impostor_of_the_peer_changes_no_role() {
+    let mut pair = Pair::new("impostorpeer");
+    runtime().block_on(async {
+        let mut watch = Watch::start(&pair);
+        let base = settled_pair(&mut pair, &mut watch).await;
+        let as_alpha = |tail: Vec<u8>| {
+            let mut b = frame(hello(IDS[0]));
+            b.extend_from_slice(&tail);
+            b
+        };
+        let beta_cases = [
+            case(
+                "alpha's hello, then garbage",
+                as_alpha(garbage_body(1)),
+                &["link closed for misbehaviour; down unless it reconnects within"],
+            ),
+            case(
+                "alpha's hello, then a role message",
+                as_alpha(frame(set_role_active())),
+                &["role message not allowed on a Peer"],
+            ),
+            case(
+                "alpha's hello, then silence",
+                as_alpha(Vec::new()),
+                &["hello refused: Duplicate"],
+            ),
+        ];
+        for c in &beta_cases {
+            let mark = pair.log_mark(1);
+            let target = Target::Tcp(pair.specs[1].peer);
+            expect_refused(&pair, 1, &target, std::slice::from_ref(c)).await;
+            // Up with the impostor, then with alpha again (it dials at once when beta closes
+            // its link): the pair is back before the next case.
+            let deadline = Instant::now() + Duration::from_secs(5);
+            loop {
+                let ups = pair
+                    .log_since(1, mark)
+                    .iter()
+                    .filter(|l| l.contains("peer alpha up"))
+                    .count();
+                if ups >= 2 {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "{}: alpha did not come back",
+                    c.what
+                );
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+        let alpha_case = case(
+            "beta's hello",
+            frame(hello(IDS[1])),
+            &["hello refused: Duplicate"],
+        );
+        expect_refused(&pair, 0, &Target::Tcp(pair.specs[0].peer), &[alpha_case]).await;
+
+        watch.record_for(Duration::from_millis(600)).await;
+        for (i, want) in [(0, State::Active), (1, State::Standby)] {
+            let words: Vec<_> = watch
+                .since(base.at)
+                .filter(|s| s.node == i)
+                .map(|s| s.status.as_ref().map(|s| s.state))
+                .collect();
+            assert!(
+                words.iter().all(|w| *w == Some(want)),
+                "{} left {want:?}; seen:\n{}",
+                NAMES[i],
+                watch.render()
+            );
+            assert!(
+                !pair
+                    .log_since(i, base.marks[i])
+                    .iter()
+                    .any(|l| l.contains("role changed")),
+                "{} changed role",
+                NAMES[i]
+            );
+        }
+        assert_eq!(settled(&watch.now), Some(0), "{}", watch.render());
+        pair.component_becomes(0, "active", CLOSE_WITHIN).await;
+        pair.component_becomes(1, "standby", CLOSE_WITHIN).await;
+    });
+}
+
 /// One node alone (its peer never starts) with a dead interval longer than the mid-frame
 /// timeout (5 s), so that a peer link that said hello and then stalls is closed by the
 /// mid-frame timer and not as a silent peer. All four listeners stall at once: one wait.
