@@ -512,6 +512,36 @@ fn turmoil_bounce() {
     }
 }
 
+/// The standby's host is down for 3 s, then restarts: it comes back standby and never
+/// promotes beside the active. A host that is down leaves alpha's connection attempts
+/// unanswered (in turmoil as on a real network), so one is pending when it comes back. (A
+/// host that is up with the node process stopped refuses them instead, and alpha's dial
+/// back-off, up to 1 s, can then outlast the restarted standby's startup wait: the open bug
+/// of `process_standby_restart_after_a_pause` in node/tests/processes.rs.)
+#[test]
+fn turmoil_standby_host_down_for_a_while() {
+    let mut worst = Worst::default();
+    for seed in seeds() {
+        let mut p = settled_pair(seed);
+        p.sim.crash(HOSTS[1]);
+        p.during(Duration::from_secs(3), "alpha serving alone", |r| {
+            r == [Some(Active), None]
+        });
+        p.sim.bounce(HOSTS[1]);
+        p.until(Duration::from_millis(10), "beta restarted", |r| {
+            r[1] == Some(Negotiating)
+        });
+        let took = p.until_always(
+            Duration::from_secs(1),
+            "beta back as standby",
+            settled,
+            |r| r[0] == Some(Active) && r[1] != Some(Active),
+        );
+        worst.record("standby restart until settled", took);
+        p.during(SETTLED, "settled after the standby restarted", settled);
+    }
+}
+
 /// `turmoil_bounce` with latencies that reorder segments. The standby's restart goes as
 /// before. The active's restart may go either way: its new connection may reach beta before
 /// the end of the old one (a FIN waits behind a slower heartbeat). Beta then never sees alpha
