@@ -112,3 +112,49 @@ fn seed_corpus() {
         write("decode", &format!("bad-{}", v.name), &d);
     }
 }
+
+/// Regression (found by `node_ops`): an Active node whose peer link was just closed for
+/// misbehaviour still had that link up in its Election (until the dead interval) and
+/// accepted a switchover, standing by with its handover request sent on the closed link.
+#[test]
+fn switchover_refused_while_the_peer_link_is_closed_for_misbehaviour() {
+    use baton_conformance::fuzzing::{
+        check_node_ops_input, IdSel, KindSel, MsgSpec, NameSel, NodeOps, Op, WhoSel,
+    };
+    let ops = vec![
+        Op::Open {
+            slot: 0,
+            kind: KindSel::PeerDialled,
+        },
+        Op::Send {
+            slot: 0,
+            msg: MsgSpec::HeartBeat {
+                id: IdSel::Number(1),
+                who: WhoSel::Peer,
+                ok: true,
+            },
+        },
+        // The peer accepts the node's self-nomination: Active (no component registered).
+        Op::Send {
+            slot: 0,
+            msg: MsgSpec::Assignment {
+                id: IdSel::Echo,
+                active: NameSel::Me,
+                standby: NameSel::Peer,
+            },
+        },
+        Op::Misbehave { slot: 0 },
+        Op::Switchover,
+        Op::Advance { ms: 150 },
+    ];
+    let input = NodeOps {
+        second: false,
+        preempt: false,
+        wait_alone: true,
+        severities: 0,
+        first_id: 0,
+        rule: 1,
+        ops,
+    };
+    check_node_ops_input(&input).unwrap();
+}

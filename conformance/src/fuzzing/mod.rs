@@ -24,7 +24,9 @@ pub use broken::{
 };
 pub use decode::{check_decode, check_decode_in};
 pub use frames::check_frames;
-pub use node_ops::{check_node_ops, check_node_ops_input, KindSel, MsgSpec, NodeOps, Op};
+pub use node_ops::{
+    check_node_ops, check_node_ops_input, IdSel, KindSel, MsgSpec, NameSel, NodeOps, Op, WhoSel,
+};
 
 /// The fuzz targets, by the name of their directory under `fuzz/corpus/` and `fuzz/artifacts/`.
 pub const TARGETS: [&str; 4] = ["decode", "frames", "broken_field", "node_ops"];

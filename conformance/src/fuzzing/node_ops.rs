@@ -228,7 +228,8 @@ struct Harness {
 ///   passed and the timers ran the component no longer counts as assigning;
 /// - after the timers ran, the next deadline is in the future (a driver would spin);
 /// - everything the node sends is valid (encodes), goes on a link the node had open, and
-///   is of an interface that link carries.
+///   is of an interface that link carries;
+/// - a switchover is accepted only with an open peer link to hand over on.
 ///
 /// # Errors
 /// The property that failed, with the trace of the operations.
@@ -668,6 +669,16 @@ impl Harness {
                     "{}ms: switchover: {r:?}",
                     self.now.since_origin().as_millis()
                 ));
+                // A handover needs a peer to hand over to, on a link that is open.
+                let live = self
+                    .node
+                    .election()
+                    .peers()
+                    .filter_map(|p| p.link)
+                    .any(|l| !self.closed.contains(&l));
+                if r.is_ok() && !live {
+                    return Err("switchover accepted with no open peer link".into());
+                }
             }
         }
         let out = self.drain(Some(&closed_before))?;

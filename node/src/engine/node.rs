@@ -192,6 +192,12 @@ impl Node {
     /// # Errors
     /// When this node is not Active or its peer is down.
     pub fn switchover(&mut self, now: Instant) -> Result<(), UsageError> {
+        // A peer link closed for misbehaviour is still up for the Election (until the dead
+        // interval): the handover request would go nowhere, and the node would stand by with
+        // nobody to take over (found by the `node_ops` fuzz target).
+        if self.election.role() == NodeRole::Active && self.peer_links.is_empty() {
+            return Err(UsageError::PeerDown);
+        }
         let result = self.election.switchover(now);
         self.process(now);
         result
@@ -251,6 +257,16 @@ impl Node {
     }
 
     pub(super) fn send(&mut self, link: LinkId, message: impl Into<AnyMessage>) {
+        // The Election keeps a peer link closed for misbehaviour up until the dead interval
+        // (`deferred_down`) and may still address it: never hand the driver a link the node
+        // forgot (found by the `node_ops` fuzz target).
+        if !self.links.contains_key(&link) {
+            self.events.push_back(Event::Log(format!(
+                "{link} is closed: {} message not sent",
+                message.into().interface()
+            )));
+            return;
+        }
         self.transmits.push_back(Transmit {
             link,
             message: message.into(),
