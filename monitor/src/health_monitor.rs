@@ -228,8 +228,13 @@ impl HealthMonitor {
         record.outstanding.clear();
         let was_failed = matches!(record.state, ComponentHealthState::Failed(_));
         record.state = ComponentHealthState::Failed(FailureReason::LinkClosed);
+        let severity = record.policy.severity;
+        // A component in no configuration was not expected: once it leaves, it is forgotten
+        // rather than counted as failed for good (a stranger must leave no trace).
+        if !self.config.components.contains_key(&id) {
+            self.records.remove(&id);
+        }
         if !was_failed {
-            let severity = record.policy.severity;
             self.events.push_back(Event::ComponentFailed {
                 id,
                 severity,
@@ -283,8 +288,9 @@ impl HealthMonitor {
         self.records.get(id).and_then(|r| r.link)
     }
 
-    /// Every known component (configured or ever registered): id, health, severity, link; in
-    /// id order.
+    /// Every known component (configured, or registered and not gone: a component in no
+    /// configuration is forgotten when its link closes): id, health, severity, link; in id
+    /// order.
     pub fn components(
         &self,
     ) -> impl Iterator<Item = (&str, ComponentHealthState, Severity, Option<LinkId>)> + '_ {

@@ -421,3 +421,37 @@ fn misbehaviour_is_an_event() {
     assert_eq!(transmits(&mut node), vec![]);
     assert_eq!(node.poll_timeout(), None);
 }
+
+#[test]
+fn an_unconfigured_component_is_forgotten_when_it_leaves_a_configured_one_stays_failed() {
+    let mut components = BTreeMap::new();
+    components.insert("7".to_string(), ComponentPolicy::default());
+    let mut node = HealthMonitor::new(MonitorConfig {
+        components,
+        ..MonitorConfig::default()
+    });
+    node.handle_message(at(0), LinkId(1), heart_beat("1", "7", ComponentStatus::ok));
+    node.handle_message(at(0), LinkId(2), heart_beat("1", "99", ComponentStatus::ok));
+    events(&mut node);
+    assert_eq!(node.counts(), (2, 2));
+    node.handle_link_closed(at(10), LinkId(2));
+    node.handle_link_closed(at(10), LinkId(1));
+    assert_eq!(
+        events(&mut node),
+        vec![
+            E::ComponentFailed {
+                id: "99".into(),
+                severity: Severity::Minor,
+                reason: FailureReason::LinkClosed
+            },
+            E::ComponentFailed {
+                id: "7".into(),
+                severity: Severity::Minor,
+                reason: FailureReason::LinkClosed
+            },
+        ]
+    );
+    assert_eq!(node.counts(), (0, 1), "99 forgotten, 7 failed");
+    assert_eq!(node.health("7"), Some(H::Failed(FailureReason::LinkClosed)));
+    assert_eq!(node.health("99"), None);
+}

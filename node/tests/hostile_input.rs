@@ -591,7 +591,6 @@ fn a_frame_sent_in_two_pieces_after_an_idle_spell_is_not_cut() {
 /// `[[component]]` table, from a process that then goes away, must not leave the node's
 /// status changed for good.
 #[test]
-#[ignore = "bug: a component id in no [[component]] table is registered, and after it leaves the node stays `degraded` (one more failed component per stranger, e.g. `components=1/2`) until restarted: the monitor keeps every id ever registered"]
 fn a_stranger_on_the_component_socket_leaves_no_trace() {
     let mut pair = Pair::new("stranger");
     runtime().block_on(async {
@@ -622,7 +621,6 @@ fn a_stranger_on_the_component_socket_leaves_no_trace() {
 /// registers with the id of a script component, then goes silent, must not take the script
 /// component away from its node for good.
 #[test]
-#[ignore = "bug: a registration with a script component's id replaces the script's in-process link; the driver drops the CloseLink for it, the script adapter is never told, and the component stays lost (the fatal one: the node hands over and is `failed` until restarted)"]
 fn a_client_impersonating_a_script_component_does_not_orphan_it() {
     let mut pair = Pair::new("impostor");
     runtime().block_on(async {

@@ -278,11 +278,11 @@ fn process_standby_restart() {
 }
 
 /// As `process_standby_restart`, with the standby down for 1.2 s first (a restart that takes
-/// a moment: a reboot, a systemd restart delay). Only alpha dials, and its back-off has grown
-/// to 800 ms by then (50, 100, 200, 400, 800 ms, then 1 s), longer than beta's
-/// `startup_wait` (300 ms): beta, alone, promotes beside the active alpha.
+/// a moment: a reboot, a systemd restart delay). Regression: when only alpha dialled, its
+/// back-off had grown to 800 ms by then, longer than beta's `startup_wait` (300 ms), and beta,
+/// alone, promoted beside the active alpha. Now beta dials alpha as it starts, and the
+/// back-off is capped at half of `startup_wait`.
 #[test]
-#[ignore = "bug: only the higher-priority member dials, with a back-off up to 1 s, longer than startup_wait (300 ms): a standby restarted after ~1 s promotes alone beside the Active (both active, both components activated) until the next dial, then [F2] demotes it"]
 fn process_standby_restart_after_a_pause() {
     let mut pair = Pair::new("standbypause");
     runtime().block_on(standby_restart(

@@ -396,8 +396,8 @@ fn turmoil_partition_and_repair() {
         );
 
         p.sim.repair(HOSTS[0], HOSTS[1]);
-        // The dialer (alpha) retries with a backoff of at most 1 s; then the two active nodes
-        // veto each other and the lower-priority one (beta) stands by [F2].
+        // Both members redial with a back-off of at most startup_wait / 2; then the two active
+        // nodes veto each other and the lower-priority one (beta) stands by [F2].
         let took = p.until(Duration::from_secs(2), "healed after repair", settled);
         worst.record("repair until settled", took);
         p.during(SETTLED, "no dual active after repair", settled);
@@ -408,7 +408,7 @@ fn turmoil_partition_and_repair() {
 /// so the open peer link stalls for good after the repair, without an error. Heartbeats stop
 /// arriving, the dead interval closes the link, alpha dials a new one, and the pair settles
 /// again. Alpha keeps its role throughout; beta may promote for a moment if it finds the
-/// silence before alpha's new link reaches it (alpha vetoes it back to standby).
+/// silence before the new link reaches it (alpha vetoes it back to standby).
 #[test]
 fn turmoil_brief_partition_stalls_the_link() {
     let mut promoted = 0;
@@ -440,7 +440,10 @@ fn turmoil_brief_partition_stalls_the_link() {
         promoted += u32::from(beta_promoted);
         worst.record("repair until new link and settled", p.now() - repaired);
         p.during(SETTLED, "no dual active after the stall", settled);
-        assert_eq!(p.dialled(), dialled + 1, "seed {seed}: one new link");
+        // Both members dial a peer they have no link to; when both do, the hello rule keeps
+        // the link alpha dialled and closes the other.
+        let new = p.dialled() - dialled;
+        assert!((1..=2).contains(&new), "seed {seed}: {new} new links");
     }
     eprintln!(
         "beta promoted for a moment in {promoted} of {} seeds",

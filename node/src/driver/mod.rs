@@ -200,8 +200,9 @@ pub async fn run_with<N: Net>(
 
     let node = Node::new(cfg.node.clone(), baton_core::Instant::ZERO)
         .map_err(|e| DriverError::Config(e.to_string()))?;
-    let dials = (me + 1..cfg.addresses.len())
-        .map(|m| Dial::new(m, cfg.addresses[m], t0))
+    let dials = (0..cfg.addresses.len())
+        .filter(|m| *m != me)
+        .map(|m| Dial::new(m, cfg.addresses[m], t0, cfg.node.startup_wait))
         .collect();
     role.send_replace(node.role());
     let mut d = Driver {
@@ -315,7 +316,11 @@ impl<N: Net> Driver<N> {
             .scripts
             .poll_timeout()
             .map(|t| self.t0 + t.since_origin());
-        let dial = self.dials.iter().filter_map(Dial::due).min();
+        let dial = self
+            .dials
+            .iter()
+            .filter_map(|d| d.due(self.node.peer_is_up(d.member)))
+            .min();
         [node, scripts, dial, self.stopping]
             .into_iter()
             .flatten()
@@ -369,9 +374,23 @@ impl<N: Net> Driver<N> {
                 }
             },
             Input::Frame { link, message } => {
-                if self.links.contains_key(&link) {
-                    self.node.handle_frame(now, link, message);
+                if !self.links.contains_key(&link) {
+                    return;
                 }
+                // A script component's id belongs to the node's in-process adapter: a socket
+                // claiming it would take the component away from its node.
+                if let AnyMessage::Monitor(m) = &message {
+                    let id = String::from_utf8_lossy(m.component_id.0.as_bytes()).into_owned();
+                    let component_link = self.node.link_kind(link) == Some(LinkKind::Component);
+                    if component_link && self.scripts.has_id(&id) {
+                        self.close(
+                            link,
+                            format!("component id {id} belongs to a script component of this node"),
+                        );
+                        return;
+                    }
+                }
+                self.node.handle_frame(now, link, message);
             }
             Input::Closed {
                 link,
@@ -414,7 +433,8 @@ impl<N: Net> Driver<N> {
     fn start_dials(&mut self) {
         let now = Instant::now();
         for (i, d) in self.dials.iter_mut().enumerate() {
-            if d.due().is_some_and(|t| t <= now) {
+            let peer_up = self.node.peer_is_up(d.member);
+            if d.due(peer_up).is_some_and(|t| t <= now) {
                 d.pending = true;
                 let (addr, inbox, net) = (d.address, self.inbox_tx.clone(), self.net.clone());
                 tokio::spawn(async move {

@@ -169,6 +169,11 @@ impl Scripts {
         self.pump(now, node);
     }
 
+    /// Whether `id` is the id of one of the script components.
+    pub(crate) fn has_id(&self, id: &str) -> bool {
+        self.items.iter().any(|s| s.cfg.id == id)
+    }
+
     pub(crate) fn owns(&self, link: LinkId) -> bool {
         self.items.iter().any(|s| s.link == Some(link))
     }

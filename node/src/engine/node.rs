@@ -111,6 +111,11 @@ impl Node {
         &self.health
     }
 
+    /// Whether member `member` (its index) is up on some peer link (hellos exchanged).
+    pub fn peer_is_up(&self, member: usize) -> bool {
+        self.peer_links.values().any(|m| m.0 == member)
+    }
+
     /// The kind of an open link.
     pub fn link_kind(&self, link: LinkId) -> Option<LinkKind> {
         self.links.get(&link).copied()
