@@ -10,3 +10,4 @@
 pub mod config;
 pub mod driver;
 pub mod engine;
+pub mod logging;

@@ -39,14 +39,7 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
 pub fn run(args: &NodeArgs) -> Result<(), Failure> {
     let cfg =
         baton_node::config::load(&args.config).map_err(|e| Failure::invalid(e.to_string()))?;
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cfg.log));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    baton_node::logging::init(&cfg.log);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

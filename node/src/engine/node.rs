@@ -111,6 +111,18 @@ impl Node {
         &self.health
     }
 
+    /// Changes a configured component's severity and dead interval (configuration reload).
+    pub fn set_component_policy(
+        &mut self,
+        now: Instant,
+        id: &str,
+        policy: baton_monitor::ComponentPolicy,
+    ) {
+        self.health.set_policy(id, policy);
+        self.config.components.insert(id.to_owned(), policy);
+        self.process(now);
+    }
+
     /// Whether member `member` (its index) is up on some peer link (hellos exchanged).
     pub fn peer_is_up(&self, member: usize) -> bool {
         self.peer_links.values().any(|m| m.0 == member)
