@@ -515,8 +515,11 @@ impl Harness {
     /// answer to a `setRole active` of the current promotion fails it.
     fn link_gone(&mut self, link: LinkId, registered: &BTreeMap<LinkId, ComponentRoleState>) {
         if let Some(p) = self.pending.remove(&link) {
-            if registered.contains_key(&link) && p.active && p.period.is_some() {
-                self.failed_periods.insert(p.period.expect("checked"));
+            if let Some(period) = p
+                .period
+                .filter(|_| p.active && registered.contains_key(&link))
+            {
+                self.failed_periods.insert(period);
             }
         }
     }
@@ -652,7 +655,7 @@ impl Harness {
                 }
             }
             Op::Advance { ms } => {
-                self.now = self.now + Duration::from_millis(u64::from(*ms));
+                self.now += Duration::from_millis(u64::from(*ms));
                 self.timeout(&registered);
                 timers_ran = true;
             }
