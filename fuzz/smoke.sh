@@ -49,7 +49,8 @@ for t in "${TARGETS[@]}"; do
   if [ $rc -ne 0 ] || [ -n "$crash" ]; then
     status=1
     echo "CRASH in $t (exit $rc):"
-    grep -v '^#' "$log" | tail -40
+    sed -n '/panicked at/,/stack backtrace/p' "$log" | head -60
+    grep -E 'ERROR: libFuzzer|SUMMARY' "$log" | head -5
     for f in "$scratch/artifacts/$t"/*; do
       [ -f "$f" ] || continue
       mkdir -p "artifacts/$t"
