@@ -58,6 +58,7 @@ fn a_partition() {
         Bounds {
             partitions: 1,
             failures: 1,
+            switchovers: 1,
             retries: 1,
             ..Bounds::default()
         },

@@ -6,9 +6,10 @@
 //! Properties 3 and 4 are therefore checked as an `Always` property over every reachable
 //! state: **from this state, with faults stopped now, the fair fault-free run reaches one
 //! Active and one Standby with nothing in flight, and nothing can happen there any more**.
-//! The fair run ([`fair_continuation`]) takes, at each step, the first enabled fault-free
-//! action by class: deliveries, then component confirmations, then repairs (restart, heal,
-//! failure detection), then the Election's timers. Every state the BFS reaches, including
+//! The fair run ([`fair_continuation`]) takes, at each step, an enabled fault-free action of
+//! the first class that has one: deliveries, then component confirmations, then repairs
+//! (restart, heal, failure detection), then the Election's timers; within a class, one of
+//! the node that acted least recently. Every state the BFS reaches, including
 //! those reached through any interleaving of fault-free steps, gets this check, and the
 //! runs are memoised (a state on a converging run converges).
 
@@ -170,19 +171,31 @@ fn class(a: &Action) -> Option<u8> {
     }
 }
 
-/// The fair run's next step: the first enabled fault-free action of the lowest class.
-pub fn fair_step(m: &PairModel, s: &State) -> Option<(Action, State)> {
+fn actor(a: &Action) -> usize {
+    match a {
+        ActorModelAction::Deliver { dst, .. } => usize::from(*dst),
+        ActorModelAction::Timeout(id, _) => usize::from(*id),
+        ActorModelAction::SelectRandom { actor, .. } => usize::from(*actor),
+        _ => 0,
+    }
+}
+
+/// The fair run's next step: among the enabled fault-free actions of the lowest class, one
+/// of the actor that acted least recently (`last[i]`: the step at which actor `i` last
+/// acted), so that neither node's retries starve the other's.
+pub fn fair_step(m: &PairModel, s: &State, last: &[usize; 2]) -> Option<(Action, State)> {
     let mut actions = Vec::new();
     m.actions(s, &mut actions);
-    let mut best: Option<(u8, Action, State)> = None;
+    let mut best: Option<((u8, usize), Action, State)> = None;
     for a in actions {
         let Some(c) = class(&a) else { continue };
-        if best.as_ref().is_some_and(|(bc, _, _)| *bc <= c) {
+        let key = (c, last[actor(&a)]);
+        if best.as_ref().is_some_and(|(bk, _, _)| *bk <= key) {
             continue;
         }
         if let Some(next) = m.next_state(s, a.clone()) {
             if next != *s {
-                best = Some((c, a, next));
+                best = Some((key, a, next));
             }
         }
     }
@@ -203,6 +216,7 @@ pub fn fair_continuation(m: &PairModel, s: &State) -> Continuation {
 fn run(m: &PairModel, s: &State, known: &dyn Fn(u64) -> bool) -> (Continuation, Vec<u64>) {
     let mut seen = Vec::new();
     let mut actions = Vec::new();
+    let mut last = [0usize; 2];
     let mut s = s.clone();
     let end = |outcome, actions, seen| (Continuation { outcome, actions }, seen);
     loop {
@@ -214,7 +228,7 @@ fn run(m: &PairModel, s: &State, known: &dyn Fn(u64) -> bool) -> (Continuation, 
             return end(Outcome::Cycle, actions, seen);
         }
         seen.push(fp);
-        let step = fair_step(m, &s);
+        let step = fair_step(m, &s, &last);
         if converged(m, &s) {
             let outcome = if step.is_none() {
                 Outcome::Converged
@@ -229,6 +243,7 @@ fn run(m: &PairModel, s: &State, known: &dyn Fn(u64) -> bool) -> (Continuation, 
         match step {
             None => return end(Outcome::Stuck, actions, seen),
             Some((a, next)) => {
+                last[actor(&a)] = actions.len() + 1;
                 actions.push(a);
                 s = next;
             }
