@@ -2,17 +2,14 @@
 //! timeline of what was measured. Needs no configuration; leaves no process behind.
 
 use crate::Failure;
-use baton_codec::{AnyMessage, Encoding, FrameCodec};
-use baton_core::{Instant as BInstant, LinkId};
-use baton_status::{ClientEvent, State, StatusClient, StatusClientConfig};
-use futures_util::{SinkExt, StreamExt};
+use baton_node::watch::{watch, Sample};
+use baton_status::State;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-use tokio_util::codec::Framed;
 
 /// Arguments of `baton demo`.
 #[derive(clap::Args)]
@@ -151,59 +148,9 @@ check = "true"
     Ok(())
 }
 
-/// Follows one node's status forever: (node, state word or None when unreachable, when).
-async fn watch(
-    i: usize,
-    address: SocketAddr,
-    tx: mpsc::UnboundedSender<(usize, Option<State>, Instant)>,
-) {
-    loop {
-        if let Ok(stream) = tokio::net::TcpStream::connect(address).await {
-            let _ = stream.set_nodelay(true);
-            follow(i, stream, &tx).await;
-        }
-        if tx.send((i, None, Instant::now())).is_err() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
-
-async fn follow(
-    i: usize,
-    stream: tokio::net::TcpStream,
-    tx: &mpsc::UnboundedSender<(usize, Option<State>, Instant)>,
-) {
-    let t0 = Instant::now();
-    let now = || BInstant::from_duration(t0.elapsed());
-    let mut framed = Framed::new(stream, FrameCodec::new(Encoding::Der));
-    let mut client = StatusClient::new(StatusClientConfig::default());
-    client.handle_connected(now(), LinkId(1));
-    if client.request(now()).is_err() {
-        return;
-    }
-    loop {
-        while let Some(t) = client.poll_transmit() {
-            if framed.send(AnyMessage::Status(t.message)).await.is_err() {
-                return;
-            }
-        }
-        while let Some(e) = client.poll_event() {
-            if let ClientEvent::Status { status, .. } | ClientEvent::Indication { status } = e {
-                let _ = tx.send((i, Some(status.state), Instant::now()));
-            }
-        }
-        match framed.next().await {
-            Some(Ok(AnyMessage::Status(m))) => client.handle_message(now(), m),
-            Some(Ok(_)) => {}
-            _ => return,
-        }
-    }
-}
-
 /// The latest state of each node, fed by the watchers.
 struct Seen {
-    rx: mpsc::UnboundedReceiver<(usize, Option<State>, Instant)>,
+    rx: mpsc::UnboundedReceiver<Sample>,
     state: [Option<State>; 2],
     timeout: Duration,
 }
@@ -221,10 +168,10 @@ impl Seen {
                 return Ok(Instant::now());
             }
             match tokio::time::timeout_at(deadline, self.rx.recv()).await {
-                Ok(Some((i, s, at))) => {
-                    self.state[i] = s;
+                Ok(Some(sample)) => {
+                    self.state[sample.node] = sample.status.map(|s| s.state);
                     if pred(&self.state) {
-                        return Ok(at);
+                        return Ok(sample.at);
                     }
                 }
                 Ok(None) => return Err(fail("status watchers stopped".into())),

@@ -11,3 +11,4 @@ pub mod config;
 pub mod driver;
 pub mod engine;
 pub mod logging;
+pub mod watch;

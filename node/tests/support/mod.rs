@@ -9,11 +9,7 @@
 #![allow(dead_code)] // each test file uses a part of it
 
 use baton_codec::{AnyMessage, Encoding, FrameCodec};
-use baton_core::{Instant as BInstant, LinkId};
-use baton_status::{
-    ClientEvent, PeerState, ServiceStatus, State, StatusClient, StatusClientConfig,
-};
-use futures_util::{SinkExt, StreamExt};
+use baton_status::{PeerState, ServiceStatus, State};
 use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -23,7 +19,6 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-use tokio_util::codec::Framed;
 
 /// The `baton` binary under test.
 pub const BATON: &str = env!("CARGO_BIN_EXE_baton");
@@ -430,16 +425,8 @@ pub async fn state_word(address: SocketAddr) -> String {
     doc["state"].as_str().expect("a state word").to_owned()
 }
 
-/// One observation of a watcher: node `node` reported `status` (None: unreachable) at `at`.
-#[derive(Debug, Clone)]
-pub struct Sample {
-    /// When the watcher received it.
-    pub at: Instant,
-    /// Which node.
-    pub node: usize,
-    /// What it said.
-    pub status: Option<ServiceStatus>,
-}
+use baton_node::watch::watch;
+pub use baton_node::watch::Sample;
 
 /// Follows both nodes' status listeners (getStatus, then every statusIndication), and
 /// reconnects when a node goes away. Keeps the whole history of changes.
@@ -653,72 +640,6 @@ pub fn settled(s: &[Option<ServiceStatus>; 2]) -> Option<usize> {
             && peer_of(&s[a]) == Some(PeerState::Up(State::Standby))
             && peer_of(&s[b]) == Some(PeerState::Up(State::Active))
     })
-}
-
-async fn watch(i: usize, address: SocketAddr, tx: mpsc::UnboundedSender<Sample>) {
-    loop {
-        if let Ok(stream) = tokio::net::TcpStream::connect(address).await {
-            let _ = stream.set_nodelay(true);
-            follow(i, stream, &tx).await;
-        }
-        let gone = Sample {
-            at: Instant::now(),
-            node: i,
-            status: None,
-        };
-        if tx.send(gone).is_err() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
-
-async fn follow(i: usize, stream: tokio::net::TcpStream, tx: &mpsc::UnboundedSender<Sample>) {
-    let t0 = Instant::now();
-    let now = || BInstant::from_duration(t0.elapsed());
-    let mut framed = Framed::new(stream, FrameCodec::new(Encoding::Der));
-    let mut client = StatusClient::new(StatusClientConfig::default());
-    client.handle_connected(now(), LinkId(1));
-    if client.request(now()).is_err() {
-        return;
-    }
-    loop {
-        while let Some(t) = client.poll_transmit() {
-            if framed.send(AnyMessage::Status(t.message)).await.is_err() {
-                return;
-            }
-        }
-        while let Some(e) = client.poll_event() {
-            match e {
-                ClientEvent::Status { status, .. } | ClientEvent::Indication { status } => {
-                    let sample = Sample {
-                        at: Instant::now(),
-                        node: i,
-                        status: Some(status),
-                    };
-                    if tx.send(sample).is_err() {
-                        return;
-                    }
-                }
-                // No answer to getStatus: reconnect.
-                ClientEvent::RequestTimedOut { .. } => return,
-                ClientEvent::Ignored { .. } => {}
-            }
-        }
-        let deadline = client
-            .poll_timeout()
-            .map_or(Instant::now() + Duration::from_secs(3600), |t| {
-                t0 + t.since_origin()
-            });
-        tokio::select! {
-            frame = framed.next() => match frame {
-                Some(Ok(AnyMessage::Status(m))) => client.handle_message(now(), m),
-                Some(Ok(_)) => {}
-                _ => return,
-            },
-            () = tokio::time::sleep_until(deadline) => client.handle_timeout(now()),
-        }
-    }
 }
 
 /// A frame as the reference codec writes it: length, interface id, DER message.
