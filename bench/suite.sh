@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The failover / switchover / scale / soak suite of issue #5, with keepalived side by side.
+#   bash bench/suite.sh                 # everything: about 35 minutes (the soak alone is 10)
+#   bash bench/suite.sh --quick         # a 2-minute check that every section works
+#   bash bench/suite.sh failover --trials 50 --intervals 10
+# Tables go to standard output and to target/bench-suite/report.md, every sample to
+# target/bench-suite/samples.json. Options: target/release/baton-bench --help.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=target/bench-suite
+mkdir -p "$out"
+
+# keepalived 2.2.7 from Debian, for the side-by-side rows. Without root or apt the suite says
+# so and skips those rows.
+if ! command -v keepalived >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "bench/suite.sh: installing keepalived (Debian) for the side-by-side rows" >&2
+    (apt-get install -y -q keepalived >"$out/apt.log" 2>&1 ||
+      { apt-get update -q >>"$out/apt.log" 2>&1 && apt-get install -y -q keepalived >>"$out/apt.log" 2>&1; }) ||
+      echo "bench/suite.sh: could not install keepalived (see $out/apt.log); its rows will be skipped" >&2
+  fi
+fi
+
+cargo build -q --release -p baton-node -p baton-bench
+exec target/release/baton-bench --out "$out/report.md" --json "$out/samples.json" "$@"

@@ -1,0 +1,194 @@
+//! `baton-bench`: the failover, switchover, scale and soak suite of issue #5, with keepalived
+//! measured side by side in the same run.
+//!
+//! `bash bench/suite.sh` builds it in release and runs every section; see `bench/README.md`
+//! for what each section does. Progress goes to standard error, the tables (Markdown, pasted
+//! as they are into BENCHMARKS.md) to standard output and to `--out`.
+#![forbid(unsafe_code)]
+
+mod compare;
+mod failover;
+mod keepalived;
+mod machine;
+mod report;
+mod scale;
+mod soak;
+mod stats;
+
+use clap::{Parser, ValueEnum};
+use report::{Series, Table};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// A part of the suite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Section {
+    /// baton pair: crash, silent failure and switchover at every interval.
+    Failover,
+    /// keepalived pair in two network namespaces: the same three.
+    Keepalived,
+    /// One node with many components; peak frames/s through the pure Node.
+    Scale,
+    /// Spurious role changes at a 10 ms heartbeat with both cores busy.
+    Soak,
+}
+
+/// Command line of `baton-bench`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "baton-bench",
+    about = "baton failover, switchover, scale and soak benchmarks, side by side with keepalived"
+)]
+pub struct Options {
+    /// Sections to run (default: all, in this order).
+    #[arg(value_enum)]
+    pub sections: Vec<Section>,
+    /// Trials per scenario and interval.
+    #[arg(long, default_value_t = 20)]
+    pub trials: usize,
+    /// Heartbeat / advert intervals, ms.
+    #[arg(long, value_delimiter = ',', default_values_t = [10u64, 100, 1000])]
+    pub intervals: Vec<u64>,
+    /// Length of the soak, seconds.
+    #[arg(long, default_value_t = 600)]
+    pub soak_secs: u64,
+    /// Component counts of the scale section.
+    #[arg(long, value_delimiter = ',', default_values_t = [1000usize, 10000])]
+    pub components: Vec<usize>,
+    /// Seconds each scale point is measured for (after the components registered).
+    #[arg(long, default_value_t = 10)]
+    pub scale_secs: u64,
+    /// A short run to check the suite works: 3 trials, intervals 10 and 100 ms, a 10 s soak,
+    /// 1,000 components for 3 s. Overrides the options above.
+    #[arg(long)]
+    pub quick: bool,
+    /// The `baton` binary (default: beside this one).
+    #[arg(long)]
+    pub baton: Option<PathBuf>,
+    /// Also write the tables to this file.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Also write every sample, as JSON, to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Keep the working folders (configurations, logs) of each section.
+    #[arg(long)]
+    pub keep: bool,
+}
+
+impl Options {
+    /// The `baton` binary to run.
+    pub fn baton_exe(&self) -> PathBuf {
+        self.baton.clone().unwrap_or_else(|| {
+            let me = std::env::current_exe().unwrap_or_default();
+            me.with_file_name("baton")
+        })
+    }
+
+    fn apply_quick(&mut self) {
+        if self.quick {
+            self.trials = 3;
+            self.intervals = vec![10, 100];
+            self.soak_secs = 10;
+            self.components = vec![1000];
+            self.scale_secs = 3;
+        }
+    }
+}
+
+/// Prints a progress line to standard error.
+pub fn progress(section: &str, line: impl AsRef<str>) {
+    eprintln!("[{section}] {}", line.as_ref());
+}
+
+fn main() -> ExitCode {
+    let mut opts = Options::parse();
+    opts.apply_quick();
+    if opts.sections.is_empty() {
+        opts.sections = vec![
+            Section::Failover,
+            Section::Keepalived,
+            Section::Scale,
+            Section::Soak,
+        ];
+    }
+    if opts.trials == 0 || opts.intervals.is_empty() || opts.intervals.contains(&0) {
+        eprintln!("baton-bench: --trials and every interval must be at least 1");
+        return ExitCode::from(2);
+    }
+    let baton = opts.baton_exe();
+    if opts.sections.iter().any(|s| *s != Section::Keepalived) && !baton.is_file() {
+        eprintln!(
+            "baton-bench: no baton binary at {} (build it: cargo build --release -p baton-node, or pass --baton)",
+            baton.display()
+        );
+        return ExitCode::from(2);
+    }
+
+    let mut tables: Vec<Table> = vec![machine::table(&opts)];
+    let mut series: Vec<Series> = Vec::new();
+    let mut failed = Vec::new();
+    for section in opts.sections.clone() {
+        let name = format!("{section:?}").to_lowercase();
+        progress(&name, "starting");
+        let result = match section {
+            Section::Failover => failover::run(&opts).map(|(s, t)| {
+                series.extend(s);
+                t
+            }),
+            Section::Keepalived => match keepalived::run(&opts) {
+                Ok(s) => {
+                    series.extend(s);
+                    Ok(Vec::new())
+                }
+                Err(keepalived::Error::Skipped(why)) => {
+                    progress(&name, format!("skipped: {why}"));
+                    let mut t = Table::new("keepalived", &["skipped"]);
+                    t.row(vec![why]);
+                    Ok(vec![t])
+                }
+                Err(keepalived::Error::Failed(why)) => Err(why),
+            },
+            Section::Scale => scale::run(&opts),
+            Section::Soak => soak::run(&opts),
+        };
+        match result {
+            Ok(t) => tables.extend(t),
+            Err(why) => {
+                progress(&name, format!("FAILED: {why}"));
+                failed.push(format!("{name}: {why}"));
+            }
+        }
+    }
+    // The failover tables (baton, keepalived, ratios) go first, after the machine.
+    let compared = compare::tables(&series, &opts.intervals);
+    tables.splice(1..1, compared);
+
+    let mut text = String::new();
+    for t in &tables {
+        text += &t.markdown();
+        text.push('\n');
+    }
+    print!("{text}");
+    if let Some(path) = &opts.out {
+        if let Err(e) = std::fs::write(path, &text) {
+            eprintln!("baton-bench: cannot write {}: {e}", path.display());
+            return ExitCode::from(1);
+        }
+    }
+    if let Some(path) = &opts.json {
+        let doc = serde_json::to_string_pretty(&series).unwrap_or_default();
+        if let Err(e) = std::fs::write(path, doc) {
+            eprintln!("baton-bench: cannot write {}: {e}", path.display());
+            return ExitCode::from(1);
+        }
+    }
+    if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        for f in &failed {
+            eprintln!("baton-bench: section failed: {f}");
+        }
+        ExitCode::from(1)
+    }
+}
