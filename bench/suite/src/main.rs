@@ -1,8 +1,8 @@
 //! `baton-bench`: the failover, switchover, scale and soak suite of issue #5, with keepalived
 //! measured side by side in the same run.
 //!
-//! `bash bench/suite.sh` builds it in release and runs every section; see `bench/README.md`
-//! for what each section does. Progress goes to standard error, the tables (Markdown, pasted
+//! `bash bench/suite.sh` builds it in release and runs every section; see
+//! `bench/suite/README.md` for what each section measures. Progress goes to standard error, the tables (Markdown, pasted
 //! as they are into BENCHMARKS.md) to standard output and to `--out`.
 #![forbid(unsafe_code)]
 
