@@ -1,9 +1,394 @@
-//! The soak section. (Being written.)
+//! The soak: a pair at a 10 ms heartbeat with two linked components each, both cores kept
+//! busy by two spinning processes, no fault injected. Everything that looks like a failover
+//! is counted per node after the initial settle: node state changes, role requests to the
+//! components, watchdog self-demotions, component and status links dropping. The goal is
+//! zero of each.
 
+use crate::failover::pair::{Pair, Record, What, NAMES};
 use crate::report::Table;
 use crate::Options;
+use baton_status::State;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use tokio::time::Instant;
 
-/// Runs the section; returns its tables.
-pub fn run(_opts: &Options) -> Result<Vec<Table>, String> {
-    Err("not written yet".into())
+/// The soak's heartbeat interval, ms.
+const HEARTBEAT_MS: u64 = 10;
+
+/// The spinning processes; killed and reaped on drop.
+struct Spinners(Vec<Child>);
+
+impl Spinners {
+    fn start(n: usize) -> Result<Spinners, String> {
+        let mut s = Spinners(Vec::new());
+        for _ in 0..n {
+            let child = Command::new("sh")
+                .arg("-c")
+                .arg("while :; do :; done")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .map_err(|e| format!("cannot start a spinner (sh): {e}"))?;
+            s.0.push(child);
+        }
+        Ok(s)
+    }
+}
+
+impl Drop for Spinners {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// What the soak counts on one node.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Counts {
+    /// Changes of the node's state, as its status watcher saw them.
+    pub state_changes: usize,
+    /// `setRole` requests received by the node's components.
+    pub role_requests: usize,
+    /// Watchdog self-demotions of the node's components.
+    pub self_demotions: usize,
+    /// Component links to the node that went down.
+    pub component_drops: usize,
+    /// Times the status watcher lost the node.
+    pub status_drops: usize,
+}
+
+/// Counts the records of a soak, per node. Pure, so that it can be tested.
+#[derive(Debug, Clone)]
+pub struct Counter {
+    /// Per node.
+    pub counts: [Counts; 2],
+    last: [Option<State>; 2],
+    reachable: [bool; 2],
+    /// Every node state change, as `"12.3 s alpha active -> degraded"`.
+    pub changes: Vec<String>,
+    start: Instant,
+}
+
+impl Counter {
+    /// Counting from `start`, the nodes last seen in `states`.
+    pub fn new(start: Instant, states: [Option<State>; 2]) -> Counter {
+        Counter {
+            counts: Default::default(),
+            last: states,
+            reachable: states.map(|s| s.is_some()),
+            changes: Vec::new(),
+            start,
+        }
+    }
+
+    /// Takes one record into account.
+    pub fn record(&mut self, r: &Record) {
+        let Some(c) = self.counts.get_mut(r.node) else {
+            return;
+        };
+        match &r.what {
+            What::Status(Some(s)) => {
+                self.reachable[r.node] = true;
+                if let Some(prev) = self.last[r.node] {
+                    if prev != s.state {
+                        c.state_changes += 1;
+                        self.changes.push(format!(
+                            "{:.1} s {} {} -> {}",
+                            r.at.saturating_duration_since(self.start).as_secs_f64(),
+                            NAMES[r.node],
+                            prev.as_str(),
+                            s.state.as_str()
+                        ));
+                    }
+                }
+                self.last[r.node] = Some(s.state);
+            }
+            What::Status(None) => {
+                if self.reachable[r.node] {
+                    c.status_drops += 1;
+                }
+                self.reachable[r.node] = false;
+            }
+            What::Requested { .. } => c.role_requests += 1,
+            What::SelfDemoted { .. } => c.self_demotions += 1,
+            What::Disconnected { .. } => c.component_drops += 1,
+            _ => {}
+        }
+    }
+
+    /// Every count, both nodes.
+    pub fn total(&self) -> usize {
+        self.counts
+            .iter()
+            .map(|c| {
+                c.state_changes
+                    + c.role_requests
+                    + c.self_demotions
+                    + c.component_drops
+                    + c.status_drops
+            })
+            .sum()
+    }
+}
+
+/// CPU time (user + system) of process `pid`, in clock ticks.
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // After the command: state is field 3 of the line; utime 14, stime 15.
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
+
+fn clock_ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
+        .filter(|t| *t > 0.0)
+        .unwrap_or(100.0)
+}
+
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Runs the section; returns its table.
+pub fn run(opts: &Options) -> Result<Vec<Table>, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let dir = std::env::temp_dir().join(format!("baton-bench-{}-soak", std::process::id()));
+    let result = runtime.block_on(soak(opts, dir.clone()));
+    if opts.keep {
+        crate::progress(
+            "soak",
+            format!("configuration and logs kept in {}", dir.display()),
+        );
+    }
+    result
+}
+
+async fn soak(opts: &Options, dir: std::path::PathBuf) -> Result<Vec<Table>, String> {
+    let mut pair = Pair::start(dir, opts.baton_exe(), HEARTBEAT_MS, "info", opts.keep).await?;
+    let active = pair.settle(Duration::from_secs(20)).await?;
+    let _ = pair.take_overlaps();
+    let pids = [pair.pid(0), pair.pid(1)];
+    let spinners = Spinners::start(2)?;
+    let duration = Duration::from_secs(opts.soak_secs);
+    crate::progress(
+        "soak",
+        format!(
+            "{} active; {} s at a {HEARTBEAT_MS} ms heartbeat with 2 spinners",
+            NAMES[active], opts.soak_secs
+        ),
+    );
+    let start = Instant::now();
+    let end = start + duration;
+    let cpu0 = pids.map(|p| p.and_then(cpu_ticks));
+    let mut counter = Counter::new(start, [pair.state(0), pair.state(1)]);
+    let mut loads = Vec::new();
+    let mut next_progress = start + Duration::from_secs(30);
+    loop {
+        let until = next_progress.min(end);
+        while let Some(r) = pair.next(until).await {
+            counter.record(&r);
+        }
+        if Instant::now() >= end {
+            break;
+        }
+        let load = load_average();
+        loads.extend(load);
+        let c = &counter.counts;
+        crate::progress(
+            "soak",
+            format!(
+                "{:.0}/{} s: state changes {}/{}, role requests {}/{}, self-demotions {}/{}, \
+                 component drops {}/{}, status drops {}/{}, load {}",
+                start.elapsed().as_secs_f64(),
+                opts.soak_secs,
+                c[0].state_changes,
+                c[1].state_changes,
+                c[0].role_requests,
+                c[1].role_requests,
+                c[0].self_demotions,
+                c[1].self_demotions,
+                c[0].component_drops,
+                c[1].component_drops,
+                c[0].status_drops,
+                c[1].status_drops,
+                load.map_or("?".into(), |l| format!("{l:.2}")),
+            ),
+        );
+        next_progress += Duration::from_secs(30);
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    let cpu1 = pids.map(|p| p.and_then(cpu_ticks));
+    let load_end = load_average();
+    loads.extend(load_end);
+    let running = [pair.running(0), pair.running(1)];
+    let overlaps = pair.take_overlaps();
+    drop(spinners);
+    drop(pair);
+
+    let tck = clock_ticks_per_second();
+    let cpu = |i: usize| match (cpu0[i], cpu1[i]) {
+        (Some(a), Some(b)) if elapsed > 0.0 => {
+            format!(
+                "{:.1}",
+                (b.saturating_sub(a)) as f64 / tck / elapsed * 100.0
+            )
+        }
+        _ => "?".into(),
+    };
+    let mut t = Table::new(
+        format!(
+            "soak: {} s at a {HEARTBEAT_MS} ms heartbeat, both cores busy, no fault",
+            opts.soak_secs
+        ),
+        &["counted after the settle", "alpha", "beta"],
+    );
+    let c = &counter.counts;
+    type Count = fn(&Counts) -> usize;
+    let rows: [(&str, Count); 5] = [
+        ("node state changes (spurious role changes)", |c| {
+            c.state_changes
+        }),
+        ("component role requests", |c| c.role_requests),
+        ("component watchdog self-demotions", |c| c.self_demotions),
+        ("component links dropped", |c| c.component_drops),
+        ("status watcher disconnects", |c| c.status_drops),
+    ];
+    for (name, f) in rows {
+        t.row(vec![
+            name.into(),
+            f(&c[0]).to_string(),
+            f(&c[1]).to_string(),
+        ]);
+    }
+    t.row(vec!["node CPU, % of one core".into(), cpu(0), cpu(1)]);
+    t.row(vec![
+        "node still running at the end".into(),
+        running[0].to_string(),
+        running[1].to_string(),
+    ]);
+    let mean_load = if loads.is_empty() {
+        "?".into()
+    } else {
+        format!("{:.2}", loads.iter().sum::<f64>() / loads.len() as f64)
+    };
+    t.notes.push(format!(
+        "{} active at the start; measured for {elapsed:.1} s; 1-minute load average {} at the \
+         end, {mean_load} on average over the run's samples; dual-active moments {} ({:.1} ms \
+         overlap); 2 spinners (`sh -c 'while :; do :; done'`); component watchdog 20 ms, node \
+         dead interval 30 ms.",
+        NAMES[active],
+        load_end.map_or("?".into(), |l| format!("{l:.2}")),
+        overlaps.moments.len(),
+        overlaps.overlap.as_secs_f64() * 1000.0,
+    ));
+    if !counter.changes.is_empty() {
+        let shown: Vec<&str> = counter
+            .changes
+            .iter()
+            .take(20)
+            .map(String::as_str)
+            .collect();
+        t.notes.push(format!(
+            "State changes ({} in all): {}",
+            counter.changes.len(),
+            shown.join("; ")
+        ));
+    }
+    crate::progress(
+        "soak",
+        format!(
+            "done: {} events counted ({} node state changes)",
+            counter.total(),
+            c[0].state_changes + c[1].state_changes
+        ),
+    );
+    Ok(vec![t])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use baton_component::Role;
+    use baton_status::ServiceStatus;
+
+    fn rec(start: Instant, node: usize, what: What) -> Record {
+        Record {
+            at: start + Duration::from_millis(1500),
+            node,
+            what,
+        }
+    }
+
+    #[test]
+    fn counts_changes_not_repeats() {
+        let s = Instant::now();
+        let mut c = Counter::new(s, [Some(State::Active), Some(State::Standby)]);
+        let st = |state| What::Status(Some(ServiceStatus::new(state)));
+        c.record(&rec(s, 0, st(State::Active)));
+        assert_eq!(c.total(), 0, "a repeated state is no change");
+        c.record(&rec(s, 0, st(State::Degraded)));
+        c.record(&rec(s, 0, st(State::Active)));
+        c.record(&rec(s, 1, What::Status(None)));
+        c.record(&rec(s, 1, What::Status(None)));
+        c.record(&rec(s, 1, st(State::Standby)));
+        c.record(&rec(
+            s,
+            1,
+            What::Requested {
+                comp: 0,
+                role: Role::Standby,
+            },
+        ));
+        c.record(&rec(s, 1, What::SelfDemoted { comp: 1 }));
+        c.record(&rec(s, 0, What::Disconnected { comp: 1 }));
+        c.record(&rec(
+            s,
+            0,
+            What::Confirmed {
+                comp: 1,
+                role: Role::Active,
+            },
+        ));
+        assert_eq!(c.counts[0].state_changes, 2);
+        assert_eq!(c.counts[1].state_changes, 0);
+        assert_eq!(
+            c.counts[1].status_drops, 1,
+            "one disconnect, however many samples"
+        );
+        assert_eq!(c.counts[1].role_requests, 1);
+        assert_eq!(c.counts[1].self_demotions, 1);
+        assert_eq!(c.counts[0].component_drops, 1);
+        assert_eq!(c.total(), 6);
+        assert_eq!(c.changes[0], "1.5 s alpha active -> degraded");
+    }
+
+    #[test]
+    fn proc_stat_fields() {
+        // This process has a stat file with numbers where utime and stime are.
+        assert!(cpu_ticks(std::process::id()).is_some());
+        assert!(cpu_ticks(u32::MAX).is_none());
+    }
 }
