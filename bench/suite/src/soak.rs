@@ -52,8 +52,12 @@ pub struct Counts {
     pub state_changes: usize,
     /// `setRole` requests received by the node's components.
     pub role_requests: usize,
-    /// Watchdog self-demotions of the node's components.
+    /// Watchdog self-demotions of the node's components: the node was silent.
     pub self_demotions: usize,
+    /// Watchdog self-demotions of the node's components: the node closed the link.
+    pub link_demotions: usize,
+    /// Times this node became Active while the other had been the last seen Active.
+    pub failovers: usize,
     /// Component links to the node that went down.
     pub component_drops: usize,
     /// Times the status watcher lost the node.
@@ -66,6 +70,8 @@ pub struct Counter {
     /// Per node.
     pub counts: [Counts; 2],
     last: [Option<State>; 2],
+    /// The node last seen Active.
+    active: Option<usize>,
     reachable: [bool; 2],
     /// Every node state change, as `"12.3 s alpha active -> degraded"`.
     pub changes: Vec<String>,
@@ -78,6 +84,7 @@ impl Counter {
         Counter {
             counts: Default::default(),
             last: states,
+            active: states.iter().position(|s| *s == Some(State::Active)),
             reachable: states.map(|s| s.is_some()),
             changes: Vec::new(),
             start,
@@ -105,6 +112,12 @@ impl Counter {
                     }
                 }
                 self.last[r.node] = Some(s.state);
+                if s.state == State::Active {
+                    if self.active == Some(1 - r.node) {
+                        c.failovers += 1;
+                    }
+                    self.active = Some(r.node);
+                }
             }
             What::Status(None) => {
                 if self.reachable[r.node] {
@@ -113,7 +126,8 @@ impl Counter {
                 self.reachable[r.node] = false;
             }
             What::Requested { .. } => c.role_requests += 1,
-            What::SelfDemoted { .. } => c.self_demotions += 1,
+            What::SelfDemoted { silent: true, .. } => c.self_demotions += 1,
+            What::SelfDemoted { silent: false, .. } => c.link_demotions += 1,
             What::Disconnected { .. } => c.component_drops += 1,
             _ => {}
         }
@@ -127,10 +141,79 @@ impl Counter {
                 c.state_changes
                     + c.role_requests
                     + c.self_demotions
+                    + c.link_demotions
                     + c.component_drops
                     + c.status_drops
             })
             .sum()
+    }
+}
+
+/// How late this process's timers fire: a task asks to wake every 2 ms and notes by how
+/// much it overslept. The components live in this process, so this is how long they could
+/// not run (their watchdog is 20 ms).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Late {
+    /// Wake-ups measured.
+    pub ticks: u64,
+    /// The largest lateness, ms.
+    pub max_ms: f64,
+    /// Wake-ups more than 10 ms late.
+    pub over_10ms: u64,
+    /// Wake-ups more than 20 ms late.
+    pub over_20ms: u64,
+}
+
+impl Late {
+    /// Takes one wake-up `late_ms` late into account.
+    pub fn add(&mut self, late_ms: f64) {
+        self.ticks += 1;
+        self.max_ms = self.max_ms.max(late_ms);
+        if late_ms > 10.0 {
+            self.over_10ms += 1;
+        }
+        if late_ms > 20.0 {
+            self.over_20ms += 1;
+        }
+    }
+}
+
+/// The lateness monitor task; stops when dropped.
+struct Lateness {
+    late: std::sync::Arc<std::sync::Mutex<Late>>,
+    task: tokio::task::AbortHandle,
+}
+
+impl Lateness {
+    fn start() -> Lateness {
+        let late = std::sync::Arc::new(std::sync::Mutex::new(Late::default()));
+        let shared = late.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let target = Instant::now() + Duration::from_millis(2);
+                tokio::time::sleep_until(target).await;
+                let late_ms = Instant::now()
+                    .saturating_duration_since(target)
+                    .as_secs_f64()
+                    * 1000.0;
+                shared
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .add(late_ms);
+            }
+        })
+        .abort_handle();
+        Lateness { late, task }
+    }
+
+    fn get(&self) -> Late {
+        *self.late.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Drop for Lateness {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 
@@ -205,6 +288,7 @@ async fn soak(opts: &Options, dir: std::path::PathBuf) -> Result<Vec<Table>, Str
     let cpu0 = pids.map(|p| p.and_then(cpu_ticks));
     let mut counter = Counter::new(start, [pair.state(0), pair.state(1)]);
     let mut loads = Vec::new();
+    let lateness = Lateness::start();
     let mut next_progress = start + Duration::from_secs(30);
     loop {
         let until = next_progress.min(end);
@@ -220,20 +304,24 @@ async fn soak(opts: &Options, dir: std::path::PathBuf) -> Result<Vec<Table>, Str
         crate::progress(
             "soak",
             format!(
-                "{:.0}/{} s: state changes {}/{}, role requests {}/{}, self-demotions {}/{}, \
-                 component drops {}/{}, status drops {}/{}, load {}",
+                "{:.0}/{} s (alpha/beta): failovers {}/{}, state changes {}/{}, role requests \
+                 {}/{}, self-demotions {}/{}, component drops {}/{}, status drops {}/{}, \
+                 harness late >20 ms {}, load {}",
                 start.elapsed().as_secs_f64(),
                 opts.soak_secs,
+                c[0].failovers,
+                c[1].failovers,
                 c[0].state_changes,
                 c[1].state_changes,
                 c[0].role_requests,
                 c[1].role_requests,
-                c[0].self_demotions,
-                c[1].self_demotions,
+                c[0].self_demotions + c[0].link_demotions,
+                c[1].self_demotions + c[1].link_demotions,
                 c[0].component_drops,
                 c[1].component_drops,
                 c[0].status_drops,
                 c[1].status_drops,
+                lateness.get().over_20ms,
                 load.map_or("?".into(), |l| format!("{l:.2}")),
             ),
         );
@@ -245,6 +333,8 @@ async fn soak(opts: &Options, dir: std::path::PathBuf) -> Result<Vec<Table>, Str
     loads.extend(load_end);
     let running = [pair.running(0), pair.running(1)];
     let overlaps = pair.take_overlaps();
+    let late = lateness.get();
+    drop(lateness);
     drop(spinners);
     drop(pair);
 
@@ -267,12 +357,18 @@ async fn soak(opts: &Options, dir: std::path::PathBuf) -> Result<Vec<Table>, Str
     );
     let c = &counter.counts;
     type Count = fn(&Counts) -> usize;
-    let rows: [(&str, Count); 5] = [
-        ("node state changes (spurious role changes)", |c| {
-            c.state_changes
+    let rows: [(&str, Count); 7] = [
+        ("failovers (became active after the other node)", |c| {
+            c.failovers
         }),
+        ("node state changes", |c| c.state_changes),
         ("component role requests", |c| c.role_requests),
-        ("component watchdog self-demotions", |c| c.self_demotions),
+        ("component self-demotions: node silent (watchdog)", |c| {
+            c.self_demotions
+        }),
+        ("component self-demotions: node link closed", |c| {
+            c.link_demotions
+        }),
         ("component links dropped", |c| c.component_drops),
         ("status watcher disconnects", |c| c.status_drops),
     ];
@@ -303,6 +399,12 @@ async fn soak(opts: &Options, dir: std::path::PathBuf) -> Result<Vec<Table>, Str
         load_end.map_or("?".into(), |l| format!("{l:.2}")),
         overlaps.moments.len(),
         overlaps.overlap.as_secs_f64() * 1000.0,
+    ));
+    t.notes.push(format!(
+        "This process (the harness, hosting the four components) asked to wake every 2 ms \
+         {} times: woke at most {:.1} ms late, {} times more than 10 ms late, {} times more \
+         than 20 ms (the components' watchdog).",
+        late.ticks, late.max_ms, late.over_10ms, late.over_20ms
     ));
     if !counter.changes.is_empty() {
         let shown: Vec<&str> = counter
@@ -362,7 +464,15 @@ mod tests {
                 role: Role::Standby,
             },
         ));
-        c.record(&rec(s, 1, What::SelfDemoted { comp: 1 }));
+        c.record(&rec(
+            s,
+            1,
+            What::SelfDemoted {
+                comp: 1,
+                silent: true,
+            },
+        ));
+        c.record(&rec(s, 1, st(State::Active)));
         c.record(&rec(s, 0, What::Disconnected { comp: 1 }));
         c.record(&rec(
             s,
@@ -373,7 +483,9 @@ mod tests {
             },
         ));
         assert_eq!(c.counts[0].state_changes, 2);
-        assert_eq!(c.counts[1].state_changes, 0);
+        assert_eq!(c.counts[1].state_changes, 1);
+        assert_eq!(c.counts[1].failovers, 1, "beta took over from alpha");
+        assert_eq!(c.counts[0].failovers, 0);
         assert_eq!(
             c.counts[1].status_drops, 1,
             "one disconnect, however many samples"
@@ -381,8 +493,18 @@ mod tests {
         assert_eq!(c.counts[1].role_requests, 1);
         assert_eq!(c.counts[1].self_demotions, 1);
         assert_eq!(c.counts[0].component_drops, 1);
-        assert_eq!(c.total(), 6);
+        assert_eq!(c.total(), 7, "failovers are among the state changes");
         assert_eq!(c.changes[0], "1.5 s alpha active -> degraded");
+    }
+
+    #[test]
+    fn lateness_thresholds() {
+        let mut l = Late::default();
+        for ms in [0.1, 10.0, 10.5, 25.0] {
+            l.add(ms);
+        }
+        assert_eq!((l.ticks, l.over_10ms, l.over_20ms), (4, 2, 1));
+        assert_eq!(l.max_ms, 25.0);
     }
 
     #[test]

@@ -378,6 +378,7 @@ async fn run_trial(
         Scenario::Silent => pair.stop(old)?,
         Scenario::Switchover => pair.switchover(old).await?,
     };
+    pair.mark(t0, &format!("{label}: fault on {}", NAMES[old]));
     let deadline = t0 + timeout;
     let mut measure = Measure::new(scenario, t0, old);
     while !measure.complete() {

@@ -10,7 +10,9 @@
 //! [`Pair`] is dropped, whatever happened; a stopped node gets `SIGCONT` first.
 
 use super::track::{Overlaps, Tracker};
-use baton_component::{Backoff, Component, ComponentOptions, Endpoint, Event, Events, Role};
+use baton_component::{
+    Backoff, Component, ComponentOptions, Endpoint, Event, Events, Role, WatchdogReason,
+};
 use baton_node::watch::{watch, Sample};
 use baton_status::{ServiceStatus, State};
 use std::io::{BufRead, BufReader, Write};
@@ -65,6 +67,8 @@ pub enum What {
     SelfDemoted {
         /// Component index.
         comp: usize,
+        /// `true`: the node was silent for the watchdog's interval; `false`: its link closed.
+        silent: bool,
     },
     /// Component `comp` registered with its node.
     Connected {
@@ -163,8 +167,9 @@ async fn serve(
             {
                 shared.stop(node, comp);
             }
-            Event::SelfDemoted { .. } => {
-                shared.note(node, What::SelfDemoted { comp });
+            Event::SelfDemoted { reason } => {
+                let silent = reason == WatchdogReason::Silent;
+                shared.note(node, What::SelfDemoted { comp, silent });
                 shared.stop(node, comp);
             }
             Event::RoleChanged {
@@ -585,6 +590,16 @@ impl Pair {
             }
         }
         Some(record)
+    }
+
+    /// Writes `text` into the `--keep` trace, stamped with `at`.
+    pub fn mark(&mut self, at: Instant, text: &str) {
+        if let Some(trace) = self.trace.as_mut() {
+            let at = at.saturating_duration_since(self.shared.origin);
+            if writeln!(trace, "{:.3} --- {text}", at.as_secs_f64() * 1000.0).is_err() {
+                self.trace = None;
+            }
+        }
     }
 
     /// Reads records until `until`, discarding them.
