@@ -424,6 +424,10 @@ impl Rig {
             if self.is(A, &State::Master, a_since) && self.is(B, &State::Backup, None) {
                 // Settled unless something is said within the quiet time.
                 if self.next_event(now + quiet)?.is_none() {
+                    // Note the children now, to reap them whatever happens to the parents.
+                    for d in self.daemons.iter_mut().flatten() {
+                        d.processes();
+                    }
                     return Ok(());
                 }
             } else {

@@ -130,6 +130,9 @@ pub struct Daemon {
     child: Option<Child>,
     /// Processes this harness stopped and has not resumed.
     stopped: Vec<i32>,
+    /// Every child of the parent seen so far: reaped (and killed, if this process adopted
+    /// them alive) even when the parent died before this harness killed it.
+    seen: Vec<i32>,
 }
 
 impl Daemon {
@@ -157,6 +160,7 @@ impl Daemon {
         Ok(Daemon {
             child: Some(child),
             stopped: Vec::new(),
+            seen: Vec::new(),
         })
     }
 
@@ -179,11 +183,16 @@ impl Daemon {
     }
 
     /// Every process of this keepalived, children (deepest first) before the parent.
-    pub fn processes(&self) -> Vec<i32> {
+    pub fn processes(&mut self) -> Vec<i32> {
         let Some(root) = self.pid() else {
             return Vec::new();
         };
         let mut all = descendants(root, &process_table());
+        for &pid in &all {
+            if !self.seen.contains(&pid) {
+                self.seen.push(pid);
+            }
+        }
         all.push(root);
         all
     }
@@ -236,7 +245,24 @@ impl Daemon {
             let _ = child.kill();
             let _ = child.wait();
         }
-        let children: Vec<i32> = pids.iter().copied().filter(|&p| Some(p) != root).collect();
+        // Children seen earlier whose parent died first were handed to this process (the
+        // subreaper): a pid whose parent is this process is one of them, never another's.
+        let me = i32::try_from(std::process::id()).unwrap_or(0);
+        for &pid in &self.seen {
+            let adopted = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|t| parse_stat(&t))
+                .is_some_and(|(_, ppid)| ppid == me);
+            if adopted {
+                let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+            }
+        }
+        let mut children: Vec<i32> = pids.iter().copied().filter(|&p| Some(p) != root).collect();
+        for pid in self.seen.drain(..) {
+            if !children.contains(&pid) {
+                children.push(pid);
+            }
+        }
         reap(&children);
     }
 
