@@ -186,6 +186,7 @@ struct Tally {
     moments: usize,
     overlap: Duration,
     resets: usize,
+    unsettled: usize,
     both_active: usize,
     details: Vec<String>,
 }
@@ -235,6 +236,7 @@ async fn run_all(
             "total overlap ms",
             "trials",
             "pair resets",
+            "changed by itself before a fault",
             "both nodes active after the fault",
         ],
     );
@@ -257,6 +259,7 @@ async fn run_all(
                 format!("{:.1}", t.overlap.as_secs_f64() * 1000.0),
                 t.trials.to_string(),
                 t.resets.to_string(),
+                t.unsettled.to_string(),
                 t.both_active.to_string(),
             ]);
             for d in &t.details {
@@ -269,7 +272,8 @@ async fn run_all(
          on the other node still served (from its own `setRole(active)` until `setRole(standby)` \
          or its watchdog); overlap: the time both served. Counted over each trial and the \
          recovery after it. Pair resets: trials after which the pair was killed and restarted \
-         (an event missed, or no settle). Both nodes active after the fault: the pair stayed \
+         (an event missed, or no settle). Changed by itself: the settled pair was no longer \
+         settled just before a fault (no fault injected; settled again before the trial). Both nodes active after the fault: the pair stayed \
          with two Active nodes after SIGCONT until the settle timeout."
             .into(),
     );
@@ -360,6 +364,15 @@ async fn run_interval(
     Ok((series, tallies))
 }
 
+/// A random number in [0, 1) (from the standard library's randomly seeded hasher).
+fn random_fraction() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let bits = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
 /// One trial and the recovery after it; returns what was measured and the active node
 /// of the settled pair afterwards.
 async fn run_trial(
@@ -371,8 +384,35 @@ async fn run_trial(
     tally: &mut Tally,
     label: &str,
 ) -> Result<(Outcome, usize), String> {
-    // Records from before the fault are of no use: drop them.
-    pair.drain_until(Instant::now()).await;
+    // A random delay in [0, heartbeat), so that the fault falls at a random phase of the
+    // heartbeats (as a real one would; the settle that ends a recovery is in step with
+    // them). The records meanwhile are of no use.
+    let mut old = old;
+    for attempt in 0.. {
+        let phase = pair.heartbeat.mul_f64(random_fraction());
+        pair.drain_until(Instant::now() + phase).await;
+        if pair.settled() == Some(old) {
+            break;
+        }
+        // Something changed a role with no fault injected: count it, settle again.
+        tally.unsettled += 1;
+        let d = format!(
+            "the pair changed by itself before the fault ({})",
+            pair.describe()
+        );
+        crate::progress("failover", format!("{label}: {d}"));
+        tally.details.push(d);
+        match pair.settle(settle_timeout).await {
+            Ok(a) => old = a,
+            Err(e) if attempt < 2 => {
+                crate::progress("failover", format!("{label}: {e}; resetting"));
+                tally.resets += 1;
+                pair.reset()?;
+                old = pair.settle(settle_timeout).await?;
+            }
+            Err(e) => return Err(format!("{label}: {e}")),
+        }
+    }
     let t0 = match scenario {
         Scenario::Crash => pair.kill(old)?,
         Scenario::Silent => pair.stop(old)?,
@@ -566,6 +606,13 @@ mod tests {
             (o.confirmed, o.status, o.demoted),
             (Some(4.0), Some(3.0), None)
         );
+    }
+
+    #[test]
+    fn random_fractions_are_fractions() {
+        let v: Vec<f64> = (0..100).map(|_| random_fraction()).collect();
+        assert!(v.iter().all(|f| (0.0..1.0).contains(f)));
+        assert!(v.iter().any(|f| *f != v[0]), "not all equal");
     }
 
     #[test]
