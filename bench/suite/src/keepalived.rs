@@ -276,6 +276,12 @@ impl Rig {
             .map_err(|e| Error::Failed(format!("mkfifo {}: {e}", fifo.display())))?;
             readers.push(notify::Reader::start(&fifo, node, tx.clone()).map_err(Error::Failed)?);
         }
+        for stale in netns::sweep_stale(&tools.ip) {
+            crate::progress(
+                SECTION,
+                format!("removed namespace {stale}, left by a killed earlier run"),
+            );
+        }
         let netns = netns::Pair::create(tools.ip.clone(), &names).map_err(|(env, e)| {
             if env {
                 Error::Skipped(format!("cannot create network namespaces: {e}"))

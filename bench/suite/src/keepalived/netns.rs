@@ -18,6 +18,49 @@ pub fn names(pid: u32) -> [String; 2] {
     [format!("bbk{pid}a"), format!("bbk{pid}b")]
 }
 
+/// The harness pid a namespace name of ours carries (`bbk<pid>a` or `bbk<pid>b`), if it is one.
+pub fn owner(name: &str) -> Option<u32> {
+    let digits = name.strip_prefix("bbk")?.strip_suffix(['a', 'b'])?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// Removes what a harness killed before its guards could run (SIGKILL, a second Ctrl-C) left
+/// behind: our namespaces whose harness pid is no longer alive, after killing the processes
+/// still inside them (ours: nothing else runs in a namespace we created). Returns the names
+/// removed.
+pub fn sweep_stale(ip: &std::path::Path) -> Vec<String> {
+    let listed = std::process::Command::new(ip)
+        .args(["netns", "list"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let mut removed = Vec::new();
+    for name in listed.lines().filter_map(|l| l.split_whitespace().next()) {
+        let Some(pid) = owner(name) else { continue };
+        if std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        let pids = std::process::Command::new(ip)
+            .args(["netns", "pids", name])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        for p in pids.lines().filter_map(|l| l.trim().parse::<i32>().ok()) {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(p),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+        if run_quiet(ip, &["netns", "del", name]).is_ok() {
+            removed.push(name.to_owned());
+        }
+    }
+    removed
+}
+
 /// The pair of namespaces; every one it created is deleted on drop.
 pub struct Pair {
     ip: PathBuf,
@@ -73,6 +116,16 @@ impl Drop for Pair {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn owners_are_read_back_from_our_names_only() {
+        for name in names(4242) {
+            assert_eq!(owner(&name), Some(4242));
+        }
+        for other in ["bbka", "bbk12c", "xbbk12a", "bbk1x2a", "bbk99999999999a"] {
+            assert_eq!(owner(other), None, "{other}");
+        }
+    }
 
     #[test]
     fn names_carry_the_pid() {
