@@ -57,6 +57,18 @@ fn system_table(
             }
         }
     }
+    t.notes.push(match system {
+        System::Baton => "Two `baton node` processes on loopback, two linked components each \
+            (in the harness process, watchdog 2 x heartbeat); dead interval 3 x heartbeat. \
+            Times from just before the signal (or the switchover command) on one monotonic \
+            clock."
+            .into(),
+        System::Keepalived => "From just before kill(2) to the backup's notify_fifo MASTER \
+            line, read and timestamped by a harness thread (one monotonic clock, no notify \
+            script); a (priority 150, preemption on) is master before every trial and b (100) \
+            takes over. Switchover: SIGTERM of the master (priority 0 advert)."
+            .into(),
+    });
     Some(t)
 }
 
