@@ -8,7 +8,7 @@ use baton_asn1::monitor::{
     HealthQuery,
 };
 use baton_core::{CorrelationCounter, Instant, LinkId, Timers};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
 
 /// Queries kept outstanding per component; an answer to an older one is unknown.
@@ -114,13 +114,77 @@ pub enum Event {
     },
 }
 
-/// The machine's timers.
+/// The machine's timer: the next round of `healthQuery`s. (The dead intervals, one per
+/// registered component, are in [`DeadIntervals`]: a table of 10,000 named timers searched
+/// linearly cost more than everything else per frame.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Timer {
-    /// The next round of `healthQuery`s.
-    Query,
-    /// The dead interval of the component on this link.
-    Dead(LinkId),
+struct Query;
+
+/// The dead interval of each registered component, by link: its deadline, and the deadlines
+/// in order (earliest first), so that restarting one and finding the next are O(log n).
+#[derive(Debug, Clone, Default)]
+struct DeadIntervals {
+    by_link: HashMap<LinkId, Instant>,
+    ordered: BTreeSet<(Instant, LinkId)>,
+}
+
+impl DeadIntervals {
+    fn set(&mut self, link: LinkId, at: Instant) {
+        if let Some(old) = self.by_link.insert(link, at) {
+            self.ordered.remove(&(old, link));
+        }
+        self.ordered.insert((at, link));
+    }
+
+    fn stop(&mut self, link: LinkId) {
+        if let Some(old) = self.by_link.remove(&link) {
+            self.ordered.remove(&(old, link));
+        }
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        self.ordered.first().map(|(at, _)| *at)
+    }
+
+    /// Disarms and returns the earliest link whose deadline is at or before `now`.
+    fn next_expired(&mut self, now: Instant) -> Option<LinkId> {
+        let &(at, link) = self.ordered.first()?;
+        if at > now {
+            return None;
+        }
+        self.ordered.pop_first();
+        self.by_link.remove(&link);
+        Some(link)
+    }
+}
+
+/// How many known components are `Ok`, and how many are not, by severity: kept as records
+/// change, so that [`HealthMonitor::counts`] and [`HealthMonitor::worst_failure`] (read by
+/// the composer after every input) do not walk every record.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    ok: usize,
+    /// Not `Ok`, indexed by [`Severity`] (minor, major, fatal).
+    not_ok: [usize; 3],
+}
+
+impl Tally {
+    fn slot(&mut self, state: ComponentHealthState, severity: Severity) -> &mut usize {
+        if state == ComponentHealthState::Ok {
+            &mut self.ok
+        } else {
+            &mut self.not_ok[severity as usize]
+        }
+    }
+
+    fn add(&mut self, state: ComponentHealthState, severity: Severity) {
+        *self.slot(state, severity) += 1;
+    }
+
+    fn remove(&mut self, state: ComponentHealthState, severity: Severity) {
+        let n = self.slot(state, severity);
+        *n = n.saturating_sub(1);
+    }
 }
 
 /// One known component.
@@ -147,7 +211,9 @@ pub struct HealthMonitor {
     records: BTreeMap<String, Record>,
     links: BTreeMap<LinkId, String>,
     correlation: CorrelationCounter,
-    timers: Timers<Timer>,
+    timers: Timers<Query>,
+    dead: DeadIntervals,
+    tally: Tally,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
 }
@@ -160,17 +226,23 @@ impl HealthMonitor {
 
     /// As [`HealthMonitor::new`], with a counter the driver seeded.
     pub fn with_correlation(config: MonitorConfig, correlation: CorrelationCounter) -> Self {
-        let records = config
+        let records: BTreeMap<String, Record> = config
             .components
             .iter()
             .map(|(id, policy)| (id.clone(), Record::new(*policy)))
             .collect();
+        let mut tally = Tally::default();
+        for r in records.values() {
+            tally.add(r.state, r.policy.severity);
+        }
         HealthMonitor {
             config,
             records,
             links: BTreeMap::new(),
             correlation,
             timers: Timers::new(),
+            dead: DeadIntervals::default(),
+            tally,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -178,40 +250,60 @@ impl HealthMonitor {
 
     /// A `HealthMonitorMessage` on component link `link`.
     pub fn handle_message(&mut self, now: Instant, link: LinkId, message: HealthMonitorMessage) {
-        let id = text(&message.component_id.0);
+        // The common case (every answer of every component, every query interval) compares
+        // bytes and looks the component up once, without allocating.
         let Some(registered) = self.links.get(&link) else {
+            let id = text(&message.component_id.0);
             self.register(now, link, id, message);
             return;
         };
-        if *registered != id {
+        if registered.as_bytes() != message.component_id.0.as_bytes() {
             let expected = registered.clone();
-            self.ignore(
-                link,
-                IgnoredReason::ComponentIdMismatch { expected, got: id },
-            );
+            let got = text(&message.component_id.0);
+            self.ignore(link, IgnoredReason::ComponentIdMismatch { expected, got });
             return;
         }
-        match message.message {
-            M::heartBeat(hb) => {
-                self.alive(now, link);
-                self.report(&id, hb.bill_of_health.status);
-            }
+        let Some(record) = self.records.get_mut(registered) else {
+            return;
+        };
+        let status = match message.message {
+            M::heartBeat(hb) => hb.bill_of_health.status,
             M::healthQueryResponse(r) => {
-                let correlation = text(&message.correlation_id.0);
-                let Some(record) = self.records.get_mut(&id) else {
-                    return;
-                };
-                let Some(pos) = record.outstanding.iter().position(|c| *c == correlation) else {
+                let correlation = message.correlation_id.0.as_bytes();
+                let Some(pos) = record
+                    .outstanding
+                    .iter()
+                    .position(|c| c.as_bytes() == correlation)
+                else {
+                    let correlation = text(&message.correlation_id.0);
                     self.ignore(link, IgnoredReason::UnknownCorrelation(correlation));
                     return;
                 };
                 // This query and every older one are settled.
                 record.outstanding.drain(..=pos);
-                self.alive(now, link);
-                self.report(&id, r.bill_of_health.status);
+                r.bill_of_health.status
             }
-            M::healthQuery(_) => self.ignore(link, IgnoredReason::UnexpectedMessage),
+            M::healthQuery(_) => {
+                self.ignore(link, IgnoredReason::UnexpectedMessage);
+                return;
+            }
+        };
+        // alive() and report(), on the record in hand.
+        let dead = record
+            .policy
+            .dead_interval
+            .unwrap_or(self.config.query_interval * 3);
+        self.dead.set(link, now + dead);
+        if !self.timers.is_armed(Query) {
+            self.timers.set(Query, now + self.config.query_interval);
         }
+        apply(
+            &mut self.tally,
+            &mut self.events,
+            registered,
+            record,
+            status,
+        );
     }
 
     /// Component link `link` closed: its component (if any) is failed with
@@ -220,18 +312,21 @@ impl HealthMonitor {
         let Some(id) = self.links.remove(&link) else {
             return;
         };
-        self.timers.stop(Timer::Dead(link));
+        self.dead.stop(link);
         let Some(record) = self.records.get_mut(&id) else {
             return;
         };
         record.link = None;
         record.outstanding.clear();
         let was_failed = matches!(record.state, ComponentHealthState::Failed(_));
-        record.state = ComponentHealthState::Failed(FailureReason::LinkClosed);
         let severity = record.policy.severity;
+        self.tally.remove(record.state, severity);
+        record.state = ComponentHealthState::Failed(FailureReason::LinkClosed);
         // A component in no configuration was not expected: once it leaves, it is forgotten
         // rather than counted as failed for good (a stranger must leave no trace).
-        if !self.config.components.contains_key(&id) {
+        if self.config.components.contains_key(&id) {
+            self.tally.add(record.state, severity);
+        } else {
             self.records.remove(&id);
         }
         if !was_failed {
@@ -245,17 +340,41 @@ impl HealthMonitor {
 
     /// Sends the due `healthQuery`s and fails components silent for their dead interval.
     pub fn handle_timeout(&mut self, now: Instant) {
-        while let Some(timer) = self.timers.next_expired(now) {
-            match timer {
-                Timer::Query => self.query_all(now),
-                Timer::Dead(link) => self.silent(link),
+        // Dead intervals first, as the table of named timers did for those due before the
+        // round (a component answering the round cannot come back in the same call anyway).
+        loop {
+            let query = self.timers.get(Query).filter(|at| *at <= now);
+            let dead = self
+                .dead
+                .ordered
+                .first()
+                .copied()
+                .filter(|(at, _)| *at <= now);
+            match (query, dead) {
+                (None, None) => break,
+                (Some(q), Some((d, _))) if q < d => {
+                    self.timers.stop(Query);
+                    self.query_all(now);
+                }
+                (Some(_), None) => {
+                    self.timers.stop(Query);
+                    self.query_all(now);
+                }
+                (_, Some(_)) => {
+                    if let Some(link) = self.dead.next_expired(now) {
+                        self.silent(link);
+                    }
+                }
             }
         }
     }
 
     /// The next deadline: a query round or a dead interval.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.next_deadline()
+        match (self.timers.next_deadline(), self.dead.next_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// The next message to send.
@@ -272,10 +391,17 @@ impl HealthMonitor {
     /// dead-interval restart on. The composer may, say, lower a restarted `major` component
     /// to `minor` (seed 002: "restart it, then minor if it comes back").
     pub fn set_policy(&mut self, id: &str, policy: ComponentPolicy) {
-        self.records
-            .entry(id.to_owned())
-            .or_insert_with(|| Record::new(policy))
-            .policy = policy;
+        let record = match self.records.get_mut(id) {
+            Some(r) => r,
+            None => {
+                let r = Record::new(policy);
+                self.tally.add(r.state, r.policy.severity);
+                self.records.entry(id.to_owned()).or_insert(r)
+            }
+        };
+        self.tally.remove(record.state, record.policy.severity);
+        record.policy = policy;
+        self.tally.add(record.state, record.policy.severity);
     }
 
     /// The health of component `id`, if configured or ever registered.
@@ -301,22 +427,15 @@ impl HealthMonitor {
 
     /// `(ok, total)`: components whose health is `Ok`, and all known components.
     pub fn counts(&self) -> (usize, usize) {
-        let ok = self
-            .records
-            .values()
-            .filter(|r| r.state == ComponentHealthState::Ok)
-            .count();
-        (ok, self.records.len())
+        (self.tally.ok, self.records.len())
     }
 
     /// The highest severity among components not `Ok` (configured components that never
     /// registered included), `None` if all are `Ok`.
     pub fn worst_failure(&self) -> Option<Severity> {
-        self.records
-            .values()
-            .filter(|r| r.state != ComponentHealthState::Ok)
-            .map(|r| r.policy.severity)
-            .max()
+        [Severity::Fatal, Severity::Major, Severity::Minor]
+            .into_iter()
+            .find(|s| self.tally.not_ok[*s as usize] > 0)
     }
 
     fn register(&mut self, now: Instant, link: LinkId, id: String, message: HealthMonitorMessage) {
@@ -329,16 +448,18 @@ impl HealthMonitor {
             return;
         }
         let default = self.config.default_policy;
-        let record = self
-            .records
-            .entry(id.clone())
-            .or_insert_with(|| Record::new(default));
+        let tally = &mut self.tally;
+        let record = self.records.entry(id.clone()).or_insert_with(|| {
+            let r = Record::new(default);
+            tally.add(r.state, r.policy.severity);
+            r
+        });
         let replaced = record.link.replace(link);
         record.wire_id = Some(message.component_id);
         record.outstanding.clear();
         if let Some(old) = replaced {
             self.links.remove(&old);
-            self.timers.stop(Timer::Dead(old));
+            self.dead.stop(old);
         }
         self.links.insert(link, id.clone());
         self.events.push_back(Event::ComponentRegistered {
@@ -359,37 +480,16 @@ impl HealthMonitor {
             .policy
             .dead_interval
             .unwrap_or(self.config.query_interval * 3);
-        self.timers.set(Timer::Dead(link), now + dead);
-        if !self.timers.is_armed(Timer::Query) {
-            self.timers
-                .set(Timer::Query, now + self.config.query_interval);
+        self.dead.set(link, now + dead);
+        if !self.timers.is_armed(Query) {
+            self.timers.set(Query, now + self.config.query_interval);
         }
     }
 
     /// Applies a bill of health, reporting a transition.
     fn report(&mut self, id: &str, status: ComponentStatus) {
-        let Some(record) = self.records.get_mut(id) else {
-            return;
-        };
-        let before = record.state;
-        match status {
-            ComponentStatus::ok => {
-                record.state = ComponentHealthState::Ok;
-                if matches!(before, ComponentHealthState::Failed(_)) {
-                    self.events
-                        .push_back(Event::ComponentRecovered { id: id.to_owned() });
-                }
-            }
-            ComponentStatus::failed => {
-                record.state = ComponentHealthState::Failed(FailureReason::ReportedFailed);
-                if !matches!(before, ComponentHealthState::Failed(_)) {
-                    self.events.push_back(Event::ComponentFailed {
-                        id: id.to_owned(),
-                        severity: record.policy.severity,
-                        reason: FailureReason::ReportedFailed,
-                    });
-                }
-            }
+        if let Some(record) = self.records.get_mut(id) {
+            apply(&mut self.tally, &mut self.events, id, record, status);
         }
     }
 
@@ -417,8 +517,7 @@ impl HealthMonitor {
             });
         }
         if !self.links.is_empty() {
-            self.timers
-                .set(Timer::Query, now + self.config.query_interval);
+            self.timers.set(Query, now + self.config.query_interval);
         }
     }
 
@@ -430,7 +529,9 @@ impl HealthMonitor {
             return;
         };
         let was_failed = matches!(record.state, ComponentHealthState::Failed(_));
+        self.tally.remove(record.state, record.policy.severity);
         record.state = ComponentHealthState::Failed(FailureReason::Silent);
+        self.tally.add(record.state, record.policy.severity);
         if !was_failed {
             self.events.push_back(Event::ComponentFailed {
                 id: id.clone(),
@@ -443,6 +544,37 @@ impl HealthMonitor {
     fn ignore(&mut self, link: LinkId, reason: IgnoredReason) {
         self.events.push_back(Event::Ignored { link, reason });
     }
+}
+
+/// Applies a bill of health to the record of component `id`, reporting a transition.
+fn apply(
+    tally: &mut Tally,
+    events: &mut VecDeque<Event>,
+    id: &str,
+    record: &mut Record,
+    status: ComponentStatus,
+) {
+    let before = record.state;
+    tally.remove(before, record.policy.severity);
+    match status {
+        ComponentStatus::ok => {
+            record.state = ComponentHealthState::Ok;
+            if matches!(before, ComponentHealthState::Failed(_)) {
+                events.push_back(Event::ComponentRecovered { id: id.to_owned() });
+            }
+        }
+        ComponentStatus::failed => {
+            record.state = ComponentHealthState::Failed(FailureReason::ReportedFailed);
+            if !matches!(before, ComponentHealthState::Failed(_)) {
+                events.push_back(Event::ComponentFailed {
+                    id: id.to_owned(),
+                    severity: record.policy.severity,
+                    reason: FailureReason::ReportedFailed,
+                });
+            }
+        }
+    }
+    tally.add(record.state, record.policy.severity);
 }
 
 impl Default for HealthMonitor {
@@ -459,6 +591,78 @@ impl Record {
             link: None,
             state: ComponentHealthState::Unregistered,
             outstanding: VecDeque::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::heart_beat;
+
+    /// `counts` and `worst_failure` as they were computed before the tally: by walking
+    /// every record.
+    fn recount(m: &HealthMonitor) -> ((usize, usize), Option<Severity>) {
+        let ok = m
+            .records
+            .values()
+            .filter(|r| r.state == ComponentHealthState::Ok)
+            .count();
+        let worst = m
+            .records
+            .values()
+            .filter(|r| r.state != ComponentHealthState::Ok)
+            .map(|r| r.policy.severity)
+            .max();
+        ((ok, m.records.len()), worst)
+    }
+
+    #[test]
+    fn the_tally_follows_every_change() {
+        let severities = [Severity::Minor, Severity::Major, Severity::Fatal];
+        let mut config = MonitorConfig::default();
+        for i in 0..4u64 {
+            let policy = ComponentPolicy {
+                severity: severities[i as usize % 3],
+                dead_interval: None,
+            };
+            config.components.insert(format!("{}", 10 + i), policy);
+        }
+        let mut m = HealthMonitor::new(config);
+        let mut seed = 12345u64;
+        let mut now = Instant::ZERO;
+        for step in 0..5000 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let r = (seed >> 33) as usize;
+            let link = LinkId(1 + (r % 7) as u64);
+            let id = format!("{}", 10 + (r / 7) % 8);
+            match r % 5 {
+                0 | 1 => {
+                    let status = if r % 11 == 0 {
+                        ComponentStatus::failed
+                    } else {
+                        ComponentStatus::ok
+                    };
+                    m.handle_message(now, link, heart_beat("1", &id, status));
+                }
+                2 => m.handle_link_closed(now, link),
+                3 => {
+                    now += Duration::from_millis(60);
+                    m.handle_timeout(now);
+                }
+                _ => m.set_policy(
+                    &id,
+                    ComponentPolicy {
+                        severity: severities[r % 3],
+                        dead_interval: Some(Duration::from_millis(50 + (r % 300) as u64)),
+                    },
+                ),
+            }
+            while m.poll_event().is_some() {}
+            while m.poll_transmit().is_some() {}
+            assert_eq!((m.counts(), m.worst_failure()), recount(&m), "step {step}");
         }
     }
 }
