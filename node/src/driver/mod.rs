@@ -35,6 +35,10 @@ use tokio::task::AbortHandle;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
+/// Inputs handled one after another, once the inbox woke the driver, before it looks at its
+/// timers, dials and signals again.
+const INPUT_BATCH: usize = 64;
+
 /// A connection of one of the kinds the node serves (TCP, Unix socket, simulated).
 pub(crate) type Stream = Box<dyn Io>;
 
@@ -228,19 +232,42 @@ pub async fn run_with<N: Net>(
     d.attach_scripts();
 
     let mut requests_open = true;
-    loop {
+    // One timer for the node's deadline, moved when the deadline moves (a new one per input
+    // cost a timer-wheel insertion and removal per frame).
+    let sleep = tokio::time::sleep_until(d.deadline());
+    tokio::pin!(sleep);
+    'run: loop {
         d.drain();
         if d.should_exit() {
             break;
         }
         d.start_dials();
-        let deadline = d.deadline();
+        match d.next_due() {
+            Some(due) if due != sleep.deadline() => sleep.as_mut().reset(due),
+            // Nothing due: an hour ahead, moved only when that nears.
+            None if sleep.deadline() < Instant::now() + Duration::from_secs(60) => {
+                sleep.as_mut().reset(d.deadline())
+            }
+            _ => {}
+        }
         tokio::select! {
             input = inbox.recv() => match input {
-                Some(input) => d.on_input(input),
+                Some(input) => {
+                    d.on_input(input);
+                    // Whatever else has arrived, before the per-wakeup work above: each
+                    // input is still handled and its output drained in order.
+                    for _ in 0..INPUT_BATCH {
+                        let Ok(input) = inbox.try_recv() else { break };
+                        d.drain();
+                        if d.should_exit() {
+                            break 'run;
+                        }
+                        d.on_input(input);
+                    }
+                }
                 None => break,
             },
-            () = tokio::time::sleep_until(deadline) => {
+            () = &mut sleep => {
                 let now = d.now();
                 d.node.handle_timeout(now);
                 d.scripts.handle_timeout(now, &mut d.node);
@@ -309,8 +336,14 @@ impl<N: Net> Driver<N> {
         baton_core::Instant::from_duration(self.t0.elapsed())
     }
 
+    /// When the driver must wake up next; an hour from now if nothing is due.
     fn deadline(&self) -> Instant {
-        let far = Instant::now() + Duration::from_secs(3600);
+        self.next_due()
+            .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600))
+    }
+
+    /// The earliest of the node's, the scripts', the dials' and the stop deadlines.
+    fn next_due(&self) -> Option<Instant> {
         let node = self.node.poll_timeout().map(|t| self.t0 + t.since_origin());
         let scripts = self
             .scripts
@@ -325,7 +358,6 @@ impl<N: Net> Driver<N> {
             .into_iter()
             .flatten()
             .min()
-            .unwrap_or(far)
     }
 
     fn new_link(&mut self) -> LinkId {
