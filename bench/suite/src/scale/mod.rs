@@ -8,7 +8,7 @@
 //! configuration: the node gives such components the default policy (`minor`) and counts them
 //! in its status line like configured ones. If `perf` can count instructions, the node's
 //! instructions per frame are reported too: unlike CPU %, they hardly depend on what else the
-//! machine is doing.
+//! machine is doing. `BATON_BENCH_SCALE_ENGINE_ONLY=1` runs the pure-Node part alone.
 
 mod engine;
 mod process;
@@ -57,7 +57,9 @@ struct Point {
 /// Runs the section; returns its tables.
 pub fn run(opts: &Options) -> Result<Vec<Table>, String> {
     let mut points = Vec::new();
-    for &n in &opts.components {
+    // For profiling the engine alone: BATON_BENCH_SCALE_ENGINE_ONLY=1 skips the processes.
+    let engine_only = std::env::var_os("BATON_BENCH_SCALE_ENGINE_ONLY").is_some();
+    for &n in opts.components.iter().filter(|_| !engine_only) {
         progress("scale", format!("{n} components"));
         let dir = workdir(n)?;
         let point = measure(opts, n, &dir);
@@ -196,6 +198,15 @@ async fn measure_async(
         .wait_status(Duration::from_secs(5), |_| true)
         .await
         .unwrap_or_else(|e| format!("unknown ({e})"));
+    // A node that cannot keep up fails its components (answers too late to match a query):
+    // the frames flow, but the point does not count.
+    let healthy = format!("components={n}/{n}");
+    if !status.split_whitespace().any(|w| w == healthy) {
+        return Err(format!(
+            "node not keeping up: status after the window `{status}` (want {healthy}); end of its log:\n{}",
+            node.log_tail(3)
+        ));
+    }
     let load = format!("{load} → {}", procfs::load1());
     Ok(Point {
         components: n,
