@@ -379,6 +379,12 @@ async fn soak(opts: &Options, dir: std::path::PathBuf) -> Result<Vec<Table>, Str
             f(&c[1]).to_string(),
         ]);
     }
+    let started_on = |node: usize| overlaps.moments.iter().filter(|m| m.node == node).count();
+    t.row(vec![
+        "dual-active moments (a component started serving beside its twin)".into(),
+        started_on(0).to_string(),
+        started_on(1).to_string(),
+    ]);
     t.row(vec!["node CPU, % of one core".into(), cpu(0), cpu(1)]);
     t.row(vec![
         "node still running at the end".into(),
@@ -393,7 +399,7 @@ async fn soak(opts: &Options, dir: std::path::PathBuf) -> Result<Vec<Table>, Str
     t.notes.push(format!(
         "{} active at the start; measured for {elapsed:.1} s; 1-minute load average {} at the \
          end, {mean_load} on average over the run's samples; dual-active moments {} ({:.1} ms \
-         overlap); 2 spinners (`sh -c 'while :; do :; done'`); component watchdog 20 ms, node \
+         overlap in all); 2 spinners (`sh -c 'while :; do :; done'`); component watchdog 20 ms, node \
          dead interval 30 ms.",
         NAMES[active],
         load_end.map_or("?".into(), |l| format!("{l:.2}")),
