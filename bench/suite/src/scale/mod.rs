@@ -88,6 +88,7 @@ pub fn run(opts: &Options) -> Result<Vec<Table>, String> {
             "frames cross the node as",
             "frames/s per CPU second",
             "ns per frame",
+            "simulated s",
             "load (1 min)",
         ],
     );
