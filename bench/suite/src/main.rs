@@ -2,8 +2,9 @@
 //! measured side by side in the same run.
 //!
 //! `bash bench/suite.sh` builds it in release and runs every section; see
-//! `bench/suite/README.md` for what each section measures. Progress goes to standard error, the tables (Markdown, pasted
-//! as they are into BENCHMARKS.md) to standard output and to `--out`.
+//! `bench/suite/README.md` for what each section measures. Progress goes to standard error,
+//! the tables (Markdown, pasted as they are into BENCHMARKS.md) to standard output and to
+//! `--out`.
 #![forbid(unsafe_code)]
 
 mod compare;
