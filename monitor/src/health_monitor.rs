@@ -8,7 +8,7 @@ use baton_asn1::monitor::{
     HealthQuery,
 };
 use baton_core::{CorrelationCounter, Instant, LinkId, Timers};
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
 /// Queries kept outstanding per component; an answer to an older one is unknown.
@@ -43,6 +43,16 @@ pub struct MonitorConfig {
     pub components: BTreeMap<String, ComponentPolicy>,
     /// The policy of a component that registers without being configured.
     pub default_policy: ComponentPolicy,
+    /// The grace after the node's own stall (PROTOCOL 6.4): a component's dead interval that
+    /// ends more than [`default_stall_threshold`] of the query interval late (the node did
+    /// not run at the deadline, so neither did it read) is extended once by this much before
+    /// the component is failed, so that a component stalled with the node is queried once
+    /// more and can answer. `None` (the default) means one query interval; zero disables it.
+    /// Its cost: a component that really went silent while the node was stalled is failed up
+    /// to one grace later.
+    ///
+    /// [`default_stall_threshold`]: crate::default_stall_threshold
+    pub stall_grace: Option<Duration>,
 }
 
 impl Default for MonitorConfig {
@@ -51,6 +61,7 @@ impl Default for MonitorConfig {
             query_interval: Duration::from_millis(100),
             components: BTreeMap::new(),
             default_policy: ComponentPolicy::default(),
+            stall_grace: None,
         }
     }
 }
@@ -213,6 +224,9 @@ pub struct HealthMonitor {
     correlation: CorrelationCounter,
     timers: Timers<Query>,
     dead: DeadIntervals,
+    /// Links whose dead interval was extended by the stall grace since the component was
+    /// last heard.
+    graced: HashSet<LinkId>,
     tally: Tally,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
@@ -242,6 +256,7 @@ impl HealthMonitor {
             correlation,
             timers: Timers::new(),
             dead: DeadIntervals::default(),
+            graced: HashSet::new(),
             tally,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -294,6 +309,9 @@ impl HealthMonitor {
             .dead_interval
             .unwrap_or(self.config.query_interval * 3);
         self.dead.set(link, now + dead);
+        if !self.graced.is_empty() {
+            self.graced.remove(&link);
+        }
         if !self.timers.is_armed(Query) {
             self.timers.set(Query, now + self.config.query_interval);
         }
@@ -313,6 +331,7 @@ impl HealthMonitor {
             return;
         };
         self.dead.stop(link);
+        self.graced.remove(&link);
         let Some(record) = self.records.get_mut(&id) else {
             return;
         };
@@ -360,13 +379,35 @@ impl HealthMonitor {
                     self.timers.stop(Query);
                     self.query_all(now);
                 }
-                (_, Some(_)) => {
+                (_, Some((deadline, _))) => {
                     if let Some(link) = self.dead.next_expired(now) {
-                        self.silent(link);
+                        if !self.grant_grace(now, deadline, link) {
+                            self.graced.remove(&link);
+                            self.silent(link);
+                        }
                     }
                 }
             }
         }
+    }
+
+    /// The dead interval of `link`, due at `deadline`, just expired at `now`: if it ended
+    /// more than the stall threshold late and no grace was granted since the component was
+    /// last heard, extends it by the stall grace and returns `true`.
+    fn grant_grace(&mut self, now: Instant, deadline: Instant, link: LinkId) -> bool {
+        let grace = self
+            .config
+            .stall_grace
+            .unwrap_or(self.config.query_interval);
+        let threshold = crate::default_stall_threshold(self.config.query_interval);
+        if grace.is_zero()
+            || !crate::peer::fired_late(now, deadline, threshold)
+            || !self.graced.insert(link)
+        {
+            return false;
+        }
+        self.dead.set(link, now + grace);
+        true
     }
 
     /// The next deadline: a query round or a dead interval.
@@ -460,6 +501,7 @@ impl HealthMonitor {
         if let Some(old) = replaced {
             self.links.remove(&old);
             self.dead.stop(old);
+            self.graced.remove(&old);
         }
         self.links.insert(link, id.clone());
         self.events.push_back(Event::ComponentRegistered {
@@ -481,6 +523,9 @@ impl HealthMonitor {
             .dead_interval
             .unwrap_or(self.config.query_interval * 3);
         self.dead.set(link, now + dead);
+        if !self.graced.is_empty() {
+            self.graced.remove(&link);
+        }
         if !self.timers.is_armed(Query) {
             self.timers.set(Query, now + self.config.query_interval);
         }

@@ -33,5 +33,7 @@ pub use health_monitor::{
 };
 pub use ignored::IgnoredReason;
 pub use message::{health_query, health_query_response, heart_beat, Transmit};
-pub use peer::{Event as PeerEvent, HelloRefusal, LinkOrigin, PeerConfig, PeerLiveness};
+pub use peer::{
+    default_stall_threshold, Event as PeerEvent, HelloRefusal, LinkOrigin, PeerConfig, PeerLiveness,
+};
 pub use severity::Severity;

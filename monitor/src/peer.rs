@@ -23,6 +23,31 @@ pub struct PeerConfig {
     /// Silence after which a peer is dead; `None` (the default) means three heartbeat
     /// intervals (DESIGN 3.3). A link whose hello does not come within it is refused.
     pub dead_interval: Option<Duration>,
+    /// The grace after this node's own stall (PROTOCOL 4, *stall grace*): a dead interval
+    /// that ends more than [`stall_threshold`] after its deadline (this node did not run
+    /// in time, so neither did it read) is extended once by this much before the peer is
+    /// declared dead, giving the peer (stalled too, perhaps) one chance to be heard. `None`
+    /// (the default) means one heartbeat interval; zero disables the grace. It only ever
+    /// delays a promotion, never hastens one; its cost is that a peer that really died
+    /// while this node was stalled is declared dead up to one grace later.
+    ///
+    /// [`stall_threshold`]: PeerConfig::stall_threshold
+    pub stall_grace: Option<Duration>,
+    /// How late a dead interval must end to count as a stall of this node; `None` (the
+    /// default) means [`default_stall_threshold`] of the heartbeat interval.
+    pub stall_threshold: Option<Duration>,
+}
+
+/// The default lateness that counts as a stall of the node itself, for a timer of
+/// `interval`: a tenth of it, and at least 2 ms (tokio's timers have a 1 ms granularity, and
+/// a busy host wakes a timer a millisecond or so late without having stalled).
+pub fn default_stall_threshold(interval: Duration) -> Duration {
+    (interval / 10).max(Duration::from_millis(2))
+}
+
+/// Whether a timer due at `deadline` and handled at `now` fired more than `threshold` late.
+pub(crate) fn fired_late(now: Instant, deadline: Instant, threshold: Duration) -> bool {
+    now.saturating_duration_since(deadline) > threshold
 }
 
 impl PeerConfig {
@@ -33,6 +58,8 @@ impl PeerConfig {
             members,
             heartbeat_interval: Duration::from_millis(100),
             dead_interval: None,
+            stall_grace: None,
+            stall_threshold: None,
         }
     }
 }
@@ -113,6 +140,10 @@ struct PeerLink {
     origin: LinkOrigin,
     /// The member named by the peer's hello, once received.
     member: Option<String>,
+    /// When the dead interval (or the hello deadline) ends.
+    dead_at: Instant,
+    /// The stall grace was granted since the peer was last heard.
+    graced: bool,
 }
 
 /// Node-to-node heartbeats (DESIGN 2 and 3.3).
@@ -130,6 +161,8 @@ pub struct PeerLiveness {
     members: Vec<String>,
     heartbeat_interval: Duration,
     dead_interval: Duration,
+    stall_grace: Duration,
+    stall_threshold: Duration,
     links: BTreeMap<LinkId, PeerLink>,
     correlation: CorrelationCounter,
     timers: Timers<Timer>,
@@ -170,6 +203,10 @@ impl PeerLiveness {
             dead_interval: config
                 .dead_interval
                 .unwrap_or(config.heartbeat_interval * 3),
+            stall_grace: config.stall_grace.unwrap_or(config.heartbeat_interval),
+            stall_threshold: config
+                .stall_threshold
+                .unwrap_or_else(|| default_stall_threshold(config.heartbeat_interval)),
             links: BTreeMap::new(),
             correlation,
             timers: Timers::new(),
@@ -197,6 +234,8 @@ impl PeerLiveness {
             PeerLink {
                 origin,
                 member: None,
+                dead_at: now + self.dead_interval,
+                graced: false,
             },
         );
         self.send_heartbeat(now, link);
@@ -256,10 +295,16 @@ impl PeerLiveness {
     }
 
     /// Sends due heartbeats; declares silent peers dead and refuses links without a hello.
+    ///
+    /// Stall grace: a dead interval of an up link that ends more than the stall threshold
+    /// late is extended once by the stall grace instead (this node did not run at its
+    /// deadline); a second expiry, late or not, declares the peer dead. Hearing the peer
+    /// ends the grace.
     pub fn handle_timeout(&mut self, now: Instant) {
         while let Some(timer) = self.timers.next_expired(now) {
             match timer {
                 Timer::Heartbeat(link) => self.send_heartbeat(now, link),
+                Timer::Dead(link) if self.grant_grace(now, link) => {}
                 Timer::Dead(link) => match self.forget(link) {
                     Some(PeerLink {
                         member: Some(member),
@@ -339,7 +384,34 @@ impl PeerLiveness {
     }
 
     fn alive(&mut self, now: Instant, link: LinkId) {
-        self.timers.set(Timer::Dead(link), now + self.dead_interval);
+        let at = now + self.dead_interval;
+        if let Some(peer) = self.links.get_mut(&link) {
+            peer.dead_at = at;
+            peer.graced = false;
+        }
+        self.timers.set(Timer::Dead(link), at);
+    }
+
+    /// The dead interval of up link `link` just expired at `now`: if it ended more than the
+    /// stall threshold late and no grace was granted since the peer was last heard, extends
+    /// it by the stall grace and returns `true`.
+    fn grant_grace(&mut self, now: Instant, link: LinkId) -> bool {
+        if self.stall_grace.is_zero() {
+            return false;
+        }
+        let Some(peer) = self.links.get_mut(&link) else {
+            return false;
+        };
+        if peer.member.is_none()
+            || peer.graced
+            || !fired_late(now, peer.dead_at, self.stall_threshold)
+        {
+            return false;
+        }
+        peer.graced = true;
+        peer.dead_at = now + self.stall_grace;
+        self.timers.set(Timer::Dead(link), peer.dead_at);
+        true
     }
 
     fn send_heartbeat(&mut self, now: Instant, link: LinkId) {

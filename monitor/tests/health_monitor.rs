@@ -455,3 +455,79 @@ fn an_unconfigured_component_is_forgotten_when_it_leaves_a_configured_one_stays_
     assert_eq!(node.health("7"), Some(H::Failed(FailureReason::LinkClosed)));
     assert_eq!(node.health("99"), None);
 }
+
+/// A registered component "7" on link 1 (query interval 100 ms, dead interval 300 ms, stall
+/// grace 100 ms, stall threshold 10 ms), heard at 0.
+fn registered_7() -> HealthMonitor {
+    let mut node = HealthMonitor::default();
+    node.handle_message(at(0), LinkId(1), heart_beat("1", "7", ComponentStatus::ok));
+    events(&mut node);
+    transmits(&mut node);
+    node
+}
+
+fn silent_7() -> Vec<E> {
+    vec![E::ComponentFailed {
+        id: "7".into(),
+        severity: Severity::Minor,
+        reason: FailureReason::Silent,
+    }]
+}
+
+/// Stall grace (PROTOCOL 6.4): a component's dead interval that ends late (the node stalled)
+/// is extended once; a query goes out and the component's answer within the grace keeps it
+/// ok. Once heard, a later late expiry gets a grace again.
+#[test]
+fn stall_grace_a_late_dead_interval_is_extended_once_and_an_answer_ends_it() {
+    let mut node = registered_7();
+    // Answers to the rounds at 100 and 200 never come; dead interval due at 300.
+    node.handle_timeout(at(100));
+    node.handle_timeout(at(200));
+    transmits(&mut node);
+    // Handled at 340: 40 ms late. The round due at 300 goes out; no failure.
+    node.handle_timeout(at(340));
+    assert_eq!(events(&mut node), vec![]);
+    assert_eq!(transmits(&mut node), vec![tx(1, health_query("3", "7"))]);
+    assert_eq!(node.health("7"), Some(H::Ok));
+    // The component answers within the grace (to 440).
+    node.handle_message(
+        at(345),
+        LinkId(1),
+        health_query_response("3", "7", ComponentStatus::ok),
+    );
+    assert_eq!(events(&mut node), vec![]);
+    // Dead interval due at 645; late again: a new grace, as it was heard since.
+    node.handle_timeout(at(700));
+    assert_eq!(events(&mut node), vec![]);
+    assert_eq!(node.health("7"), Some(H::Ok));
+    // Grace to 800, nothing heard: failed.
+    node.handle_timeout(at(800));
+    assert_eq!(events(&mut node), silent_7());
+}
+
+/// A second late expiry without an answer in between fails the component.
+#[test]
+fn stall_grace_a_second_late_expiry_fails_the_component() {
+    let mut node = registered_7();
+    node.handle_timeout(at(340));
+    assert_eq!(events(&mut node), vec![]);
+    node.handle_timeout(at(500));
+    assert_eq!(events(&mut node), silent_7());
+}
+
+/// A dead interval handled in time fails the component at once; a zero grace disables it.
+#[test]
+fn stall_grace_a_timely_expiry_fails_the_component_and_zero_disables_it() {
+    let mut node = registered_7();
+    node.handle_timeout(at(305));
+    assert_eq!(events(&mut node), silent_7());
+
+    let mut node = HealthMonitor::new(MonitorConfig {
+        stall_grace: Some(Duration::ZERO),
+        ..MonitorConfig::default()
+    });
+    node.handle_message(at(0), LinkId(1), heart_beat("1", "7", ComponentStatus::ok));
+    events(&mut node);
+    node.handle_timeout(at(400));
+    assert_eq!(events(&mut node), silent_7());
+}

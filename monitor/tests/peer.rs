@@ -5,6 +5,7 @@ use baton_monitor::{
     health_query, health_query_response, heart_beat, ComponentStatus, HelloRefusal, IgnoredReason,
     LinkOrigin, MonitorError, PeerConfig, PeerEvent as E, PeerLiveness, Transmit,
 };
+use std::time::Duration;
 
 fn at(ms: u64) -> Instant {
     Instant::from_millis(ms)
@@ -268,4 +269,85 @@ fn peers_may_query_and_misbehaviour_is_ignored() {
             },
         ]
     );
+}
+
+/// An up link 1 between "2" (this node, default timers: heartbeat 100 ms, dead interval
+/// 300 ms, stall grace 100 ms, stall threshold 10 ms) and "1", the peer's hello heard at 0.
+fn up_b() -> PeerLiveness {
+    let mut b = node("2");
+    b.handle_link_opened(at(0), LinkId(1), LinkOrigin::Accepted)
+        .unwrap();
+    b.handle_message(at(0), LinkId(1), heart_beat("1", "1", ComponentStatus::ok));
+    transmits(&mut b);
+    events(&mut b);
+    b
+}
+
+fn peer_dead() -> Vec<E> {
+    vec![E::PeerDead {
+        member: "1".into(),
+        link: LinkId(1),
+    }]
+}
+
+/// Stall grace (PROTOCOL 4): a dead interval that ends late (this node stalled) is extended
+/// once by the grace; the peer's heartbeat within it keeps the link up.
+#[test]
+fn stall_grace_a_late_dead_interval_is_extended_once_and_hearing_the_peer_ends_it() {
+    let mut b = up_b();
+    // Due at 300, handled at 330: 30 ms late, more than the 10 ms threshold.
+    b.handle_timeout(at(330));
+    assert_eq!(events(&mut b), vec![]);
+    // The grace runs to 330 + 100 (the next heartbeat is due then too).
+    assert_eq!(b.poll_timeout(), Some(at(430)));
+    assert_eq!(b.link_of("1"), Some(LinkId(1)));
+    // The peer, stalled too, is heard within the grace: alive, grace reset.
+    b.handle_message(
+        at(331),
+        LinkId(1),
+        heart_beat("9", "1", ComponentStatus::ok),
+    );
+    assert_eq!(events(&mut b), vec![]);
+    // Next dead interval due at 631; late again: a fresh grace (the peer was heard since).
+    b.handle_timeout(at(700));
+    assert_eq!(events(&mut b), vec![]);
+    assert_eq!(b.link_of("1"), Some(LinkId(1)));
+    // Grace ends at 800 with nothing heard: dead.
+    b.handle_timeout(at(800));
+    assert_eq!(events(&mut b), peer_dead());
+}
+
+/// A second late expiry, without the peer heard in between, declares the peer dead.
+#[test]
+fn stall_grace_a_second_late_expiry_declares_the_peer_dead() {
+    let mut b = up_b();
+    b.handle_timeout(at(330));
+    assert_eq!(events(&mut b), vec![]);
+    // The grace ends at 430; handled late, at 500: no second grace.
+    b.handle_timeout(at(500));
+    assert_eq!(events(&mut b), peer_dead());
+}
+
+/// A dead interval handled in time (within the threshold) declares the peer dead at once.
+#[test]
+fn stall_grace_a_timely_expiry_declares_the_peer_dead() {
+    let mut b = up_b();
+    b.handle_timeout(at(299));
+    assert_eq!(events(&mut b), vec![]);
+    b.handle_timeout(at(305));
+    assert_eq!(events(&mut b), peer_dead());
+}
+
+/// With a zero grace, a late expiry declares the peer dead as before.
+#[test]
+fn stall_grace_zero_disables_it() {
+    let mut config = PeerConfig::new("2", vec!["1".into(), "2".into()]);
+    config.stall_grace = Some(Duration::ZERO);
+    let mut b = PeerLiveness::new(config).unwrap();
+    b.handle_link_opened(at(0), LinkId(1), LinkOrigin::Accepted)
+        .unwrap();
+    b.handle_message(at(0), LinkId(1), heart_beat("1", "1", ComponentStatus::ok));
+    events(&mut b);
+    b.handle_timeout(at(400));
+    assert_eq!(events(&mut b), peer_dead());
 }

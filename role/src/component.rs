@@ -17,9 +17,40 @@ pub struct ComponentConfig {
     /// its peer declares it dead between 200 and 300 ms after its death (dead interval 300 ms
     /// counted from its last heartbeat, sent at most 100 ms before it died). Demoting within
     /// 200 ms of the last query means the component stands by before the peer can even start
-    /// promoting (the `D_c <= D` of DESIGN 3.6). Keep it at most the peer dead interval minus
-    /// one heartbeat interval.
+    /// promoting (the `D_c <= D` of DESIGN 3.6).
+    ///
+    /// **The rule, with its margin**: `dead_interval + stall grace + margin <= peer dead
+    /// interval - heartbeat interval`, where the margin (at least 2 ms) covers the 1 ms
+    /// granularity of tokio's timers and the independence of the node's query timer and its
+    /// heartbeat timer (a query may go out up to a millisecond or so before the last
+    /// heartbeat). With the default 300 ms / 100 ms peer timers and no stall grace, 200 ms
+    /// leaves no margin; 190 ms or less does. At a 10 ms heartbeat (dead interval 30 ms),
+    /// 20 ms leaves none either (a 2.4 ms dual-active overlap was measured in a silent
+    /// failure trial); 18 ms or less does.
     pub dead_interval: Duration,
+}
+
+/// The watchdog's grace after the component's own stall ([`ComponentRole::with_stall_grace`]).
+///
+/// When the watchdog fires more than `threshold` after its deadline, the component did not
+/// run at the deadline, so neither did it read what the node sent meanwhile (its driver
+/// reads buffered frames first, but a node stalled with it has sent nothing yet). The
+/// watchdog is then moved once to **its deadline plus `grace`**, if that is still ahead: the
+/// component gives its node that long to be heard. A second expiry, late or not, demotes; a
+/// frame from the node ends the grace.
+///
+/// The bound: while the component runs, it never serves more than `dead_interval + grace`
+/// after it last heard from its node, so the rule of [`ComponentConfig::dead_interval`]
+/// (`dead_interval + grace + margin <= peer dead interval - heartbeat`) keeps it standing
+/// by before the peer can start promoting. (A stall longer than that slack is beyond any
+/// watchdog: a frozen component cannot stand by.) The cost: a node that really died while
+/// the component was stalled is noticed up to `grace` later. The default is no grace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StallGrace {
+    /// How late the watchdog must fire to count as a stall of the component.
+    pub threshold: Duration,
+    /// How far past its deadline the watchdog may be moved; zero disables the grace.
+    pub grace: Duration,
 }
 
 impl Default for ComponentConfig {
@@ -97,6 +128,9 @@ struct Watchdog;
 #[derive(Debug, Clone)]
 pub struct ComponentRole {
     config: ComponentConfig,
+    stall: StallGrace,
+    /// The watchdog was moved by the stall grace since the node was last heard.
+    graced: bool,
     link: Option<LinkId>,
     last_heard: Instant,
     role: Option<Role>,
@@ -110,8 +144,15 @@ pub struct ComponentRole {
 impl ComponentRole {
     /// A component with no role yet and no node link.
     pub fn new(config: ComponentConfig) -> Self {
+        Self::with_stall_grace(config, StallGrace::default())
+    }
+
+    /// As [`ComponentRole::new`], with a watchdog grace after the component's own stall.
+    pub fn with_stall_grace(config: ComponentConfig, stall: StallGrace) -> Self {
         ComponentRole {
             config,
+            stall,
+            graced: false,
             link: None,
             last_heard: Instant::ZERO,
             role: None,
@@ -128,6 +169,7 @@ impl ComponentRole {
     pub fn handle_node_connected(&mut self, now: Instant, link: LinkId) {
         self.link = Some(link);
         self.last_heard = now;
+        self.graced = false;
         self.arm_watchdog();
         self.events.push_back(Event::Connected {
             role: self.role,
@@ -151,6 +193,7 @@ impl ComponentRole {
     /// Something (any frame, a health query say) came from the node: the watchdog restarts.
     pub fn handle_node_activity(&mut self, now: Instant) {
         self.last_heard = now;
+        self.graced = false;
         self.arm_watchdog();
     }
 
@@ -197,12 +240,24 @@ impl ComponentRole {
     }
 
     /// Runs the watchdog: an active component silent-demotes if the node has said nothing
-    /// for the dead interval.
+    /// for the dead interval (or, after its own stall, once more for the [`StallGrace`]).
     pub fn handle_timeout(&mut self, now: Instant) {
+        let deadline = self.timers.get(Watchdog);
         while self.timers.next_expired(now).is_some() {
-            if self.role == Some(Role::active) {
-                self.demote(WatchdogReason::Silent);
+            if self.role != Some(Role::active) {
+                continue;
             }
+            if let Some(deadline) = deadline.filter(|_| !self.graced && !self.stall.grace.is_zero())
+            {
+                // The latest the grace may reach: dead interval + grace after last heard.
+                let until = self.last_heard + self.config.dead_interval + self.stall.grace;
+                if now.saturating_duration_since(deadline) > self.stall.threshold && until > now {
+                    self.graced = true;
+                    self.timers.set(Watchdog, until);
+                    continue;
+                }
+            }
+            self.demote(WatchdogReason::Silent);
         }
     }
 

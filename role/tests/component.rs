@@ -2,6 +2,7 @@
 
 use baton_asn1::role::ReturnCode;
 use baton_core::{Instant, LinkId};
+use baton_role::component::StallGrace;
 use baton_role::{
     set_role, set_role_response, ComponentConfig, ComponentEvent as E, ComponentRole, Role,
     RoleError, Transmit, WatchdogReason,
@@ -185,4 +186,79 @@ fn a_response_from_the_node_is_ignored() {
             },
         ]
     );
+}
+
+/// A component active since 0 with a 20 ms watchdog and a 5 ms stall grace (threshold 2 ms).
+fn active_with_grace() -> ComponentRole {
+    let mut c = ComponentRole::with_stall_grace(
+        ComponentConfig {
+            dead_interval: Duration::from_millis(20),
+        },
+        StallGrace {
+            threshold: Duration::from_millis(2),
+            grace: Duration::from_millis(5),
+        },
+    );
+    c.handle_node_connected(at(0), LinkId(1));
+    c.handle_message(at(0), set_role("1", Role::active));
+    assert_eq!(c.accept(at(0)), Ok(Role::active));
+    c.poll_transmit();
+    events(&mut c);
+    c
+}
+
+fn silent() -> Vec<E> {
+    vec![E::SelfDemoted {
+        reason: WatchdogReason::Silent,
+    }]
+}
+
+/// Stall grace: a watchdog firing late (the component stalled) is moved once to its deadline
+/// plus the grace, never further: the component never serves more than dead interval + grace
+/// after it last heard from its node. A frame from the node ends the grace.
+#[test]
+fn stall_grace_a_late_watchdog_waits_to_deadline_plus_grace_once_and_hearing_resets_it() {
+    let mut c = active_with_grace();
+    // Due at 20, fired at 23: 3 ms late. Moved to 20 + 5 = 25, not 23 + 5.
+    c.handle_timeout(at(23));
+    assert_eq!(events(&mut c), vec![]);
+    assert_eq!(c.poll_timeout(), Some(at(25)));
+    assert_eq!(c.role(), Some(Role::active));
+    // The node is heard within the grace: watchdog from then, grace reset.
+    c.handle_node_activity(at(24));
+    assert_eq!(c.poll_timeout(), Some(at(44)));
+    c.handle_timeout(at(47));
+    assert_eq!(events(&mut c), vec![]);
+    assert_eq!(c.poll_timeout(), Some(at(49)));
+    // Nothing heard by the end of the grace: demoted.
+    c.handle_timeout(at(49));
+    assert_eq!(events(&mut c), silent());
+    assert_eq!(c.role(), Some(Role::standby));
+}
+
+/// A second late firing demotes; so does a timely one; and a stall past the deadline plus
+/// the grace demotes at once (the bound).
+#[test]
+fn stall_grace_second_late_firing_timely_firing_and_long_stall_demote() {
+    let mut c = active_with_grace();
+    c.handle_timeout(at(23));
+    assert_eq!(events(&mut c), vec![]);
+    c.handle_timeout(at(40));
+    assert_eq!(events(&mut c), silent());
+
+    let mut c = active_with_grace();
+    c.handle_timeout(at(21));
+    assert_eq!(events(&mut c), silent());
+
+    let mut c = active_with_grace();
+    c.handle_timeout(at(25));
+    assert_eq!(events(&mut c), silent());
+}
+
+/// Without a grace (the default), a late firing demotes as before.
+#[test]
+fn stall_grace_is_off_by_default() {
+    let mut c = active_component();
+    c.handle_timeout(at(400));
+    assert_eq!(events(&mut c), silent());
 }

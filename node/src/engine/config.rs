@@ -123,6 +123,7 @@ impl NodeConfig {
             query_interval: self.query_interval,
             components: self.components.clone(),
             default_policy: ComponentPolicy::default(),
+            ..MonitorConfig::default()
         }
     }
 
