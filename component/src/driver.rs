@@ -10,7 +10,7 @@ use baton_codec::{AnyMessage, FrameCodec};
 use baton_core::{Instant, LinkId};
 use baton_monitor::{ComponentEvent as HealthEvent, ComponentHealth};
 use baton_role::{ComponentEvent as RoleEvent, ComponentRole};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use std::future::Future;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
@@ -24,6 +24,10 @@ const MAX_UNSENT: usize = 256 * 1024;
 
 /// The shortest heartbeat interval: a zero interval would push heartbeats in a loop.
 const MIN_HEARTBEAT: Duration = Duration::from_millis(1);
+
+/// The least lateness of a wake-up that counts as a stall of the component (tokio's timers
+/// have a 1 ms granularity): the driver then reads what is buffered before it runs timers.
+const STALL_THRESHOLD: Duration = Duration::from_millis(2);
 
 /// How a connected session ended.
 enum SessionEnd {
@@ -84,9 +88,15 @@ impl Driver {
             },
         )
         .map_err(|_| crate::Error::InvalidId(options.id.clone()))?;
-        let role = ComponentRole::new(baton_role::ComponentConfig {
-            dead_interval: options.dead_interval,
-        });
+        let role = ComponentRole::with_stall_grace(
+            baton_role::ComponentConfig {
+                dead_interval: options.dead_interval,
+            },
+            baton_role::component::StallGrace {
+                threshold: (options.dead_interval / 10).max(STALL_THRESHOLD),
+                grace: options.stall_grace,
+            },
+        );
         Ok(Driver {
             codec: FrameCodec::with_max_frame(options.encoding, options.max_frame),
             endpoint,
@@ -218,6 +228,8 @@ impl Driver {
         self.role.handle_node_connected(now, link);
         self.drain(&mut unsent);
 
+        // A frame read ahead (after a late wake-up) that ends the link: handled next turn.
+        let mut deferred: Option<Wake> = None;
         let reason = loop {
             if self.silent {
                 break DisconnectReason::Silent;
@@ -226,15 +238,46 @@ impl Driver {
                 break DisconnectReason::Stalled;
             }
             let deadline = self.deadline();
-            let wake = tokio::select! {
-                frame = frames.next() => Wake::Frame(frame),
-                command = self.commands.recv() => Wake::Command(command),
-                wrote = write.write_buf(&mut unsent), if !unsent.is_empty() => Wake::Wrote(wrote),
-                () = sleep_until(deadline), if deadline.is_some() => Wake::Timer,
-                () = self.state.closed() => Wake::HandlesDropped,
+            let mut wake = match deferred.take() {
+                Some(wake) => wake,
+                None => tokio::select! {
+                    frame = frames.next() => Wake::Frame(frame),
+                    command = self.commands.recv() => Wake::Command(command),
+                    wrote = write.write_buf(&mut unsent), if !unsent.is_empty() => Wake::Wrote(wrote),
+                    () = sleep_until(deadline), if deadline.is_some() => Wake::Timer,
+                    () = self.state.closed() => Wake::HandlesDropped,
+                },
             };
-            // A timer due now fires before the input that woke us: a frame arriving after the
-            // dead interval does not save a silent link.
+            // Read before judging: a wake-up more than STALL_THRESHOLD after a timer's
+            // deadline means this process did not run meanwhile (a stall), so what the node
+            // sent before the deadline may still be buffered: read it first. Otherwise a timer
+            // due now fires before the input that woke us: a frame arriving after the dead
+            // interval does not save a silent link.
+            let late = deadline.is_some_and(|d| {
+                tokio::time::Instant::now().saturating_duration_since(d) > STALL_THRESHOLD
+            });
+            if late {
+                if let Wake::Frame(Some(Ok(message))) = wake {
+                    heard = true;
+                    self.handle_frame(message);
+                    wake = Wake::Timer;
+                }
+                if !matches!(wake, Wake::Frame(_)) {
+                    tokio::task::yield_now().await;
+                    while let Some(frame) = frames.next().now_or_never() {
+                        match frame {
+                            Some(Ok(message)) => {
+                                heard = true;
+                                self.handle_frame(message);
+                            }
+                            end => {
+                                deferred = Some(Wake::Frame(end));
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
             self.run_timers();
             match wake {
                 Wake::Frame(Some(Ok(message))) => {

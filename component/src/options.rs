@@ -89,6 +89,13 @@ pub struct ComponentOptions {
     /// component demote itself to standby. Default 200 ms (see
     /// [`baton_role::ComponentConfig::dead_interval`] for why).
     pub dead_interval: Duration,
+    /// The watchdog's grace after the component's own stall
+    /// ([`baton_role::component::StallGrace`]): when the watchdog fires more than 2 ms (or a
+    /// tenth of `dead_interval`) late, it is moved once to its deadline plus this much, if
+    /// that is still ahead. Default zero (no grace). Keep `dead_interval + stall_grace` at
+    /// most the peer dead interval minus one heartbeat interval minus a margin of 2 ms
+    /// ([`baton_role::ComponentConfig::dead_interval`]).
+    pub stall_grace: Duration,
     /// Interval between heartbeats pushed to the node (a status change is pushed at once).
     /// Default 1 s.
     pub heartbeat_interval: Duration,
@@ -107,6 +114,7 @@ impl ComponentOptions {
             id: id.into(),
             encoding: Encoding::Der,
             dead_interval: baton_role::ComponentConfig::default().dead_interval,
+            stall_grace: Duration::ZERO,
             heartbeat_interval: baton_monitor::ComponentHealthConfig::default().heartbeat_interval,
             reconnect: Backoff::default(),
             connect_timeout: Duration::from_secs(1),

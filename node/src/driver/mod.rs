@@ -39,6 +39,13 @@ use tracing::{debug, info, warn};
 /// timers, dials and signals again.
 const INPUT_BATCH: usize = 64;
 
+/// The least lateness of a timer wake-up that counts as a stall (tokio's timers have a 1 ms
+/// granularity): the driver then takes in queued input before it runs the node's timers.
+const STALL_THRESHOLD: Duration = Duration::from_millis(2);
+
+/// The most queued inputs taken in after a stall before the timers run.
+const STALL_READ_LIMIT: usize = 1024;
+
 /// A connection of one of the kinds the node serves (TCP, Unix socket, simulated).
 pub(crate) type Stream = Box<dyn Io>;
 
@@ -268,6 +275,24 @@ pub async fn run_with<N: Net>(
                 None => break,
             },
             () = &mut sleep => {
+                // Read before judging: woken more than STALL_THRESHOLD after the deadline,
+                // the driver did not run meanwhile (a stall of this process or host), so
+                // frames that came before the deadline may still wait in the link readers
+                // or the inbox. Let the readers run, take in what they queued, then run the
+                // timers (the machines' stall grace covers a peer stalled with us).
+                if Instant::now().saturating_duration_since(sleep.deadline()) > STALL_THRESHOLD {
+                    tokio::task::yield_now().await;
+                    tokio::task::yield_now().await;
+                    for _ in 0..STALL_READ_LIMIT {
+                        let Ok(input) = inbox.try_recv() else { break };
+                        d.drain();
+                        if d.should_exit() {
+                            break 'run;
+                        }
+                        d.on_input(input);
+                    }
+                    d.drain();
+                }
                 let now = d.now();
                 d.node.handle_timeout(now);
                 d.scripts.handle_timeout(now, &mut d.node);
