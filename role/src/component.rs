@@ -24,7 +24,7 @@ pub struct ComponentConfig {
     /// granularity of tokio's timers and the independence of the node's query timer and its
     /// heartbeat timer (a query may go out up to a millisecond or so before the last
     /// heartbeat). With the default 300 ms / 100 ms peer timers and no stall grace, 200 ms
-    /// leaves no margin; 190 ms or less does. At a 10 ms heartbeat (dead interval 30 ms),
+    /// leaves no margin; 198 ms or less does. At a 10 ms heartbeat (dead interval 30 ms),
     /// 20 ms leaves none either (a 2.4 ms dual-active overlap was measured in a silent
     /// failure trial); 18 ms or less does.
     pub dead_interval: Duration,
