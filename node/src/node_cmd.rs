@@ -40,8 +40,11 @@ pub fn run(args: &NodeArgs) -> Result<(), Failure> {
     let cfg =
         baton_node::config::load(&args.config).map_err(|e| Failure::invalid(e.to_string()))?;
     baton_node::logging::init(&cfg.log);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: the driver owns the node and every link task only hands it frames, so
+    // more threads bought no parallelism, only cross-thread wakeups (futexes) and per-thread
+    // allocator arenas. Script hooks are child processes (tokio::process), signals are tokio's:
+    // nothing blocks the thread.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure {
