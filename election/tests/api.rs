@@ -331,3 +331,50 @@ fn state_is_clone_eq_hash_for_model_checking() {
     assert_ne!(a, b);
     let _ = message::description::NEGOTIATING;
 }
+
+/// A node whose promotion failed on a fatal failure (its own components looked silent after a
+/// stall), alone with its peer down, promotes again the moment the fatal failure clears:
+/// nobody else can serve (as [F5] promotes at the end of a demotion with the peer down). It
+/// does not stay `PromotionFailed` until some link-up.
+#[test]
+fn promotion_failed_alone_promotes_when_the_fatal_failure_clears() {
+    let mut b = standby_b();
+    b.handle_link_down(t(10), L1);
+    b.handle_fatal(t(11));
+    assert_eq!(b.role(), NodeRole::PromotionFailed);
+    events(&mut b);
+    b.handle_fatal_cleared(t(12));
+    assert_eq!(b.role(), NodeRole::Promoting);
+    assert_eq!(
+        events(&mut b),
+        vec![
+            Event::RoleChanged {
+                from: NodeRole::PromotionFailed,
+                to: NodeRole::Promoting
+            },
+            Event::SetComponents {
+                role: ComponentRole::Active,
+                generation: b.generation()
+            },
+        ]
+    );
+    assert_eq!(transmits(&mut b), vec![]);
+    b.handle_components_done(t(13), b.generation());
+    assert_eq!(b.role(), NodeRole::Active);
+}
+
+/// With a peer link up, the fatal failure clearing changes nothing: the node stays
+/// `PromotionFailed`, its handover request standing [F3]; it sends nothing more.
+#[test]
+fn promotion_failed_with_the_peer_up_stays_when_the_fatal_failure_clears() {
+    let mut b = standby_b();
+    b.handle_link_down(t(10), L1);
+    b.handle_fatal(t(11));
+    b.handle_link_up(t(20), LinkId(2), Member(0));
+    assert_eq!(transmits(&mut b), vec![nom("2", "a")]);
+    events(&mut b);
+    b.handle_fatal_cleared(t(21));
+    assert_eq!(b.role(), NodeRole::PromotionFailed);
+    assert_eq!(events(&mut b), vec![]);
+    assert_eq!(transmits(&mut b), vec![]);
+}
