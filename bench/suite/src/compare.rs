@@ -59,7 +59,7 @@ fn system_table(
     }
     t.notes.push(match system {
         System::Baton => "Two `baton node` processes on loopback, two linked components each \
-            (in the harness process, watchdog 2 x heartbeat); dead interval 3 x heartbeat. \
+            (in the harness process, watchdog 2 x heartbeat - 2 ms); dead interval 3 x heartbeat. \
             Times from just before the signal (or the switchover command) on one monotonic \
             clock."
             .into(),

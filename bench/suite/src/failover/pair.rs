@@ -182,6 +182,12 @@ async fn serve(
     }
 }
 
+/// The components' watchdog at heartbeat `heartbeat` (dead interval three heartbeats): the
+/// longest PROTOCOL 6.3 allows with no stall grace, `W + 2 ms <= D - H`.
+pub fn watchdog(heartbeat: Duration) -> Duration {
+    (2 * heartbeat).saturating_sub(Duration::from_millis(2))
+}
+
 /// A free loopback port below the OS's ephemeral range (a port from `bind(0)` may be handed
 /// out again as the local port of an outgoing connection, and a restarted node would find
 /// it taken), checked free by binding it.
@@ -536,13 +542,14 @@ impl Pair {
             .abort_handle(),
         );
 
-        // The components: the watchdog at twice the heartbeat (at most the peer's dead
-        // interval, three heartbeats, minus one: role/src/component.rs).
+        // The components: the watchdog at the longest the rule of PROTOCOL 6.3 allows with no
+        // stall grace: the peer's dead interval (three heartbeats) minus one heartbeat minus a
+        // 2 ms margin.
         for (node, name) in NAMES.iter().enumerate() {
             let mut handles = Vec::new();
             for (comp, id) in COMPONENTS.iter().enumerate() {
                 let mut options = ComponentOptions::new(*id);
-                options.dead_interval = 2 * heartbeat;
+                options.dead_interval = watchdog(heartbeat);
                 options.reconnect = Backoff {
                     initial: Duration::from_millis(10),
                     max: Duration::from_millis(100),
@@ -814,4 +821,24 @@ async fn control_command(path: &Path, command: &str) -> Result<String, String> {
         .await
         .map_err(|e| format!("control socket: {e}"))?;
     Ok(line.trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::watchdog;
+    use std::time::Duration;
+
+    #[test]
+    fn the_watchdog_keeps_the_margin_of_protocol_6_3() {
+        for hb in [10u64, 100, 1000] {
+            let h = Duration::from_millis(hb);
+            let w = watchdog(h);
+            assert!(w + Duration::from_millis(2) <= 3 * h - h, "{hb} ms");
+            assert!(w > h, "{hb} ms: the watchdog must outlast a query interval");
+        }
+        assert_eq!(
+            watchdog(Duration::from_millis(10)),
+            Duration::from_millis(18)
+        );
+    }
 }
