@@ -13,6 +13,7 @@ use baton_codec::{AnyMessage, Encoding, FrameCodec};
 use baton_core::LinkId;
 use bytes::{Buf, BytesMut};
 use futures_util::StreamExt;
+use std::future::Future;
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
@@ -109,8 +110,12 @@ impl LinkHandle {
             return Ok(());
         }
         // The driver's own write: nobody is woken if the stream is full, so a flush task
-        // takes over then (its poll registers a real waker).
-        match o.poll_write_all(&mut Context::from_waker(Waker::noop())) {
+        // takes over then (its poll registers a real waker). Outside tokio's cooperative
+        // budget: the driver writes thousands of frames in one poll (a round of queries),
+        // and past the budget's 128 every write would be refused and left to a flush task.
+        let write =
+            tokio::task::coop::unconstrained(std::future::poll_fn(|cx| o.poll_write_all(cx)));
+        match std::pin::pin!(write).poll(&mut Context::from_waker(Waker::noop())) {
             Poll::Ready(Ok(())) => Ok(()),
             Poll::Ready(Err(e)) => {
                 let reason = format!("write failed: {e}");
