@@ -69,13 +69,19 @@ impl Decoder for FrameCodec {
             src.reserve(PREFIX + len - src.len());
             return Ok(None);
         }
-        src.advance(PREFIX);
-        let body = src.split_to(len);
-        let (&id, message) = body.split_first().ok_or(FrameError::Empty)?;
-        let interface = Interface::from_id(id).ok_or(FrameError::UnknownInterface(id))?;
-        AnyMessage::decode(interface, self.encoding, message)
-            .map(Some)
-            .map_err(|error| FrameError::Message { interface, error })
+        // Decoded in place, then skipped: splitting the frame off (`split_to`) turned the
+        // buffer into a shared one, an allocation and atomic reference counting per frame.
+        let decoded = match src[PREFIX..PREFIX + len].split_first() {
+            None => Err(FrameError::Empty),
+            Some((&id, message)) => match Interface::from_id(id) {
+                None => Err(FrameError::UnknownInterface(id)),
+                Some(interface) => AnyMessage::decode(interface, self.encoding, message)
+                    .map(Some)
+                    .map_err(|error| FrameError::Message { interface, error }),
+            },
+        };
+        src.advance(PREFIX + len);
+        decoded
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<AnyMessage>, FrameError> {
