@@ -531,3 +531,85 @@ fn stall_grace_a_timely_expiry_fails_the_component_and_zero_disables_it() {
     node.handle_timeout(at(400));
     assert_eq!(events(&mut node), silent_7());
 }
+
+fn fatal_one(reconnect_grace: Duration) -> HealthMonitor {
+    let mut config = MonitorConfig {
+        reconnect_grace,
+        ..MonitorConfig::default()
+    };
+    config.components.insert(
+        "1".into(),
+        ComponentPolicy {
+            severity: Severity::Fatal,
+            dead_interval: None,
+        },
+    );
+    let mut node = HealthMonitor::new(config);
+    node.handle_message(at(0), LinkId(1), heart_beat("1", "1", ComponentStatus::ok));
+    events(&mut node);
+    node
+}
+
+/// PROTOCOL 6.4: a component whose watchdog stood it down drops its link and registers again
+/// at once; within the reconnect grace that is no failure.
+#[test]
+fn a_component_back_within_the_reconnect_grace_is_not_failed() {
+    let mut node = fatal_one(Duration::from_millis(100));
+    node.handle_link_closed(at(50), LinkId(1));
+    assert_eq!(events(&mut node), vec![]);
+    assert_eq!(node.link_of("1"), None);
+    node.handle_message(at(60), LinkId(2), heart_beat("2", "1", ComponentStatus::ok));
+    assert_eq!(
+        events(&mut node),
+        vec![E::ComponentRegistered {
+            id: "1".into(),
+            link: LinkId(2),
+            replaced: None
+        }]
+    );
+    node.handle_timeout(at(150));
+    transmits(&mut node);
+    assert_eq!(events(&mut node), vec![], "the grace ended with its return");
+    assert_eq!(node.health("1"), Some(H::Ok));
+    assert_eq!(node.worst_failure(), None);
+}
+
+/// ... and a component that stays away is failed when the grace ends, not before.
+#[test]
+fn a_component_away_past_the_reconnect_grace_is_failed() {
+    let mut node = fatal_one(Duration::from_millis(100));
+    node.handle_link_closed(at(50), LinkId(1));
+    node.handle_timeout(at(100));
+    assert_eq!(
+        node.poll_timeout(),
+        Some(at(150)),
+        "the grace is a deadline"
+    );
+    node.handle_timeout(at(149));
+    assert_eq!(events(&mut node), vec![]);
+    node.handle_timeout(at(150));
+    assert_eq!(
+        events(&mut node),
+        vec![E::ComponentFailed {
+            id: "1".into(),
+            severity: Severity::Fatal,
+            reason: FailureReason::LinkClosed
+        }]
+    );
+    assert_eq!(node.worst_failure(), Some(Severity::Fatal));
+}
+
+/// Zero grace (the machine's default) fails it at once, as before.
+#[test]
+fn without_a_reconnect_grace_a_closed_link_fails_at_once() {
+    let mut node = fatal_one(Duration::ZERO);
+    node.handle_link_closed(at(50), LinkId(1));
+    assert_eq!(
+        events(&mut node),
+        vec![E::ComponentFailed {
+            id: "1".into(),
+            severity: Severity::Fatal,
+            reason: FailureReason::LinkClosed
+        }]
+    );
+}
