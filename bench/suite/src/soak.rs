@@ -111,9 +111,13 @@ impl Counter {
                         ));
                     }
                 }
-                self.last[r.node] = Some(s.state);
+                let was = self.last[r.node].replace(s.state);
+                let serving = |st: State| matches!(st, State::Active | State::Degraded);
                 if s.state == State::Active {
-                    if self.active == Some(1 - r.node) {
+                    // A promotion: this node became active from a state that does not serve
+                    // (not an active node's repeated indication, nor its return from
+                    // degraded).
+                    if was.is_some_and(|w| !serving(w)) {
                         c.failovers += 1;
                     }
                     self.active = Some(r.node);
@@ -358,9 +362,7 @@ async fn soak(opts: &Options, dir: std::path::PathBuf) -> Result<Vec<Table>, Str
     let c = &counter.counts;
     type Count = fn(&Counts) -> usize;
     let rows: [(&str, Count); 7] = [
-        ("failovers (became active after the other node)", |c| {
-            c.failovers
-        }),
+        ("promotions (became active)", |c| c.failovers),
         ("node state changes", |c| c.state_changes),
         ("component role requests", |c| c.role_requests),
         ("component self-demotions: node silent (watchdog)", |c| {
@@ -502,6 +504,9 @@ mod tests {
         assert_eq!(c.counts[0].component_drops, 1);
         assert_eq!(c.total(), 7, "failovers are among the state changes");
         assert_eq!(c.changes[0], "1.5 s alpha active -> degraded");
+        // Alpha, active all along, indicates again after beta's promotion: no promotion.
+        c.record(&rec(s, 0, st(State::Active)));
+        assert_eq!(c.counts[0].failovers, 0);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The tokio driver of `baton node`: a thin layer around the pure [`Node`] (quinn's driver
-//! around quinn-proto is the model). One task owns the node; every link has a reader and a
-//! writer task ([`link`]); listeners ([`listen`]) and the dialer ([`dial`]) hand it
-//! connections; the node's timers become one `sleep_until`.
+//! around quinn-proto is the model). One task owns the node and writes every frame itself;
+//! every link has a reader task, and a flush task only while its socket is full ([`link`]);
+//! listeners ([`listen`]) and the dialer ([`dial`]) hand it connections; the node's timers
+//! become one `sleep_until`.
 //!
 //! Its TCP goes through a [`Net`]: [`run`] uses the operating system's ([`TokioNet`]) and
 //! signals; [`run_with`] takes any network (a simulated one in `node/tests/turmoil.rs`), a
