@@ -53,13 +53,6 @@ pub struct MonitorConfig {
     ///
     /// [`default_stall_threshold`]: crate::default_stall_threshold
     pub stall_grace: Option<Duration>,
-    /// How long a configured component whose link closed may take to register again before
-    /// it is failed with [`FailureReason::LinkClosed`] (PROTOCOL 6.4). A component's watchdog
-    /// that stood it down after a silence of its node (a stall of the node, say) drops the
-    /// link and reconnects at once; within this grace that is not a failure, and the node
-    /// gives it its role again. Zero (the default) fails it at once; the node uses one query
-    /// interval. Its cost: a component that really died is failed up to this much later.
-    pub reconnect_grace: Duration,
 }
 
 impl Default for MonitorConfig {
@@ -69,7 +62,6 @@ impl Default for MonitorConfig {
             components: BTreeMap::new(),
             default_policy: ComponentPolicy::default(),
             stall_grace: None,
-            reconnect_grace: Duration::ZERO,
         }
     }
 }
@@ -235,9 +227,6 @@ pub struct HealthMonitor {
     /// Links whose dead interval was extended by the stall grace since the component was
     /// last heard.
     graced: HashSet<LinkId>,
-    /// Configured components whose link closed, by id: failed unless they register again
-    /// by then ([`MonitorConfig::reconnect_grace`]).
-    away: BTreeMap<String, Instant>,
     tally: Tally,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
@@ -268,7 +257,6 @@ impl HealthMonitor {
             timers: Timers::new(),
             dead: DeadIntervals::default(),
             graced: HashSet::new(),
-            away: BTreeMap::new(),
             tally,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -336,11 +324,9 @@ impl HealthMonitor {
         );
     }
 
-    /// Component link `link` closed: its component (if any) is no longer queried, and is
-    /// failed with [`FailureReason::LinkClosed`] unless already failed: at once, or, for a
-    /// configured component, if it has not registered again within
-    /// [`MonitorConfig::reconnect_grace`].
-    pub fn handle_link_closed(&mut self, now: Instant, link: LinkId) {
+    /// Component link `link` closed: its component (if any) is failed with
+    /// [`FailureReason::LinkClosed`] unless already failed, and no longer queried.
+    pub fn handle_link_closed(&mut self, _now: Instant, link: LinkId) {
         let Some(id) = self.links.remove(&link) else {
             return;
         };
@@ -351,25 +337,6 @@ impl HealthMonitor {
         };
         record.link = None;
         record.outstanding.clear();
-        let grace = self.config.reconnect_grace;
-        if !grace.is_zero()
-            && self.config.components.contains_key(&id)
-            && !matches!(record.state, ComponentHealthState::Failed(_))
-        {
-            self.away.insert(id, now + grace);
-            return;
-        }
-        self.fail_closed(id);
-    }
-
-    /// The component `id`, whose link closed, is failed with [`FailureReason::LinkClosed`].
-    fn fail_closed(&mut self, id: String) {
-        let Some(record) = self.records.get_mut(&id) else {
-            return;
-        };
-        if record.link.is_some() {
-            return;
-        }
         let was_failed = matches!(record.state, ComponentHealthState::Failed(_));
         let severity = record.policy.severity;
         self.tally.remove(record.state, severity);
@@ -392,15 +359,6 @@ impl HealthMonitor {
 
     /// Sends the due `healthQuery`s and fails components silent for their dead interval.
     pub fn handle_timeout(&mut self, now: Instant) {
-        while let Some((id, _)) = self
-            .away
-            .iter()
-            .find(|(_, at)| **at <= now)
-            .map(|(id, at)| (id.clone(), *at))
-        {
-            self.away.remove(&id);
-            self.fail_closed(id);
-        }
         // Dead intervals first, as the table of named timers did for those due before the
         // round (a component answering the round cannot come back in the same call anyway).
         loop {
@@ -454,14 +412,10 @@ impl HealthMonitor {
 
     /// The next deadline: a query round or a dead interval.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        [
-            self.timers.next_deadline(),
-            self.dead.next_deadline(),
-            self.away.values().min().copied(),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        match (self.timers.next_deadline(), self.dead.next_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// The next message to send.
@@ -542,9 +496,6 @@ impl HealthMonitor {
             r
         });
         let replaced = record.link.replace(link);
-        if !self.away.is_empty() {
-            self.away.remove(&id);
-        }
         record.wire_id = Some(message.component_id);
         record.outstanding.clear();
         if let Some(old) = replaced {

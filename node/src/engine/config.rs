@@ -123,9 +123,6 @@ impl NodeConfig {
             query_interval: self.query_interval,
             components: self.components.clone(),
             default_policy: ComponentPolicy::default(),
-            // A component's watchdog that stood it down drops its link and reconnects at
-            // once: that is not a failure unless it stays away (PROTOCOL 6.4).
-            reconnect_grace: self.query_interval,
             ..MonitorConfig::default()
         }
     }
