@@ -346,16 +346,9 @@ impl Election {
     }
 
     /// The fatal failure is over (the component recovered): promotions may succeed again.
-    ///
-    /// A `PromotionFailed` node with no peer link up promotes again at once: nobody else can
-    /// take the service (as a demotion that ends with the peer down promotes, [F5]), and
-    /// waiting for a link-up would leave the service without an Active. With a peer link up
-    /// it stays, its handover request standing ([F3]).
     pub fn handle_fatal_cleared(&mut self, now: Instant) {
+        let _ = now;
         self.fatal = false;
-        if self.role == NodeRole::PromotionFailed && !self.any_link_up() {
-            self.promote(now);
-        }
     }
 
     // ---- helpers ----

@@ -193,15 +193,6 @@ impl State {
                     s.flush(i);
                     out.push(s);
                 }
-                // the fatal failure clears (the component recovered): a PromotionFailed
-                // node alone promotes again
-                if self.n[i].e.as_ref().is_some_and(|e| e.is_fatal()) {
-                    let mut s = self.clone();
-                    let now = s.now;
-                    s.n[i].e.as_mut().unwrap().handle_fatal_cleared(now);
-                    s.flush(i);
-                    out.push(s);
-                }
                 // switchover
                 if self.budget.switchovers > 0 {
                     let mut s = self.clone();
