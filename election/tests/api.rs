@@ -331,3 +331,23 @@ fn state_is_clone_eq_hash_for_model_checking() {
     assert_ne!(a, b);
     let _ = message::description::NEGOTIATING;
 }
+
+/// Regression (found by `bash bench/suite.sh`, silent failures): a node whose promotion failed
+/// on a fatal failure does NOT promote when the failure clears just because no peer link is
+/// up. A SIGSTOPped active resumes to find its components' links closed (their watchdogs
+/// stood them down), and its peer, which promoted meanwhile, has closed the silent link: "no
+/// link" is not "peer down", and promoting here made two actives. It stays `PromotionFailed`
+/// and sends nothing until a link comes up (its [F3] handover request then goes out).
+#[test]
+fn promotion_failed_with_no_peer_link_stays_when_the_fatal_failure_clears() {
+    let mut b = standby_b();
+    b.handle_link_down(t(10), L1);
+    b.handle_fatal(t(11));
+    assert_eq!(b.role(), NodeRole::PromotionFailed);
+    events(&mut b);
+    transmits(&mut b);
+    b.handle_fatal_cleared(t(12));
+    assert_eq!(b.role(), NodeRole::PromotionFailed);
+    assert_eq!(events(&mut b), vec![], "no SetComponents(Active)");
+    assert_eq!(transmits(&mut b), vec![]);
+}
