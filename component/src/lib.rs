@@ -12,7 +12,7 @@
 //! # The watchdog
 //! A dead node must not leave an active component behind, because its peer is promoting at
 //! that moment (DESIGN 4). While the component is active, a node link that closes, or stays
-//! silent for [`ComponentOptions::dead_interval`] (200 ms by default), makes the component
+//! silent for [`ComponentOptions::dead_interval`] (190 ms by default), makes the component
 //! demote itself: the application gets [`Event::SelfDemoted`] then
 //! [`Event::RoleChanged`]` { to: Role::Standby, .. }` and must stop serving. After a silence the
 //! component drops the link. Either way it reconnects, registers again and reports the

@@ -86,7 +86,7 @@ pub struct ComponentOptions {
     /// The link's encoding rule; it must be the node's. Default DER.
     pub encoding: Encoding,
     /// The watchdog (DESIGN 4): while active, a node link silent this long makes the
-    /// component demote itself to standby. Default 200 ms (see
+    /// component demote itself to standby. Default 190 ms (see
     /// [`baton_role::ComponentConfig::dead_interval`] for why).
     pub dead_interval: Duration,
     /// The watchdog's grace after the component's own stall

@@ -13,11 +13,11 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ComponentConfig {
     /// How long the node link may stay silent while the component is active before the
-    /// watchdog demotes it. Default 200 ms: the node queries its components every 100 ms, and
+    /// watchdog demotes it. Default 190 ms: the node queries its components every 100 ms, and
     /// its peer declares it dead between 200 and 300 ms after its death (dead interval 300 ms
     /// counted from its last heartbeat, sent at most 100 ms before it died). Demoting within
-    /// 200 ms of the last query means the component stands by before the peer can even start
-    /// promoting (the `D_c <= D` of DESIGN 3.6).
+    /// 190 ms of the last query means the component stands by before the peer can even start
+    /// promoting (the `D_c <= D` of DESIGN 3.6), with 10 ms to spare.
     ///
     /// **The rule, with its margin**: `dead_interval + stall grace + margin <= peer dead
     /// interval - heartbeat interval`, where the margin (at least 2 ms) covers the 1 ms
@@ -56,7 +56,7 @@ pub struct StallGrace {
 impl Default for ComponentConfig {
     fn default() -> Self {
         ComponentConfig {
-            dead_interval: Duration::from_millis(200),
+            dead_interval: Duration::from_millis(190),
         }
     }
 }

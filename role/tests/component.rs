@@ -262,3 +262,13 @@ fn stall_grace_is_off_by_default() {
     c.handle_timeout(at(400));
     assert_eq!(events(&mut c), silent());
 }
+
+/// PROTOCOL 6.3: with the node's default timers (dead interval 300 ms, heartbeat 100 ms) and
+/// no stall grace, the default watchdog keeps `W + 2 ms <= D - H`.
+#[test]
+fn the_default_watchdog_keeps_the_margin_with_the_default_timers() {
+    let w = baton_role::ComponentConfig::default().dead_interval;
+    let (d, h) = (Duration::from_millis(300), Duration::from_millis(100));
+    assert!(w + Duration::from_millis(2) <= d - h, "{w:?}");
+    assert!(w > h, "it must outlast a query interval");
+}
