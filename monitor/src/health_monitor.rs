@@ -303,18 +303,8 @@ impl HealthMonitor {
                 return;
             }
         };
-        // alive() and report(), on the record in hand.
-        let dead = record
-            .policy
-            .dead_interval
-            .unwrap_or(self.config.query_interval * 3);
-        self.dead.set(link, now + dead);
-        if !self.graced.is_empty() {
-            self.graced.remove(&link);
-        }
-        if !self.timers.is_armed(Query) {
-            self.timers.set(Query, now + self.config.query_interval);
-        }
+        // report() and alive(), on the record in hand (one lookup per frame).
+        let dead = record.dead_interval(self.config.query_interval);
         apply(
             &mut self.tally,
             &mut self.events,
@@ -322,6 +312,7 @@ impl HealthMonitor {
             record,
             status,
         );
+        self.heard(now, link, dead);
     }
 
     /// Component link `link` closed: its component (if any) is failed with
@@ -518,10 +509,12 @@ impl HealthMonitor {
         let Some(record) = self.links.get(&link).and_then(|id| self.records.get(id)) else {
             return;
         };
-        let dead = record
-            .policy
-            .dead_interval
-            .unwrap_or(self.config.query_interval * 3);
+        let dead = record.dead_interval(self.config.query_interval);
+        self.heard(now, link, dead);
+    }
+
+    /// As [`HealthMonitor::alive`], with the component's dead interval already known.
+    fn heard(&mut self, now: Instant, link: LinkId, dead: Duration) {
         self.dead.set(link, now + dead);
         if !self.graced.is_empty() {
             self.graced.remove(&link);
@@ -629,6 +622,11 @@ impl Default for HealthMonitor {
 }
 
 impl Record {
+    /// Its dead interval: configured, or 3 query intervals.
+    fn dead_interval(&self, query_interval: Duration) -> Duration {
+        self.policy.dead_interval.unwrap_or(query_interval * 3)
+    }
+
     fn new(policy: ComponentPolicy) -> Self {
         Record {
             wire_id: None,
