@@ -264,13 +264,8 @@ pub async fn run_with<N: Net>(
                     d.on_input(input);
                     // Whatever else has arrived, before the per-wakeup work above: each
                     // input is still handled and its output drained in order.
-                    for _ in 0..INPUT_BATCH {
-                        let Ok(input) = inbox.try_recv() else { break };
-                        d.drain();
-                        if d.should_exit() {
-                            break 'run;
-                        }
-                        d.on_input(input);
+                    if d.take_queued(&mut inbox, INPUT_BATCH) {
+                        break 'run;
                     }
                 }
                 None => break,
@@ -284,13 +279,8 @@ pub async fn run_with<N: Net>(
                 if Instant::now().saturating_duration_since(sleep.deadline()) > STALL_THRESHOLD {
                     tokio::task::yield_now().await;
                     tokio::task::yield_now().await;
-                    for _ in 0..STALL_READ_LIMIT {
-                        let Ok(input) = inbox.try_recv() else { break };
-                        d.drain();
-                        if d.should_exit() {
-                            break 'run;
-                        }
-                        d.on_input(input);
+                    if d.take_queued(&mut inbox, STALL_READ_LIMIT) {
+                        break 'run;
                     }
                     d.drain();
                 }
@@ -358,6 +348,20 @@ fn seed() -> u64 {
 }
 
 impl<N: Net> Driver<N> {
+    /// Takes in up to `limit` inputs already queued, each after draining the node's output
+    /// of the previous one. Returns `true` when the node should exit.
+    fn take_queued(&mut self, inbox: &mut mpsc::Receiver<Input>, limit: usize) -> bool {
+        for _ in 0..limit {
+            let Ok(input) = inbox.try_recv() else { break };
+            self.drain();
+            if self.should_exit() {
+                return true;
+            }
+            self.on_input(input);
+        }
+        false
+    }
+
     fn now(&self) -> baton_core::Instant {
         baton_core::Instant::from_duration(self.t0.elapsed())
     }
