@@ -99,12 +99,8 @@ fn fail(message: String) -> Failure {
     Failure { message, status: 1 }
 }
 
-#[allow(clippy::disallowed_methods)] // asks the OS for a free loopback port
 fn free_port() -> Result<u16, Failure> {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| fail(format!("no free loopback port: {e}")))
+    baton_node::loopback::free_port().map_err(|e| fail(format!("no free loopback port: {e}")))
 }
 
 fn write_configs(dir: &Path, peer: [u16; 2], status: [u16; 2]) -> Result<(), Failure> {

@@ -11,4 +11,5 @@ pub mod config;
 pub mod driver;
 pub mod engine;
 pub mod logging;
+pub mod loopback;
 pub mod watch;

@@ -37,35 +37,9 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("a tokio runtime")
 }
 
-/// A free loopback port for a node to bind, below the OS's ephemeral range: a port the OS
-/// picked (`bind(0)`) may be handed out again at once as the local port of some outgoing
-/// connection (a watcher, a dial), and the node would find it taken, or find it taken when it
-/// restarts. Each call gives another port (a per-process counter from a start derived from
-/// the process id), checked free by binding it.
-#[allow(clippy::disallowed_methods)] // real sockets are the point of these tests
+/// A free loopback port for a node to bind ([`baton_node::loopback::free_port`]).
 pub fn free_port() -> u16 {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse::<u32>().ok())
-        .unwrap_or(32768);
-    if ephemeral_low < 12_000 {
-        return std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free loopback port");
-    }
-    // Ports [low - 10000, low): 10000 of them, the start spread by process id.
-    let (base, span) = (ephemeral_low - 10_000, 10_000);
-    let start = std::process::id().wrapping_mul(7919) % span;
-    for _ in 0..span {
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let port = (base + (start + n) % span) as u16;
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-    panic!("no free loopback port below {ephemeral_low}");
+    baton_node::loopback::free_port().expect("a free loopback port")
 }
 
 fn loopback(port: u16) -> SocketAddr {

@@ -19,7 +19,6 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -188,32 +187,8 @@ pub fn watchdog(heartbeat: Duration) -> Duration {
     (2 * heartbeat).saturating_sub(Duration::from_millis(2))
 }
 
-/// A free loopback port below the OS's ephemeral range (a port from `bind(0)` may be handed
-/// out again as the local port of an outgoing connection, and a restarted node would find
-/// it taken), checked free by binding it.
 fn free_port() -> Result<u16, String> {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse::<u32>().ok())
-        .unwrap_or(32768);
-    if low < 12_000 {
-        return std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .map_err(|e| format!("no free loopback port: {e}"));
-    }
-    let (base, span) = (low - 10_000, 10_000);
-    // Start away from the node tests' choices (they use 7919).
-    let start = std::process::id().wrapping_mul(7907) % span;
-    for _ in 0..span {
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let port = (base + (start + n) % span) as u16;
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return Ok(port);
-        }
-    }
-    Err(format!("no free loopback port below {low}"))
+    baton_node::loopback::free_port().map_err(|e| format!("no free loopback port: {e}"))
 }
 
 fn write_configs(
