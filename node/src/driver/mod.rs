@@ -441,10 +441,13 @@ impl<N: Net> Driver<N> {
                 }
                 // A script component's id belongs to the node's in-process adapter: a socket
                 // claiming it would take the component away from its node.
+                // Compared as bytes: no allocation on the per-frame path.
                 if let AnyMessage::Monitor(m) = &message {
-                    let id = String::from_utf8_lossy(m.component_id.0.as_bytes()).into_owned();
-                    let component_link = self.node.link_kind(link) == Some(LinkKind::Component);
-                    if component_link && self.scripts.has_id(&id) {
+                    let id = m.component_id.0.as_bytes();
+                    if self.scripts.has_id(id)
+                        && self.node.link_kind(link) == Some(LinkKind::Component)
+                    {
+                        let id = String::from_utf8_lossy(id).into_owned();
                         self.close(
                             link,
                             format!("component id {id} belongs to a script component of this node"),

@@ -170,8 +170,9 @@ impl Scripts {
     }
 
     /// Whether `id` is the id of one of the script components.
-    pub(crate) fn has_id(&self, id: &str) -> bool {
-        self.items.iter().any(|s| s.cfg.id == id)
+    /// Whether `id` (a frame's `componentId`, as its bytes) is a script component's.
+    pub(crate) fn has_id(&self, id: &[u8]) -> bool {
+        self.items.iter().any(|s| s.cfg.id.as_bytes() == id)
     }
 
     pub(crate) fn owns(&self, link: LinkId) -> bool {
