@@ -1,7 +1,7 @@
 //! The node's configuration file (TOML): parsing, checking, and errors that name the key and
 //! the line.
 
-use crate::engine::{MemberConfig, NodeConfig};
+use baton_engine::{MemberConfig, NodeConfig};
 use baton_codec::Encoding;
 use baton_election::Alone;
 use baton_monitor::{ComponentPolicy, Severity};

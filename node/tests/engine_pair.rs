@@ -5,7 +5,7 @@ use baton_codec::AnyMessage;
 use baton_core::{Instant, LinkId};
 use baton_election::NodeRole;
 use baton_monitor::LinkOrigin;
-use baton_node::engine::{Event, LinkKind, Node, NodeConfig};
+use baton_engine::{Event, LinkKind, Node, NodeConfig};
 use std::time::Duration;
 
 const PEER: LinkId = LinkId(1);

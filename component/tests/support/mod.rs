@@ -1,4 +1,4 @@
-//! A tiny tokio driver around the pure `baton_node::engine::Node`, listening for components
+//! A tiny tokio driver around the pure `baton_engine::Node`, listening for components
 //! on a Unix socket (or loopback TCP): what the tests talk to. It records every frame both
 //! ways and can close its links, fall silent or stop.
 
@@ -8,7 +8,7 @@ use baton_codec::{AnyMessage, Encoding, FrameCodec};
 use baton_core::{Instant, LinkId};
 use baton_election::NodeRole;
 use baton_monitor::ComponentHealthState;
-use baton_node::engine::{Event, LinkKind, Node, NodeConfig};
+use baton_engine::{Event, LinkKind, Node, NodeConfig};
 use futures_util::{SinkExt, StreamExt};
 use std::collections::BTreeMap;
 use std::future::Future;

@@ -12,7 +12,7 @@
 //! | `decode` | [`check_decode`] | any bytes as any top-level message in any rule |
 //! | `frames` | [`check_frames`] | a byte stream in arbitrary chunks through [`baton_codec::FrameCodec`] |
 //! | `broken_field` | [`check_broken_field`] | a valid message, then one field broken |
-//! | `node_ops` | [`check_node_ops`] | operations on a pure [`baton_node::engine::Node`] facing adversaries |
+//! | `node_ops` | [`check_node_ops`] | operations on a pure [`baton_engine::Node`] facing adversaries |
 
 mod broken;
 mod decode;

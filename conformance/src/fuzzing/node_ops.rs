@@ -8,7 +8,7 @@ use baton_codec::{AnyMessage, Encoding, Interface};
 use baton_core::{Instant, LinkId};
 use baton_election::NodeRole;
 use baton_monitor::{ComponentPolicy, LinkOrigin, Severity};
-use baton_node::engine::{Event, LinkKind, Node, NodeConfig};
+use baton_engine::{Event, LinkKind, Node, NodeConfig};
 use baton_role::ComponentRoleState;
 use rasn::types::NumericString;
 use std::collections::{BTreeMap, BTreeSet};

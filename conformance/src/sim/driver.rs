@@ -11,7 +11,7 @@ use baton_asn1::status::ServiceStatusMessageMessage as S;
 use baton_codec::AnyMessage;
 use baton_core::Instant;
 use baton_monitor::LinkOrigin;
-use baton_node::engine::{Event, LinkKind};
+use baton_engine::{Event, LinkKind};
 use baton_role::{ComponentEvent, Role, WatchdogReason};
 use baton_status::{ClientEvent, ClientIgnoredReason};
 use std::time::Duration;

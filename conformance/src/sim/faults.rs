@@ -313,7 +313,7 @@ impl World {
         comp.stall = stall;
     }
 
-    /// Planned switchover on member `m` ([`baton_node::engine::Node::switchover`]).
+    /// Planned switchover on member `m` ([`baton_engine::Node::switchover`]).
     ///
     /// # Errors
     /// The node's refusal (not Active, peer down); also `NotActive` if it is crashed.

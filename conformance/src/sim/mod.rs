@@ -1,7 +1,7 @@
 //! Deterministic simulation of N nodes (pair mode: 2), their components and status clients
 //! on a virtual clock, with seeded faults (issue #3 item 8).
 //!
-//! Everything is sans-IO and single-threaded: the real [`Node`](baton_node::engine::Node),
+//! Everything is sans-IO and single-threaded: the real [`Node`](baton_engine::Node),
 //! [`ComponentRole`](baton_role::ComponentRole), [`ComponentHealth`](baton_monitor::ComponentHealth)
 //! and [`StatusClient`](baton_status::StatusClient) machines, driven by [`World`] in the style
 //! of quinn-proto's test pair: the clock jumps to the earliest of the next scheduled action,

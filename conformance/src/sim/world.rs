@@ -9,7 +9,7 @@ use super::trace::Trace;
 use baton_core::{Instant, LinkId};
 use baton_election::NodeRole;
 use baton_monitor::{ComponentHealth, ComponentHealthConfig};
-use baton_node::engine::{Node, NodeConfig};
+use baton_engine::{Node, NodeConfig};
 use baton_role::{ComponentConfig, ComponentRole, Role};
 use baton_status::StatusClient;
 use std::collections::BTreeMap;
@@ -369,7 +369,7 @@ impl World {
         let n = self.config.members;
         let mut cfg = NodeConfig::pair([("alpha", "1"), ("beta", "2")], m.min(1));
         cfg.members = (0..n)
-            .map(|i| baton_node::engine::MemberConfig {
+            .map(|i| baton_engine::MemberConfig {
                 name: member_name(i),
                 id: (i + 1).to_string(),
             })

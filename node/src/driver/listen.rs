@@ -2,7 +2,7 @@
 
 use super::net::Listener;
 use super::Input;
-use crate::engine::LinkKind;
+use baton_engine::LinkKind;
 use baton_monitor::LinkOrigin;
 use std::path::Path;
 use tokio::net::UnixListener;

@@ -22,7 +22,7 @@ mod scripts;
 pub use net::{Io, Listener, Net, TokioNet};
 
 use crate::config::Config;
-use crate::engine::{Event, LinkKind, Node};
+use baton_engine::{Event, LinkKind, Node};
 use baton_codec::AnyMessage;
 use baton_core::LinkId;
 use baton_election::NodeRole;

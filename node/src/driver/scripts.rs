@@ -9,7 +9,7 @@
 
 use super::Input;
 use crate::config::{Config, ScriptComponent};
-use crate::engine::Node;
+use baton_engine::Node;
 use baton_codec::AnyMessage;
 use baton_core::{Instant, LinkId};
 use baton_election::NodeRole;

@@ -7,7 +7,7 @@ use super::responder::answer;
 use baton_asn1::monitor::ComponentStatus;
 use baton_codec::{AnyMessage, Encoding};
 use baton_core::{Instant, LinkId};
-use baton_node::engine::{LinkKind, Node, NodeConfig};
+use baton_engine::{LinkKind, Node, NodeConfig};
 use std::time::Duration;
 
 /// What one run measured.

@@ -1,4 +1,7 @@
-//! The pure node: the four state machines composed, still sans-IO.
+//! The engine of a baton node: the four state machines composed into one pure [`Node`].
+//!
+//! No I/O, no clock, no randomness (clippy's `disallowed_methods` enforces it): time is
+//! passed in and every output is a typed value drained by the caller.
 //!
 //! A [`Node`] is what one member runs. The driver (tokio in `baton node`, a virtual network in
 //! `conformance`'s simulation) opens and closes links, decodes frames and hands them in with
@@ -22,6 +25,8 @@
 //! members elect): peer links carry Election, Monitor (hello, heartbeats, queries) and Status;
 //! component links carry Role and Monitor (and `getStatus`); client links carry Status (and
 //! `healthQuery`). Anything else closes the link with a logged reason.
+
+#![forbid(unsafe_code)]
 
 mod config;
 mod event;

@@ -1,7 +1,7 @@
 //! The [`Node`]: inputs, outputs and the links it knows.
 
-use super::config::{NodeConfig, NodeConfigError};
-use super::event::{Event, LinkKind, Transmit};
+use crate::config::{NodeConfig, NodeConfigError};
+use crate::event::{Event, LinkKind, Transmit};
 use baton_codec::AnyMessage;
 use baton_core::{CorrelationCounter, Instant, LinkId};
 use baton_election::{ComponentRole, Election, Generation, Member, NodeRole, UsageError};

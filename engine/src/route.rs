@@ -1,8 +1,8 @@
 //! Routing between the machines: frames in, each machine's events to the others, the
 //! service status out.
 
-use super::event::{Event, LinkKind};
-use super::node::Node;
+use crate::event::{Event, LinkKind};
+use crate::node::Node;
 use baton_asn1::{monitor, status as st};
 use baton_codec::AnyMessage;
 use baton_core::{Instant, LinkId};

@@ -15,7 +15,7 @@ pub struct MemberConfig {
     pub id: String,
 }
 
-/// Everything a [`crate::engine::Node`] needs; identical on every member but for `me`.
+/// Everything a [`crate::Node`] needs; identical on every member but for `me`.
 #[derive(Debug, Clone)]
 pub struct NodeConfig {
     /// The members, highest priority first.
