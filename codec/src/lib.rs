@@ -6,8 +6,10 @@
 //! - [`encode`] / [`decode`]: one top-level message in one rule. Every constraint of the ASN.1
 //!   is checked on both sides ([`baton_asn1::validate`]), and bytes after the value are
 //!   refused, in every rule.
-//! - [`FrameCodec`]: DESIGN.md section 2 framing as a tokio-util `Decoder`/`Encoder` of
-//!   [`AnyMessage`]: a 4-byte big-endian length, an interface id byte, the message.
+//! - `FrameCodec` (default feature `framing`): the framing of PROTOCOL 3.1 as a tokio-util
+//!   `Decoder`/`Encoder` of [`AnyMessage`]: a 4-byte big-endian length, an interface id byte,
+//!   the message. Without the feature the crate has no tokio below it: the messages and their
+//!   encoding rules are what a pure (sans-IO) machine needs.
 //!
 //! # No panics
 //! Decoding never panics on any input and allocates at most in proportion to the input: the
@@ -18,6 +20,7 @@
 
 mod encoding;
 mod error;
+#[cfg(feature = "framing")]
 mod frame;
 mod jer_shape;
 mod message;
@@ -26,6 +29,7 @@ mod uper;
 
 pub use encoding::Encoding;
 pub use error::{DecodeError, DecodeErrorKind, EncodeError, FrameError};
+#[cfg(feature = "framing")]
 pub use frame::{EncodeFrameError, FrameCodec, DEFAULT_MAX_FRAME};
 pub use message::{AnyMessage, Interface};
 pub use rules::{decode, encode, encode_into, Pdu};
