@@ -29,10 +29,13 @@
 #![forbid(unsafe_code)]
 
 mod config;
+#[allow(dead_code)] // until the Node dials through it
+mod dial;
 mod event;
 mod node;
 mod route;
 
 pub use config::{MemberConfig, NodeConfig, NodeConfigError};
+pub use dial::CONNECT_TIMEOUT;
 pub use event::{Event, LinkKind, Transmit};
 pub use node::Node;
