@@ -2,7 +2,7 @@
 //!
 //! - [`Instant`]: a point on the caller's clock. The machines never read a clock; the driver
 //!   (tokio in the node, a virtual clock in tests and the simulation) passes `now` in.
-//! - [`Timers`]: named timers, each armed at most once (quinn-proto's timer table).
+//! - [`Timers`]: keyed timers, each armed at most once, with logarithmic operations.
 //! - [`CorrelationCounter`]: fresh `correlationId`s, a counter rendered as decimal digits.
 #![forbid(unsafe_code)]
 

@@ -39,7 +39,7 @@ pub enum Event {
 }
 
 /// The one timer: the next pushed heartbeat.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Heartbeat;
 
 /// The component side of the monitor interface (DESIGN 5).

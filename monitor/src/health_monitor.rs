@@ -8,7 +8,7 @@ use baton_asn1::monitor::{
     HealthQuery,
 };
 use baton_core::{CorrelationCounter, Instant, LinkId, Timers};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::time::Duration;
 
 /// Queries kept outstanding per component; an answer to an older one is unknown.
@@ -125,48 +125,14 @@ pub enum Event {
     },
 }
 
-/// The machine's timer: the next round of `healthQuery`s. (The dead intervals, one per
-/// registered component, are in [`DeadIntervals`]: a table of 10,000 named timers searched
-/// linearly cost more than everything else per frame.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Query;
-
-/// The dead interval of each registered component, by link: its deadline, and the deadlines
-/// in order (earliest first), so that restarting one and finding the next are O(log n).
-#[derive(Debug, Clone, Default)]
-struct DeadIntervals {
-    by_link: HashMap<LinkId, Instant>,
-    ordered: BTreeSet<(Instant, LinkId)>,
-}
-
-impl DeadIntervals {
-    fn set(&mut self, link: LinkId, at: Instant) {
-        if let Some(old) = self.by_link.insert(link, at) {
-            self.ordered.remove(&(old, link));
-        }
-        self.ordered.insert((at, link));
-    }
-
-    fn stop(&mut self, link: LinkId) {
-        if let Some(old) = self.by_link.remove(&link) {
-            self.ordered.remove(&(old, link));
-        }
-    }
-
-    fn next_deadline(&self) -> Option<Instant> {
-        self.ordered.first().map(|(at, _)| *at)
-    }
-
-    /// Disarms and returns the earliest link whose deadline is at or before `now`.
-    fn next_expired(&mut self, now: Instant) -> Option<LinkId> {
-        let &(at, link) = self.ordered.first()?;
-        if at > now {
-            return None;
-        }
-        self.ordered.pop_first();
-        self.by_link.remove(&link);
-        Some(link)
-    }
+/// The machine's timers: the dead interval of each registered component, by link, and the
+/// next round of `healthQuery`s. Declared in the order they expire when due at the same
+/// instant: the dead intervals due at a round go first (a component answering the round
+/// cannot come back in the same call anyway).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Timer {
+    Dead(LinkId),
+    Query,
 }
 
 /// How many known components are `Ok`, and how many are not, by severity: kept as records
@@ -222,8 +188,7 @@ pub struct HealthMonitor {
     records: BTreeMap<String, Record>,
     links: BTreeMap<LinkId, String>,
     correlation: CorrelationCounter,
-    timers: Timers<Query>,
-    dead: DeadIntervals,
+    timers: Timers<Timer>,
     /// Links whose dead interval was extended by the stall grace since the component was
     /// last heard.
     graced: HashSet<LinkId>,
@@ -255,7 +220,6 @@ impl HealthMonitor {
             links: BTreeMap::new(),
             correlation,
             timers: Timers::new(),
-            dead: DeadIntervals::default(),
             graced: HashSet::new(),
             tally,
             transmits: VecDeque::new(),
@@ -321,7 +285,7 @@ impl HealthMonitor {
         let Some(id) = self.links.remove(&link) else {
             return;
         };
-        self.dead.stop(link);
+        self.timers.stop(Timer::Dead(link));
         self.graced.remove(&link);
         let Some(record) = self.records.get_mut(&id) else {
             return;
@@ -350,32 +314,13 @@ impl HealthMonitor {
 
     /// Sends the due `healthQuery`s and fails components silent for their dead interval.
     pub fn handle_timeout(&mut self, now: Instant) {
-        // Dead intervals first, as the table of named timers did for those due before the
-        // round (a component answering the round cannot come back in the same call anyway).
-        loop {
-            let query = self.timers.get(Query).filter(|at| *at <= now);
-            let dead = self
-                .dead
-                .ordered
-                .first()
-                .copied()
-                .filter(|(at, _)| *at <= now);
-            match (query, dead) {
-                (None, None) => break,
-                (Some(q), Some((d, _))) if q < d => {
-                    self.timers.stop(Query);
-                    self.query_all(now);
-                }
-                (Some(_), None) => {
-                    self.timers.stop(Query);
-                    self.query_all(now);
-                }
-                (_, Some((deadline, _))) => {
-                    if let Some(link) = self.dead.next_expired(now) {
-                        if !self.grant_grace(now, deadline, link) {
-                            self.graced.remove(&link);
-                            self.silent(link);
-                        }
+        while let Some((timer, deadline)) = self.timers.next_expired_at(now) {
+            match timer {
+                Timer::Query => self.query_all(now),
+                Timer::Dead(link) => {
+                    if !self.grant_grace(now, deadline, link) {
+                        self.graced.remove(&link);
+                        self.silent(link);
                     }
                 }
             }
@@ -397,16 +342,13 @@ impl HealthMonitor {
         {
             return false;
         }
-        self.dead.set(link, now + grace);
+        self.timers.set(Timer::Dead(link), now + grace);
         true
     }
 
     /// The next deadline: a query round or a dead interval.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        match (self.timers.next_deadline(), self.dead.next_deadline()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        self.timers.next_deadline()
     }
 
     /// The next message to send.
@@ -491,7 +433,7 @@ impl HealthMonitor {
         record.outstanding.clear();
         if let Some(old) = replaced {
             self.links.remove(&old);
-            self.dead.stop(old);
+            self.timers.stop(Timer::Dead(old));
             self.graced.remove(&old);
         }
         self.links.insert(link, id.clone());
@@ -515,12 +457,13 @@ impl HealthMonitor {
 
     /// As [`HealthMonitor::alive`], with the component's dead interval already known.
     fn heard(&mut self, now: Instant, link: LinkId, dead: Duration) {
-        self.dead.set(link, now + dead);
+        self.timers.set(Timer::Dead(link), now + dead);
         if !self.graced.is_empty() {
             self.graced.remove(&link);
         }
-        if !self.timers.is_armed(Query) {
-            self.timers.set(Query, now + self.config.query_interval);
+        if !self.timers.is_armed(Timer::Query) {
+            self.timers
+                .set(Timer::Query, now + self.config.query_interval);
         }
     }
 
@@ -555,7 +498,8 @@ impl HealthMonitor {
             });
         }
         if !self.links.is_empty() {
-            self.timers.set(Query, now + self.config.query_interval);
+            self.timers
+                .set(Timer::Query, now + self.config.query_interval);
         }
     }
 

@@ -127,11 +127,12 @@ pub enum Event {
     },
 }
 
-/// The machine's timers, per link.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The machine's timers, per link. Declared in the order they expire when due at the same
+/// instant: a peer declared dead at the instant of a heartbeat is sent none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Timer {
-    Heartbeat(LinkId),
     Dead(LinkId),
+    Heartbeat(LinkId),
 }
 
 /// One open peer link.
@@ -427,8 +428,8 @@ impl PeerLiveness {
 
     /// Forgets `link` and its timers, returning its state.
     fn forget(&mut self, link: LinkId) -> Option<PeerLink> {
-        self.timers
-            .stop_where(|t| matches!(t, Timer::Heartbeat(l) | Timer::Dead(l) if l == link));
+        self.timers.stop(Timer::Dead(link));
+        self.timers.stop(Timer::Heartbeat(link));
         self.links.remove(&link)
     }
 

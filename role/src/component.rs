@@ -115,7 +115,7 @@ pub enum Event {
 }
 
 /// The one timer: the watchdog.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Watchdog;
 
 /// The component side of the Role interface (DESIGN 4).
