@@ -90,7 +90,7 @@ impl<K: Ord + Copy> Timers<K> {
     }
 
     /// As [`Timers::next_expired`], with the deadline the timer was due at (a machine applying
-    /// the stall rule judges how late it fired).
+    /// the stall rule, [`crate::StallRule`], judges how late it fired).
     pub fn next_expired_at(&mut self, now: Instant) -> Option<(K, Instant)> {
         let &(at, key) = self.by_deadline.first()?;
         if at > now {

@@ -7,8 +7,8 @@ use baton_asn1::monitor::{
     ComponentId, ComponentStatus, HealthMonitorMessage, HealthMonitorMessageMessage as M,
     HealthQuery,
 };
-use baton_core::{CorrelationCounter, Instant, LinkId, Timers};
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use baton_core::{CorrelationCounter, Graced, Instant, LinkId, StallRule, Timers};
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 /// Queries kept outstanding per component; an answer to an older one is unknown.
@@ -51,7 +51,7 @@ pub struct MonitorConfig {
     /// Its cost: a component that really went silent while the node was stalled is failed up
     /// to one grace later.
     ///
-    /// [`default_stall_threshold`]: crate::default_stall_threshold
+    /// [`default_stall_threshold`]: baton_core::default_stall_threshold
     pub stall_grace: Option<Duration>,
 }
 
@@ -172,6 +172,8 @@ struct Record {
     link: Option<LinkId>,
     state: ComponentHealthState,
     outstanding: VecDeque<String>,
+    /// Whether the stall grace was granted since the component was last heard.
+    graced: Graced,
 }
 
 /// The node side of the monitor interface for its components (DESIGN 5).
@@ -185,13 +187,12 @@ struct Record {
 #[derive(Debug, Clone)]
 pub struct HealthMonitor {
     config: MonitorConfig,
+    /// The stall grace of the dead intervals (PROTOCOL 6.4).
+    stall: StallRule,
     records: BTreeMap<String, Record>,
     links: BTreeMap<LinkId, String>,
     correlation: CorrelationCounter,
     timers: Timers<Timer>,
-    /// Links whose dead interval was extended by the stall grace since the component was
-    /// last heard.
-    graced: HashSet<LinkId>,
     tally: Tally,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
@@ -214,13 +215,17 @@ impl HealthMonitor {
         for r in records.values() {
             tally.add(r.state, r.policy.severity);
         }
+        let stall = StallRule::for_interval(
+            config.query_interval,
+            config.stall_grace.unwrap_or(config.query_interval),
+        );
         HealthMonitor {
             config,
+            stall,
             records,
             links: BTreeMap::new(),
             correlation,
             timers: Timers::new(),
-            graced: HashSet::new(),
             tally,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -269,6 +274,7 @@ impl HealthMonitor {
         };
         // report() and alive(), on the record in hand (one lookup per frame).
         let dead = record.dead_interval(self.config.query_interval);
+        record.graced.heard();
         apply(
             &mut self.tally,
             &mut self.events,
@@ -286,11 +292,11 @@ impl HealthMonitor {
             return;
         };
         self.timers.stop(Timer::Dead(link));
-        self.graced.remove(&link);
         let Some(record) = self.records.get_mut(&id) else {
             return;
         };
         record.link = None;
+        record.graced.heard();
         record.outstanding.clear();
         let was_failed = matches!(record.state, ComponentHealthState::Failed(_));
         let severity = record.policy.severity;
@@ -319,7 +325,6 @@ impl HealthMonitor {
                 Timer::Query => self.query_all(now),
                 Timer::Dead(link) => {
                     if !self.grant_grace(now, deadline, link) {
-                        self.graced.remove(&link);
                         self.silent(link);
                     }
                 }
@@ -327,22 +332,21 @@ impl HealthMonitor {
         }
     }
 
-    /// The dead interval of `link`, due at `deadline`, just expired at `now`: if it ended
-    /// more than the stall threshold late and no grace was granted since the component was
-    /// last heard, extends it by the stall grace and returns `true`.
+    /// The dead interval of `link`, due at `deadline`, just expired at `now`: if the stall
+    /// rule grants a grace (PROTOCOL 6.4: fired late, none granted since the component was
+    /// last heard), extends it and returns `true`.
     fn grant_grace(&mut self, now: Instant, deadline: Instant, link: LinkId) -> bool {
-        let grace = self
-            .config
-            .stall_grace
-            .unwrap_or(self.config.query_interval);
-        let threshold = crate::default_stall_threshold(self.config.query_interval);
-        if grace.is_zero()
-            || !crate::peer::fired_late(now, deadline, threshold)
-            || !self.graced.insert(link)
-        {
+        let Some(record) = self
+            .links
+            .get(&link)
+            .and_then(|id| self.records.get_mut(id))
+        else {
             return false;
-        }
-        self.timers.set(Timer::Dead(link), now + grace);
+        };
+        let Some(until) = self.stall.extend(&mut record.graced, deadline, now) else {
+            return false;
+        };
+        self.timers.set(Timer::Dead(link), until);
         true
     }
 
@@ -434,7 +438,6 @@ impl HealthMonitor {
         if let Some(old) = replaced {
             self.links.remove(&old);
             self.timers.stop(Timer::Dead(old));
-            self.graced.remove(&old);
         }
         self.links.insert(link, id.clone());
         self.events.push_back(Event::ComponentRegistered {
@@ -448,19 +451,22 @@ impl HealthMonitor {
 
     /// The component on `link` spoke: its dead interval restarts, and queries run.
     fn alive(&mut self, now: Instant, link: LinkId) {
-        let Some(record) = self.links.get(&link).and_then(|id| self.records.get(id)) else {
+        let Some(record) = self
+            .links
+            .get(&link)
+            .and_then(|id| self.records.get_mut(id))
+        else {
             return;
         };
         let dead = record.dead_interval(self.config.query_interval);
+        record.graced.heard();
         self.heard(now, link, dead);
     }
 
-    /// As [`HealthMonitor::alive`], with the component's dead interval already known.
+    /// As [`HealthMonitor::alive`], with the component's dead interval already known (and
+    /// its stall grace already ended).
     fn heard(&mut self, now: Instant, link: LinkId, dead: Duration) {
         self.timers.set(Timer::Dead(link), now + dead);
-        if !self.graced.is_empty() {
-            self.graced.remove(&link);
-        }
         if !self.timers.is_armed(Timer::Query) {
             self.timers
                 .set(Timer::Query, now + self.config.query_interval);
@@ -578,6 +584,7 @@ impl Record {
             link: None,
             state: ComponentHealthState::Unregistered,
             outstanding: VecDeque::new(),
+            graced: Graced::default(),
         }
     }
 }

@@ -33,7 +33,10 @@ pub use health_monitor::{
 };
 pub use ignored::IgnoredReason;
 pub use message::{health_query, health_query_response, heart_beat, Transmit};
-pub use peer::{
-    default_stall_threshold, Event as PeerEvent, HelloRefusal, LinkOrigin, PeerConfig, PeerLiveness,
-};
+pub use peer::{Event as PeerEvent, HelloRefusal, LinkOrigin, PeerConfig, PeerLiveness};
+
+/// The default stall threshold of a machine's timer; now [`baton_core::default_stall_threshold`].
+// compat: removed at the end of the Engine issue
+#[doc(hidden)]
+pub use baton_core::default_stall_threshold;
 pub use severity::Severity;

@@ -7,7 +7,9 @@ use baton_asn1::monitor::{
     BillOfHealth, ComponentId, ComponentStatus, HealthMonitorMessage,
     HealthMonitorMessageMessage as M, HealthQueryResponse, HeartBeat,
 };
-use baton_core::{CorrelationCounter, Instant, LinkId, Timers};
+use baton_core::{
+    default_stall_threshold, CorrelationCounter, Graced, Instant, LinkId, StallRule, Timers,
+};
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
@@ -36,18 +38,6 @@ pub struct PeerConfig {
     /// How late a dead interval must end to count as a stall of this node; `None` (the
     /// default) means [`default_stall_threshold`] of the heartbeat interval.
     pub stall_threshold: Option<Duration>,
-}
-
-/// The default lateness that counts as a stall of the node itself, for a timer of
-/// `interval`: a tenth of it, and at least 2 ms (tokio's timers have a 1 ms granularity, and
-/// a busy host wakes a timer a millisecond or so late without having stalled).
-pub fn default_stall_threshold(interval: Duration) -> Duration {
-    (interval / 10).max(Duration::from_millis(2))
-}
-
-/// Whether a timer due at `deadline` and handled at `now` fired more than `threshold` late.
-pub(crate) fn fired_late(now: Instant, deadline: Instant, threshold: Duration) -> bool {
-    now.saturating_duration_since(deadline) > threshold
 }
 
 impl PeerConfig {
@@ -141,10 +131,8 @@ struct PeerLink {
     origin: LinkOrigin,
     /// The member named by the peer's hello, once received.
     member: Option<String>,
-    /// When the dead interval (or the hello deadline) ends.
-    dead_at: Instant,
-    /// The stall grace was granted since the peer was last heard.
-    graced: bool,
+    /// Whether the stall grace was granted since the peer was last heard.
+    graced: Graced,
 }
 
 /// Node-to-node heartbeats (DESIGN 2 and 3.3).
@@ -162,8 +150,8 @@ pub struct PeerLiveness {
     members: Vec<String>,
     heartbeat_interval: Duration,
     dead_interval: Duration,
-    stall_grace: Duration,
-    stall_threshold: Duration,
+    /// The stall grace of the dead interval (PROTOCOL 4).
+    stall: StallRule,
     links: BTreeMap<LinkId, PeerLink>,
     correlation: CorrelationCounter,
     timers: Timers<Timer>,
@@ -204,10 +192,12 @@ impl PeerLiveness {
             dead_interval: config
                 .dead_interval
                 .unwrap_or(config.heartbeat_interval * 3),
-            stall_grace: config.stall_grace.unwrap_or(config.heartbeat_interval),
-            stall_threshold: config
-                .stall_threshold
-                .unwrap_or_else(|| default_stall_threshold(config.heartbeat_interval)),
+            stall: StallRule {
+                threshold: config
+                    .stall_threshold
+                    .unwrap_or_else(|| default_stall_threshold(config.heartbeat_interval)),
+                grace: config.stall_grace.unwrap_or(config.heartbeat_interval),
+            },
             links: BTreeMap::new(),
             correlation,
             timers: Timers::new(),
@@ -235,8 +225,7 @@ impl PeerLiveness {
             PeerLink {
                 origin,
                 member: None,
-                dead_at: now + self.dead_interval,
-                graced: false,
+                graced: Graced::default(),
             },
         );
         self.send_heartbeat(now, link);
@@ -302,10 +291,10 @@ impl PeerLiveness {
     /// deadline); a second expiry, late or not, declares the peer dead. Hearing the peer
     /// ends the grace.
     pub fn handle_timeout(&mut self, now: Instant) {
-        while let Some(timer) = self.timers.next_expired(now) {
+        while let Some((timer, deadline)) = self.timers.next_expired_at(now) {
             match timer {
                 Timer::Heartbeat(link) => self.send_heartbeat(now, link),
-                Timer::Dead(link) if self.grant_grace(now, link) => {}
+                Timer::Dead(link) if self.grant_grace(now, deadline, link) => {}
                 Timer::Dead(link) => match self.forget(link) {
                     Some(PeerLink {
                         member: Some(member),
@@ -387,31 +376,25 @@ impl PeerLiveness {
     fn alive(&mut self, now: Instant, link: LinkId) {
         let at = now + self.dead_interval;
         if let Some(peer) = self.links.get_mut(&link) {
-            peer.dead_at = at;
-            peer.graced = false;
+            peer.graced.heard();
         }
         self.timers.set(Timer::Dead(link), at);
     }
 
-    /// The dead interval of up link `link` just expired at `now`: if it ended more than the
-    /// stall threshold late and no grace was granted since the peer was last heard, extends
-    /// it by the stall grace and returns `true`.
-    fn grant_grace(&mut self, now: Instant, link: LinkId) -> bool {
-        if self.stall_grace.is_zero() {
-            return false;
-        }
+    /// The dead interval of up link `link`, due at `deadline`, just expired at `now`: if the
+    /// stall rule grants a grace (PROTOCOL 4: fired late, none granted since the peer was
+    /// last heard), extends it and returns `true`. A link without a hello gets no grace.
+    fn grant_grace(&mut self, now: Instant, deadline: Instant, link: LinkId) -> bool {
         let Some(peer) = self.links.get_mut(&link) else {
             return false;
         };
-        if peer.member.is_none()
-            || peer.graced
-            || !fired_late(now, peer.dead_at, self.stall_threshold)
-        {
+        if peer.member.is_none() {
             return false;
         }
-        peer.graced = true;
-        peer.dead_at = now + self.stall_grace;
-        self.timers.set(Timer::Dead(link), peer.dead_at);
+        let Some(until) = self.stall.extend(&mut peer.graced, deadline, now) else {
+            return false;
+        };
+        self.timers.set(Timer::Dead(link), until);
         true
     }
 

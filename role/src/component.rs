@@ -5,7 +5,7 @@ use crate::RoleError;
 use baton_asn1::role::{
     CorrelationId, ReturnCode, Role, RoleMessage, RoleMessageMessage, SetRoleResponse,
 };
-use baton_core::{Instant, LinkId, Timers};
+use baton_core::{Graced, Instant, LinkId, Timers};
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -30,14 +30,15 @@ pub struct ComponentConfig {
     pub dead_interval: Duration,
 }
 
-/// The watchdog's grace after the component's own stall ([`ComponentRole::with_stall_grace`]).
+/// The watchdog's grace after the component's own stall, as [`ComponentRole::with_stall_grace`]
+/// applies it (PROTOCOL 6.3): [`StallRule`] with the component's own threshold and grace.
 ///
 /// When the watchdog fires more than `threshold` after its deadline, the component did not
 /// run at the deadline, so neither did it read what the node sent meanwhile (its driver
 /// reads buffered frames first, but a node stalled with it has sent nothing yet). The
-/// watchdog is then moved once to **its deadline plus `grace`**, if that is still ahead: the
-/// component gives its node that long to be heard. A second expiry, late or not, demotes; a
-/// frame from the node ends the grace.
+/// watchdog is then moved once to **its deadline plus `grace`**, if that is still ahead
+/// ([`StallRule::extend_from_deadline`]): the component gives its node that long to be heard.
+/// A second expiry, late or not, demotes; a frame from the node ends the grace.
 ///
 /// The bound: while the component runs, it never serves more than `dead_interval + grace`
 /// after it last heard from its node, so the rule of [`ComponentConfig::dead_interval`]
@@ -45,13 +46,12 @@ pub struct ComponentConfig {
 /// by before the peer can start promoting. (A stall longer than that slack is beyond any
 /// watchdog: a frozen component cannot stand by.) The cost: a node that really died while
 /// the component was stalled is noticed up to `grace` later. The default is no grace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct StallGrace {
-    /// How late the watchdog must fire to count as a stall of the component.
-    pub threshold: Duration,
-    /// How far past its deadline the watchdog may be moved; zero disables the grace.
-    pub grace: Duration,
-}
+pub use baton_core::StallRule;
+
+/// The old name of [`StallRule`].
+// compat: removed at the end of the Engine issue
+#[doc(hidden)]
+pub use baton_core::StallRule as StallGrace;
 
 impl Default for ComponentConfig {
     fn default() -> Self {
@@ -128,9 +128,9 @@ struct Watchdog;
 #[derive(Debug, Clone)]
 pub struct ComponentRole {
     config: ComponentConfig,
-    stall: StallGrace,
-    /// The watchdog was moved by the stall grace since the node was last heard.
-    graced: bool,
+    stall: StallRule,
+    /// Whether the watchdog was moved by the stall grace since the node was last heard.
+    graced: Graced,
     link: Option<LinkId>,
     last_heard: Instant,
     role: Option<Role>,
@@ -144,15 +144,15 @@ pub struct ComponentRole {
 impl ComponentRole {
     /// A component with no role yet and no node link.
     pub fn new(config: ComponentConfig) -> Self {
-        Self::with_stall_grace(config, StallGrace::default())
+        Self::with_stall_grace(config, StallRule::default())
     }
 
     /// As [`ComponentRole::new`], with a watchdog grace after the component's own stall.
-    pub fn with_stall_grace(config: ComponentConfig, stall: StallGrace) -> Self {
+    pub fn with_stall_grace(config: ComponentConfig, stall: StallRule) -> Self {
         ComponentRole {
             config,
             stall,
-            graced: false,
+            graced: Graced::default(),
             link: None,
             last_heard: Instant::ZERO,
             role: None,
@@ -169,7 +169,7 @@ impl ComponentRole {
     pub fn handle_node_connected(&mut self, now: Instant, link: LinkId) {
         self.link = Some(link);
         self.last_heard = now;
-        self.graced = false;
+        self.graced.heard();
         self.arm_watchdog();
         self.events.push_back(Event::Connected {
             role: self.role,
@@ -193,7 +193,7 @@ impl ComponentRole {
     /// Something (any frame, a health query say) came from the node: the watchdog restarts.
     pub fn handle_node_activity(&mut self, now: Instant) {
         self.last_heard = now;
-        self.graced = false;
+        self.graced.heard();
         self.arm_watchdog();
     }
 
@@ -240,22 +240,21 @@ impl ComponentRole {
     }
 
     /// Runs the watchdog: an active component silent-demotes if the node has said nothing
-    /// for the dead interval (or, after its own stall, once more for the [`StallGrace`]).
+    /// for the dead interval (or, after its own stall, once more for the stall grace:
+    /// [`StallRule`], PROTOCOL 6.3).
     pub fn handle_timeout(&mut self, now: Instant) {
-        let deadline = self.timers.get(Watchdog);
-        while self.timers.next_expired(now).is_some() {
+        while let Some((Watchdog, deadline)) = self.timers.next_expired_at(now) {
             if self.role != Some(Role::active) {
                 continue;
             }
-            if let Some(deadline) = deadline.filter(|_| !self.graced && !self.stall.grace.is_zero())
+            // The watchdog is always due at dead interval after last heard until a grace is
+            // granted, so deadline + grace is the latest the grace may reach.
+            if let Some(until) = self
+                .stall
+                .extend_from_deadline(&mut self.graced, deadline, now)
             {
-                // The latest the grace may reach: dead interval + grace after last heard.
-                let until = self.last_heard + self.config.dead_interval + self.stall.grace;
-                if now.saturating_duration_since(deadline) > self.stall.threshold && until > now {
-                    self.graced = true;
-                    self.timers.set(Watchdog, until);
-                    continue;
-                }
+                self.timers.set(Watchdog, until);
+                continue;
             }
             self.demote(WatchdogReason::Silent);
         }

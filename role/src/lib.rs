@@ -22,7 +22,9 @@ pub mod manager;
 mod message;
 
 pub use baton_asn1::role::{Role, RoleMessage};
-pub use component::{ComponentConfig, ComponentRole, Event as ComponentEvent, WatchdogReason};
+pub use component::{
+    ComponentConfig, ComponentRole, Event as ComponentEvent, StallRule, WatchdogReason,
+};
 pub use error::RoleError;
 pub use manager::{
     ComponentRoleState, Event as ManagerEvent, FailedComponent, FailureReason, IgnoredReason,

@@ -2,7 +2,7 @@
 
 use baton_asn1::role::ReturnCode;
 use baton_core::{Instant, LinkId};
-use baton_role::component::StallGrace;
+use baton_role::component::StallRule;
 use baton_role::{
     set_role, set_role_response, ComponentConfig, ComponentEvent as E, ComponentRole, Role,
     RoleError, Transmit, WatchdogReason,
@@ -194,7 +194,7 @@ fn active_with_grace() -> ComponentRole {
         ComponentConfig {
             dead_interval: Duration::from_millis(20),
         },
-        StallGrace {
+        StallRule {
             threshold: Duration::from_millis(2),
             grace: Duration::from_millis(5),
         },
