@@ -25,7 +25,12 @@ pub mod peer;
 mod severity;
 
 pub use baton_asn1::monitor::{ComponentStatus, HealthMonitorMessage};
-pub use component::{ComponentHealth, ComponentHealthConfig, Event as ComponentEvent};
+pub use component::{ComponentHealth, ComponentHealthConfig, Event as ComponentHealthEvent};
+
+/// The old name of [`ComponentHealthEvent`].
+// compat: removed at the end of the Engine issue
+#[doc(hidden)]
+pub use component::Event as ComponentEvent;
 pub use error::MonitorError;
 pub use health_monitor::{
     ComponentHealthState, ComponentPolicy, Event as MonitorEvent, FailureReason, HealthMonitor,

@@ -2,8 +2,8 @@
 
 use baton_core::{Instant, LinkId};
 use baton_monitor::{
-    health_query, health_query_response, heart_beat, ComponentEvent, ComponentHealth,
-    ComponentHealthConfig, ComponentStatus, IgnoredReason, MonitorError, Transmit,
+    health_query, health_query_response, heart_beat, ComponentHealth, ComponentHealthConfig,
+    ComponentHealthEvent, ComponentStatus, IgnoredReason, MonitorError, Transmit,
 };
 use std::time::Duration;
 
@@ -75,13 +75,13 @@ fn misbehaviour_and_misuse() {
     assert_eq!(
         std::iter::from_fn(|| c.poll_event()).collect::<Vec<_>>(),
         vec![
-            ComponentEvent::Ignored {
+            ComponentHealthEvent::Ignored {
                 reason: IgnoredReason::ComponentIdMismatch {
                     expected: "12".into(),
                     got: "13".into()
                 }
             },
-            ComponentEvent::Ignored {
+            ComponentHealthEvent::Ignored {
                 reason: IgnoredReason::UnexpectedMessage
             },
         ]

@@ -3,8 +3,8 @@
 
 use baton_core::{Instant, LinkId};
 use baton_monitor::{
-    health_query, health_query_response, heart_beat, ComponentEvent, ComponentHealth,
-    ComponentHealthConfig, ComponentHealthState as H, ComponentPolicy, ComponentStatus,
+    health_query, health_query_response, heart_beat, ComponentHealth, ComponentHealthConfig,
+    ComponentHealthEvent, ComponentHealthState as H, ComponentPolicy, ComponentStatus,
     FailureReason, HealthMonitor, IgnoredReason, MonitorConfig, MonitorEvent as E, Severity,
     Transmit,
 };
@@ -77,7 +77,7 @@ fn query_health() {
     assert_eq!(node.counts(), (1, 1));
     assert_eq!(node.worst_failure(), None);
     assert_eq!(node.poll_timeout(), Some(at(400)));
-    assert_eq!(comp.poll_event(), None::<ComponentEvent>);
+    assert_eq!(comp.poll_event(), None::<ComponentHealthEvent>);
 }
 
 #[test]

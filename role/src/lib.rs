@@ -1,5 +1,13 @@
-//! baton's sans-IO role state machines (DESIGN.md section 4): a node setting the role of its
-//! components with `setRole` / `setRoleResponse` (seed 003 section 3.2).
+//! baton's sans-IO role state machines (PROTOCOL 6.1 to 6.3): a node setting the role of its
+//! components with `setRole` / `setRoleResponse` (PROTOCOL 2.5).
+//!
+//! # Names
+//! - [`Role`] (`active`, `standby`: the ASN.1 `Role`) is a component role **value**, what
+//!   `setRole` carries (PROTOCOL 1.3).
+//! - [`ComponentRoleState`] is the node's **state** of one component's role (PROTOCOL 6.2):
+//!   `Unassigned`, `Assigning(r)`, `Assigned(r)` or `Failed(r)`, each `r` a [`Role`].
+//! - [`ComponentRole`] is the component-side **machine**; its events are
+//!   [`ComponentRoleEvent`]s, the node side's are [`ManagerEvent`]s.
 //!
 //! - [`RoleManager`]: the node side. It keeps the registry of its components, sends `setRole`
 //!   to all of them after each election outcome, tracks every component through
@@ -7,7 +15,7 @@
 //!   the answers into one outcome per assignment ([`ManagerEvent::AssignmentDone`],
 //!   [`ManagerEvent::AssignmentFailed`]).
 //! - [`ComponentRole`]: the component side, embedded by applications. It surfaces each
-//!   `setRole` as [`ComponentEvent::RoleRequested`], answers with the application's decision,
+//!   `setRole` as [`ComponentRoleEvent::RoleRequested`], answers with the application's decision,
 //!   and runs the watchdog that demotes an active component whose node died.
 //!
 //! Both are sans-IO in the style of quinn-proto: the driver feeds inputs with `handle_*(now,
@@ -23,8 +31,13 @@ mod message;
 
 pub use baton_asn1::role::{Role, RoleMessage};
 pub use component::{
-    ComponentConfig, ComponentRole, Event as ComponentEvent, StallRule, WatchdogReason,
+    ComponentConfig, ComponentRole, Event as ComponentRoleEvent, StallRule, WatchdogReason,
 };
+
+/// The old name of [`ComponentRoleEvent`].
+// compat: removed at the end of the Engine issue
+#[doc(hidden)]
+pub use component::Event as ComponentEvent;
 pub use error::RoleError;
 pub use manager::{
     ComponentRoleState, Event as ManagerEvent, FailedComponent, FailureReason, IgnoredReason,

@@ -22,9 +22,10 @@ impl Default for RoleConfig {
     }
 }
 
-/// The role state of one component, as the node tracks it (seed 003 section 3.2.2):
+/// The role **state** of one component, as the node tracks it (PROTOCOL 6.2):
 /// `Unassigned -> Assigning(r) -> Assigned(r)`, `Assigning(r) -> Failed(r)`, and
-/// `Assigned(r) | Failed(r) -> Assigning(r')` on the next assignment.
+/// `Assigned(r) | Failed(r) -> Assigning(r')` on the next assignment. Each `r` is a component
+/// role **value**, a [`Role`] (`active` or `standby`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ComponentRoleState {
     /// Registered before any role was assigned: nothing sent yet.

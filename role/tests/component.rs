@@ -4,7 +4,7 @@ use baton_asn1::role::ReturnCode;
 use baton_core::{Instant, LinkId};
 use baton_role::component::StallRule;
 use baton_role::{
-    set_role, set_role_response, ComponentConfig, ComponentEvent as E, ComponentRole, Role,
+    set_role, set_role_response, ComponentConfig, ComponentRole, ComponentRoleEvent as E, Role,
     RoleError, Transmit, WatchdogReason,
 };
 use std::time::Duration;

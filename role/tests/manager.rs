@@ -3,7 +3,7 @@
 use baton_asn1::role::ReturnCode;
 use baton_core::{Instant, LinkId};
 use baton_role::{
-    set_role, set_role_response, ComponentEvent, ComponentRole, ComponentRoleState as S,
+    set_role, set_role_response, ComponentRole, ComponentRoleEvent, ComponentRoleState as S,
     FailedComponent, FailureReason, IgnoredReason, ManagerEvent as E, Role, RoleError, RoleManager,
     Transmit,
 };
@@ -55,7 +55,7 @@ fn role_assignment() {
         c.handle_node_connected(at(0), LinkId(i as u64 + 1));
         assert_eq!(
             c.poll_event(),
-            Some(ComponentEvent::Connected {
+            Some(ComponentRoleEvent::Connected {
                 role: None,
                 self_demoted: false
             })
@@ -81,7 +81,7 @@ fn role_assignment() {
         let correlation = if t.link == LinkId(1) { "1" } else { "2" };
         assert_eq!(
             c.poll_event(),
-            Some(ComponentEvent::RoleRequested {
+            Some(ComponentRoleEvent::RoleRequested {
                 role: Role::active,
                 correlation: correlation.into()
             })
@@ -134,7 +134,7 @@ fn role_assignment() {
         c.handle_message(at(510), t.message.clone());
         assert!(matches!(
             c.poll_event(),
-            Some(ComponentEvent::RoleRequested {
+            Some(ComponentRoleEvent::RoleRequested {
                 role: Role::standby,
                 ..
             })

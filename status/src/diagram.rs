@@ -1,24 +1,7 @@
 //! The service status state diagram (seed 003 section 3.4.2) as code.
 
 use crate::{PeerStatus, ServiceStatus, State};
-
-/// The node's role in the election (DESIGN 3). Mirrors the election machine's roles so that
-/// this crate depends on nothing but `asn1` and `core`; the composer maps one to the other.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NodeRole {
-    /// After every start, until the election decides.
-    Negotiating,
-    /// Not serving, ready to take over.
-    Standby,
-    /// Components being set active.
-    Promoting,
-    /// All components confirmed active.
-    Active,
-    /// Components being set standby.
-    Demoting,
-    /// A component answered `failure` or timed out during promotion.
-    PromotionFailed,
-}
+use baton_core::NodeRole;
 
 /// The health of the node's components, as the monitor summarises it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

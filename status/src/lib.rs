@@ -24,10 +24,11 @@ mod service_status;
 mod state;
 
 pub use baton_asn1::status::ServiceStatusMessage;
+pub use baton_core::NodeRole;
 pub use client::{
     Event as ClientEvent, IgnoredReason as ClientIgnoredReason, StatusClient, StatusClientConfig,
 };
-pub use diagram::{service_state, service_status, ComponentsHealth, NodeRole};
+pub use diagram::{service_state, service_status, ComponentsHealth};
 pub use error::StatusError;
 pub use message::{get_status, get_status_response, status_indication, Transmit};
 pub use server::{Event as ServerEvent, IgnoredReason as ServerIgnoredReason, StatusServer};
