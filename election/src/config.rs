@@ -18,7 +18,7 @@ impl fmt::Display for Member {
 }
 
 /// What a `Negotiating` node does when it stays alone for [`Config::startup_wait`]
-/// (DESIGN 3.3).
+/// (PROTOCOL 5.6, *Startup*).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Alone {
     /// Promote itself: the service runs even if the peer never comes (the default).
@@ -28,11 +28,11 @@ pub enum Alone {
     Wait,
 }
 
-/// The election algorithm. Only pair mode (DESIGN 3.1-3.5) is implemented; quorum mode
-/// (DESIGN 3.6) will be a second variant.
+/// The election algorithm. Only pair mode (PROTOCOL 5.1 to 5.8) is implemented; quorum mode
+/// (PROTOCOL 5.9) will be a second variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Mode {
-    /// Two members, nothing persisted (DESIGN 3.1-3.5).
+    /// Two members, nothing persisted (PROTOCOL 5.1 to 5.8).
     #[default]
     Pair,
 }
@@ -48,7 +48,7 @@ pub struct Config {
     /// This node's index in `members`.
     pub me: usize,
     /// Whether an Active/Promoting node yields to a higher-priority member that nominates
-    /// itself (DESIGN 3.2, "with `preempt`").
+    /// itself (PROTOCOL 5.5, "with `preempt`").
     pub preempt: bool,
     /// What to do when alone for `startup_wait`.
     pub alone: Alone,

@@ -32,7 +32,7 @@ pub(crate) enum AfterDemotion {
     },
 }
 
-/// The sans-IO Election of one member (DESIGN 3, pair mode).
+/// The sans-IO Election of one member (PROTOCOL 5, pair mode).
 ///
 /// Feed it with the `handle_*` methods, then drain [`Election::poll_transmit`],
 /// [`Election::poll_event`] and [`Election::poll_timeout`]. It never reads a clock: every
@@ -203,11 +203,10 @@ impl Election {
         }
     }
 
-    /// The link to `peer` is up (both hellos exchanged) as `link`. DESIGN 3.1: a
+    /// The link to `peer` is up (both hellos exchanged) as `link`. PROTOCOL 5.3: a
     /// `Negotiating`, `Promoting` or `Active` node nominates itself, a `PromotionFailed` node
     /// sends a handover request \[F3\], `Standby` and `Demoting` send nothing; a `Demoting`
-    /// node sends a handover request once its demotion completes (an addition to DESIGN,
-    /// see the comment in the code).
+    /// node sends a handover request once its demotion completes \[F11\].
     ///
     /// A link-up for a peer whose link is already up replaces that link (no failure is
     /// assumed); anything pending on the old link is dropped.
@@ -226,7 +225,7 @@ impl Election {
             }
             NodeRole::PromotionFailed => self.nominate(peer, NominationKind::Handover),
             NodeRole::Standby => {}
-            // Not in DESIGN 3.1 (found by tests/explore.rs): both Demoting, the link dies and
+            // [F11] (PROTOCOL 5.6, found by tests/explore.rs): both Demoting, the link dies and
             // comes back before either completes; both would end Standby with nothing to
             // send. The Demoting node owes the link-up a nomination: once its components
             // confirm, it becomes Standby and sends a handover request (crossing requests:
@@ -294,7 +293,7 @@ impl Election {
     }
 
     /// The role layer confirmed the command of `generation` (every component answered, or
-    /// for a demotion: answered or was marked failed, DESIGN 4). `Promoting` → `Active`;
+    /// for a demotion: answered or was marked failed, PROTOCOL 6.1). `Promoting` → `Active`;
     /// `Demoting` → `Standby` (or, peer down, promote \[F5\]). Answers for an earlier
     /// generation are ignored.
     pub fn handle_components_done(&mut self, now: Instant, generation: Generation) {
@@ -331,7 +330,7 @@ impl Election {
         Ok(())
     }
 
-    /// A fatal component failure (DESIGN 5): the node cannot serve. `Active` hands over
+    /// A fatal component failure (PROTOCOL 5.6, 6.4): the node cannot serve. `Active` hands over
     /// exactly as a planned switchover does (even with the peer down: it then stops serving,
     /// \[F5\] re-promotes and that promotion fails); `Promoting` fails its promotion now;
     /// in every other role the next promotion fails. Stays until

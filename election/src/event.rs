@@ -52,7 +52,7 @@ pub enum Event {
         generation: Generation,
     },
     /// The peer sent something it should not have. The Election carried on (and answered
-    /// `electionError` where DESIGN 3 says so); the caller logs it.
+    /// `electionError` where PROTOCOL 5.5 says so); the caller logs it.
     PeerMisbehaved {
         /// The peer.
         peer: Member,

@@ -1,4 +1,4 @@
-//! baton's sans-IO Election state machine (DESIGN 3, pair mode).
+//! baton's sans-IO Election state machine (PROTOCOL 5, pair mode).
 //!
 //! One [`Election`] per member decides which member of the pair is active. It is sans-IO in
 //! the style of quinn-proto and openraft's engine: pure and deterministic, time is passed in
@@ -23,7 +23,7 @@
 //! `Result` is only for local API misuse ([`UsageError`], [`ConfigError`]).
 //!
 //! # Where the rules live
-//! - responder table (DESIGN 3.2) with \[F1\] \[F8\] \[F9\] \[F10\]: [`responder::respond`], applied
+//! - responder table (PROTOCOL 5.5) with \[F1\] \[F8\] \[F9\] \[F10\]: [`responder::respond`], applied
 //!   by `Election::handle_nomination` (`responder.rs`);
 //! - nomination validity and stale answers \[F7\]: [`responder::NominationKind::valid_in`],
 //!   `Election::void_stale_nomination` (called on every role change) and
@@ -35,25 +35,28 @@
 //! - \[F5\] promote when a demotion completes with the peer down: `Election::demotion_done`
 //!   (`transitions.rs`).
 //!
-//! # Where DESIGN 3 is silent, this crate decides
+//! # Rules this crate added to the first draft (PROTOCOL 5 now states each)
 //! - A `PromotionFailed` responder that answers `assigment{P, self}` stands by (through
-//!   `Demoting`), as `Negotiating` does in the same column.
-//! - A node whose peer link comes up while it is `Demoting` sends a handover request once
-//!   its demotion completes (peer still up). Without it, both nodes `Demoting` across a link
-//!   flap end `Standby` with nothing to send (found by `tests/explore.rs`).
-//! - A `Negotiating` node whose peer link goes down is alone again: `startup_wait` restarts.
-//! - A link going down voids the nomination sent on it and a deferred (preempt) answer.
+//!   `Demoting`), as `Negotiating` does in the same column (PROTOCOL 5.5).
+//! - \[F11\] A node whose peer link comes up while it is `Demoting` sends a handover request
+//!   once its demotion completes (peer still up). Without it, both nodes `Demoting` across a
+//!   link flap end `Standby` with nothing to send (found by `tests/explore.rs`; PROTOCOL 5.3,
+//!   5.6).
+//! - A `Negotiating` node whose peer link goes down is alone again: `startup_wait` restarts
+//!   (PROTOCOL 5.6).
+//! - A link going down voids the nomination sent on it and a deferred (preempt) answer
+//!   (PROTOCOL 5.4, 5.6).
 //! - An answer to a handover request naming the requester active, or an `assigment`/`veto`
 //!   not pairing the two members, is [`Event::PeerMisbehaved`] and is treated like an
-//!   `electionError` (back off, retry).
+//!   `electionError` (back off, retry; PROTOCOL 5.6).
 //! - A fatal component failure ([`Election::handle_fatal`]) makes every later promotion fail
 //!   at once (no `SetComponents(Active)`) until [`Election::handle_fatal_cleared`]; while
-//!   `Promoting` it fails the promotion under way.
+//!   `Promoting` it fails the promotion under way (PROTOCOL 5.6).
 //! - With `preempt`, the yielding node sends no `veto`: it answers `assigment{P, self}` once
-//!   its demotion completes.
+//!   its demotion completes (PROTOCOL 5.5).
 //!
 //! Only pair mode is implemented; members are a `Vec` and peers are per-member state so that
-//! quorum mode (DESIGN 3.6) can be added as a second [`Mode`].
+//! quorum mode (PROTOCOL 5.9) can be added as a second [`Mode`].
 #![forbid(unsafe_code)]
 
 mod config;

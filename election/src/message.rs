@@ -6,7 +6,7 @@ use baton_asn1::election::{
 };
 use rasn::types::NumericString;
 
-/// `electionError` descriptions (DESIGN 3: "I cannot judge this now" / "this is wrong").
+/// `electionError` descriptions (PROTOCOL 2.4: "I cannot judge this now" / "this is wrong").
 pub mod description {
     /// The responder is `Negotiating` and outranks the self-nominating sender \[F1\].
     pub const NEGOTIATING: &str = "negotiating";

@@ -1,4 +1,4 @@
-//! The nominator side (DESIGN 3.1, 3.3): sending nominations, their validity \[F7\], retries,
+//! The nominator side (PROTOCOL 5.3, 5.4, 5.6): sending nominations, their validity \[F7\], retries,
 //! and adopting the answers.
 
 use crate::config::Member;
@@ -144,7 +144,7 @@ impl Election {
         self.adopt(now, active, is_veto);
     }
 
-    /// DESIGN 3.3: adopt the assignment naming `active`.
+    /// PROTOCOL 5.6: adopt the assignment naming `active`.
     fn adopt(&mut self, now: Instant, active: Member, is_veto: bool) {
         if active == self.me() {
             self.promote(now);
@@ -159,7 +159,7 @@ impl Election {
         }
     }
 
-    /// [DESIGN 3.1] After an `electionError` (or an unusable answer): the same nomination
+    /// PROTOCOL 5.3, 5.6: after an `electionError` (or an unusable answer): the same nomination
     /// again after the back-off, while it stays valid.
     fn back_off(&mut self, now: Instant, mut nomination: Nomination) {
         nomination.awaiting = false;

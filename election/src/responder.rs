@@ -1,4 +1,4 @@
-//! The responder table (DESIGN 3.2) as a pure function.
+//! The responder table (PROTOCOL 5.5) as a pure function.
 //!
 //! [`respond`] decides what a node answers to a nomination from its peer P and what it does
 //! next; [`Election`](crate::Election) applies the decision. Keeping the table apart lets
@@ -92,7 +92,7 @@ const fn d(answer: Answer, effect: Effect) -> Decision {
     Decision { answer, effect }
 }
 
-/// DESIGN 3.2: the answer to a nomination, and what the responder does.
+/// PROTOCOL 5.5: the answer to a nomination, and what the responder does.
 pub fn respond(s: Situation) -> Decision {
     use Answer::*;
     use NodeRole::*;

@@ -2,7 +2,7 @@
 
 pub use baton_core::NodeRole;
 
-/// The role the node commands its components to take (`setRole{role}`, DESIGN 4).
+/// The role the node commands its components to take (`setRole{role}`, PROTOCOL 6.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ComponentRole {
     /// `setRole{active}`.

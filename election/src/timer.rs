@@ -6,9 +6,9 @@ use baton_core::Timers;
 /// The Election's timers. Declared in the order they expire when due at the same instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Timer {
-    /// `Negotiating` alone for `startup_wait` (DESIGN 3.3).
+    /// `Negotiating` alone for `startup_wait` (PROTOCOL 5.6, *Startup*).
     StartupWait,
-    /// Send the pending nomination again after an `electionError` (DESIGN 3.1).
+    /// Send the pending nomination again after an `electionError` (PROTOCOL 5.3).
     Retry,
 }
 

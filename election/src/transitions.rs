@@ -1,4 +1,4 @@
-//! Role transitions (DESIGN 3.3): every role change, promotion, demotion and their ends.
+//! Role transitions (PROTOCOL 5.6): every role change, promotion, demotion and their ends.
 
 use crate::election::{AfterDemotion, Election};
 use crate::event::{Event, Generation};

@@ -1,6 +1,6 @@
 //! A small exhaustive exploration of two Elections (a poor man's model checker, until the
 //! conformance crate's stateright model exists): every interleaving of message delivery,
-//! role-layer answers, timer expiries and a bounded number of faults, checking DESIGN 3.4:
+//! role-layer answers, timer expiries and a bounded number of faults, checking PROTOCOL 5.8:
 //! - property 1: without partitions, at most one live node is Promoting or Active;
 //! - property 2: no node is Active unless its latest promotion succeeded;
 //! - properties 3 and 4: from every reached state, once faults stop (and a partition heals),

@@ -1,4 +1,4 @@
-//! DESIGN 3.2: every cell of the responder table, through [`respond`] (the function the
+//! PROTOCOL 5.5: every cell of the responder table, through [`respond`] (the function the
 //! Election applies), and a few cells end to end through an Election.
 
 use baton_election::responder::{

@@ -1,4 +1,4 @@
-//! DESIGN 3.5: the scenarios the first draft got wrong, one regression test each.
+//! PROTOCOL 5.8: the scenarios the first draft got wrong, one regression test each.
 
 mod util;
 
@@ -329,7 +329,7 @@ fn scenario_8_both_demoting_when_link_dies() {
 }
 
 /// Scenario 8, link flapping: both Demoting, the link dies and comes back before either
-/// completes. DESIGN 3.1 lets both end Standby with nothing to send (found by
+/// completes. Without \[F11\] (PROTOCOL 5.6) both end Standby with nothing to send (found by
 /// tests/explore.rs); a node whose link came up while Demoting sends a handover request
 /// once Standby, and of the crossing requests only the higher accepts [F10].
 #[test]

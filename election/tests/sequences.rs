@@ -1,4 +1,4 @@
-//! The election sequences of the seed (seed 003 section 3.1, as DESIGN 3 specifies them),
+//! The election sequences (PROTOCOL 7.1 to 7.7, as PROTOCOL 5 specifies them),
 //! run on two Elections wired together. Every test asserts the exact messages exchanged
 //! (correlationIds echoed) and the roles reached.
 

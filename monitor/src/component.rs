@@ -42,7 +42,7 @@ pub enum Event {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Heartbeat;
 
-/// The component side of the monitor interface (DESIGN 5).
+/// The component side of the monitor interface (PROTOCOL 6.4).
 ///
 /// On connection it registers with a `heartBeat` carrying its component id and status; it
 /// answers each `healthQuery` with `healthQueryResponse` (the query's `correlationId`, the

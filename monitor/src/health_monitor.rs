@@ -17,7 +17,7 @@ const MAX_OUTSTANDING: usize = 16;
 /// How the node treats one component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ComponentPolicy {
-    /// What its failure means (seed 002). Default [`Severity::Minor`].
+    /// What its failure means (PROTOCOL 6.4). Default [`Severity::Minor`].
     pub severity: Severity,
     /// Silence after which it is failed; `None` (the default) means three query intervals.
     pub dead_interval: Option<Duration>,
@@ -36,7 +36,7 @@ impl Default for ComponentPolicy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MonitorConfig {
     /// Interval between `healthQuery`s to each registered component. Default 100 ms, the
-    /// node-to-node heartbeat interval of DESIGN 3.3, so a component dies as fast as a peer.
+    /// node-to-node heartbeat interval of PROTOCOL 4, so a component dies as fast as a peer.
     pub query_interval: Duration,
     /// The policy of components by id. They count toward [`HealthMonitor::counts`] from the
     /// start, as [`ComponentHealthState::Unregistered`] until they register.
@@ -176,7 +176,7 @@ struct Record {
     graced: Graced,
 }
 
-/// The node side of the monitor interface for its components (DESIGN 5).
+/// The node side of the monitor interface for its components (PROTOCOL 6.4).
 ///
 /// A component registers by sending `heartBeat{billOfHealth}` with its component id as the
 /// first message on a new component link. Every query interval the node sends each
@@ -366,8 +366,8 @@ impl HealthMonitor {
     }
 
     /// Changes the policy of component `id` (known or not), from the next failure or
-    /// dead-interval restart on. The composer may, say, lower a restarted `major` component
-    /// to `minor` (seed 002: "restart it, then minor if it comes back").
+    /// dead-interval restart on. The composer may, say, lower a `major` component it
+    /// restarted (PROTOCOL 6.4) to `minor`.
     pub fn set_policy(&mut self, id: &str, policy: ComponentPolicy) {
         let record = match self.records.get_mut(id) {
             Some(r) => r,

@@ -1,13 +1,12 @@
-//! baton's sans-IO monitor state machines (DESIGN.md section 5): health queries and
-//! heartbeats over `HealthMonitorMessage` (seed 003 section 3.3), with seed 002's fault
-//! severities.
+//! baton's sans-IO monitor state machines (PROTOCOL 4, 6.4): health queries and heartbeats
+//! over `HealthMonitorMessage` (PROTOCOL 2.6), with the fault severities of PROTOCOL 6.4.
 //!
 //! - [`HealthMonitor`]: the node side for its components. Components register with a
 //!   `heartBeat`; the node sends `healthQuery` every query interval; a component is failed on
 //!   `status failed` or on silence for its dead interval, and each failure carries the
 //!   component's configured [`Severity`].
 //! - [`PeerLiveness`]: node-to-node heartbeats on peer links, including the hello (the first
-//!   frame of each side, DESIGN 2) and peer failure detection (DESIGN 3.3).
+//!   frame of each side) and peer failure detection (PROTOCOL 4).
 //! - [`ComponentHealth`]: the component side, embedded by applications: answers queries with
 //!   the application's status and pushes heartbeats.
 //!

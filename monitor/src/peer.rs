@@ -18,12 +18,12 @@ use std::time::Duration;
 pub struct PeerConfig {
     /// This node's member id (the ASN.1 `ComponentId`: digits, at most 16).
     pub member_id: String,
-    /// Every member's id, this node's included, highest priority first (DESIGN 1).
+    /// Every member's id, this node's included, highest priority first (PROTOCOL 1.2).
     pub members: Vec<String>,
-    /// Interval between heartbeats on each peer link (DESIGN 3.3: default 100 ms).
+    /// Interval between heartbeats on each peer link (PROTOCOL 4: default 100 ms).
     pub heartbeat_interval: Duration,
     /// Silence after which a peer is dead; `None` (the default) means three heartbeat
-    /// intervals (DESIGN 3.3). A link whose hello does not come within it is refused.
+    /// intervals (PROTOCOL 4). A link whose hello does not come within it is refused.
     pub dead_interval: Option<Duration>,
     /// The grace after this node's own stall (PROTOCOL 4, *stall grace*): a dead interval
     /// that ends more than [`stall_threshold`] after its deadline (this node did not run
@@ -74,7 +74,7 @@ pub enum HelloRefusal {
     UnknownMember(String),
     /// No hello within the dead interval.
     NoHello,
-    /// Another link to the same member stays (DESIGN 2: the one dialled by the
+    /// Another link to the same member stays (PROTOCOL 4: the one dialled by the
     /// higher-priority member; between links of the same origin, the newer).
     Duplicate {
         /// The member both links lead to.
@@ -85,7 +85,7 @@ pub enum HelloRefusal {
 /// What the node learns about its peers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
-    /// Both hellos exchanged on `link` with `member`: the link is up (DESIGN 3 "link-up"). A
+    /// Both hellos exchanged on `link` with `member`: the link is up (PROTOCOL 4 "link-up"). A
     /// second `PeerUp` for a member that is up means its traffic moved to the new `link`.
     PeerUp {
         /// The peer's member id.
@@ -135,7 +135,7 @@ struct PeerLink {
     graced: Graced,
 }
 
-/// Node-to-node heartbeats (DESIGN 2 and 3.3).
+/// Node-to-node heartbeats (PROTOCOL 4).
 ///
 /// On every peer link this node's first frame is its hello, a `heartBeat` carrying its member
 /// id; then a `heartBeat` every heartbeat interval. The peer's first frame must be a hello

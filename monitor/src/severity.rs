@@ -1,8 +1,8 @@
-//! Fault severities (seed 002: "fault severity classification and aggregation").
+//! Fault severities (PROTOCOL 6.4).
 
 use std::fmt;
 
-/// What a component's failure means for the node (seed 002, DESIGN 5). Ordered from the
+/// What a component's failure means for the node (PROTOCOL 6.4). Ordered from the
 /// least to the most severe, so the worst of several is their maximum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {

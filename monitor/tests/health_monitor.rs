@@ -1,5 +1,5 @@
-//! The node side for components: query health sequence (seed 003 section 3.3.1), dead
-//! interval, severities (seed 002).
+//! The node side for components: query health sequence (PROTOCOL 7.9), dead interval,
+//! severities (PROTOCOL 6.4).
 
 use baton_core::{Instant, LinkId};
 use baton_monitor::{
@@ -30,7 +30,7 @@ fn tx(link: u64, message: baton_monitor::HealthMonitorMessage) -> Transmit {
     }
 }
 
-/// Seed 003 section 3.3.1, query health sequence: the component registers with a
+/// PROTOCOL 7.9, query health sequence: the component registers with a
 /// `heartBeat`, then the node sends `healthQuery` every query interval and the component
 /// answers `healthQueryResponse{billOfHealth{status ok}}` echoing the `correlationId`.
 #[test]

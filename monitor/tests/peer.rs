@@ -1,4 +1,4 @@
-//! Node-to-node liveness: hello, heartbeats, dead interval (DESIGN 2, 3.3).
+//! Node-to-node liveness: hello, heartbeats, dead interval (PROTOCOL 4).
 
 use baton_core::{Instant, LinkId};
 use baton_monitor::{

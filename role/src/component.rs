@@ -17,7 +17,7 @@ pub struct ComponentConfig {
     /// its peer declares it dead between 200 and 300 ms after its death (dead interval 300 ms
     /// counted from its last heartbeat, sent at most 100 ms before it died). Demoting within
     /// 190 ms of the last query means the component stands by before the peer can even start
-    /// promoting (the `D_c <= D` of DESIGN 3.6), with 10 ms to spare.
+    /// promoting (PROTOCOL 6.3), with 10 ms to spare.
     ///
     /// **The rule, with its margin**: `dead_interval + stall grace + margin <= peer dead
     /// interval - heartbeat interval`, where the margin (at least 2 ms) covers the 1 ms
@@ -92,7 +92,7 @@ pub enum Event {
     ///
     /// After [`WatchdogReason::Silent`] the link is still open but the node does not know;
     /// the driver should close it and reconnect: the node then sees the component register
-    /// again and sends it the current role (DESIGN 4, late registration), and
+    /// again and sends it the current role (PROTOCOL 6.1, late registration), and
     /// [`Event::Connected`] reports `self_demoted: true` locally.
     SelfDemoted {
         /// What triggered it.
@@ -118,7 +118,7 @@ pub enum Event {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Watchdog;
 
-/// The component side of the Role interface (DESIGN 4).
+/// The component side of the Role interface (PROTOCOL 6.1, 6.3).
 ///
 /// Feed it every `RoleMessage` from the node ([`ComponentRole::handle_message`]) and report
 /// any other traffic from the node, health queries in particular

@@ -10,7 +10,7 @@ use std::time::Duration;
 /// Configuration of a [`RoleManager`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RoleConfig {
-    /// How long a component may take to answer `setRole` (DESIGN 4: default 1 s).
+    /// How long a component may take to answer `setRole` (PROTOCOL 6.1: default 1 s).
     pub role_timeout: Duration,
 }
 
@@ -82,7 +82,7 @@ pub enum Event {
     },
     /// A component did not take its role (refusal, timeout, link closed). Emitted for every
     /// such failure, inside an assignment or for a late registrant, so the composer can mark
-    /// it failed (DESIGN 5 severities).
+    /// it failed (PROTOCOL 6.4 severities).
     ComponentFailed {
         /// The component id.
         component: String,
@@ -93,7 +93,7 @@ pub enum Event {
     },
     /// Assignment `generation` is complete: every component answered, each with `success`
     /// when `role` is active. When `role` is standby the demotion completes even if some
-    /// components refused or timed out; they are listed in `failed` (DESIGN 4: a node never
+    /// components refused or timed out; they are listed in `failed` (PROTOCOL 6.1: a node never
     /// stays Active because a component would not stand by).
     AssignmentDone {
         /// The role assigned.
@@ -104,7 +104,7 @@ pub enum Event {
         failed: Vec<FailedComponent>,
     },
     /// Assignment `generation` of `active` failed: `component` refused, timed out, or its link
-    /// closed (the promotion failed, DESIGN 3.3). Later answers of that assignment still update
+    /// closed (the promotion failed, PROTOCOL 5.6). Later answers of that assignment still update
     /// the components' states but produce no further aggregate event.
     AssignmentFailed {
         /// The role assigned (always active).
@@ -150,7 +150,7 @@ struct Assignment {
     failed: Vec<FailedComponent>,
 }
 
-/// The node side of the Role interface (DESIGN 4).
+/// The node side of the Role interface (PROTOCOL 6.1).
 ///
 /// Components are registered by the composer (usually when the monitor reports their first
 /// `heartBeat`) under their component id and link. [`RoleManager::assign`] sends `setRole`

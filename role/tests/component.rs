@@ -1,4 +1,4 @@
-//! The component side: answering `setRole` and the watchdog (DESIGN 4).
+//! The component side: answering `setRole` and the watchdog (PROTOCOL 6.1, 6.3).
 
 use baton_asn1::role::ReturnCode;
 use baton_core::{Instant, LinkId};

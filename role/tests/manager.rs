@@ -1,4 +1,4 @@
-//! The node side: role assignment sequence (seed 003 section 3.2.1) and its failure cases.
+//! The node side: role assignment sequence (PROTOCOL 7.8) and its failure cases.
 
 use baton_asn1::role::ReturnCode;
 use baton_core::{Instant, LinkId};
@@ -43,7 +43,7 @@ fn two_components() -> RoleManager {
     m
 }
 
-/// Seed 003 section 3.2.1, role assignment sequence: after the election the node sends
+/// PROTOCOL 7.8, role assignment sequence: after the election the node sends
 /// `setRole{active}` to each of its components, each answers `setRoleResponse{success}` with
 /// the request's `correlationId`, and the node's role is established. Then a switchover:
 /// `setRole{standby}` the same way. Real `ComponentRole`s answer.

@@ -1,4 +1,4 @@
-//! The service status state diagram (seed 003 section 3.4.2) as code.
+//! The service status state diagram (PROTOCOL 6.6) as code.
 
 use crate::{PeerStatus, ServiceStatus, State};
 use baton_core::NodeRole;
@@ -33,7 +33,7 @@ impl ComponentsHealth {
 /// | `Demoting`        | `demoting`        | `demoting`           | `demoting`     |
 /// | `PromotionFailed` | `failed`          | `failed`             | `failed`       |
 ///
-/// Transitions therefore follow the election's (DESIGN 3) and the monitor's (DESIGN 5):
+/// Transitions therefore follow the election's (PROTOCOL 5.7) and the monitor's (PROTOCOL 6.4):
 ///
 /// ```text
 /// (start)          -> negotiating

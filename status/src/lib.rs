@@ -1,4 +1,4 @@
-//! baton's sans-IO service status (DESIGN.md section 6, seed 003 section 3.4).
+//! baton's sans-IO service status (PROTOCOL 6.5 to 6.7).
 //!
 //! - The vocabulary: [`State`], the first word of every `Status` line (`negotiating`,
 //!   `standby`, `promoting`, `active`, `degraded`, `demoting`, `failed`), and

@@ -29,7 +29,7 @@ pub enum Event {
     },
 }
 
-/// The service status server (DESIGN 6, seed 003 section 3.4).
+/// The service status server (PROTOCOL 6.5).
 ///
 /// Holds the node's current [`ServiceStatus`]. Any link may read it: a `getStatus` is
 /// answered with `getStatusResponse{status}` echoing its `correlationId`. Subscribers (status

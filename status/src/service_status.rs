@@ -43,7 +43,7 @@ pub struct PeerStatus {
     pub state: PeerState,
 }
 
-/// A service status line (DESIGN 6): the [`State`] word, then details separated by single
+/// A service status line (PROTOCOL 6.7): the [`State`] word, then details separated by single
 /// spaces, in this order when rendered: `peer=<name>:<state>`, `components=<ok>/<total>`, then
 /// any other words verbatim. Example: `active peer=b:standby components=3/3`.
 ///

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// The service status of a node: the first word of its `Status` line (DESIGN 6).
+/// The service status of a node: the first word of its `Status` line (PROTOCOL 6.5, 6.7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum State {
     /// Deciding with the peer who serves (after every start).

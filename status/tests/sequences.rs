@@ -1,4 +1,4 @@
-//! Seed 003 section 3.4: client request status and component changes status sequences.
+//! PROTOCOL 7.10 and 7.11: client request status and component changes status sequences.
 
 use baton_core::{Instant, LinkId};
 use baton_monitor::{
@@ -42,7 +42,7 @@ fn active_3_of_3() -> ServiceStatus {
     )
 }
 
-/// Seed 003 section 3.4.3, client request status sequence: the client sends `getStatus`,
+/// PROTOCOL 7.10, client request status sequence: the client sends `getStatus`,
 /// the node answers `getStatusResponse{status}` with the same `correlationId`.
 #[test]
 fn client_request_status() {
@@ -106,7 +106,7 @@ fn health(monitor: &HealthMonitor) -> ComponentsHealth {
     }
 }
 
-/// Seed 003 section 3.4.4, component changes status sequence: a component of the Active
+/// PROTOCOL 7.11, component changes status sequence: a component of the Active
 /// node reports `failed` in a `heartBeat`, the node's service status becomes `degraded`, and
 /// every connected client gets a `statusIndication` with a fresh `correlationId`; the
 /// component's recovery brings `active` back the same way.

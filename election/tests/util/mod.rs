@@ -77,7 +77,7 @@ pub struct Pair {
     pub wire: VecDeque<(usize, ElectionMessage)>,
     /// Every message sent, in order.
     pub log: Vec<Sent>,
-    /// Check DESIGN 3.4 property 1 after every step (cleared by `partition`).
+    /// Check PROTOCOL 5.8 property 1 after every step (cleared by `partition`).
     pub check_safety: bool,
 }
 
@@ -355,7 +355,7 @@ impl Pair {
             .collect()
     }
 
-    /// DESIGN 3.4 property 3: link up, one Active and one Standby, nothing in flight.
+    /// PROTOCOL 5.8 property 3: link up, one Active and one Standby, nothing in flight.
     pub fn assert_converged(&self, active: usize) {
         assert!(self.link.is_some(), "link down");
         assert!(self.wire.is_empty(), "messages in flight: {:?}", self.wire);
