@@ -22,8 +22,9 @@
 //! ```
 
 use crate::component::build;
+use crate::event::State;
 use crate::request::Reply;
-use crate::types::{Health, Role, State};
+use crate::types::{Health, Role};
 use crate::{AnswerError, ComponentOptions, Endpoint, Error};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;

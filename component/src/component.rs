@@ -1,9 +1,10 @@
 //! The async handle and its event stream.
 
 use crate::driver::{initial_state, Driver};
+use crate::event::{Event, State};
 use crate::options::{ComponentOptions, Endpoint};
 use crate::request::Command;
-use crate::types::{Event, Health, Role, State};
+use crate::types::{Health, Role};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};

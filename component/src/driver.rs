@@ -1,15 +1,17 @@
-//! The thin driver (quinn's `ConnectionDriver` around quinn-proto): sockets and the clock
-//! around the sans-IO [`ComponentRole`] and [`ComponentHealth`]. Nothing here decides
-//! anything the machines decide; it feeds them, drains them and turns their events into
-//! [`Event`]s.
+//! The thin driver (quinn's `ConnectionDriver` around quinn-proto): sockets, the clock,
+//! reconnect back-off and the handles' commands around the sans-IO [`ComponentEngine`].
+//! Nothing here decides anything the engine decides; it feeds it, drains it and turns its
+//! events into [`Event`]s.
 
+use crate::engine::{
+    ComponentEngine, ComponentEngineConfig, ComponentEngineEvent, IgnoredFrame, STALL_THRESHOLD,
+};
+use crate::event::{DisconnectReason, Event, State};
 use crate::options::{ComponentOptions, Endpoint, MIN_MAX_FRAME};
 use crate::request::{AnswerError, Command, RoleRequest};
-use crate::types::{DisconnectReason, Event, Health, Role, State, WatchdogReason};
-use baton_codec::{AnyMessage, FrameCodec};
+use crate::types::{Health, WatchdogReason};
+use baton_codec::{AnyMessage, FrameCodec, Interface};
 use baton_core::{Instant, LinkId};
-use baton_monitor::{ComponentEvent as HealthEvent, ComponentHealth};
-use baton_role::{ComponentEvent as RoleEvent, ComponentRole};
 use futures_util::{FutureExt, StreamExt};
 use std::future::Future;
 use std::time::Duration;
@@ -21,13 +23,6 @@ use tracing::{debug, info, warn, Instrument};
 
 /// Bytes the node may leave unread before the component gives up on the link.
 const MAX_UNSENT: usize = 256 * 1024;
-
-/// The shortest heartbeat interval: a zero interval would push heartbeats in a loop.
-const MIN_HEARTBEAT: Duration = Duration::from_millis(1);
-
-/// The least lateness of a wake-up that counts as a stall of the component (tokio's timers
-/// have a 1 ms granularity): the driver then reads what is buffered before it runs timers.
-const STALL_THRESHOLD: Duration = Duration::from_millis(2);
 
 /// How a connected session ended.
 enum SessionEnd {
@@ -50,20 +45,18 @@ enum Wake {
 pub(crate) struct Driver {
     endpoint: Endpoint,
     options: ComponentOptions,
-    role: ComponentRole,
-    health: ComponentHealth,
-    /// The origin of the machines' clock.
+    engine: ComponentEngine,
+    /// The origin of the engine's clock.
     start: tokio::time::Instant,
     commands: mpsc::UnboundedReceiver<Command>,
     /// Handed to each [`RoleRequest`].
     commands_tx: mpsc::UnboundedSender<Command>,
     events: mpsc::UnboundedSender<Event>,
     state: watch::Sender<State>,
-    /// The serial of the request the application may answer (the machine's pending one).
+    /// The serial of the request the application may answer (the engine's pending one).
     pending: Option<u64>,
     next_serial: u64,
     next_link: u64,
-    link: Option<LinkId>,
     codec: FrameCodec,
     /// The watchdog fired on a silent link during this session: drop the link.
     silent: bool,
@@ -80,29 +73,20 @@ impl Driver {
         state: watch::Sender<State>,
     ) -> Result<Driver, crate::Error> {
         options.max_frame = options.max_frame.max(MIN_MAX_FRAME);
-        options.heartbeat_interval = options.heartbeat_interval.max(MIN_HEARTBEAT);
-        let health = ComponentHealth::new(
+        let engine = ComponentEngine::new(
             &options.id,
-            baton_monitor::ComponentHealthConfig {
+            ComponentEngineConfig {
+                dead_interval: options.dead_interval,
+                stall_grace: options.stall_grace,
                 heartbeat_interval: options.heartbeat_interval,
             },
         )
-        .map_err(|_| crate::Error::InvalidId(options.id.clone()))?;
-        let role = ComponentRole::with_stall_grace(
-            baton_role::ComponentConfig {
-                dead_interval: options.dead_interval,
-            },
-            baton_role::component::StallGrace {
-                threshold: (options.dead_interval / 10).max(STALL_THRESHOLD),
-                grace: options.stall_grace,
-            },
-        );
+        .map_err(|e| crate::Error::InvalidId(e.0))?;
         Ok(Driver {
             codec: FrameCodec::with_max_frame(options.encoding, options.max_frame),
             endpoint,
             options,
-            role,
-            health,
+            engine,
             start: tokio::time::Instant::now(),
             commands,
             commands_tx,
@@ -111,7 +95,6 @@ impl Driver {
             pending: None,
             next_serial: 0,
             next_link: 0,
-            link: None,
             silent: false,
         })
     }
@@ -218,14 +201,12 @@ impl Driver {
         let mut unsent = BytesMut::new();
         let link = LinkId(self.next_link);
         self.next_link += 1;
-        self.link = Some(link);
         self.silent = false;
         let mut heard = false;
         let opened = tokio::time::Instant::now();
         info!(endpoint = %self.endpoint, "connected to the node");
         let now = self.now();
-        self.health.handle_node_connected(now, link);
-        self.role.handle_node_connected(now, link);
+        self.engine.handle_connected(now, link);
         self.drain(&mut unsent);
 
         // A frame read ahead (after a late wake-up) that ends the link: handled next turn.
@@ -278,7 +259,7 @@ impl Driver {
                     }
                 }
             }
-            self.run_timers();
+            self.engine.handle_timeout(self.now());
             match wake {
                 Wake::Frame(Some(Ok(message))) => {
                     heard = true;
@@ -323,37 +304,21 @@ impl Driver {
         }
     }
 
-    /// The link is gone: tells the machines and the application.
+    /// The link is gone: tells the engine and the application.
     fn close_link(&mut self, unsent: &mut BytesMut, reason: Option<DisconnectReason>) {
-        self.link = None;
         self.state.send_modify(|s| s.connected = false);
         if let Some(reason) = reason {
             self.emit(Event::Disconnected { reason });
         }
         let now = self.now();
-        self.role.handle_node_closed(now);
-        self.health.handle_node_closed(now);
+        self.engine.handle_closed(now);
         self.drain(unsent);
         unsent.clear();
     }
 
     fn handle_frame(&mut self, message: AnyMessage) {
         let now = self.now();
-        match message {
-            AnyMessage::Role(m) => self.role.handle_message(now, m),
-            AnyMessage::Monitor(m) => {
-                self.role.handle_node_activity(now);
-                self.health.handle_message(now, m);
-            }
-            AnyMessage::Status(m) => {
-                self.role.handle_node_activity(now);
-                debug!(message = ?m.message, "status message from the node ignored");
-            }
-            AnyMessage::Election(m) => {
-                self.role.handle_node_activity(now);
-                warn!(message = ?m.message, "election message on a component link ignored");
-            }
-        }
+        self.engine.handle_frame(now, message);
     }
 
     /// Applies a command. `false`: shut down.
@@ -371,34 +336,30 @@ impl Driver {
                     return true;
                 }
                 self.pending = None;
-                let before = self.role.role().map(Role::from_wire);
                 let result = if accept {
-                    self.role.accept(now)
+                    self.engine.accept(now)
                 } else {
-                    self.role.refuse(now)
+                    self.engine.refuse(now)
                 };
-                self.publish_state();
                 match result {
                     Ok(role) => {
-                        let role = Role::from_wire(role);
                         if accept {
                             info!(%role, "role accepted");
-                            if before != Some(role) {
-                                self.emit(Event::RoleChanged {
-                                    from: before,
-                                    to: role,
-                                });
-                            }
                         } else {
                             info!(%role, "role refused");
                         }
+                        // The role change (if any) goes out before the answer's result.
+                        self.drain_events();
                         reply.send(Ok(()));
                     }
-                    Err(_) => reply.send(Err(AnswerError::Stale)),
+                    Err(_) => {
+                        self.publish_state();
+                        reply.send(Err(AnswerError::Stale));
+                    }
                 }
             }
             Command::SetHealth(health) => {
-                self.health.set_status(now, health.to_wire());
+                self.engine.set_health(now, health);
                 self.state.send_modify(|s| s.health = health);
             }
             Command::Shutdown => return false,
@@ -406,49 +367,29 @@ impl Driver {
         true
     }
 
-    /// Fires the machines' due timers.
-    fn run_timers(&mut self) {
-        let now = self.now();
-        if self.role.poll_timeout().is_some_and(|t| t <= now) {
-            self.role.handle_timeout(now);
-        }
-        if self.health.poll_timeout().is_some_and(|t| t <= now) {
-            self.health.handle_timeout(now);
-        }
-    }
-
-    /// Drains the machines: transmits into `unsent`, events to the application.
+    /// Drains the engine: frames into `unsent`, events to the application.
     fn drain(&mut self, unsent: &mut BytesMut) {
-        while let Some(t) = self.health.poll_transmit() {
-            if Some(t.link) == self.link {
-                self.encode(AnyMessage::Monitor(t.message), unsent);
-            }
+        while let Some(message) = self.engine.poll_transmit() {
+            self.encode(message, unsent);
         }
-        while let Some(t) = self.role.poll_transmit() {
-            if Some(t.link) == self.link {
-                self.encode(AnyMessage::Role(t.message), unsent);
-            }
-        }
-        while let Some(e) = self.health.poll_event() {
-            match e {
-                HealthEvent::Ignored { reason } => {
-                    warn!(?reason, "health message from the node ignored")
-                }
-            }
-        }
+        self.drain_events();
+    }
+
+    /// The engine's events, to the application (and the log), in order.
+    fn drain_events(&mut self) {
         self.publish_state();
-        while let Some(e) = self.role.poll_event() {
-            self.on_role_event(e);
+        while let Some(e) = self.engine.poll_event() {
+            self.on_event(e);
         }
         self.publish_state();
     }
 
-    /// Publishes the machines' view to the handles. Called before any event or answer that
+    /// Publishes the engine's view to the handles. Called before any event or answer that
     /// reports it goes out, so that `Component::role` is never behind an event.
     fn publish_state(&self) {
-        let role = self.role.role().map(Role::from_wire);
-        let self_demoted = self.role.self_demoted();
-        let connected = self.link.is_some();
+        let role = self.engine.role();
+        let self_demoted = self.engine.self_demoted();
+        let connected = self.engine.is_connected();
         self.state.send_if_modified(|s| {
             let changed =
                 s.role != role || s.self_demoted != self_demoted || s.connected != connected;
@@ -459,10 +400,9 @@ impl Driver {
         });
     }
 
-    fn on_role_event(&mut self, e: RoleEvent) {
+    fn on_event(&mut self, e: ComponentEngineEvent) {
         match e {
-            RoleEvent::RoleRequested { role, correlation } => {
-                let role = Role::from_wire(role);
+            ComponentEngineEvent::RoleRequested { role, correlation } => {
                 let serial = self.next_serial;
                 self.next_serial += 1;
                 self.pending = Some(serial);
@@ -471,31 +411,34 @@ impl Driver {
                 // If nobody listens, the request drops here and refuses itself.
                 self.emit(Event::RoleRequest(request));
             }
-            RoleEvent::RequestWithdrawn { role } => {
+            ComponentEngineEvent::RequestWithdrawn { role } => {
                 self.pending = None;
-                self.emit(Event::RequestWithdrawn {
-                    role: Role::from_wire(role),
-                });
+                self.emit(Event::RequestWithdrawn { role });
             }
-            RoleEvent::SelfDemoted { reason } => {
+            ComponentEngineEvent::SelfDemoted { reason } => {
                 warn!(?reason, "watchdog: demoted to standby");
                 if reason == WatchdogReason::Silent {
                     self.silent = true;
                 }
                 self.emit(Event::SelfDemoted { reason });
-                self.emit(Event::RoleChanged {
-                    from: Some(Role::Active),
-                    to: Role::Standby,
-                });
             }
-            RoleEvent::Connected { role, self_demoted } => {
-                self.emit(Event::Connected {
-                    role: role.map(Role::from_wire),
-                    self_demoted,
-                });
+            ComponentEngineEvent::RoleChanged { from, to } => {
+                self.emit(Event::RoleChanged { from, to });
             }
-            RoleEvent::Ignored { correlation } => {
+            ComponentEngineEvent::Connected { role, self_demoted } => {
+                self.emit(Event::Connected { role, self_demoted });
+            }
+            ComponentEngineEvent::Ignored(IgnoredFrame::RoleAnswer { correlation }) => {
                 warn!(correlation = %correlation, "setRoleResponse from the node ignored");
+            }
+            ComponentEngineEvent::Ignored(IgnoredFrame::Health(reason)) => {
+                warn!(?reason, "health message from the node ignored");
+            }
+            ComponentEngineEvent::Ignored(IgnoredFrame::Interface(Interface::Status)) => {
+                debug!("status message from the node ignored");
+            }
+            ComponentEngineEvent::Ignored(IgnoredFrame::Interface(interface)) => {
+                warn!(%interface, "message on a component link ignored");
             }
         }
     }
@@ -510,17 +453,14 @@ impl Driver {
         let _ = self.events.send(event);
     }
 
-    /// The machines' clock: time since the driver started.
+    /// The engine's clock: time since the driver started.
     fn now(&self) -> Instant {
         Instant::from_duration(tokio::time::Instant::now().saturating_duration_since(self.start))
     }
 
-    /// The earliest timer of either machine, on tokio's clock.
+    /// The engine's next timer, on tokio's clock.
     fn deadline(&self) -> Option<tokio::time::Instant> {
-        let at = [self.role.poll_timeout(), self.health.poll_timeout()]
-            .into_iter()
-            .flatten()
-            .min()?;
+        let at = self.engine.poll_timeout()?;
         self.start.checked_add(at.since_origin())
     }
 }

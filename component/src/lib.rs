@@ -1,17 +1,17 @@
-//! The baton component library (issue #4 item 2): what an application links to so that its
-//! baton node can set its role and query its health (DESIGN.md sections 1, 2, 4 and 5).
+//! The baton component library: what an application links to so that its baton node can set
+//! its role and query its health (PROTOCOL 6.1 to 6.4).
 //!
 //! A [`Component`] keeps one link to the node of its host (a Unix socket by default, or
-//! loopback TCP), framed as DESIGN 2 says ([`baton_codec::FrameCodec`], DER unless configured
-//! otherwise). On each connection it registers with a `heartBeat` carrying its component id;
-//! it answers every `healthQuery` with the health the application set
+//! loopback TCP, PROTOCOL 1.4), framed as PROTOCOL 3.1 says ([`baton_codec::FrameCodec`], DER
+//! unless configured otherwise). On each connection it registers with a `heartBeat` carrying
+//! its component id; it answers every `healthQuery` with the health the application set
 //! ([`Component::set_health`]) and pushes heartbeats; it hands every `setRole` to the
 //! application as an [`Event::RoleRequest`], whose [`RoleRequest::accept`] or
 //! [`RoleRequest::refuse`] sends the `setRoleResponse` with the request's `correlationId`.
 //!
 //! # The watchdog
 //! A dead node must not leave an active component behind, because its peer is promoting at
-//! that moment (DESIGN 4). While the component is active, a node link that closes, or stays
+//! that moment (PROTOCOL 6.3). While the component is active, a node link that closes, or stays
 //! silent for [`ComponentOptions::dead_interval`] (190 ms by default), makes the component
 //! demote itself: the application gets [`Event::SelfDemoted`] then
 //! [`Event::RoleChanged`]` { to: Role::Standby, .. }` and must stop serving. After a silence the
@@ -27,66 +27,94 @@
 //! the library panic.
 //!
 //! # Design
-//! As quinn drives quinn-proto, this crate is a thin driver around the sans-IO machines
-//! [`baton_role::ComponentRole`] and [`baton_monitor::ComponentHealth`]: it reads the socket
-//! and the clock (tokio's, as time since the driver started, so tests can pause it) and feeds
-//! them, then drains their messages and events. The driver runs as a task on the caller's
-//! tokio runtime; [`blocking`] runs it on a thread of its own for applications without tokio.
+//! As quinn drives quinn-proto, this crate is a thin driver around one sans-IO machine, the
+//! [`engine::ComponentEngine`] (the Role machine [`baton_role::ComponentRole`] and the health
+//! machine [`baton_monitor::ComponentHealth`], composed): the driver reads the socket and the
+//! clock (tokio's, as time since the driver started, so tests can pause it) and feeds the
+//! engine, then drains its frames and events. The driver runs as a task on the caller's tokio
+//! runtime; [`blocking`] runs it on a thread of its own for applications without tokio.
 //!
-//! # Example
-//! ```no_run
-//! use baton_component::{Component, ComponentOptions, Endpoint, Event, Health, Role};
+//! # Features
+//! - `runtime` (default): the tokio driver and its handles ([`Component`], [`blocking`]).
+//! - Without it (`default-features = false`) the crate is [`engine`] and the types it speaks
+//!   ([`Role`], [`Health`], [`WatchdogReason`]), with no tokio below it: what a caller with
+//!   its own I/O embeds (the node's script components, the simulation).
 //!
-//! # async fn serve() {} async fn stop_serving() {}
-//! #[tokio::main]
-//! async fn main() -> Result<(), baton_component::Error> {
-//!     let endpoint = Endpoint::Unix("/run/baton/components.sock".into());
-//!     let (component, mut events) = Component::connect(endpoint, ComponentOptions::new("1001")).await?;
-//!     component.set_health(Health::Ok);
-//!     while let Some(event) = events.recv().await {
-//!         match event {
-//!             Event::RoleRequest(request) => {
-//!                 // Switch first, then answer: `success` means "done".
-//!                 match request.role() {
-//!                     Role::Active => serve().await,
-//!                     Role::Standby => stop_serving().await,
-//!                 }
-//!                 if request.accept().await.is_err() {
-//!                     // Withdrawn meanwhile: go back to the role the component holds.
-//!                     if component.role() != Some(Role::Active) {
-//!                         stop_serving().await;
-//!                     }
-//!                 }
-//!             }
-//!             // Includes the watchdog's self-demotion: stop serving at once.
-//!             Event::RoleChanged { to: Role::Standby, .. } => stop_serving().await,
-//!             other => println!("{other:?}"),
-//!         }
-//!     }
-//!     Ok(())
-//! }
-//! ```
-//!
-//! `examples/app.rs` is a complete application: it prints what happens, accepts every role
-//! (or refuses `active` with `--refuse-active`, to demo a failed promotion) and reads its
-//! health from standard input:
-//! `cargo run -p baton-component --example app -- --socket /run/baton/components.sock --id 1001`.
-//!
-//! Events and role requests share one ordered stream ([`Events`]) rather than two: the order
-//! of a request, its withdrawal and a self-demotion matters, and an application that answers
-//! requests cannot then miss a demotion. [`Component::watch`] adds a `watch` of the
-//! component's [`State`] for other tasks.
-#![forbid(unsafe_code)]
+#![cfg_attr(
+    feature = "runtime",
+    doc = r#"# Example
+```no_run
+use baton_component::{Component, ComponentOptions, Endpoint, Event, Health, Role};
 
-pub mod blocking;
-mod component;
-mod driver;
-mod options;
-mod request;
+# async fn serve() {} async fn stop_serving() {}
+#[tokio::main]
+async fn main() -> Result<(), baton_component::Error> {
+    let endpoint = Endpoint::Unix("/run/baton/components.sock".into());
+    let (component, mut events) = Component::connect(endpoint, ComponentOptions::new("1001")).await?;
+    component.set_health(Health::Ok);
+    while let Some(event) = events.recv().await {
+        match event {
+            Event::RoleRequest(request) => {
+                // Switch first, then answer: `success` means "done".
+                match request.role() {
+                    Role::Active => serve().await,
+                    Role::Standby => stop_serving().await,
+                }
+                if request.accept().await.is_err() {
+                    // Withdrawn meanwhile: go back to the role the component holds.
+                    if component.role() != Some(Role::Active) {
+                        stop_serving().await;
+                    }
+                }
+            }
+            // Includes the watchdog's self-demotion: stop serving at once.
+            Event::RoleChanged { to: Role::Standby, .. } => stop_serving().await,
+            other => println!("{other:?}"),
+        }
+    }
+    Ok(())
+}
+```
+
+`examples/app.rs` is a complete application: it prints what happens, accepts every role
+(or refuses `active` with `--refuse-active`, to demo a failed promotion) and reads its
+health from standard input:
+`cargo run -p baton-component --example app -- --socket /run/baton/components.sock --id 1001`.
+
+Events and role requests share one ordered stream ([`Events`]) rather than two: the order
+of a request, its withdrawal and a self-demotion matters, and an application that answers
+requests cannot then miss a demotion. [`Component::watch`] adds a `watch` of the
+component's [`State`] for other tasks.
+"#
+)]
+#![forbid(unsafe_code)]
+// The crate docs describe the runtime, which `default-features = false` leaves out.
+#![cfg_attr(not(feature = "runtime"), allow(rustdoc::broken_intra_doc_links))]
+
+pub mod engine;
 mod types;
 
+#[cfg(feature = "runtime")]
+pub mod blocking;
+#[cfg(feature = "runtime")]
+mod component;
+#[cfg(feature = "runtime")]
+mod driver;
+#[cfg(feature = "runtime")]
+mod event;
+#[cfg(feature = "runtime")]
+mod options;
+#[cfg(feature = "runtime")]
+mod request;
+
 pub use baton_codec::Encoding;
+pub use types::{Health, Role, WatchdogReason};
+
+#[cfg(feature = "runtime")]
 pub use component::{Component, Error, Events};
+#[cfg(feature = "runtime")]
+pub use event::{DisconnectReason, Event, State};
+#[cfg(feature = "runtime")]
 pub use options::{Backoff, ComponentOptions, Endpoint, MIN_MAX_FRAME};
+#[cfg(feature = "runtime")]
 pub use request::{AnswerError, RoleRequest};
-pub use types::{DisconnectReason, Event, Health, Role, State, WatchdogReason};

@@ -14,7 +14,7 @@ pub const MIN_MAX_FRAME: usize = 1024;
 /// Where the node's component listener is.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Endpoint {
-    /// A Unix stream socket (the default deployment, DESIGN 1).
+    /// A Unix stream socket (the default deployment, PROTOCOL 1.4).
     #[cfg(unix)]
     Unix(PathBuf),
     /// A TCP address (loopback in practice).
@@ -85,7 +85,7 @@ pub struct ComponentOptions {
     pub id: String,
     /// The link's encoding rule; it must be the node's. Default DER.
     pub encoding: Encoding,
-    /// The watchdog (DESIGN 4): while active, a node link silent this long makes the
+    /// The watchdog (PROTOCOL 6.3): while active, a node link silent this long makes the
     /// component demote itself to standby. Default 190 ms (see
     /// [`baton_role::ComponentConfig::dead_interval`] for why).
     pub dead_interval: Duration,

@@ -62,7 +62,7 @@ pub(crate) enum Command {
 /// Switch the application to the role, then call [`accept`](RoleRequest::accept), which sends
 /// `setRoleResponse{success}`; if the application cannot take the role, call
 /// [`refuse`](RoleRequest::refuse) (`failure`: a refused `active` fails the node's promotion and
-/// the peer takes the service, DESIGN 3.3). The node waits for the answer for its role timeout
+/// the peer takes the service, PROTOCOL 6.1 and 5.6). The node waits for the answer for its role timeout
 /// (1 s by default).
 ///
 /// **Dropping a request unanswered refuses it**, as does dropping the

@@ -1,6 +1,5 @@
-//! What the application sees: roles, health, events, the component's state.
+//! What the application and the engine share: roles and health.
 
-use crate::request::RoleRequest;
 use baton_monitor::ComponentStatus;
 pub use baton_role::WatchdogReason;
 use std::fmt;
@@ -15,18 +14,29 @@ pub enum Role {
 }
 
 impl Role {
-    pub(crate) fn from_wire(role: baton_role::Role) -> Role {
-        match role {
-            baton_role::Role::active => Role::Active,
-            baton_role::Role::standby => Role::Standby,
-        }
-    }
-
     /// The lower-case name (`active`, `standby`).
     pub const fn name(self) -> &'static str {
         match self {
             Role::Active => "active",
             Role::Standby => "standby",
+        }
+    }
+}
+
+impl From<baton_role::Role> for Role {
+    fn from(role: baton_role::Role) -> Role {
+        match role {
+            baton_role::Role::active => Role::Active,
+            baton_role::Role::standby => Role::Standby,
+        }
+    }
+}
+
+impl From<Role> for baton_role::Role {
+    fn from(role: Role) -> baton_role::Role {
+        match role {
+            Role::Active => baton_role::Role::active,
+            Role::Standby => baton_role::Role::standby,
         }
     }
 }
@@ -43,18 +53,11 @@ pub enum Health {
     /// Working.
     #[default]
     Ok,
-    /// Not working: the node treats the component as failed (DESIGN 5 severities).
+    /// Not working: the node treats the component as failed (PROTOCOL 6.4).
     Failed,
 }
 
 impl Health {
-    pub(crate) fn to_wire(self) -> ComponentStatus {
-        match self {
-            Health::Ok => ComponentStatus::ok,
-            Health::Failed => ComponentStatus::failed,
-        }
-    }
-
     /// The lower-case name (`ok`, `failed`).
     pub const fn name(self) -> &'static str {
         match self {
@@ -64,115 +67,26 @@ impl Health {
     }
 }
 
+impl From<Health> for ComponentStatus {
+    fn from(health: Health) -> ComponentStatus {
+        match health {
+            Health::Ok => ComponentStatus::ok,
+            Health::Failed => ComponentStatus::failed,
+        }
+    }
+}
+
+impl From<ComponentStatus> for Health {
+    fn from(status: ComponentStatus) -> Health {
+        match status {
+            ComponentStatus::ok => Health::Ok,
+            ComponentStatus::failed => Health::Failed,
+        }
+    }
+}
+
 impl fmt::Display for Health {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
-    }
-}
-
-/// Why the node link went down.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DisconnectReason {
-    /// The node closed it.
-    Closed,
-    /// Reading or writing failed.
-    Io(String),
-    /// The node sent something that is not a valid frame (logged); the stream is out of sync.
-    Frame(String),
-    /// The node was silent for the dead interval while the component was active: the
-    /// watchdog demoted the component and it drops the link to register again.
-    Silent,
-    /// The node stopped reading what the component sends.
-    Stalled,
-}
-
-impl fmt::Display for DisconnectReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DisconnectReason::Closed => f.write_str("closed by the node"),
-            DisconnectReason::Io(e) => write!(f, "i/o error: {e}"),
-            DisconnectReason::Frame(e) => write!(f, "bad frame from the node: {e}"),
-            DisconnectReason::Silent => f.write_str("node silent for the dead interval"),
-            DisconnectReason::Stalled => f.write_str("node not reading"),
-        }
-    }
-}
-
-/// What the application learns, in order, from [`Events`](crate::Events).
-///
-/// Every change of the role the component holds is reported as [`Event::RoleChanged`], the
-/// watchdog's self-demotion included: an application that stops serving on
-/// `RoleChanged { to: Role::Standby, .. }` and answers every [`Event::RoleRequest`] does
-/// what DESIGN 4 asks.
-///
-/// `R` is the request type: [`RoleRequest`] here, [`blocking::RoleRequest`](crate::blocking::RoleRequest)
-/// in the blocking facade.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum Event<R = RoleRequest> {
-    /// The node link is up and the component registered (sent its `heartBeat`).
-    Connected {
-        /// The role the component holds now (`None` before its first assignment).
-        role: Option<Role>,
-        /// Whether the watchdog demoted the component since the node last assigned it a role;
-        /// the node will send the current role (late registration, DESIGN 4).
-        self_demoted: bool,
-    },
-    /// The node link went down; the component reconnects with back-off.
-    Disconnected {
-        /// Why.
-        reason: DisconnectReason,
-    },
-    /// The node asks the component to take a role: switch, then
-    /// [`accept`](RoleRequest::accept) (or [`refuse`](RoleRequest::refuse)).
-    RoleRequest(R),
-    /// The node link closed before the request for `role` was answered: do not switch (an
-    /// answer now fails with [`AnswerError::Stale`](crate::AnswerError::Stale)).
-    RequestWithdrawn {
-        /// The role that was requested.
-        role: Role,
-    },
-    /// The watchdog demoted the component from active (DESIGN 4): it must stop serving now.
-    /// A [`Event::RoleChanged`] to standby follows.
-    SelfDemoted {
-        /// What triggered it.
-        reason: WatchdogReason,
-    },
-    /// The role the component holds changed: after an accepted request or a self-demotion.
-    RoleChanged {
-        /// Before (`None`: never assigned).
-        from: Option<Role>,
-        /// Now.
-        to: Role,
-    },
-}
-
-/// A snapshot of the component, as [`Component::state`](crate::Component::state) gives it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct State {
-    /// The role the component holds: the last one accepted, or standby after a self-demotion;
-    /// `None` before the first assignment.
-    pub role: Option<Role>,
-    /// Whether the watchdog demoted the component since the node last assigned it a role.
-    pub self_demoted: bool,
-    /// Whether the node link is up.
-    pub connected: bool,
-    /// The health reported to the node.
-    pub health: Health,
-    /// Whether the component was closed (the driver has stopped).
-    pub closed: bool,
-}
-
-impl<R> Event<R> {
-    /// The same event, with its request (if any) converted by `f`.
-    pub(crate) fn map_request<S>(self, f: impl FnOnce(R) -> S) -> Event<S> {
-        match self {
-            Event::Connected { role, self_demoted } => Event::Connected { role, self_demoted },
-            Event::Disconnected { reason } => Event::Disconnected { reason },
-            Event::RoleRequest(r) => Event::RoleRequest(f(r)),
-            Event::RequestWithdrawn { role } => Event::RequestWithdrawn { role },
-            Event::SelfDemoted { reason } => Event::SelfDemoted { reason },
-            Event::RoleChanged { from, to } => Event::RoleChanged { from, to },
-        }
     }
 }

@@ -7,8 +7,8 @@
 use baton_codec::{AnyMessage, Encoding, FrameCodec};
 use baton_core::{Instant, LinkId};
 use baton_election::NodeRole;
-use baton_monitor::ComponentHealthState;
 use baton_engine::{Event, LinkKind, Node, NodeConfig};
+use baton_monitor::ComponentHealthState;
 use futures_util::{SinkExt, StreamExt};
 use std::collections::BTreeMap;
 use std::future::Future;

@@ -1,0 +1,303 @@
+//! The component engine: the component side of PROTOCOL 6 as one sans-IO machine.
+//!
+//! [`ComponentEngine`] composes the Role machine ([`baton_role::ComponentRole`]: `setRole`
+//! requests, their answers and the watchdog of PROTOCOL 6.3) and the HealthMonitor machine
+//! ([`baton_monitor::ComponentHealth`]: registration, answers to `healthQuery`, pushed
+//! heartbeats, PROTOCOL 6.4) over one node link. It reads no clock and opens no socket: the
+//! caller passes `now` in, feeds what happened (`handle_*`, [`ComponentEngine::accept`],
+//! [`ComponentEngine::refuse`], [`ComponentEngine::set_health`]), then drains
+//! [`ComponentEngine::poll_transmit`] (frames for the node, in the order produced),
+//! [`ComponentEngine::poll_event`] (what it must act on) and calls
+//! [`ComponentEngine::handle_timeout`] once [`ComponentEngine::poll_timeout`] has passed.
+//!
+//! Three callers drive it: the library's tokio driver (sockets, back-off, the application's
+//! handles), the node's in-process adapter for script components, and the simulation.
+//!
+//! ```
+//! use baton_component::engine::{ComponentEngine, ComponentEngineConfig, ComponentEngineEvent};
+//! use baton_core::{Instant, LinkId};
+//!
+//! let mut engine = ComponentEngine::new("1001", ComponentEngineConfig::default()).unwrap();
+//! engine.handle_connected(Instant::ZERO, LinkId(0));
+//! // The registration heartBeat, for the node.
+//! assert!(engine.poll_transmit().is_some());
+//! assert_eq!(
+//!     engine.poll_event(),
+//!     Some(ComponentEngineEvent::Connected { role: None, self_demoted: false })
+//! );
+//! ```
+
+mod event;
+#[cfg(test)]
+mod tests;
+
+pub use event::{
+    ComponentEngineConfig, ComponentEngineEvent, IgnoredFrame, InvalidComponentId,
+    NoPendingRequest, PendingRequest,
+};
+
+use crate::types::{Health, Role};
+use baton_codec::AnyMessage;
+use baton_core::{Instant, LinkId};
+use baton_monitor::{ComponentEvent as HealthEvent, ComponentHealth, ComponentHealthConfig};
+use baton_role::component::StallGrace;
+use baton_role::{ComponentConfig, ComponentEvent as RoleEvent, ComponentRole};
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// The least lateness of a watchdog expiry that counts as a stall of the component
+/// (PROTOCOL 6.3: a tenth of the dead interval, at least 2 ms, the granularity of tokio's
+/// timers and then some). Drivers read what is buffered first when a wake-up is this late.
+pub(crate) const STALL_THRESHOLD: Duration = Duration::from_millis(2);
+
+/// The shortest heartbeat interval: a zero interval would push heartbeats without end.
+const MIN_HEARTBEAT: Duration = Duration::from_millis(1);
+
+/// One component's side of its node link: role and health, composed (see the module docs).
+#[derive(Debug, Clone)]
+pub struct ComponentEngine {
+    role: ComponentRole,
+    health: ComponentHealth,
+    link: Option<LinkId>,
+    transmits: VecDeque<AnyMessage>,
+    events: VecDeque<ComponentEngineEvent>,
+}
+
+impl ComponentEngine {
+    /// Component `id`, health ok, no role yet, not connected.
+    ///
+    /// # Errors
+    /// [`InvalidComponentId`] if `id` is not 1 to 16 digits.
+    pub fn new(id: &str, config: ComponentEngineConfig) -> Result<Self, InvalidComponentId> {
+        let health = ComponentHealth::new(
+            id,
+            ComponentHealthConfig {
+                heartbeat_interval: config.heartbeat_interval.max(MIN_HEARTBEAT),
+            },
+        )
+        .map_err(|_| InvalidComponentId(id.to_owned()))?;
+        let role = ComponentRole::with_stall_grace(
+            ComponentConfig {
+                dead_interval: config.dead_interval,
+            },
+            StallGrace {
+                threshold: (config.dead_interval / 10).max(STALL_THRESHOLD),
+                grace: config.stall_grace,
+            },
+        );
+        Ok(ComponentEngine {
+            role,
+            health,
+            link: None,
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+        })
+    }
+
+    /// The node link `link` is up: the component registers (a `heartBeat`) and reports
+    /// [`ComponentEngineEvent::Connected`]. A link still up is closed first.
+    pub fn handle_connected(&mut self, now: Instant, link: LinkId) {
+        if self.link.is_some() {
+            self.handle_closed(now);
+        }
+        self.link = Some(link);
+        self.health.handle_node_connected(now, link);
+        self.role.handle_node_connected(now, link);
+        self.collect();
+    }
+
+    /// The node link closed (or the caller closed it): an unanswered request is withdrawn,
+    /// an active component stands by ([`WatchdogReason::LinkClosed`](crate::WatchdogReason)),
+    /// and frames not yet drained are dropped. Nothing happens while not connected.
+    pub fn handle_closed(&mut self, now: Instant) {
+        if self.link.take().is_none() {
+            return;
+        }
+        self.role.handle_node_closed(now);
+        self.health.handle_node_closed(now);
+        self.transmits.clear();
+        self.collect();
+    }
+
+    /// A frame from the node. Every frame, whatever its interface, is node activity for the
+    /// watchdog (PROTOCOL 6.3); Role messages go to the Role machine, HealthMonitor messages
+    /// to the health machine (a `healthQuery` is answered at once), others are reported as
+    /// [`IgnoredFrame::Interface`]. Frames while not connected are dropped.
+    pub fn handle_frame(&mut self, now: Instant, message: AnyMessage) {
+        if self.link.is_none() {
+            return;
+        }
+        match message {
+            AnyMessage::Role(m) => self.role.handle_message(now, m),
+            AnyMessage::Monitor(m) => {
+                self.role.handle_node_activity(now);
+                self.health.handle_message(now, m);
+            }
+            other @ (AnyMessage::Election(_) | AnyMessage::Status(_)) => {
+                self.role.handle_node_activity(now);
+                let interface = other.interface();
+                self.events
+                    .push_back(ComponentEngineEvent::Ignored(IgnoredFrame::Interface(
+                        interface,
+                    )));
+            }
+        }
+        self.collect();
+    }
+
+    /// The application took the requested role: queues `setRoleResponse{success}` and
+    /// returns the role (that of the latest request), reporting
+    /// [`ComponentEngineEvent::RoleChanged`] if it is a change.
+    ///
+    /// # Errors
+    /// [`NoPendingRequest`] if no request is waiting.
+    pub fn accept(&mut self, now: Instant) -> Result<Role, NoPendingRequest> {
+        let before = self.role();
+        let role = Role::from(self.role.accept(now).map_err(|_| NoPendingRequest)?);
+        if before != Some(role) {
+            self.events.push_back(ComponentEngineEvent::RoleChanged {
+                from: before,
+                to: role,
+            });
+        }
+        self.collect();
+        Ok(role)
+    }
+
+    /// The application cannot take the requested role: queues `setRoleResponse{failure}`
+    /// and returns the role refused. The component's role is unchanged.
+    ///
+    /// # Errors
+    /// [`NoPendingRequest`] if no request is waiting.
+    pub fn refuse(&mut self, now: Instant) -> Result<Role, NoPendingRequest> {
+        let role = Role::from(self.role.refuse(now).map_err(|_| NoPendingRequest)?);
+        self.collect();
+        Ok(role)
+    }
+
+    /// The application's health from now on: answers and heartbeats carry it, and a change
+    /// is pushed at once while connected.
+    pub fn set_health(&mut self, now: Instant, health: Health) {
+        self.health.set_status(now, health.into());
+        self.collect();
+    }
+
+    /// Runs the due timers: the watchdog, the pushed heartbeat.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.role.poll_timeout().is_some_and(|t| t <= now) {
+            self.role.handle_timeout(now);
+        }
+        if self.health.poll_timeout().is_some_and(|t| t <= now) {
+            self.health.handle_timeout(now);
+        }
+        self.collect();
+    }
+
+    /// The next frame for the node, on the current link.
+    pub fn poll_transmit(&mut self) -> Option<AnyMessage> {
+        self.transmits.pop_front()
+    }
+
+    /// The next thing the caller must act on.
+    pub fn poll_event(&mut self) -> Option<ComponentEngineEvent> {
+        self.events.pop_front()
+    }
+
+    /// The earliest timer (watchdog, heartbeat): call
+    /// [`ComponentEngine::handle_timeout`] once it has passed.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        [self.role.poll_timeout(), self.health.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// The component id.
+    pub fn id(&self) -> &str {
+        self.health.id()
+    }
+
+    /// The role the component holds: the last accepted, or standby after a self-demotion;
+    /// `None` before the first assignment.
+    pub fn role(&self) -> Option<Role> {
+        self.role.role().map(Role::from)
+    }
+
+    /// Whether the watchdog stood the component by since the node last assigned it a role.
+    pub fn self_demoted(&self) -> bool {
+        self.role.self_demoted()
+    }
+
+    /// Whether the node link is up.
+    pub fn is_connected(&self) -> bool {
+        self.link.is_some()
+    }
+
+    /// The node link, while up.
+    pub fn link(&self) -> Option<LinkId> {
+        self.link
+    }
+
+    /// The health reported to the node.
+    pub fn health(&self) -> Health {
+        self.health.status().into()
+    }
+
+    /// The request waiting for an answer, if any.
+    pub fn pending_request(&self) -> Option<PendingRequest> {
+        self.role
+            .pending_request()
+            .map(|(correlation, role)| PendingRequest {
+                role: role.into(),
+                correlation,
+            })
+    }
+
+    /// Moves the machines' output into the engine's queues: health before role, as each
+    /// input makes at most one of them transmit.
+    fn collect(&mut self) {
+        while let Some(t) = self.health.poll_transmit() {
+            if Some(t.link) == self.link {
+                self.transmits.push_back(AnyMessage::Monitor(t.message));
+            }
+        }
+        while let Some(t) = self.role.poll_transmit() {
+            if Some(t.link) == self.link {
+                self.transmits.push_back(AnyMessage::Role(t.message));
+            }
+        }
+        while let Some(HealthEvent::Ignored { reason }) = self.health.poll_event() {
+            self.events
+                .push_back(ComponentEngineEvent::Ignored(IgnoredFrame::Health(reason)));
+        }
+        while let Some(e) = self.role.poll_event() {
+            let event = match e {
+                RoleEvent::RoleRequested { role, correlation } => {
+                    ComponentEngineEvent::RoleRequested {
+                        role: role.into(),
+                        correlation,
+                    }
+                }
+                RoleEvent::RequestWithdrawn { role } => {
+                    ComponentEngineEvent::RequestWithdrawn { role: role.into() }
+                }
+                RoleEvent::SelfDemoted { reason } => {
+                    self.events
+                        .push_back(ComponentEngineEvent::SelfDemoted { reason });
+                    ComponentEngineEvent::RoleChanged {
+                        from: Some(Role::Active),
+                        to: Role::Standby,
+                    }
+                }
+                RoleEvent::Connected { role, self_demoted } => ComponentEngineEvent::Connected {
+                    role: role.map(Role::from),
+                    self_demoted,
+                },
+                RoleEvent::Ignored { correlation } => {
+                    ComponentEngineEvent::Ignored(IgnoredFrame::RoleAnswer { correlation })
+                }
+            };
+            self.events.push_back(event);
+        }
+    }
+}
