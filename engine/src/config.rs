@@ -49,7 +49,7 @@ pub struct NodeConfig {
 pub enum NodeConfigError {
     /// The Election refused it.
     #[error("election: {0}")]
-    Election(String),
+    Election(baton_election::ConfigError),
     /// A member id is not a NumericString of at most 16 digits.
     #[error("member {name:?}: id {id:?} must be 1 to 16 digits")]
     BadId {
@@ -63,7 +63,7 @@ pub enum NodeConfigError {
     DuplicateId(String),
     /// The peer monitor refused it.
     #[error("monitor: {0}")]
-    Monitor(String),
+    Monitor(baton_monitor::MonitorError),
 }
 
 impl NodeConfig {
@@ -137,7 +137,7 @@ impl NodeConfig {
     pub fn validate(&self) -> Result<(), NodeConfigError> {
         self.election()
             .validate()
-            .map_err(|e| NodeConfigError::Election(e.to_string()))?;
+            .map_err(NodeConfigError::Election)?;
         for (i, m) in self.members.iter().enumerate() {
             let ok =
                 !m.id.is_empty() && m.id.len() <= 16 && m.id.bytes().all(|b| b.is_ascii_digit());

@@ -1,9 +1,13 @@
 //! What the driver hands to the node and drains from it.
 
+use crate::close::CloseReason;
+use crate::notice::Notice;
 use baton_codec::AnyMessage;
 use baton_core::LinkId;
 use baton_election::NodeRole;
 use baton_monitor::LinkOrigin;
+use baton_status::ServiceStatus;
+use std::fmt;
 
 /// What a link is, told by the driver when it opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,6 +18,17 @@ pub enum LinkKind {
     Component,
     /// From a status client (operator, CLI, load balancer).
     Client,
+}
+
+impl fmt::Display for LinkKind {
+    /// `peer`, `component` or `client` (the words of PROTOCOL 1.4).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LinkKind::Peer(_) => "peer",
+            LinkKind::Component => "component",
+            LinkKind::Client => "client",
+        })
+    }
 }
 
 /// A message to send on a link.
@@ -28,12 +43,12 @@ pub struct Transmit {
 /// Something the driver must do or may log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
-    /// Close this link: the reason is for the log. The node already forgot it.
+    /// Close this link. The node already forgot it.
     CloseLink {
         /// The link.
-        link: baton_core::LinkId,
-        /// Why.
-        reason: String,
+        link: LinkId,
+        /// Why (the log line is its `Display`).
+        reason: CloseReason,
     },
     /// The node's role changed.
     RoleChanged {
@@ -42,8 +57,8 @@ pub enum Event {
         /// After.
         to: NodeRole,
     },
-    /// The service status line changed (already pushed to clients and peers).
-    StatusChanged(String),
+    /// The service status changed (already pushed to clients and peers).
+    StatusChanged(ServiceStatus),
     /// A component of severity `major` failed: restart it (script components).
     RestartComponent {
         /// Its id.
@@ -51,5 +66,5 @@ pub enum Event {
     },
     /// Worth a log line: misbehaviour that did not close a link, component failures, peers
     /// coming and going.
-    Log(String),
+    Notice(Notice),
 }

@@ -28,14 +28,19 @@
 
 #![forbid(unsafe_code)]
 
+mod close;
 mod config;
 #[allow(dead_code)] // until the Node dials through it
 mod dial;
 mod event;
 mod node;
+mod notice;
 mod route;
+mod words;
 
+pub use close::CloseReason;
 pub use config::{MemberConfig, NodeConfig, NodeConfigError};
 pub use dial::CONNECT_TIMEOUT;
 pub use event::{Event, LinkKind, Transmit};
 pub use node::Node;
+pub use notice::Notice;

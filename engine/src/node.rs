@@ -1,7 +1,9 @@
 //! The [`Node`]: inputs, outputs and the links it knows.
 
+use crate::close::CloseReason;
 use crate::config::{NodeConfig, NodeConfigError};
 use crate::event::{Event, LinkKind, Transmit};
+use crate::notice::Notice;
 use baton_codec::AnyMessage;
 use baton_core::{CorrelationCounter, Instant, LinkId};
 use baton_election::{ComponentRole, Election, Generation, Member, NodeRole, UsageError};
@@ -45,12 +47,11 @@ impl Node {
     /// A configuration the machines cannot run, naming what is wrong.
     pub fn new(config: NodeConfig, now: Instant) -> Result<Node, NodeConfigError> {
         config.validate()?;
-        let election = Election::new(config.election(), now)
-            .map_err(|e| NodeConfigError::Election(e.to_string()))?;
+        let election = Election::new(config.election(), now).map_err(NodeConfigError::Election)?;
         let seed = config.first_correlation_id;
         let peers =
             PeerLiveness::with_correlation(config.peer(), CorrelationCounter::starting_at(seed))
-                .map_err(|e| NodeConfigError::Monitor(e.to_string()))?;
+                .map_err(NodeConfigError::Monitor)?;
         let mut node = Node {
             roles: RoleManager::with_correlation(
                 config.role(),
@@ -136,21 +137,20 @@ impl Node {
     /// A link opened. A peer link starts with this node's hello.
     pub fn handle_link_opened(&mut self, now: Instant, link: LinkId, kind: LinkKind) {
         if self.links.contains_key(&link) {
-            self.events
-                .push_back(Event::Log(format!("{link} opened twice: ignored")));
+            self.notice(Notice::LinkOpenedTwice { link });
             return;
         }
         self.links.insert(link, kind);
         match kind {
             LinkKind::Peer(origin) => {
                 if let Err(e) = self.peers.handle_link_opened(now, link, origin) {
-                    self.close(now, link, format!("peer link refused: {e}"));
+                    self.close(now, link, CloseReason::PeerLinkRefused(e));
                 }
             }
             LinkKind::Component => {}
             LinkKind::Client => {
                 if let Err(e) = self.status.handle_client_connected(now, link) {
-                    self.close(now, link, format!("status client refused: {e}"));
+                    self.close(now, link, CloseReason::StatusClientRefused(e));
                 }
             }
         }
@@ -180,9 +180,7 @@ impl Node {
     pub fn handle_frame(&mut self, now: Instant, link: LinkId, message: AnyMessage) {
         match self.links.get(&link).copied() {
             Some(kind) => self.route_frame(now, link, kind, message),
-            None => self
-                .events
-                .push_back(Event::Log(format!("frame on unknown {link}: dropped"))),
+            None => self.notice(Notice::FrameOnUnknownLink { link }),
         }
         self.process(now);
     }
@@ -246,7 +244,7 @@ impl Node {
     }
 
     /// Closes `link` on the node's own initiative: forgets it and tells the driver.
-    pub(super) fn close(&mut self, now: Instant, link: LinkId, reason: String) {
+    pub(super) fn close(&mut self, now: Instant, link: LinkId, reason: CloseReason) {
         if self.links.contains_key(&link) {
             if self.peer_links.contains_key(&link) {
                 self.misbehaving.insert(link);
@@ -278,15 +276,18 @@ impl Node {
         // (`deferred_down`) and may still address it: never hand the driver a link the node
         // forgot (found by the `node_ops` fuzz target).
         if !self.links.contains_key(&link) {
-            self.events.push_back(Event::Log(format!(
-                "{link} is closed: {} message not sent",
-                message.into().interface()
-            )));
+            let interface = message.into().interface();
+            self.notice(Notice::NotSent { link, interface });
             return;
         }
         self.transmits.push_back(Transmit {
             link,
             message: message.into(),
         });
+    }
+
+    /// Queues a notice for the driver's log.
+    pub(super) fn notice(&mut self, notice: Notice) {
+        self.events.push_back(Event::Notice(notice));
     }
 }

@@ -1,13 +1,15 @@
 //! Routing between the machines: frames in, each machine's events to the others, the
 //! service status out.
 
+use crate::close::CloseReason;
 use crate::event::{Event, LinkKind};
 use crate::node::Node;
+use crate::notice::Notice;
 use baton_asn1::{monitor, status as st};
 use baton_codec::AnyMessage;
 use baton_core::{Instant, LinkId};
 use baton_election::{ComponentRole, Event as ElectionEvent, Member, NodeRole};
-use baton_monitor::{MonitorEvent, PeerEvent, Severity};
+use baton_monitor::{HelloRefusal, MonitorEvent, PeerEvent, Severity};
 use baton_role::{ManagerEvent, Role};
 use baton_status::{ComponentsHealth, PeerState, PeerStatus, ServiceStatus, State};
 
@@ -27,7 +29,7 @@ impl Node {
                 if self.peer_links.contains_key(&link) {
                     self.election.handle_message(now, link, m);
                 } else {
-                    self.close(now, link, "election message before the hello".into());
+                    self.close(now, link, CloseReason::ElectionBeforeHello);
                 }
             }
             (LinkKind::Peer(_), AnyMessage::Status(m)) => match m.message {
@@ -44,12 +46,8 @@ impl Node {
             }
             (LinkKind::Client, AnyMessage::Monitor(m)) => self.answer_health_query(link, m),
             (kind, message) => {
-                let what = message.interface();
-                self.close(
-                    now,
-                    link,
-                    format!("{what} message not allowed on a {kind:?} link"),
-                );
+                let interface = message.interface();
+                self.close(now, link, CloseReason::NotAllowed { interface, kind });
             }
         }
     }
@@ -58,9 +56,7 @@ impl Node {
     fn answer_health_query(&mut self, link: LinkId, m: monitor::HealthMonitorMessage) {
         use monitor::HealthMonitorMessageMessage as M;
         if !matches!(m.message, M::healthQuery(_)) {
-            self.events.push_back(Event::Log(format!(
-                "{link}: unexpected health message ignored"
-            )));
+            self.notice(Notice::ClientHealthMessageIgnored { link });
             return;
         }
         let failed = matches!(self.role(), NodeRole::PromotionFailed)
@@ -122,8 +118,10 @@ impl Node {
                 moved = true;
                 self.on_role_event(now, e);
             }
-            while let Some(e) = self.status.poll_event() {
-                self.events.push_back(Event::Log(format!("status: {e:?}")));
+            while let Some(baton_status::ServerEvent::Ignored { link, reason }) =
+                self.status.poll_event()
+            {
+                self.notice(Notice::StatusMessageIgnored { link, reason });
             }
             if !moved {
                 break;
@@ -132,7 +130,7 @@ impl Node {
         let status = self.service_status();
         if self.status.set_status(now, status) {
             self.events
-                .push_back(Event::StatusChanged(self.status.status().to_string()));
+                .push_back(Event::StatusChanged(self.status.status().clone()));
         }
         while let Some(t) = self.status.poll_transmit() {
             self.send(t.link, t.message);
@@ -143,14 +141,12 @@ impl Node {
         match e {
             PeerEvent::PeerUp { member, link } => {
                 let Some(i) = self.config.members.iter().position(|m| m.id == member) else {
-                    self.close(now, link, format!("hello from unknown member id {member}"));
+                    self.close(now, link, CloseReason::UnknownMemberId { id: member });
                     return;
                 };
                 self.peer_links.insert(link, Member(i));
-                self.events.push_back(Event::Log(format!(
-                    "peer {} up on {link}",
-                    self.config.members[i].name
-                )));
+                let peer = self.config.members[i].name.clone();
+                self.notice(Notice::PeerUp { peer, link });
                 self.election.handle_link_up(now, link, Member(i));
                 let _ = self.status.handle_client_connected(now, link);
                 let id = self.correlation.next_id();
@@ -160,10 +156,9 @@ impl Node {
                 self.peer_links.remove(&link);
                 let at = now + self.config.dead_interval;
                 self.deferred_down.push((link, at));
-                self.events.push_back(Event::Log(format!(
-                    "peer {member}: link closed for misbehaviour; down unless it reconnects within {:?}",
-                    self.config.dead_interval
-                )));
+                let peer = self.peer_name(&member);
+                let within = self.config.dead_interval;
+                self.notice(Notice::PeerLinkClosedForMisbehaviour { peer, link, within });
             }
             PeerEvent::PeerDead { member, link }
                 if self.peer_hello_pending() && !self.links.contains_key(&link) =>
@@ -177,30 +172,32 @@ impl Node {
                 self.peer_links.remove(&link);
                 let at = now + self.config.dead_interval;
                 self.deferred_down.push((link, at));
-                self.events.push_back(Event::Log(format!(
-                    "peer {member}: {link} closed while another peer link awaits its hello; down unless a link is up within {:?}",
-                    self.config.dead_interval
-                )));
+                let peer = self.peer_name(&member);
+                let within = self.config.dead_interval;
+                self.notice(Notice::PeerLinkClosedAwaitingHello { peer, link, within });
             }
             PeerEvent::PeerDead { member, link } => {
                 self.peer_links.remove(&link);
                 self.peer_state = PeerState::Down;
                 self.election.handle_link_down(now, link);
-                self.close(
-                    now,
-                    link,
-                    format!("peer {member} silent for the dead interval"),
-                );
-                self.events
-                    .push_back(Event::Log(format!("peer {member} down ({link})")));
+                let peer = self.peer_name(&member);
+                let reason = CloseReason::PeerSilent { peer: peer.clone() };
+                self.close(now, link, reason);
+                self.notice(Notice::PeerDown { peer, link });
             }
             PeerEvent::HelloRefused { link, reason } => {
                 self.peer_links.remove(&link);
-                self.close(now, link, format!("hello refused: {reason:?}"));
+                let reason = match reason {
+                    HelloRefusal::Duplicate { member } => CloseReason::DuplicatePeerLink {
+                        peer: self.peer_name(&member),
+                    },
+                    other => CloseReason::HelloRefused(other),
+                };
+                self.close(now, link, reason);
             }
-            PeerEvent::Ignored { link, reason } => self.events.push_back(Event::Log(format!(
-                "{link}: peer message ignored: {reason:?}"
-            ))),
+            PeerEvent::Ignored { link, reason } => {
+                self.notice(Notice::PeerMessageIgnored { link, reason })
+            }
         }
     }
 
@@ -217,14 +214,13 @@ impl Node {
                 let g = self.roles.assign(now, r);
                 self.assignment = Some((g, generation, role));
             }
-            ElectionEvent::PeerMisbehaved { peer, reason } => self.events.push_back(Event::Log(
-                format!("peer {} misbehaved: {reason:?}", self.member_name(peer)),
-            )),
+            ElectionEvent::PeerMisbehaved { peer, reason } => {
+                let peer = self.member_name(peer).to_owned();
+                self.notice(Notice::PeerMisbehaved { peer, reason })
+            }
             ElectionEvent::NominationRefused { peer, description } => {
-                self.events.push_back(Event::Log(format!(
-                    "peer {} refused our nomination: {description}",
-                    self.member_name(peer)
-                )))
+                let peer = self.member_name(peer).to_owned();
+                self.notice(Notice::NominationRefused { peer, description })
             }
         }
     }
@@ -233,29 +229,33 @@ impl Node {
         match e {
             MonitorEvent::ComponentRegistered { id, link, replaced } => {
                 if let Some(old) = replaced {
-                    self.close(
-                        now,
-                        old,
-                        format!("component {id} registered again on {link}"),
-                    );
+                    let component = id.clone();
+                    let reason = CloseReason::ComponentRegisteredAgain { component, link };
+                    self.close(now, old, reason);
                 }
-                if let Err(e) = self
+                if let Err(error) = self
                     .roles
                     .handle_component_registered(now, link, id.clone())
                 {
-                    self.close(now, link, format!("component {id}: {e}"));
+                    let component = id.clone();
+                    let reason = CloseReason::ComponentRegistrationRefused { component, error };
+                    self.close(now, link, reason);
                 }
-                self.events
-                    .push_back(Event::Log(format!("component {id} registered on {link}")));
+                self.notice(Notice::ComponentRegistered {
+                    component: id,
+                    link,
+                });
             }
             MonitorEvent::ComponentFailed {
                 id,
                 severity,
                 reason,
             } => {
-                self.events.push_back(Event::Log(format!(
-                    "component {id} failed ({severity}): {reason:?}"
-                )));
+                self.notice(Notice::ComponentFailed {
+                    component: id.clone(),
+                    severity,
+                    reason,
+                });
                 match severity {
                     Severity::Fatal => self.election.handle_fatal(now),
                     Severity::Major => self.events.push_back(Event::RestartComponent { id }),
@@ -263,28 +263,30 @@ impl Node {
                 }
             }
             MonitorEvent::ComponentRecovered { id } => {
-                self.events
-                    .push_back(Event::Log(format!("component {id} recovered")));
+                self.notice(Notice::ComponentRecovered { component: id });
                 if self.election.is_fatal() && self.health.worst_failure() != Some(Severity::Fatal)
                 {
                     self.election.handle_fatal_cleared(now);
                 }
             }
-            MonitorEvent::Ignored { link, reason } => self.events.push_back(Event::Log(format!(
-                "{link}: component message ignored: {reason:?}"
-            ))),
+            MonitorEvent::Ignored { link, reason } => {
+                self.notice(Notice::ComponentMessageIgnored { link, reason })
+            }
         }
     }
 
     fn on_role_event(&mut self, now: Instant, e: ManagerEvent) {
-        let current = |g: u64| self.assignment.filter(|(rg, _, _)| *rg == g);
+        let assignment = self.assignment;
+        let current = |g: u64| assignment.filter(|(rg, _, _)| *rg == g);
         match e {
             ManagerEvent::AssignmentDone {
                 generation, failed, ..
             } => {
                 for f in failed {
-                    self.events
-                        .push_back(Event::Log(format!("component failed to stand by: {f:?}")));
+                    self.notice(Notice::ComponentDidNotStandBy {
+                        component: f.component,
+                        reason: f.reason,
+                    });
                 }
                 if let Some((_, eg, _)) = current(generation) {
                     self.election.handle_components_done(now, eg);
@@ -296,19 +298,21 @@ impl Node {
                 reason,
                 ..
             } => {
-                self.events.push_back(Event::Log(format!(
-                    "promotion failed: component {component}: {reason:?}"
-                )));
+                self.notice(Notice::PromotionFailed { component, reason });
                 if let Some((_, eg, ComponentRole::Active)) = current(generation) {
                     self.election.handle_promotion_failed(now, eg);
                 }
             }
             ManagerEvent::ComponentFailed {
-                component, reason, ..
+                component,
+                role,
+                reason,
             } => {
-                self.events.push_back(Event::Log(format!(
-                    "component {component} did not take its role: {reason:?}"
-                )));
+                self.notice(Notice::ComponentRoleFailed {
+                    component: component.clone(),
+                    role,
+                    reason,
+                });
                 // A late registrant that refused (or did not answer) the role of a settled
                 // node would otherwise hold the wrong role for good while the status says
                 // it is fine (found by the simulation). Closing its link makes its watchdog
@@ -317,18 +321,15 @@ impl Node {
                     && !self.roles.is_assigning();
                 if settled && reason != baton_role::FailureReason::LinkClosed {
                     if let Some((link, _)) = self.roles.component(&component) {
-                        self.close(
-                            now,
-                            link,
-                            format!("component {component} did not take the node's role"),
-                        );
+                        let reason = CloseReason::ComponentDidNotTakeRole { component };
+                        self.close(now, link, reason);
                     }
                 }
             }
             ManagerEvent::ComponentAssigned { .. } => {}
-            ManagerEvent::Ignored { link, reason } => self.events.push_back(Event::Log(format!(
-                "{link}: role message ignored: {reason:?}"
-            ))),
+            ManagerEvent::Ignored { link, reason } => {
+                self.notice(Notice::RoleMessageIgnored { link, reason })
+            }
         }
     }
 
@@ -337,6 +338,16 @@ impl Node {
         self.links
             .iter()
             .any(|(l, k)| matches!(k, LinkKind::Peer(_)) && !self.peer_links.contains_key(l))
+    }
+
+    /// The member name of the peer with member id `id` (the id itself if none has it: the
+    /// peer monitor only reports configured members).
+    fn peer_name(&self, id: &str) -> String {
+        self.config
+            .members
+            .iter()
+            .find(|m| m.id == id)
+            .map_or_else(|| id.to_owned(), |m| m.name.clone())
     }
 
     fn member_name(&self, m: Member) -> &str {

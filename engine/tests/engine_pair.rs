@@ -1,100 +1,19 @@
 //! Two composed nodes on a zero-latency virtual wire (no components): the startup election,
 //! a crash of the active, and the status line a client sees.
 
-use baton_codec::AnyMessage;
-use baton_core::{Instant, LinkId};
+mod support;
+
+use baton_codec::Interface;
+use baton_core::LinkId;
 use baton_election::NodeRole;
+use baton_engine::{CloseReason, LinkKind};
 use baton_monitor::LinkOrigin;
-use baton_engine::{Event, LinkKind, Node, NodeConfig};
 use std::time::Duration;
-
-const PEER: LinkId = LinkId(1);
-const CLIENT: LinkId = LinkId(2);
-
-struct Wire {
-    nodes: [Node; 2],
-    alive: [bool; 2],
-    now: Instant,
-    client_seen: Vec<String>,
-    closed: Vec<(usize, LinkId, String)>,
-}
-
-impl Wire {
-    fn new() -> Self {
-        let now = Instant::ZERO;
-        let cfg = |me| NodeConfig::pair([("alpha", "1"), ("beta", "2")], me);
-        Wire {
-            nodes: [
-                Node::new(cfg(0), now).unwrap(),
-                Node::new(cfg(1), now).unwrap(),
-            ],
-            alive: [true, true],
-            now,
-            client_seen: Vec::new(),
-            closed: Vec::new(),
-        }
-    }
-
-    fn connect(&mut self) {
-        let now = self.now;
-        self.nodes[0].handle_link_opened(now, PEER, LinkKind::Peer(LinkOrigin::Dialled));
-        self.nodes[1].handle_link_opened(now, PEER, LinkKind::Peer(LinkOrigin::Accepted));
-    }
-
-    /// Delivers everything in flight (zero latency), repeatedly.
-    fn flush(&mut self) {
-        loop {
-            let mut moved = false;
-            for i in 0..2 {
-                while let Some(t) = self.nodes[i].poll_transmit() {
-                    moved = true;
-                    if t.link == CLIENT {
-                        if let AnyMessage::Status(m) = &t.message {
-                            self.client_seen.push(format!("{:?}", m.message));
-                        }
-                    } else if self.alive[1 - i] {
-                        self.nodes[1 - i].handle_frame(self.now, t.link, t.message);
-                    }
-                }
-                while let Some(e) = self.nodes[i].poll_event() {
-                    if let Event::CloseLink { link, reason } = e {
-                        self.closed.push((i, link, reason));
-                    }
-                }
-            }
-            if !moved {
-                return;
-            }
-        }
-    }
-
-    fn run_for(&mut self, d: Duration) {
-        let end = self.now + d;
-        loop {
-            self.flush();
-            let next = (0..2)
-                .filter(|i| self.alive[*i])
-                .filter_map(|i| self.nodes[i].poll_timeout())
-                .min();
-            match next {
-                Some(t) if t <= end => {
-                    self.now = self.now.max(t);
-                    for i in 0..2 {
-                        if self.alive[i] {
-                            self.nodes[i].handle_timeout(self.now);
-                        }
-                    }
-                }
-                _ => break,
-            }
-        }
-        self.now = end;
-    }
-}
+use support::{Pair, CLIENT, PEER};
 
 #[test]
 fn pair_elects_one_active_and_the_standby_takes_over_a_crash() {
-    let mut w = Wire::new();
+    let mut w = Pair::new();
     w.connect();
     w.nodes[1].handle_link_opened(w.now, CLIENT, LinkKind::Client);
     w.run_for(Duration::from_secs(2));
@@ -103,7 +22,7 @@ fn pair_elects_one_active_and_the_standby_takes_over_a_crash() {
         roles,
         [NodeRole::Active, NodeRole::Standby],
         "{:?}",
-        w.closed
+        w.events
     );
     assert!(
         w.nodes[1]
@@ -113,7 +32,8 @@ fn pair_elects_one_active_and_the_standby_takes_over_a_crash() {
         "{}",
         w.nodes[1].status()
     );
-    assert!(w.closed.is_empty(), "{:?}", w.closed);
+    assert_eq!(w.closed(0), vec![]);
+    assert_eq!(w.closed(1), vec![]);
     // The client saw every change of beta's status, ending with the current one.
     let last = w.client_seen.last().expect("indications");
     assert!(last.contains(&w.nodes[1].status().to_string()), "{last}");
@@ -135,7 +55,7 @@ fn pair_elects_one_active_and_the_standby_takes_over_a_crash() {
 
 #[test]
 fn a_silent_peer_is_dead_after_the_dead_interval() {
-    let mut w = Wire::new();
+    let mut w = Pair::new();
     w.connect();
     w.run_for(Duration::from_secs(1));
     assert_eq!(w.nodes[1].role(), NodeRole::Standby);
@@ -149,18 +69,15 @@ fn a_silent_peer_is_dead_after_the_dead_interval() {
     );
     w.run_for(Duration::from_millis(500));
     assert_eq!(w.nodes[1].role(), NodeRole::Active);
-    assert!(
-        w.closed
-            .iter()
-            .any(|(i, l, r)| *i == 1 && *l == PEER && r.contains("dead interval")),
-        "{:?}",
-        w.closed
-    );
+    let silent = CloseReason::PeerSilent {
+        peer: "alpha".into(),
+    };
+    assert_eq!(w.closed(1), vec![(PEER, silent)]);
 }
 
 #[test]
 fn wrong_interface_on_a_link_closes_it_and_keeps_the_role() {
-    let mut w = Wire::new();
+    let mut w = Pair::new();
     w.connect();
     w.run_for(Duration::from_secs(1));
     let role = w.nodes[0].role();
@@ -169,19 +86,17 @@ fn wrong_interface_on_a_link_closes_it_and_keeps_the_role() {
     let nomination = baton_election::message::nomination("1", "beta");
     w.nodes[0].handle_frame(w.now, LinkId(9), nomination.into());
     w.flush();
-    assert!(
-        w.closed
-            .iter()
-            .any(|(i, l, r)| *i == 0 && *l == LinkId(9) && r.contains("not allowed")),
-        "{:?}",
-        w.closed
-    );
+    let not_allowed = CloseReason::NotAllowed {
+        interface: Interface::Election,
+        kind: LinkKind::Client,
+    };
+    assert_eq!(w.closed(0), vec![(LinkId(9), not_allowed)]);
     assert_eq!(w.nodes[0].role(), role);
 }
 
 #[test]
 fn a_misbehaving_peer_link_is_closed_without_taking_the_peer_for_dead() {
-    let mut w = Wire::new();
+    let mut w = Pair::new();
     w.connect();
     w.run_for(Duration::from_secs(1));
     assert_eq!(w.nodes[1].role(), NodeRole::Standby);
@@ -189,18 +104,14 @@ fn a_misbehaving_peer_link_is_closed_without_taking_the_peer_for_dead() {
     let bad = baton_role::set_role("5", baton_role::Role::active);
     w.nodes[1].handle_frame(w.now, PEER, bad.into());
     w.flush();
-    assert!(
-        w.closed
-            .iter()
-            .any(|(i, l, r)| *i == 1 && *l == PEER && r.contains("not allowed")),
-        "{:?}",
-        w.closed
-    );
+    let not_allowed = CloseReason::NotAllowed {
+        interface: Interface::Role,
+        kind: LinkKind::Peer(LinkOrigin::Accepted),
+    };
+    assert_eq!(w.closed(1), vec![(PEER, not_allowed)]);
     w.nodes[0].handle_link_closed(w.now, PEER);
     // alpha redials at once: a new link replaces the old one and beta never promotes.
-    let relink = LinkId(7);
-    w.nodes[0].handle_link_opened(w.now, relink, LinkKind::Peer(LinkOrigin::Dialled));
-    w.nodes[1].handle_link_opened(w.now, relink, LinkKind::Peer(LinkOrigin::Accepted));
+    w.connect_on(LinkId(7));
     w.run_for(Duration::from_secs(2));
     assert_eq!(w.nodes[1].role(), NodeRole::Standby, "beta kept its role");
     assert_eq!(w.nodes[0].role(), NodeRole::Active);
@@ -208,7 +119,7 @@ fn a_misbehaving_peer_link_is_closed_without_taking_the_peer_for_dead() {
 
 #[test]
 fn a_misbehaving_peer_that_does_not_come_back_is_down_after_the_dead_interval() {
-    let mut w = Wire::new();
+    let mut w = Pair::new();
     w.connect();
     w.run_for(Duration::from_secs(1));
     w.nodes[1].handle_link_misbehaved(w.now, PEER);

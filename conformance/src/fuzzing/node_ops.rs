@@ -7,8 +7,8 @@ use baton_asn1::{election, monitor, role, status};
 use baton_codec::{AnyMessage, Encoding, Interface};
 use baton_core::{Instant, LinkId};
 use baton_election::NodeRole;
-use baton_monitor::{ComponentPolicy, LinkOrigin, Severity};
 use baton_engine::{Event, LinkKind, Node, NodeConfig};
+use baton_monitor::{ComponentPolicy, LinkOrigin, Severity};
 use baton_role::ComponentRoleState;
 use rasn::types::NumericString;
 use std::collections::{BTreeMap, BTreeSet};
@@ -761,7 +761,9 @@ impl Harness {
                         }
                     }
                 }
-                Event::StatusChanged(line) => self.trace.push(format!("  status {line:?}")),
+                Event::StatusChanged(status) => self
+                    .trace
+                    .push(format!("  status {:?}", status.to_string())),
                 _ => {}
             }
         }

@@ -10,8 +10,8 @@ use super::world::{
 use baton_asn1::status::ServiceStatusMessageMessage as S;
 use baton_codec::AnyMessage;
 use baton_core::Instant;
-use baton_monitor::LinkOrigin;
 use baton_engine::{Event, LinkKind};
+use baton_monitor::LinkOrigin;
 use baton_role::{ComponentEvent, Role, WatchdogReason};
 use baton_status::{ClientEvent, ClientIgnoredReason};
 use std::time::Duration;
@@ -408,7 +408,8 @@ impl World {
                     self.log(|| format!("n{m}: role {from} -> {to}"));
                     check::on_role_changed(self, m, from, to);
                 }
-                Event::StatusChanged(line) => {
+                Event::StatusChanged(status) => {
+                    let line = status.to_string();
                     for link in self.net.open_links_of(End::Node(m), Class::Client) {
                         if let Some(s) = self.record.streams.get_mut(&link) {
                             s.expected.push(line.clone());
@@ -419,7 +420,7 @@ impl World {
                 Event::RestartComponent { id } => {
                     self.log(|| format!("n{m}: asks to restart component {id}"))
                 }
-                Event::Log(line) => self.log(|| format!("n{m}: {line}")),
+                Event::Notice(notice) => self.log(|| format!("n{m}: {notice}")),
             }
         }
     }

@@ -22,10 +22,10 @@ mod scripts;
 pub use net::{Io, Listener, Net, TokioNet};
 
 use crate::config::Config;
-use baton_engine::{Event, LinkKind, Node};
 use baton_codec::AnyMessage;
 use baton_core::LinkId;
 use baton_election::NodeRole;
+use baton_engine::{Event, LinkKind, Node};
 use baton_monitor::LinkOrigin;
 use dial::Dial;
 use link::LinkHandle;
@@ -544,12 +544,12 @@ impl<N: Net> Driver<N> {
                         info!(?from, ?to, "role changed");
                         self.role.send_replace(to);
                     }
-                    Event::StatusChanged(line) => info!(status = %line, "status changed"),
+                    Event::StatusChanged(status) => info!(%status, "status changed"),
                     Event::RestartComponent { id } => {
                         warn!(component = %id, "component failed (major): restarting");
                         self.scripts.restart(&id);
                     }
-                    Event::Log(line) => info!("{line}"),
+                    Event::Notice(notice) => info!("{notice}"),
                 }
             }
             let now = self.now();

@@ -1,0 +1,100 @@
+//! Why the node closes a link: [`CloseReason`] (PROTOCOL 9, "Closed, with a logged reason").
+
+use crate::event::LinkKind;
+use crate::words::Words;
+use baton_codec::Interface;
+use baton_core::LinkId;
+use baton_monitor::{HelloRefusal, MonitorError};
+use baton_role::RoleError;
+use baton_status::StatusError;
+use std::fmt;
+
+/// Why the node closed a link ([`crate::Event::CloseLink`]). Its `Display` is the operator's
+/// log line; peers are named by their member name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloseReason {
+    /// A message of an interface this kind of link does not carry (PROTOCOL 1.5): Election
+    /// or Role from a client, Election from a component, Role on a peer link.
+    NotAllowed {
+        /// The message's interface.
+        interface: Interface,
+        /// The link's kind.
+        kind: LinkKind,
+    },
+    /// An Election message on a peer link before the peer's hello (PROTOCOL 4).
+    ElectionBeforeHello,
+    /// The peer's hello was refused (PROTOCOL 4): not a `heartBeat`, this node's own id, no
+    /// configured member, or none within the dead interval. (The losing one of two links to
+    /// the same peer is [`CloseReason::DuplicatePeerLink`].)
+    HelloRefused(HelloRefusal),
+    /// The losing one of two links to the same peer (PROTOCOL 4): the other one stays.
+    DuplicatePeerLink {
+        /// The peer's member name.
+        peer: String,
+    },
+    /// A hello whose member id is not configured here (the configurations of the two
+    /// members disagree).
+    UnknownMemberId {
+        /// The id the hello carried.
+        id: String,
+    },
+    /// An up peer link silent for the dead interval (PROTOCOL 4).
+    PeerSilent {
+        /// The peer's member name.
+        peer: String,
+    },
+    /// The peer monitor refused the new link (a driver error: the link was already open).
+    PeerLinkRefused(MonitorError),
+    /// The status server refused the new client link (a driver error: already connected).
+    StatusClientRefused(StatusError),
+    /// The old link of a component that registered again on a new one (PROTOCOL 6.4).
+    ComponentRegisteredAgain {
+        /// The component id.
+        component: String,
+        /// The link it registered on now.
+        link: LinkId,
+    },
+    /// The role layer refused a component's registration (its link already carries one).
+    ComponentRegistrationRefused {
+        /// The component id.
+        component: String,
+        /// The role layer's error.
+        error: RoleError,
+    },
+    /// A component that refused, or did not answer, the role of a settled node (PROTOCOL
+    /// 6.1): its watchdog stands it by and its reconnection receives the role again.
+    ComponentDidNotTakeRole {
+        /// The component id.
+        component: String,
+    },
+}
+
+impl fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CloseReason::NotAllowed { interface, kind } => {
+                write!(f, "{interface} message not allowed on a {kind} link")
+            }
+            CloseReason::ElectionBeforeHello => f.write_str("election message before the hello"),
+            CloseReason::HelloRefused(r) => write!(f, "hello refused: {}", Words(r)),
+            CloseReason::DuplicatePeerLink { peer } => {
+                write!(f, "hello refused: another link to peer {peer} stays")
+            }
+            CloseReason::UnknownMemberId { id } => write!(f, "hello from unknown member id {id}"),
+            CloseReason::PeerSilent { peer } => {
+                write!(f, "peer {peer} silent for the dead interval")
+            }
+            CloseReason::PeerLinkRefused(e) => write!(f, "peer link refused: {e}"),
+            CloseReason::StatusClientRefused(e) => write!(f, "status client refused: {e}"),
+            CloseReason::ComponentRegisteredAgain { component, link } => {
+                write!(f, "component {component} registered again on {link}")
+            }
+            CloseReason::ComponentRegistrationRefused { component, error } => {
+                write!(f, "component {component}: {error}")
+            }
+            CloseReason::ComponentDidNotTakeRole { component } => {
+                write!(f, "component {component} did not take the node's role")
+            }
+        }
+    }
+}
