@@ -3,9 +3,7 @@
 //! Nothing here decides anything the engine decides; it feeds it, drains it and turns its
 //! events into [`Event`]s.
 
-use crate::engine::{
-    ComponentEngine, ComponentEngineConfig, ComponentEngineEvent, IgnoredFrame, STALL_THRESHOLD,
-};
+use crate::engine::{ComponentEngine, ComponentEngineConfig, ComponentEngineEvent, IgnoredFrame};
 use crate::event::{DisconnectReason, Event, State};
 use crate::options::{ComponentOptions, Endpoint, MIN_MAX_FRAME};
 use crate::request::{AnswerError, Command, RoleRequest};
@@ -229,13 +227,13 @@ impl Driver {
                     () = self.state.closed() => Wake::HandlesDropped,
                 },
             };
-            // Read before judging: a wake-up more than STALL_THRESHOLD after a timer's
-            // deadline means this process did not run meanwhile (a stall), so what the node
-            // sent before the deadline may still be buffered: read it first. Otherwise a timer
-            // due now fires before the input that woke us: a frame arriving after the dead
-            // interval does not save a silent link.
+            // Read before judging (PROTOCOL 6.3, baton_core::is_stall): a wake-up more than
+            // the stall threshold after a timer's deadline means this process did not run
+            // meanwhile (a stall), so what the node sent before the deadline may still be
+            // buffered: read it first. Otherwise a timer due now fires before the input that
+            // woke us: a frame arriving after the dead interval does not save a silent link.
             let late = deadline.is_some_and(|d| {
-                tokio::time::Instant::now().saturating_duration_since(d) > STALL_THRESHOLD
+                baton_core::is_stall(tokio::time::Instant::now().saturating_duration_since(d))
             });
             if late {
                 if let Wake::Frame(Some(Ok(message))) = wake {

@@ -90,7 +90,7 @@ pub struct ComponentOptions {
     /// [`baton_role::ComponentConfig::dead_interval`] for why).
     pub dead_interval: Duration,
     /// The watchdog's grace after the component's own stall
-    /// ([`baton_role::component::StallGrace`]): when the watchdog fires more than 2 ms (or a
+    /// ([`baton_core::StallRule`]): when the watchdog fires more than 2 ms (or a
     /// tenth of `dead_interval`) late, it is moved once to its deadline plus this much, if
     /// that is still ahead. Default zero (no grace). Keep `dead_interval + stall_grace` at
     /// most the peer dead interval minus one heartbeat interval minus a margin of 2 ms

@@ -12,7 +12,7 @@ pub struct ComponentEngineConfig {
     /// says why). An in-process adapter, which cannot outlive its node, may set it very long.
     pub dead_interval: Duration,
     /// The watchdog's grace after the component's own stall (PROTOCOL 6.3,
-    /// [`baton_role::component::StallGrace`]): a watchdog that fires more than its stall
+    /// [`baton_core::StallRule::for_interval`]): a watchdog that fires more than its stall
     /// threshold (a tenth of `dead_interval`, at least 2 ms) late is moved once to its
     /// deadline plus this much, if that is still ahead. Default zero: no grace.
     pub stall_grace: Duration,

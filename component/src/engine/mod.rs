@@ -38,17 +38,11 @@ pub use event::{
 
 use crate::types::{Health, Role};
 use baton_codec::AnyMessage;
-use baton_core::{Instant, LinkId};
-use baton_monitor::{ComponentEvent as HealthEvent, ComponentHealth, ComponentHealthConfig};
-use baton_role::component::StallGrace;
-use baton_role::{ComponentConfig, ComponentEvent as RoleEvent, ComponentRole};
+use baton_core::{Instant, LinkId, StallRule};
+use baton_monitor::{ComponentHealth, ComponentHealthConfig, ComponentHealthEvent as HealthEvent};
+use baton_role::{ComponentConfig, ComponentRole, ComponentRoleEvent as RoleEvent};
 use std::collections::VecDeque;
 use std::time::Duration;
-
-/// The least lateness of a watchdog expiry that counts as a stall of the component
-/// (PROTOCOL 6.3: a tenth of the dead interval, at least 2 ms, the granularity of tokio's
-/// timers and then some). Drivers read what is buffered first when a wake-up is this late.
-pub(crate) const STALL_THRESHOLD: Duration = Duration::from_millis(2);
 
 /// The shortest heartbeat interval: a zero interval would push heartbeats without end.
 const MIN_HEARTBEAT: Duration = Duration::from_millis(1);
@@ -80,10 +74,7 @@ impl ComponentEngine {
             ComponentConfig {
                 dead_interval: config.dead_interval,
             },
-            StallGrace {
-                threshold: (config.dead_interval / 10).max(STALL_THRESHOLD),
-                grace: config.stall_grace,
-            },
+            StallRule::for_interval(config.dead_interval, config.stall_grace),
         );
         Ok(ComponentEngine {
             role,
