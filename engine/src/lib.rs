@@ -9,7 +9,8 @@
 //! and drains [`Node::poll_transmit`] (frames to send) and [`Node::poll_event`] (links to
 //! close, role changes, components to restart, things to log).
 //!
-//! Routing (DESIGN.md sections 1 to 6):
+//! Routing (PROTOCOL 4 to 6), one module per machine whose events it handles (`on_peer`,
+//! `on_election`, `on_monitor`, `on_role`), composed by `process`:
 //! - a peer link's hello and heartbeats go to [`baton_monitor::PeerLiveness`]; once both hellos
 //!   are exchanged the Election sees the link up; a dead or closed peer is a link down;
 //! - Election outcomes become `setRole` to every component ([`baton_role::RoleManager`]); the
@@ -21,10 +22,14 @@
 //! - the service status ([`baton_status::StatusServer`]) is recomputed after every input and
 //!   pushed to every status client and peer when it changes.
 //!
-//! What a link may carry (seed 000: every party may read, only the owner sets roles, only
-//! members elect): peer links carry Election, Monitor (hello, heartbeats, queries) and Status;
-//! component links carry Role and Monitor (and `getStatus`); client links carry Status (and
-//! `healthQuery`). Anything else closes the link with a logged reason.
+//! What a link may carry (`frame`, PROTOCOL 1.5: every party may read, only the owner sets
+//! roles, only members elect): peer links carry Election, Monitor (hello, heartbeats,
+//! queries) and Status; component links carry Role and Monitor (and `getStatus`); client
+//! links carry Status (and `healthQuery`). Anything else closes the link with a
+//! [`CloseReason`] (PROTOCOL 9).
+//!
+//! Outputs are typed: [`Event::CloseLink`] with a [`CloseReason`], [`Event::Notice`] with a
+//! [`Notice`]; their `Display` is the operator's log line.
 
 #![forbid(unsafe_code)]
 
@@ -33,9 +38,15 @@ mod config;
 #[allow(dead_code)] // until the Node dials through it
 mod dial;
 mod event;
+mod frame;
 mod node;
 mod notice;
-mod route;
+mod on_election;
+mod on_monitor;
+mod on_peer;
+mod on_role;
+mod process;
+mod service_status;
 mod words;
 
 pub use close::CloseReason;

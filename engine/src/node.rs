@@ -15,29 +15,29 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 /// One member's node: the Election, Role, Monitor and Status machines composed. Sans-IO.
 #[derive(Debug, Clone)]
 pub struct Node {
-    pub(super) config: NodeConfig,
-    pub(super) election: Election,
-    pub(super) roles: RoleManager,
-    pub(super) health: HealthMonitor,
-    pub(super) peers: PeerLiveness,
-    pub(super) status: StatusServer,
+    pub(crate) config: NodeConfig,
+    pub(crate) election: Election,
+    pub(crate) roles: RoleManager,
+    pub(crate) health: HealthMonitor,
+    pub(crate) peers: PeerLiveness,
+    pub(crate) status: StatusServer,
     /// Every open link and what it is.
-    pub(super) links: BTreeMap<LinkId, LinkKind>,
+    pub(crate) links: BTreeMap<LinkId, LinkKind>,
     /// Peer links whose hellos were exchanged, and the member on each.
-    pub(super) peer_links: BTreeMap<LinkId, Member>,
+    pub(crate) peer_links: BTreeMap<LinkId, Member>,
     /// The role-layer assignment carrying out the Election's latest `SetComponents`:
     /// (role manager generation, election generation, role).
-    pub(super) assignment: Option<(u64, Generation, ComponentRole)>,
+    pub(crate) assignment: Option<(u64, Generation, ComponentRole)>,
     /// What the peer last said of itself.
-    pub(super) peer_state: PeerState,
-    pub(super) correlation: CorrelationCounter,
+    pub(crate) peer_state: PeerState,
+    pub(crate) correlation: CorrelationCounter,
     /// Peer links this node closed because the peer broke the protocol, not yet reported.
-    pub(super) misbehaving: BTreeSet<LinkId>,
+    pub(crate) misbehaving: BTreeSet<LinkId>,
     /// Peer links closed for misbehaviour: reported to the Election as down at this time,
     /// unless a new link to the peer replaced them by then.
-    pub(super) deferred_down: Vec<(LinkId, Instant)>,
-    pub(super) transmits: VecDeque<Transmit>,
-    pub(super) events: VecDeque<Event>,
+    pub(crate) deferred_down: Vec<(LinkId, Instant)>,
+    pub(crate) transmits: VecDeque<Transmit>,
+    pub(crate) events: VecDeque<Event>,
 }
 
 impl Node {
@@ -244,7 +244,7 @@ impl Node {
     }
 
     /// Closes `link` on the node's own initiative: forgets it and tells the driver.
-    pub(super) fn close(&mut self, now: Instant, link: LinkId, reason: CloseReason) {
+    pub(crate) fn close(&mut self, now: Instant, link: LinkId, reason: CloseReason) {
         if self.links.contains_key(&link) {
             if self.peer_links.contains_key(&link) {
                 self.misbehaving.insert(link);
@@ -271,7 +271,7 @@ impl Node {
         }
     }
 
-    pub(super) fn send(&mut self, link: LinkId, message: impl Into<AnyMessage>) {
+    pub(crate) fn send(&mut self, link: LinkId, message: impl Into<AnyMessage>) {
         // The Election keeps a peer link closed for misbehaviour up until the dead interval
         // (`deferred_down`) and may still address it: never hand the driver a link the node
         // forgot (found by the `node_ops` fuzz target).
@@ -287,7 +287,7 @@ impl Node {
     }
 
     /// Queues a notice for the driver's log.
-    pub(super) fn notice(&mut self, notice: Notice) {
+    pub(crate) fn notice(&mut self, notice: Notice) {
         self.events.push_back(Event::Notice(notice));
     }
 }

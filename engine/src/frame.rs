@@ -1,0 +1,86 @@
+//! What each kind of link may carry (PROTOCOL 1.5): a frame goes to the machine that owns
+//! it on that kind of link; anything else closes the link (PROTOCOL 9).
+
+use crate::close::CloseReason;
+use crate::event::LinkKind;
+use crate::node::Node;
+use crate::notice::Notice;
+use baton_asn1::{monitor, status as st};
+use baton_codec::AnyMessage;
+use baton_core::{Instant, LinkId};
+use baton_election::NodeRole;
+use baton_monitor::Severity;
+use baton_status::{PeerState, State};
+
+impl Node {
+    /// Hands a frame to the machine that owns it on this kind of link.
+    pub(crate) fn route_frame(
+        &mut self,
+        now: Instant,
+        link: LinkId,
+        kind: LinkKind,
+        message: AnyMessage,
+    ) {
+        use st::ServiceStatusMessageMessage as S;
+        match (kind, message) {
+            (LinkKind::Peer(_), AnyMessage::Monitor(m)) => self.peers.handle_message(now, link, m),
+            (LinkKind::Peer(_), AnyMessage::Election(m)) => {
+                if self.peer_links.contains_key(&link) {
+                    self.election.handle_message(now, link, m);
+                } else {
+                    self.close(now, link, CloseReason::ElectionBeforeHello);
+                }
+            }
+            (LinkKind::Peer(_), AnyMessage::Status(m)) => match m.message {
+                S::getStatus(_) => self.status.handle_message(now, link, m),
+                S::statusIndication(s) => self.peer_said(&s.status.0),
+                S::getStatusResponse(s) => self.peer_said(&s.status.0),
+            },
+            (LinkKind::Component, AnyMessage::Monitor(m)) => {
+                self.health.handle_message(now, link, m)
+            }
+            (LinkKind::Component, AnyMessage::Role(m)) => self.roles.handle_message(now, link, m),
+            (LinkKind::Component | LinkKind::Client, AnyMessage::Status(m)) => {
+                self.status.handle_message(now, link, m)
+            }
+            (LinkKind::Client, AnyMessage::Monitor(m)) => self.answer_health_query(link, m),
+            (kind, message) => {
+                let interface = message.interface();
+                self.close(now, link, CloseReason::NotAllowed { interface, kind });
+            }
+        }
+    }
+
+    /// A status client may read the node's own health (PROTOCOL 1.5: every party may read).
+    fn answer_health_query(&mut self, link: LinkId, m: monitor::HealthMonitorMessage) {
+        use monitor::HealthMonitorMessageMessage as M;
+        if !matches!(m.message, M::healthQuery(_)) {
+            self.notice(Notice::ClientHealthMessageIgnored { link });
+            return;
+        }
+        let failed = matches!(self.role(), NodeRole::PromotionFailed)
+            || self.health.worst_failure() == Some(Severity::Fatal);
+        let status = if failed {
+            monitor::ComponentStatus::failed
+        } else {
+            monitor::ComponentStatus::ok
+        };
+        let id = self.config.me().map(|m| m.id.clone()).unwrap_or_default();
+        let reply = baton_monitor::health_query_response(
+            &m.correlation_id
+                .0
+                .as_bytes()
+                .iter()
+                .map(|&b| b as char)
+                .collect::<String>(),
+            &id,
+            status,
+        );
+        self.send(link, reply);
+    }
+
+    fn peer_said(&mut self, line: &str) {
+        let word = line.split_whitespace().next().unwrap_or("");
+        self.peer_state = State::from_word(word).map_or(PeerState::Unknown, PeerState::Up);
+    }
+}

@@ -1,0 +1,45 @@
+//! What the Election reports (PROTOCOL 5): role changes, the role to set on every component,
+//! a misbehaving peer.
+
+use crate::event::Event;
+use crate::node::Node;
+use crate::notice::Notice;
+use baton_core::Instant;
+use baton_election::{ComponentRole, Event as ElectionEvent, Member};
+use baton_role::Role;
+
+impl Node {
+    /// Acts on what the Election reports: `SetComponents` becomes an assignment of the role
+    /// layer, remembered with the Election's generation.
+    pub(crate) fn on_election_event(&mut self, now: Instant, e: ElectionEvent) {
+        match e {
+            ElectionEvent::RoleChanged { from, to } => {
+                self.events.push_back(Event::RoleChanged { from, to })
+            }
+            ElectionEvent::SetComponents { role, generation } => {
+                let r = match role {
+                    ComponentRole::Active => Role::active,
+                    ComponentRole::Standby => Role::standby,
+                };
+                let g = self.roles.assign(now, r);
+                self.assignment = Some((g, generation, role));
+            }
+            ElectionEvent::PeerMisbehaved { peer, reason } => {
+                let peer = self.member_name(peer).to_owned();
+                self.notice(Notice::PeerMisbehaved { peer, reason })
+            }
+            ElectionEvent::NominationRefused { peer, description } => {
+                let peer = self.member_name(peer).to_owned();
+                self.notice(Notice::NominationRefused { peer, description })
+            }
+        }
+    }
+
+    /// The name of member `m`.
+    fn member_name(&self, m: Member) -> &str {
+        self.config
+            .members
+            .get(m.0)
+            .map_or("?", |m| m.name.as_str())
+    }
+}

@@ -1,0 +1,64 @@
+//! What the component health monitor reports (PROTOCOL 6.4): registrations, failures by
+//! severity, recoveries.
+
+use crate::close::CloseReason;
+use crate::event::Event;
+use crate::node::Node;
+use crate::notice::Notice;
+use baton_core::Instant;
+use baton_monitor::{MonitorEvent, Severity};
+
+impl Node {
+    /// Acts on what the health monitor reports: a registered component joins the role layer
+    /// (and receives the current role); a `fatal` failure goes to the Election, a `major` one
+    /// asks the driver to restart the component.
+    pub(crate) fn on_monitor_event(&mut self, now: Instant, e: MonitorEvent) {
+        match e {
+            MonitorEvent::ComponentRegistered { id, link, replaced } => {
+                if let Some(old) = replaced {
+                    let component = id.clone();
+                    let reason = CloseReason::ComponentRegisteredAgain { component, link };
+                    self.close(now, old, reason);
+                }
+                if let Err(error) = self
+                    .roles
+                    .handle_component_registered(now, link, id.clone())
+                {
+                    let component = id.clone();
+                    let reason = CloseReason::ComponentRegistrationRefused { component, error };
+                    self.close(now, link, reason);
+                }
+                self.notice(Notice::ComponentRegistered {
+                    component: id,
+                    link,
+                });
+            }
+            MonitorEvent::ComponentFailed {
+                id,
+                severity,
+                reason,
+            } => {
+                self.notice(Notice::ComponentFailed {
+                    component: id.clone(),
+                    severity,
+                    reason,
+                });
+                match severity {
+                    Severity::Fatal => self.election.handle_fatal(now),
+                    Severity::Major => self.events.push_back(Event::RestartComponent { id }),
+                    Severity::Minor => {}
+                }
+            }
+            MonitorEvent::ComponentRecovered { id } => {
+                self.notice(Notice::ComponentRecovered { component: id });
+                if self.election.is_fatal() && self.health.worst_failure() != Some(Severity::Fatal)
+                {
+                    self.election.handle_fatal_cleared(now);
+                }
+            }
+            MonitorEvent::Ignored { link, reason } => {
+                self.notice(Notice::ComponentMessageIgnored { link, reason })
+            }
+        }
+    }
+}
