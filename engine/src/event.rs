@@ -4,7 +4,7 @@ use crate::close::CloseReason;
 use crate::notice::Notice;
 use baton_codec::AnyMessage;
 use baton_core::LinkId;
-use baton_election::NodeRole;
+use baton_core::NodeRole;
 use baton_monitor::LinkOrigin;
 use baton_status::ServiceStatus;
 use std::fmt;

@@ -7,8 +7,8 @@ use crate::node::Node;
 use crate::notice::Notice;
 use baton_asn1::{monitor, status as st};
 use baton_codec::AnyMessage;
+use baton_core::NodeRole;
 use baton_core::{Instant, LinkId};
-use baton_election::NodeRole;
 use baton_monitor::Severity;
 use baton_status::{PeerState, State};
 

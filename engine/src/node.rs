@@ -5,8 +5,9 @@ use crate::config::{NodeConfig, NodeConfigError};
 use crate::event::{Event, LinkKind, Transmit};
 use crate::notice::Notice;
 use baton_codec::AnyMessage;
+use baton_core::NodeRole;
 use baton_core::{CorrelationCounter, Instant, LinkId};
-use baton_election::{ComponentRole, Election, Generation, Member, NodeRole, UsageError};
+use baton_election::{Election, Generation, Member, Role, UsageError};
 use baton_monitor::{HealthMonitor, PeerLiveness};
 use baton_role::RoleManager;
 use baton_status::{PeerState, ServiceStatus, State, StatusServer};
@@ -27,7 +28,7 @@ pub struct Node {
     pub(crate) peer_links: BTreeMap<LinkId, Member>,
     /// The role-layer assignment carrying out the Election's latest `SetComponents`:
     /// (role manager generation, election generation, role).
-    pub(crate) assignment: Option<(u64, Generation, ComponentRole)>,
+    pub(crate) assignment: Option<(u64, Generation, Role)>,
     /// What the peer last said of itself.
     pub(crate) peer_state: PeerState,
     pub(crate) correlation: CorrelationCounter,

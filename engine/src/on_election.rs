@@ -5,8 +5,7 @@ use crate::event::Event;
 use crate::node::Node;
 use crate::notice::Notice;
 use baton_core::Instant;
-use baton_election::{ComponentRole, Event as ElectionEvent, Member};
-use baton_role::Role;
+use baton_election::{Event as ElectionEvent, Member};
 
 impl Node {
     /// Acts on what the Election reports: `SetComponents` becomes an assignment of the role
@@ -17,11 +16,7 @@ impl Node {
                 self.events.push_back(Event::RoleChanged { from, to })
             }
             ElectionEvent::SetComponents { role, generation } => {
-                let r = match role {
-                    ComponentRole::Active => Role::active,
-                    ComponentRole::Standby => Role::standby,
-                };
-                let g = self.roles.assign(now, r);
+                let g = self.roles.assign(now, role);
                 self.assignment = Some((g, generation, role));
             }
             ElectionEvent::PeerMisbehaved { peer, reason } => {

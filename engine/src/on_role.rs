@@ -5,8 +5,9 @@ use crate::close::CloseReason;
 use crate::node::Node;
 use crate::notice::Notice;
 use baton_core::Instant;
-use baton_election::{ComponentRole, NodeRole};
+use baton_core::NodeRole;
 use baton_role::ManagerEvent;
+use baton_role::Role;
 
 impl Node {
     /// Acts on what the role layer reports: the verdict of the current assignment goes back to
@@ -35,7 +36,7 @@ impl Node {
                 ..
             } => {
                 self.notice(Notice::PromotionFailed { component, reason });
-                if let Some((_, eg, ComponentRole::Active)) = current(generation) {
+                if let Some((_, eg, Role::active)) = current(generation) {
                     self.election.handle_promotion_failed(now, eg);
                 }
             }

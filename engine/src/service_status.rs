@@ -2,22 +2,13 @@
 //! peer's word.
 
 use crate::node::Node;
-use baton_election::NodeRole;
 use baton_monitor::Severity;
 use baton_status::{ComponentsHealth, PeerStatus, ServiceStatus};
 
 impl Node {
     /// The service status line from the node role, component health and the peer's word.
     pub(crate) fn service_status(&self) -> ServiceStatus {
-        use baton_status::NodeRole as S;
-        let role = match self.election.role() {
-            NodeRole::Negotiating => S::Negotiating,
-            NodeRole::Standby => S::Standby,
-            NodeRole::Promoting => S::Promoting,
-            NodeRole::Active => S::Active,
-            NodeRole::Demoting => S::Demoting,
-            NodeRole::PromotionFailed => S::PromotionFailed,
-        };
+        let role = self.election.role();
         let (ok, total) = self.health.counts();
         let health = ComponentsHealth {
             ok: ok as u32,
