@@ -421,6 +421,9 @@ impl World {
                     self.log(|| format!("n{m}: asks to restart component {id}"))
                 }
                 Event::Notice(notice) => self.log(|| format!("n{m}: {notice}")),
+                Event::Exit { handed_over } => {
+                    self.log(|| format!("n{m}: exits (handed over: {handed_over})"))
+                }
             }
         }
     }
