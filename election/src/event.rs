@@ -1,7 +1,7 @@
 //! What the Election hands to its caller: transmits and events.
 
 use crate::config::Member;
-use crate::role::{ComponentRole, NodeRole};
+use crate::role::{NodeRole, Role};
 use baton_asn1::election::ElectionMessage;
 use baton_core::LinkId;
 use std::fmt;
@@ -43,11 +43,11 @@ pub enum Event {
     },
     /// Command to the role layer: set every component to `role`, then report with
     /// [`Election::handle_components_done`](crate::Election::handle_components_done) or (for
-    /// `Active` only) [`Election::handle_promotion_failed`](crate::Election::handle_promotion_failed),
+    /// `active` only) [`Election::handle_promotion_failed`](crate::Election::handle_promotion_failed),
     /// passing `generation`. Supersedes every earlier command.
     SetComponents {
-        /// The role to set.
-        role: ComponentRole,
+        /// The component role value to set (`active` or `standby`).
+        role: Role,
         /// This command's number.
         generation: Generation,
     },

@@ -50,7 +50,7 @@
 //!   not pairing the two members, is [`Event::PeerMisbehaved`] and is treated like an
 //!   `electionError` (back off, retry; PROTOCOL 5.6).
 //! - A fatal component failure ([`Election::handle_fatal`]) makes every later promotion fail
-//!   at once (no `SetComponents(Active)`) until [`Election::handle_fatal_cleared`]; while
+//!   at once (no `SetComponents(active)`) until [`Election::handle_fatal_cleared`]; while
 //!   `Promoting` it fails the promotion under way (PROTOCOL 5.6).
 //! - With `preempt`, the yielding node sends no `veto`: it answers `assigment{P, self}` once
 //!   its demotion completes (PROTOCOL 5.5).
@@ -77,4 +77,4 @@ pub use config::{
 pub use election::{Election, UsageError};
 pub use event::{Event, Generation, Misbehaviour, Transmit};
 pub use peer::{PeerRole, PeerView};
-pub use role::{ComponentRole, NodeRole};
+pub use role::{NodeRole, Role};

@@ -1,21 +1,7 @@
-//! The node's role in the election, and the role it commands its components to take.
+//! The node's role in the election, and the component role value it commands.
 
+/// A component role **value** (`active`, `standby`: the ASN.1 `Role` of PROTOCOL 1.3, 2.5):
+/// what an [`Event::SetComponents`](crate::Event::SetComponents) command asks the role layer
+/// to set every component to with `setRole` (PROTOCOL 6.1).
+pub use baton_asn1::role::Role;
 pub use baton_core::NodeRole;
-
-/// The role the node commands its components to take (`setRole{role}`, PROTOCOL 6.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ComponentRole {
-    /// `setRole{active}`.
-    Active,
-    /// `setRole{standby}`.
-    Standby,
-}
-
-impl From<ComponentRole> for baton_asn1::role::Role {
-    fn from(r: ComponentRole) -> Self {
-        match r {
-            ComponentRole::Active => baton_asn1::role::Role::active,
-            ComponentRole::Standby => baton_asn1::role::Role::standby,
-        }
-    }
-}

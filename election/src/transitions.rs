@@ -4,13 +4,13 @@ use crate::election::{AfterDemotion, Election};
 use crate::event::{Event, Generation};
 use crate::peer::PeerRole;
 use crate::responder::NominationKind;
-use crate::role::{ComponentRole, NodeRole};
+use crate::role::{NodeRole, Role};
 use crate::timer::Timer;
 use baton_core::Instant;
 
 impl Election {
     /// A new command to the role layer; it supersedes every earlier one.
-    pub(crate) fn command(&mut self, role: ComponentRole) {
+    pub(crate) fn command(&mut self, role: Role) {
         self.generation = Generation(self.generation.0 + 1);
         self.events.push_back(Event::SetComponents {
             role,
@@ -36,7 +36,7 @@ impl Election {
         }
     }
 
-    /// Promote: `Promoting` and `SetComponents(Active)`; nothing if already `Promoting` or
+    /// Promote: `Promoting` and `SetComponents(active)`; nothing if already `Promoting` or
     /// `Active`. With a fatal failure recorded the promotion fails at once.
     pub(crate) fn promote(&mut self, now: Instant) {
         if self.role.is_promoting_or_active() {
@@ -46,7 +46,7 @@ impl Election {
         if self.fatal {
             self.promotion_failed(now);
         } else {
-            self.command(ComponentRole::Active);
+            self.command(Role::active);
         }
     }
 
@@ -60,14 +60,14 @@ impl Election {
         }
     }
 
-    /// `Demoting` and `SetComponents(Standby)`, then `after`. Nothing if already `Demoting`.
+    /// `Demoting` and `SetComponents(standby)`, then `after`. Nothing if already `Demoting`.
     pub(crate) fn demote(&mut self, after: AfterDemotion) {
         if self.role == NodeRole::Demoting {
             return;
         }
         self.set_role(NodeRole::Demoting);
         self.after_demotion = after;
-        self.command(ComponentRole::Standby);
+        self.command(Role::standby);
     }
 
     /// Go `Standby`: directly from `Negotiating` (components set standby, nothing to wait
@@ -76,7 +76,7 @@ impl Election {
         match self.role {
             NodeRole::Negotiating => {
                 self.set_role(NodeRole::Standby);
-                self.command(ComponentRole::Standby);
+                self.command(Role::standby);
             }
             NodeRole::Promoting | NodeRole::Active | NodeRole::PromotionFailed => {
                 self.demote(AfterDemotion::Nothing)

@@ -5,8 +5,8 @@ mod util;
 
 use baton_core::{Instant, LinkId};
 use baton_election::{
-    message, Alone, ComponentRole, Config, ConfigError, Election, Event, Generation, Member,
-    Misbehaviour, NodeRole, PeerRole, UsageError,
+    message, Alone, Config, ConfigError, Election, Event, Generation, Member, Misbehaviour,
+    NodeRole, PeerRole, Role, UsageError,
 };
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -77,7 +77,7 @@ fn alone_promote_and_wait() {
                 to: NodeRole::Promoting
             },
             Event::SetComponents {
-                role: ComponentRole::Active,
+                role: Role::active,
                 generation: Generation(1)
             },
         ]
@@ -238,7 +238,7 @@ fn fatal_on_standby_fails_its_next_promotion() {
         !p.nodes[B].events.iter().any(|e| matches!(
             e,
             Event::SetComponents {
-                role: ComponentRole::Active,
+                role: Role::active,
                 ..
             }
         )),

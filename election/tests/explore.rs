@@ -8,7 +8,7 @@
 
 use baton_asn1::election::ElectionMessage;
 use baton_core::{Instant, LinkId};
-use baton_election::{ComponentRole, Config, Election, Event, Generation, Member, NodeRole};
+use baton_election::{Config, Election, Event, Generation, Member, NodeRole, Role};
 use std::collections::{HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
 
@@ -16,7 +16,7 @@ use std::hash::{Hash, Hasher};
 struct Node {
     e: Option<Election>,
     /// Latest command and whether the role layer confirmed it.
-    cmd: Option<(ComponentRole, Generation)>,
+    cmd: Option<(Role, Generation)>,
     confirmed: bool,
 }
 
@@ -119,7 +119,7 @@ impl State {
                 if e.role() == NodeRole::Active {
                     assert!(
                         n.cmd
-                            .is_some_and(|(r, g)| r == ComponentRole::Active && g == e.generation())
+                            .is_some_and(|(r, g)| r == Role::active && g == e.generation())
                             && n.confirmed,
                         "property 2 violated: {self:#?}"
                     );
@@ -150,7 +150,7 @@ impl State {
                     s.n[i].e.as_mut().unwrap().handle_components_done(now, g);
                     s.flush(i);
                     out.push(s);
-                    if role == ComponentRole::Active && faults && self.budget.failures > 0 {
+                    if role == Role::active && faults && self.budget.failures > 0 {
                         let mut s = self.clone();
                         s.budget.failures -= 1;
                         s.n[i].cmd = None;

@@ -2,7 +2,7 @@
 
 mod util;
 
-use baton_election::{ComponentRole, Event, Generation, NodeRole::*};
+use baton_election::{Event, Generation, NodeRole::*, Role};
 use std::time::Duration;
 use util::*;
 
@@ -139,7 +139,7 @@ fn scenario_5_both_promoting_when_partition_heals() {
     p.run_for(Duration::from_secs(1));
     assert_eq!(p.roles(), (Promoting, Promoting));
     let abandoned = p.nodes[B].command.unwrap();
-    assert_eq!(abandoned, (ComponentRole::Active, Generation(1)));
+    assert_eq!(abandoned, (Role::active, Generation(1)));
     p.connect();
     p.settle();
     assert_eq!(
@@ -152,10 +152,7 @@ fn scenario_5_both_promoting_when_partition_heals() {
         ]
     );
     assert_eq!(p.roles(), (Promoting, Demoting));
-    assert_eq!(
-        p.nodes[B].command,
-        Some((ComponentRole::Standby, Generation(2)))
-    );
+    assert_eq!(p.nodes[B].command, Some((Role::standby, Generation(2))));
     // The abandoned promotion's components answer late: ignored.
     p.act(B, |e, now| e.handle_components_done(now, abandoned.1));
     p.act(B, |e, now| e.handle_promotion_failed(now, abandoned.1));

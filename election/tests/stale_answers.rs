@@ -4,7 +4,7 @@
 mod util;
 
 use baton_core::{Instant, LinkId};
-use baton_election::{ComponentRole, Config, Election, Event, Generation, Member, NodeRole};
+use baton_election::{Config, Election, Event, Generation, Member, NodeRole, Role};
 use util::{asg, err, nom, veto};
 
 const L1: LinkId = LinkId(1);
@@ -149,7 +149,7 @@ fn late_components_answers_of_an_abandoned_promotion_do_not_count() {
     assert_eq!(b.role(), NodeRole::Promoting);
     let ev = events(&mut b);
     assert!(ev.contains(&Event::SetComponents {
-        role: ComponentRole::Active,
+        role: Role::active,
         generation: Generation(1)
     }));
     // The peer comes back Active and vetoes: b (lower) abandons its promotion [F2].

@@ -5,9 +5,7 @@
 
 use baton_asn1::election::ElectionMessage;
 use baton_core::{Instant, LinkId};
-use baton_election::{
-    message, ComponentRole, Config, Election, Event, Generation, Member, NodeRole,
-};
+use baton_election::{message, Config, Election, Event, Generation, Member, NodeRole, Role};
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -51,7 +49,7 @@ pub struct Node {
     /// With `auto`: this many coming promotions fail.
     pub fail_promotions: usize,
     /// The latest command not answered yet.
-    pub command: Option<(ComponentRole, Generation)>,
+    pub command: Option<(Role, Generation)>,
     /// Every event, in order.
     pub events: Vec<Event>,
 }
@@ -261,7 +259,7 @@ impl Pair {
     /// The role layer of `i` reports the latest promotion failed.
     pub fn promotion_fails(&mut self, i: usize) {
         let (role, generation) = self.nodes[i].command.take().expect("a command");
-        assert_eq!(role, ComponentRole::Active);
+        assert_eq!(role, Role::active);
         let now = self.now;
         self.nodes[i]
             .e_mut()
@@ -277,7 +275,7 @@ impl Pair {
                 continue;
             }
             if let Some((role, _)) = n.command {
-                if role == ComponentRole::Active && n.fail_promotions > 0 {
+                if role == Role::active && n.fail_promotions > 0 {
                     n.fail_promotions -= 1;
                     self.promotion_fails(i);
                 } else {
