@@ -67,4 +67,12 @@ pub enum Event {
     /// Worth a log line: misbehaviour that did not close a link, component failures, peers
     /// coming and going.
     Notice(Notice),
+    /// A node told to [`crate::Node::stop`] is done: exit. Emitted once. `handed_over`:
+    /// the node no longer claims the service (it handed over, or was Standby or Negotiating);
+    /// `false` when it exits at the deadline, or with nobody to hand over to, still in a role
+    /// that claims or holds the service.
+    Exit {
+        /// Whether the node is Standby or Negotiating, or handed over, as it exits.
+        handed_over: bool,
+    },
 }

@@ -47,6 +47,7 @@ mod on_peer;
 mod on_role;
 mod process;
 mod service_status;
+mod stop;
 mod words;
 
 pub use close::CloseReason;

@@ -4,6 +4,7 @@ use crate::close::CloseReason;
 use crate::config::{NodeConfig, NodeConfigError};
 use crate::event::{Event, LinkKind, Transmit};
 use crate::notice::Notice;
+use crate::stop::Stop;
 use baton_codec::AnyMessage;
 use baton_core::NodeRole;
 use baton_core::{CorrelationCounter, Instant, LinkId};
@@ -37,6 +38,8 @@ pub struct Node {
     /// Peer links closed for misbehaviour: reported to the Election as down at this time,
     /// unless a new link to the peer replaced them by then.
     pub(crate) deferred_down: Vec<(LinkId, Instant)>,
+    /// The stop in progress, if [`Node::stop`] was called.
+    pub(crate) stop: Option<Stop>,
     pub(crate) transmits: VecDeque<Transmit>,
     pub(crate) events: VecDeque<Event>,
 }
@@ -76,6 +79,7 @@ impl Node {
             peer_state: PeerState::Unknown,
             misbehaving: BTreeSet::new(),
             deferred_down: Vec::new(),
+            stop: None,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         };
@@ -228,6 +232,7 @@ impl Node {
             self.peers.poll_timeout(),
             self.status.poll_timeout(),
             self.deferred_down.iter().map(|(_, at)| *at).min(),
+            self.stop_deadline(),
         ]
         .into_iter()
         .flatten()

@@ -9,7 +9,7 @@ use baton_status::ServerEvent;
 
 impl Node {
     /// Moves every machine's transmits out and routes every event, until nothing moves; then
-    /// publishes the service status if it changed.
+    /// publishes the service status if it changed, and ends a stop that is done.
     pub(crate) fn process(&mut self, now: Instant) {
         loop {
             let mut moved = false;
@@ -60,5 +60,6 @@ impl Node {
         while let Some(t) = self.status.poll_transmit() {
             self.send(t.link, t.message);
         }
+        self.check_stop(now);
     }
 }

@@ -118,8 +118,8 @@ struct Driver<N> {
     inbox_tx: mpsc::Sender<Input>,
     dials: Vec<Dial>,
     scripts: scripts::Scripts,
-    /// Set by [`Request::Stop`]: exit once handed over (or at this deadline).
-    stopping: Option<Instant>,
+    /// The node said [`Event::Exit`].
+    exit: bool,
     /// Follows the node's role for whoever runs the driver.
     role: watch::Sender<NodeRole>,
     /// The listeners' tasks, ended with the driver.
@@ -226,7 +226,7 @@ pub async fn run_with<N: Net>(
         inbox_tx,
         dials,
         scripts,
-        stopping: None,
+        exit: false,
         role,
         _listeners: listeners,
         cfg,
@@ -289,7 +289,10 @@ pub async fn run_with<N: Net>(
                 d.scripts.handle_timeout(now, &mut d.node);
             }
             request = requests.recv(), if requests_open => match request {
-                Some(Request::Stop) => d.begin_stop(),
+                Some(Request::Stop) => {
+                    let now = d.now();
+                    d.node.stop(now);
+                }
                 Some(Request::Exit) => {
                     info!("exiting without handover");
                     break;
@@ -372,7 +375,7 @@ impl<N: Net> Driver<N> {
             .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600))
     }
 
-    /// The earliest of the node's, the scripts', the dials' and the stop deadlines.
+    /// The earliest of the node's (its stop's included), the scripts' and the dials' deadlines.
     fn next_due(&self) -> Option<Instant> {
         let node = self.node.poll_timeout().map(|t| self.t0 + t.since_origin());
         let scripts = self
@@ -384,10 +387,7 @@ impl<N: Net> Driver<N> {
             .iter()
             .filter_map(|d| d.due(self.node.peer_is_up(d.member)))
             .min();
-        [node, scripts, dial, self.stopping]
-            .into_iter()
-            .flatten()
-            .min()
+        [node, scripts, dial].into_iter().flatten().min()
     }
 
     fn new_link(&mut self) -> LinkId {
@@ -550,6 +550,12 @@ impl<N: Net> Driver<N> {
                         self.scripts.restart(&id);
                     }
                     Event::Notice(notice) => info!("{notice}"),
+                    Event::Exit { handed_over } => {
+                        if !handed_over {
+                            warn!(role = %self.node.role(), "exiting without a completed handover");
+                        }
+                        self.exit = true;
+                    }
                 }
             }
             let now = self.now();
@@ -571,37 +577,9 @@ impl<N: Net> Driver<N> {
         }
     }
 
-    fn begin_stop(&mut self) {
-        if self.stopping.is_some() {
-            return;
-        }
-        let now = self.now();
-        let grace = 2 * self.cfg.node.role_timeout + Duration::from_secs(1);
-        self.stopping = Some(Instant::now() + grace);
-        match self.node.switchover(now) {
-            Ok(()) => info!("stop: handing over to the standby, then exiting"),
-            Err(e) => {
-                info!("stop: nothing to hand over ({e}): exiting");
-                self.stopping = Some(Instant::now());
-            }
-        }
-    }
-
+    /// Whether the node said [`Event::Exit`].
     fn should_exit(&self) -> bool {
-        let Some(deadline) = self.stopping else {
-            return false;
-        };
-        if Instant::now() >= deadline {
-            if !matches!(self.node.role(), NodeRole::Standby | NodeRole::Negotiating) {
-                warn!(role = ?self.node.role(), "exiting without a completed handover");
-            }
-            return true;
-        }
-        // Handed over (or nothing to hand over): once this node no longer claims the service.
-        matches!(
-            self.node.role(),
-            NodeRole::Standby | NodeRole::Negotiating | NodeRole::PromotionFailed
-        ) && !self.node.election().nomination_pending()
+        self.exit
     }
 
     /// SIGHUP: applies what can change in a running node (log filter, the severity and dead
