@@ -10,7 +10,7 @@
 use super::wire::{Conn, Frame, Msg, Token};
 use super::{Bounds, Planted, Variant};
 use baton_core::Instant;
-use baton_election::{ComponentRole, Config, Election, Event, Generation, Member, NodeRole};
+use baton_election::{Config, Election, Event, Generation, Member, NodeRole, Role};
 use stateright::actor::{model_timeout, Actor, Id, Out};
 use std::borrow::Cow;
 
@@ -136,7 +136,7 @@ pub struct Process {
     /// run again): the node redials, and the redial's refusal is.
     pub alone: bool,
     /// The latest `SetComponents` command.
-    pub command: Option<(ComponentRole, Generation)>,
+    pub command: Option<(Role, Generation)>,
     /// Whether the role layer confirmed it.
     pub confirmed: bool,
     /// The Election reported `PeerMisbehaved` or `NominationRefused` (never between two
@@ -297,7 +297,7 @@ impl Node {
                     p.command = Some((role, generation));
                     p.confirmed = false;
                     let mut choices = vec![RoleAnswer::Done(generation)];
-                    if role == ComponentRole::Active && host.spent.failures < self.bounds.failures {
+                    if role == Role::active && host.spent.failures < self.bounds.failures {
                         choices.push(RoleAnswer::Failed(generation));
                     }
                     o.choose_random(COMPONENTS, choices);

@@ -16,7 +16,7 @@
 use super::actor::{Node, NodeState, Process, RoleAnswer, Timer};
 use super::wire::Msg;
 use super::PairModel;
-use baton_election::{ComponentRole, NodeRole};
+use baton_election::{NodeRole, Role};
 use stateright::actor::{ActorModelAction, ActorModelState};
 use stateright::Model;
 use std::collections::hash_map::DefaultHasher;
@@ -69,7 +69,7 @@ pub fn one_serving(_: &PairModel, s: &State) -> bool {
 pub fn active_confirmed(_: &PairModel, s: &State) -> bool {
     processes(s).all(|p| {
         p.election.role() != NodeRole::Active
-            || (p.confirmed && p.command == Some((ComponentRole::Active, p.election.generation())))
+            || (p.confirmed && p.command == Some((Role::active, p.election.generation())))
     })
 }
 
