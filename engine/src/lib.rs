@@ -51,7 +51,9 @@ mod stop;
 mod words;
 
 pub use close::CloseReason;
-pub use config::{MemberConfig, NodeConfig, NodeConfigError};
+pub use config::{
+    Change, Config, ConfigDiff, MemberConfig, NodeConfig, NodeConfigError, Refusal, ScriptComponent,
+};
 pub use dial::CONNECT_TIMEOUT;
 pub use event::{Event, LinkKind, Transmit};
 pub use node::Node;

@@ -1,7 +1,7 @@
 //! The [`Node`]: inputs, outputs and the links it knows.
 
 use crate::close::CloseReason;
-use crate::config::{NodeConfig, NodeConfigError};
+use crate::config::{Change, ConfigDiff, NodeConfig, NodeConfigError};
 use crate::event::{Event, LinkKind, Transmit};
 use crate::notice::Notice;
 use crate::stop::Stop;
@@ -127,6 +127,17 @@ impl Node {
         self.health.set_policy(id, policy);
         self.config.components.insert(id.to_owned(), policy);
         self.process(now);
+    }
+
+    /// Applies a configuration reload's changes that concern the node: the policies of
+    /// configured components ([`crate::Change::ComponentPolicy`]). The driver applies the
+    /// log filter; refused changes are the driver's to report.
+    pub fn reload(&mut self, now: Instant, diff: &ConfigDiff) {
+        for change in &diff.applied {
+            if let Change::ComponentPolicy { component, policy } = change {
+                self.set_component_policy(now, component, *policy);
+            }
+        }
     }
 
     /// Whether member `member` (its index) is up on some peer link (hellos exchanged).

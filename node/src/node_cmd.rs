@@ -30,7 +30,7 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
         cfg.node.members.len(),
         cfg.encoding,
         cfg.node.components.len(),
-        cfg.scripts.len()
+        cfg.node.scripts.len()
     );
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Configuration of the pure node.
 
+use super::ScriptComponent;
 use baton_election::{Alone, Config as ElectionConfig};
 use baton_monitor::{ComponentPolicy, MonitorConfig, PeerConfig};
 use baton_role::RoleConfig;
@@ -40,6 +41,8 @@ pub struct NodeConfig {
     pub query_interval: Duration,
     /// Per-component severity and dead interval, by component id.
     pub components: BTreeMap<String, ComponentPolicy>,
+    /// The script components (each also has its policy in `components`).
+    pub scripts: Vec<ScriptComponent>,
     /// First correlation id; a driver may seed it so ids differ across restarts.
     pub first_correlation_id: u64,
 }
@@ -88,6 +91,7 @@ impl NodeConfig {
             role_timeout: Duration::from_secs(1),
             query_interval: heartbeat,
             components: BTreeMap::new(),
+            scripts: Vec::new(),
             first_correlation_id: 1,
         }
     }

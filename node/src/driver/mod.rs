@@ -25,7 +25,7 @@ use crate::config::Config;
 use baton_codec::AnyMessage;
 use baton_core::LinkId;
 use baton_election::NodeRole;
-use baton_engine::{Event, LinkKind, Node};
+use baton_engine::{Change, Event, LinkKind, Node};
 use baton_monitor::LinkOrigin;
 use dial::Dial;
 use link::LinkHandle;
@@ -583,7 +583,8 @@ impl<N: Net> Driver<N> {
     }
 
     /// SIGHUP: applies what can change in a running node (log filter, the severity and dead
-    /// interval of configured components) and refuses the rest with a log line.
+    /// interval of configured components: [`Config::diff`]) and refuses the rest with a log
+    /// line.
     fn reload(&mut self) {
         let new = match crate::config::load(&self.cfg.path) {
             Err(e) => {
@@ -592,70 +593,29 @@ impl<N: Net> Driver<N> {
             }
             Ok(new) => new,
         };
-        let (old_n, new_n) = (&self.cfg.node, &new.node);
-        let mut refused = Vec::new();
-        let mut refuse = |changed: bool, what: &'static str| {
-            if changed {
-                refused.push(what);
-            }
-        };
-        refuse(
-            old_n.members != new_n.members || self.cfg.addresses != new.addresses,
-            "members",
-        );
-        refuse(
-            self.cfg.encoding != new.encoding || self.cfg.max_frame != new.max_frame,
-            "encoding/max_frame",
-        );
-        refuse(
-            old_n.heartbeat_interval != new_n.heartbeat_interval
-                || old_n.dead_interval != new_n.dead_interval
-                || old_n.startup_wait != new_n.startup_wait
-                || old_n.retry_backoff != new_n.retry_backoff
-                || old_n.role_timeout != new_n.role_timeout
-                || old_n.query_interval != new_n.query_interval,
-            "timers",
-        );
-        refuse(
-            old_n.preempt != new_n.preempt || old_n.alone != new_n.alone,
-            "preempt/alone",
-        );
-        refuse(
-            self.cfg.component_socket != new.component_socket
-                || self.cfg.component_tcp != new.component_tcp
-                || self.cfg.status != new.status
-                || self.cfg.control_socket != new.control_socket,
-            "listen",
-        );
-        refuse(self.cfg.scripts != new.scripts, "script components");
-        let same_ids = old_n.components.keys().eq(new_n.components.keys());
-        refuse(!same_ids, "components added or removed");
+        let diff = self.cfg.diff(&new);
         let mut applied = Vec::new();
-        if new.log != self.cfg.log {
-            match crate::logging::set_config_filter(&new.log) {
-                Ok(true) => applied.push(format!("log = {:?}", new.log)),
-                Ok(false) => info!("reload: log filter left to RUST_LOG"),
-                Err(e) => warn!("reload: log filter {:?} not applied: {e}", new.log),
+        for change in &diff.applied {
+            match change {
+                Change::LogFilter { filter } => match crate::logging::set_config_filter(filter) {
+                    Ok(true) => applied.push(change.to_string()),
+                    Ok(false) => info!("reload: log filter left to RUST_LOG"),
+                    Err(e) => warn!("reload: log filter {filter} not applied: {e}"),
+                },
+                Change::ComponentPolicy { .. } => applied.push(change.to_string()),
             }
-            self.cfg.log = new.log.clone();
         }
-        if same_ids {
-            let now = self.now();
-            for (id, policy) in &new_n.components {
-                if old_n.components.get(id) != Some(policy) {
-                    self.node.set_component_policy(now, id, *policy);
-                    applied.push(format!("component {id}: {policy:?}"));
-                }
-            }
-            self.cfg.node.components = new_n.components.clone();
-        }
-        if applied.is_empty() && refused.is_empty() {
+        let now = self.now();
+        self.node.reload(now, &diff);
+        self.cfg.apply(&diff);
+        if applied.is_empty() && diff.refused.is_empty() {
             info!("reload: nothing changed");
         }
         if !applied.is_empty() {
             info!("reload: applied {}", applied.join("; "));
         }
-        if !refused.is_empty() {
+        if !diff.refused.is_empty() {
+            let refused: Vec<String> = diff.refused.iter().map(ToString::to_string).collect();
             warn!(
                 "reload: these changes need a restart and were not applied: {}",
                 refused.join(", ")

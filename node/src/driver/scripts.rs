@@ -117,7 +117,7 @@ impl Scripts {
                 .unwrap_or_default(),
         };
         let mut items = Vec::new();
-        for (index, c) in cfg.scripts.iter().enumerate() {
+        for (index, c) in cfg.node.scripts.iter().enumerate() {
             for hook in [Hook::Deactivate, Hook::Stop] {
                 run_hook(c, hook, Role::standby, &env).await;
             }

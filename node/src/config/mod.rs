@@ -1,200 +1,23 @@
-//! The node's configuration file (TOML): parsing, checking, and errors that name the key and
-//! the line.
+//! The node's configuration file (TOML): reading, parsing and checking it into the engine's
+//! [`Config`] (re-exported here), with errors that name the key and the line
+//! ([`ConfigError`]). What a reload may change is the engine's [`Config::diff`].
 
-use baton_engine::{MemberConfig, NodeConfig};
+mod error;
+mod file;
+
+pub use baton_engine::{Config, ScriptComponent};
+pub use error::ConfigError;
+
 use baton_codec::Encoding;
 use baton_election::Alone;
+use baton_engine::{MemberConfig, NodeConfig};
 use baton_monitor::{ComponentPolicy, Severity};
-use serde::Deserialize;
+use error::Ctx;
+use file::File;
 use std::net::SocketAddr;
-use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 use toml::Spanned;
-
-/// The file as written.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct File {
-    name: Spanned<String>,
-    #[serde(default)]
-    encoding: Option<Spanned<String>>,
-    #[serde(default)]
-    max_frame: Option<Spanned<u64>>,
-    #[serde(default)]
-    log: Option<String>,
-    #[serde(default)]
-    preempt: bool,
-    #[serde(default)]
-    alone: Option<Spanned<String>>,
-    #[serde(rename = "member", default)]
-    members: Vec<FileMember>,
-    #[serde(default)]
-    timers: FileTimers,
-    listen: FileListen,
-    #[serde(rename = "component", default)]
-    components: Vec<FileComponent>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileMember {
-    name: Spanned<String>,
-    id: Spanned<String>,
-    address: Spanned<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileTimers {
-    heartbeat_ms: Option<Spanned<u64>>,
-    dead_interval_ms: Option<Spanned<u64>>,
-    startup_wait_ms: Option<Spanned<u64>>,
-    retry_backoff_ms: Option<Spanned<u64>>,
-    role_timeout_ms: Option<Spanned<u64>>,
-    query_interval_ms: Option<Spanned<u64>>,
-    hook_timeout_ms: Option<Spanned<u64>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileListen {
-    component_socket: Option<PathBuf>,
-    component_tcp: Option<Spanned<String>>,
-    status: Option<Spanned<String>>,
-    control_socket: Option<PathBuf>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileComponent {
-    id: Spanned<String>,
-    #[serde(default)]
-    severity: Option<Spanned<String>>,
-    #[serde(default)]
-    dead_interval_ms: Option<u64>,
-    #[serde(default)]
-    check: Option<String>,
-    #[serde(default)]
-    activate: Option<String>,
-    #[serde(default)]
-    deactivate: Option<String>,
-    #[serde(default)]
-    start: Option<String>,
-    #[serde(default)]
-    stop: Option<String>,
-    #[serde(default)]
-    timeout_ms: Option<u64>,
-    #[serde(default)]
-    check_interval_ms: Option<u64>,
-}
-
-/// A script component (DESIGN.md section 6): commands the node runs for it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScriptComponent {
-    /// Component id.
-    pub id: String,
-    /// `check`: exit 0 means healthy.
-    pub check: Option<String>,
-    /// `activate`.
-    pub activate: Option<String>,
-    /// `deactivate`.
-    pub deactivate: Option<String>,
-    /// `start` (cold standby: run before `activate`).
-    pub start: Option<String>,
-    /// `stop` (cold standby: run after `deactivate`).
-    pub stop: Option<String>,
-    /// Longest a hook may run.
-    pub timeout: Duration,
-    /// How often `check` runs.
-    pub check_interval: Duration,
-}
-
-/// Everything `baton node` needs.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// The file it came from.
-    pub path: PathBuf,
-    /// The pure node's configuration.
-    pub node: NodeConfig,
-    /// Every member's peer address, in member order.
-    pub addresses: Vec<SocketAddr>,
-    /// Encoding rule on every link.
-    pub encoding: Encoding,
-    /// Largest frame accepted or sent.
-    pub max_frame: usize,
-    /// Log filter (`RUST_LOG` wins).
-    pub log: String,
-    /// Unix socket for components (mode 0600).
-    pub component_socket: Option<PathBuf>,
-    /// Optional loopback TCP listener for components.
-    pub component_tcp: Option<SocketAddr>,
-    /// Status listener.
-    pub status: Option<SocketAddr>,
-    /// Unix socket for local control (`baton switchover`), mode 0600.
-    pub control_socket: Option<PathBuf>,
-    /// Script components.
-    pub scripts: Vec<ScriptComponent>,
-}
-
-/// A configuration error: where and what.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    /// The file.
-    pub path: PathBuf,
-    /// 1-based line and column, when known.
-    pub at: Option<(usize, usize)>,
-    /// The key (`member[1].id`), when known.
-    pub key: Option<String>,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.path.display())?;
-        if let Some((line, col)) = self.at {
-            write!(f, ":{line}:{col}")?;
-        }
-        if let Some(key) = &self.key {
-            write!(f, ": {key}")?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-struct Ctx<'a> {
-    path: &'a Path,
-    text: &'a str,
-}
-
-impl Ctx<'_> {
-    fn line_col(&self, span: Range<usize>) -> (usize, usize) {
-        let before = &self.text[..span.start.min(self.text.len())];
-        let line = before.matches('\n').count() + 1;
-        let col = before
-            .rfind('\n')
-            .map_or(before.len(), |i| before.len() - i - 1)
-            + 1;
-        (line, col)
-    }
-
-    fn err(
-        &self,
-        span: Option<Range<usize>>,
-        key: impl Into<String>,
-        message: impl Into<String>,
-    ) -> ConfigError {
-        ConfigError {
-            path: self.path.to_owned(),
-            at: span.map(|s| self.line_col(s)),
-            key: Some(key.into()),
-            message: message.into(),
-        }
-    }
-}
 
 fn ms(
     v: &Option<Spanned<u64>>,
@@ -399,7 +222,6 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         Some(m) if (64..=16 * 1024 * 1024).contains(m.get_ref()) => *m.get_ref() as usize,
         Some(m) => return Err(cx.err(Some(m.span()), "max_frame", "must be 64 to 16777216 bytes")),
     };
-    let mut scripts = Vec::new();
     for (i, c) in file.components.iter().enumerate() {
         let id = c.id.get_ref();
         if id.is_empty() || id.len() > 16 || !id.bytes().all(|b| b.is_ascii_digit()) {
@@ -437,7 +259,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             .iter()
             .any(|h| h.is_some());
         if is_script {
-            scripts.push(ScriptComponent {
+            node.scripts.push(ScriptComponent {
                 id: id.clone(),
                 check: c.check.clone(),
                 activate: c.activate.clone(),
@@ -485,7 +307,6 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         component_tcp,
         status,
         control_socket: file.listen.control_socket,
-        scripts,
     })
 }
 
@@ -530,7 +351,7 @@ activate = "true"
         assert_eq!(c.encoding, Encoding::Uper);
         assert_eq!(c.node.dead_interval, Duration::from_millis(150));
         assert_eq!(c.node.startup_wait, Duration::from_millis(150));
-        assert_eq!(c.scripts.len(), 1);
+        assert_eq!(c.node.scripts.len(), 1);
         assert_eq!(c.node.components["1001"].severity, Severity::Fatal);
     }
 

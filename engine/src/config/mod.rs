@@ -1,0 +1,61 @@
+//! Configuration: the pure node's ([`NodeConfig`]) and the whole running node's ([`Config`]:
+//! what a configuration file says), and what a reload may change ([`Config::diff`]).
+
+mod diff;
+mod node;
+
+pub use diff::{Change, ConfigDiff, Refusal};
+pub use node::{MemberConfig, NodeConfig, NodeConfigError};
+
+use baton_codec::Encoding;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A script component: commands the node runs for a component that has no process of its
+/// own (PROTOCOL 6: it takes roles and reports health as any component does).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptComponent {
+    /// Component id.
+    pub id: String,
+    /// `check`: exit 0 means healthy.
+    pub check: Option<String>,
+    /// `activate`.
+    pub activate: Option<String>,
+    /// `deactivate`.
+    pub deactivate: Option<String>,
+    /// `start` (cold standby: run before `activate`).
+    pub start: Option<String>,
+    /// `stop` (cold standby: run after `deactivate`).
+    pub stop: Option<String>,
+    /// Longest a hook may run.
+    pub timeout: Duration,
+    /// How often `check` runs.
+    pub check_interval: Duration,
+}
+
+/// Everything a running node needs: the pure node's configuration and what its driver
+/// listens on and frames with. Plain data, as a configuration file gives it.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// The pure node's configuration.
+    pub node: NodeConfig,
+    /// Every member's peer address, in member order.
+    pub addresses: Vec<SocketAddr>,
+    /// Encoding rule on every link (PROTOCOL 3.3).
+    pub encoding: Encoding,
+    /// Largest frame accepted or sent (PROTOCOL 3.1).
+    pub max_frame: usize,
+    /// Log filter (`RUST_LOG` wins).
+    pub log: String,
+    /// Unix socket for components (mode 0600).
+    pub component_socket: Option<PathBuf>,
+    /// Optional loopback TCP listener for components.
+    pub component_tcp: Option<SocketAddr>,
+    /// Status listener.
+    pub status: Option<SocketAddr>,
+    /// Unix socket for local control (`baton switchover`), mode 0600.
+    pub control_socket: Option<PathBuf>,
+}

@@ -1,0 +1,83 @@
+//! The configuration file as written: TOML tables and keys, with the spans of the values
+//! errors point at.
+
+use serde::Deserialize;
+use std::path::PathBuf;
+use toml::Spanned;
+
+/// The file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct File {
+    pub(super) name: Spanned<String>,
+    #[serde(default)]
+    pub(super) encoding: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) max_frame: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub(super) log: Option<String>,
+    #[serde(default)]
+    pub(super) preempt: bool,
+    #[serde(default)]
+    pub(super) alone: Option<Spanned<String>>,
+    #[serde(rename = "member", default)]
+    pub(super) members: Vec<FileMember>,
+    #[serde(default)]
+    pub(super) timers: FileTimers,
+    pub(super) listen: FileListen,
+    #[serde(rename = "component", default)]
+    pub(super) components: Vec<FileComponent>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileMember {
+    pub(super) name: Spanned<String>,
+    pub(super) id: Spanned<String>,
+    pub(super) address: Spanned<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileTimers {
+    pub(super) heartbeat_ms: Option<Spanned<u64>>,
+    pub(super) dead_interval_ms: Option<Spanned<u64>>,
+    pub(super) startup_wait_ms: Option<Spanned<u64>>,
+    pub(super) retry_backoff_ms: Option<Spanned<u64>>,
+    pub(super) role_timeout_ms: Option<Spanned<u64>>,
+    pub(super) query_interval_ms: Option<Spanned<u64>>,
+    pub(super) hook_timeout_ms: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileListen {
+    pub(super) component_socket: Option<PathBuf>,
+    pub(super) component_tcp: Option<Spanned<String>>,
+    pub(super) status: Option<Spanned<String>>,
+    pub(super) control_socket: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileComponent {
+    pub(super) id: Spanned<String>,
+    #[serde(default)]
+    pub(super) severity: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) dead_interval_ms: Option<u64>,
+    #[serde(default)]
+    pub(super) check: Option<String>,
+    #[serde(default)]
+    pub(super) activate: Option<String>,
+    #[serde(default)]
+    pub(super) deactivate: Option<String>,
+    #[serde(default)]
+    pub(super) start: Option<String>,
+    #[serde(default)]
+    pub(super) stop: Option<String>,
+    #[serde(default)]
+    pub(super) timeout_ms: Option<u64>,
+    #[serde(default)]
+    pub(super) check_interval_ms: Option<u64>,
+}
