@@ -217,11 +217,11 @@ pub fn converged(w: &World) -> Result<(), String> {
                     comp.id
                 ));
             }
-            if comp.role.role() != Some(want) {
+            if comp.role() != Some(want) {
                 return Err(format!(
                     "n{m}'s component {} holds {:?}, want {want:?}",
                     comp.id,
-                    comp.role.role()
+                    comp.role()
                 ));
             }
         }
@@ -258,7 +258,7 @@ pub fn final_components(w: &World) -> Result<(), String> {
             if comp.is_active() != serving {
                 return Err(format!(
                     "n{m}c{c} is {:?} while n{m} is {:?}",
-                    comp.role.role(),
+                    comp.role(),
                     member.role()
                 ));
             }

@@ -9,10 +9,11 @@ use super::world::{
 };
 use baton_asn1::status::ServiceStatusMessageMessage as S;
 use baton_codec::AnyMessage;
+use baton_component::engine::ComponentEngineEvent;
+use baton_component::{Role, WatchdogReason};
 use baton_core::Instant;
 use baton_engine::{Event, LinkKind};
 use baton_monitor::LinkOrigin;
-use baton_role::{ComponentEvent, Role, WatchdogReason};
 use baton_status::{ClientEvent, ClientIgnoredReason};
 use std::time::Duration;
 
@@ -64,8 +65,7 @@ impl World {
                 take(node.poll_timeout());
             }
             for c in &m.components {
-                take(c.role.poll_timeout());
-                take(c.health.poll_timeout());
+                take(c.engine.poll_timeout());
             }
             take(m.client.status.poll_timeout());
         }
@@ -112,11 +112,8 @@ impl World {
                 }
             }
             for c in &mut m.components {
-                if c.role.poll_timeout().is_some_and(|t| t <= now) {
-                    c.role.handle_timeout(now);
-                }
-                if c.health.poll_timeout().is_some_and(|t| t <= now) {
-                    c.health.handle_timeout(now);
+                if c.engine.poll_timeout().is_some_and(|t| t <= now) {
+                    c.engine.handle_timeout(now);
                 }
             }
             if m.client.status.poll_timeout().is_some_and(|t| t <= now) {
@@ -150,16 +147,10 @@ impl World {
             End::Component(m, c) => {
                 let comp = &mut self.members[m].components[c];
                 match d.packet {
-                    Packet::Frame(AnyMessage::Role(r)) => comp.role.handle_message(now, r),
-                    Packet::Frame(AnyMessage::Monitor(h)) => {
-                        comp.health.handle_message(now, h);
-                        comp.role.handle_node_activity(now);
-                    }
-                    Packet::Frame(_) => comp.role.handle_node_activity(now),
+                    Packet::Frame(msg) => comp.engine.handle_frame(now, msg),
                     Packet::Fin => {
                         comp.link = None;
-                        comp.role.handle_node_closed(now);
-                        comp.health.handle_node_closed(now);
+                        comp.engine.handle_closed(now);
                         self.schedule_component_connect(m, c);
                     }
                 }
@@ -204,24 +195,25 @@ impl World {
     fn decide(&mut self, m: usize, c: usize, correlation: &str) {
         let now = self.now;
         let comp = &mut self.members[m].components[c];
-        let Some((pending, role)) = comp.role.pending_request() else {
+        let Some(pending) = comp.engine.pending_request() else {
             return;
         };
-        if pending != correlation {
+        if pending.correlation != correlation {
             return;
         }
-        let line = if role == Role::active && now < comp.refuse_until {
+        let role = pending.role;
+        let line = if role == Role::Active && now < comp.refuse_until {
             if comp.stall {
                 "stalls (no answer)".to_owned()
             } else {
-                let _ = comp.role.refuse(now);
+                let _ = comp.engine.refuse(now);
                 "refuses".to_owned()
             }
         } else {
-            let _ = comp.role.accept(now);
+            let _ = comp.engine.accept(now);
             "accepts".to_owned()
         };
-        self.log(|| format!("n{m}c{c}: {line} setRole({role:?}) #{correlation}"));
+        self.log(|| format!("n{m}c{c}: {line} setRole({role}) #{correlation}"));
     }
 
     fn connect_component(&mut self, m: usize, c: usize) {
@@ -245,8 +237,7 @@ impl World {
         if let Some(node) = member.node.as_mut() {
             node.handle_link_opened(now, link, LinkKind::Component);
         }
-        comp.role.handle_node_connected(now, link);
-        comp.health.handle_node_connected(now, link);
+        comp.engine.handle_connected(now, link);
     }
 
     fn connect_client(&mut self, m: usize) {
@@ -428,56 +419,44 @@ impl World {
         }
     }
 
+    /// Sends a component's frames, acts on its engine's events as the application would.
     fn drain_component(&mut self, m: usize, c: usize) {
         let now = self.now;
         let comp = &mut self.members[m].components[c];
-        let mut out: Vec<(baton_core::LinkId, AnyMessage)> = Vec::new();
-        while let Some(t) = comp.role.poll_transmit() {
-            out.push((t.link, t.message.into()));
-        }
-        while let Some(t) = comp.health.poll_transmit() {
-            out.push((t.link, t.message.into()));
-        }
-        let mut events = Vec::new();
-        while let Some(e) = comp.role.poll_event() {
-            events.push(e);
-        }
-        let mut ignored = Vec::new();
-        while let Some(e) = comp.health.poll_event() {
-            ignored.push(e);
-        }
-        for (link, msg) in out {
-            self.net.send(
-                now,
-                &mut self.rng,
-                link,
-                End::Component(m, c),
-                Packet::Frame(msg),
-            );
-        }
-        for e in ignored {
-            self.log(|| format!("n{m}c{c}: health: {e:?}"));
+        let link = comp.link;
+        let out: Vec<AnyMessage> = std::iter::from_fn(|| comp.engine.poll_transmit()).collect();
+        let events: Vec<ComponentEngineEvent> =
+            std::iter::from_fn(|| comp.engine.poll_event()).collect();
+        if let Some(link) = link {
+            for msg in out {
+                self.net.send(
+                    now,
+                    &mut self.rng,
+                    link,
+                    End::Component(m, c),
+                    Packet::Frame(msg),
+                );
+            }
         }
         for e in events {
             match e {
-                ComponentEvent::RoleRequested { role, correlation } => {
+                ComponentEngineEvent::RoleRequested { role, correlation } => {
                     let think = if self.rng.chance(1, 20) {
                         self.rng
                             .duration(Duration::from_millis(50), Duration::from_millis(400))
                     } else {
                         self.rng.duration(Duration::ZERO, Duration::from_millis(20))
                     };
-                    self.log(|| format!("n{m}c{c}: asked {role:?} #{correlation}"));
+                    self.log(|| format!("n{m}c{c}: asked {role} #{correlation}"));
                     self.schedule(now + think, Action::Decide(m, c, correlation));
                 }
-                ComponentEvent::SelfDemoted { reason } => {
+                ComponentEngineEvent::SelfDemoted { reason } => {
                     self.log(|| format!("n{m}c{c}: watchdog demoted it ({reason:?})"));
                     if reason == WatchdogReason::Silent {
-                        // The node does not know: close and reconnect (ComponentRole docs).
+                        // The node does not know: close and reconnect (PROTOCOL 6.3).
                         let comp = &mut self.members[m].components[c];
                         if let Some(link) = comp.link.take() {
-                            comp.role.handle_node_closed(now);
-                            comp.health.handle_node_closed(now);
+                            comp.engine.handle_closed(now);
                             self.net
                                 .close(now, &mut self.rng, link, End::Component(m, c));
                             self.schedule_component_connect(m, c);

@@ -2,15 +2,16 @@
 //! on a virtual clock, with seeded faults (issue #3 item 8).
 //!
 //! Everything is sans-IO and single-threaded: the real [`Node`](baton_engine::Node),
-//! [`ComponentRole`](baton_role::ComponentRole), [`ComponentHealth`](baton_monitor::ComponentHealth)
-//! and [`StatusClient`](baton_status::StatusClient) machines, driven by [`World`] in the style
+//! [`ComponentEngine`](baton_component::engine::ComponentEngine) (the component side as the
+//! component library ships it) and [`StatusClient`](baton_status::StatusClient) machines,
+//! driven by [`World`] in the style
 //! of quinn-proto's test pair: the clock jumps to the earliest of the next scheduled action,
 //! the next packet arrival and the earliest `poll_timeout`. All randomness comes from one
 //! [`Rng`] (SplitMix64) seeded with the schedule's seed, so a seed replays exactly.
 //!
 //! # What is simulated
-//! Each member runs a node, 1-3 components (an application embedding `ComponentRole` and
-//! `ComponentHealth`: it answers `setRole` after a think time of 0-20 ms, sometimes 50-400 ms)
+//! Each member runs a node, 1-3 components (an application embedding the `ComponentEngine`:
+//! it answers `setRole` after a think time of 0-20 ms, sometimes 50-400 ms)
 //! on component links of 0.05-2 ms latency, and one status client recording every
 //! `statusIndication`. Peer links have 0.5-5 ms latency. The lower-index member dials its
 //! peer while both are up and it holds no peer link, with a back-off (20 ms doubling to

@@ -6,11 +6,11 @@ use super::faults::{FaultConfig, Plan};
 use super::network::{Class, End, Network, NetworkConfig};
 use super::rng::Rng;
 use super::trace::Trace;
+use baton_component::engine::{ComponentEngine, ComponentEngineConfig};
+use baton_component::Role;
 use baton_core::{Instant, LinkId};
 use baton_election::NodeRole;
-use baton_monitor::{ComponentHealth, ComponentHealthConfig};
 use baton_engine::{Node, NodeConfig};
-use baton_role::{ComponentConfig, ComponentRole, Role};
 use baton_status::StatusClient;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -86,16 +86,15 @@ pub const RECONNECT_RETRY: Duration = Duration::from_millis(50);
 /// The components' watchdog (the `ComponentRole` default).
 pub const WATCHDOG: Duration = Duration::from_millis(200);
 
-/// One component process: the Role and Monitor machines an application embeds.
+/// One component process: the component engine the library ships (its Role and
+/// HealthMonitor machines composed), with the application's decisions scripted.
 #[derive(Debug, Clone)]
 pub struct Component {
     /// Its component id.
     pub id: String,
-    /// The Role machine (its role is the application's role).
-    pub role: ComponentRole,
-    /// The Monitor machine.
-    pub health: ComponentHealth,
-    /// Its link to the node, while connected.
+    /// The engine (its role is the application's role).
+    pub engine: ComponentEngine,
+    /// Its link to the node, while connected (the engine's, which the network carries).
     pub link: Option<LinkId>,
     /// Until then, `setRole active` is refused (or left unanswered if `stall`).
     pub refuse_until: Instant,
@@ -108,7 +107,12 @@ pub struct Component {
 impl Component {
     /// Whether the application is active now.
     pub fn is_active(&self) -> bool {
-        self.role.role() == Some(Role::active)
+        self.engine.role() == Some(Role::Active)
+    }
+
+    /// The role the application holds (the wire value), `None` before its first assignment.
+    pub fn role(&self) -> Option<baton_role::Role> {
+        self.engine.role().map(Into::into)
     }
 }
 
@@ -205,10 +209,9 @@ impl World {
                 .map(|c| {
                     let id = format!("{}{}", m + 1, c + 1);
                     Component {
-                        health: ComponentHealth::new(&id, ComponentHealthConfig::default())
+                        engine: ComponentEngine::new(&id, ComponentEngineConfig::default())
                             .expect("digit ids"),
                         id,
-                        role: ComponentRole::new(ComponentConfig::default()),
                         link: None,
                         refuse_until: Instant::ZERO,
                         stall: false,
