@@ -67,6 +67,13 @@ pub enum CloseReason {
         /// The component id.
         component: String,
     },
+    /// A component link registering (any HealthMonitor frame) with the id of one of this
+    /// node's script components: that id belongs to the node's own adapter, which a socket
+    /// must not take away from it.
+    ScriptComponentId {
+        /// The component id.
+        component: String,
+    },
 }
 
 impl fmt::Display for CloseReason {
@@ -95,6 +102,10 @@ impl fmt::Display for CloseReason {
             CloseReason::ComponentDidNotTakeRole { component } => {
                 write!(f, "component {component} did not take the node's role")
             }
+            CloseReason::ScriptComponentId { component } => write!(
+                f,
+                "component id {component} belongs to a script component of this node"
+            ),
         }
     }
 }

@@ -59,7 +59,9 @@ pub enum Event {
     },
     /// The service status changed (already pushed to clients and peers).
     StatusChanged(ServiceStatus),
-    /// A component of severity `major` failed: restart it (script components).
+    /// A component of severity `major` failed and is to be restarted (PROTOCOL 6.4): a
+    /// script component's restart follows as [`Event::RunHooks`] (`stop`, then `start`); a
+    /// linked component's is up to whatever supervises its process.
     RestartComponent {
         /// Its id.
         id: String,
@@ -74,5 +76,14 @@ pub enum Event {
     Exit {
         /// Whether the node is Standby or Negotiating, or handed over, as it exits.
         handed_over: bool,
+    },
+    /// Run these hooks of a script component, after the jobs of that component already
+    /// handed over and never at the same time as one; then report its end with
+    /// [`crate::Node::handle_hooks_done`].
+    RunHooks {
+        /// The job, named in the report.
+        id: crate::script::JobId,
+        /// What to run.
+        job: crate::script::HookJob,
     },
 }

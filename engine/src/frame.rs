@@ -37,7 +37,13 @@ impl Node {
                 S::getStatusResponse(s) => self.peer_said(&s.status.0),
             },
             (LinkKind::Component, AnyMessage::Monitor(m)) => {
-                self.health.handle_message(now, link, m)
+                let id = m.component_id.0.as_bytes();
+                if self.takes_script_id(link, id) {
+                    let component = String::from_utf8_lossy(id).into_owned();
+                    self.close(now, link, CloseReason::ScriptComponentId { component });
+                } else {
+                    self.health.handle_message(now, link, m)
+                }
             }
             (LinkKind::Component, AnyMessage::Role(m)) => self.roles.handle_message(now, link, m),
             (LinkKind::Component | LinkKind::Client, AnyMessage::Status(m)) => {

@@ -4,6 +4,7 @@ use crate::close::CloseReason;
 use crate::config::{Change, ConfigDiff, NodeConfig, NodeConfigError};
 use crate::event::{Event, LinkKind, Transmit};
 use crate::notice::Notice;
+use crate::script::{scripts_of, Scripts};
 use crate::stop::Stop;
 use baton_codec::AnyMessage;
 use baton_core::NodeRole;
@@ -40,6 +41,9 @@ pub struct Node {
     pub(crate) deferred_down: Vec<(LinkId, Instant)>,
     /// The stop in progress, if [`Node::stop`] was called.
     pub(crate) stop: Option<Stop>,
+    /// The script components: in-process components on links of the node's own
+    /// ([`crate::SCRIPT_LINKS`] and up), which the driver never sees.
+    pub(crate) scripts: Scripts,
     pub(crate) transmits: VecDeque<Transmit>,
     pub(crate) events: VecDeque<Event>,
 }
@@ -56,6 +60,7 @@ impl Node {
         let peers =
             PeerLiveness::with_correlation(config.peer(), CorrelationCounter::starting_at(seed))
                 .map_err(NodeConfigError::Monitor)?;
+        let scripts = scripts_of(&config).map_err(NodeConfigError::ScriptId)?;
         let mut node = Node {
             roles: RoleManager::with_correlation(
                 config.role(),
@@ -80,9 +85,11 @@ impl Node {
             misbehaving: BTreeSet::new(),
             deferred_down: Vec::new(),
             stop: None,
+            scripts,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         };
+        node.open_scripts(now);
         node.process(now);
         Ok(node)
     }
@@ -215,6 +222,7 @@ impl Node {
         self.health.handle_timeout(now);
         self.peers.handle_timeout(now);
         self.status.handle_timeout(now);
+        self.scripts.handle_timeout(now);
         self.process(now);
     }
 
@@ -244,6 +252,7 @@ impl Node {
             self.status.poll_timeout(),
             self.deferred_down.iter().map(|(_, at)| *at).min(),
             self.stop_deadline(),
+            self.scripts.poll_timeout(),
         ]
         .into_iter()
         .flatten()
@@ -267,12 +276,19 @@ impl Node {
                 self.misbehaving.insert(link);
             }
             self.forget(now, link);
-            self.events.push_back(Event::CloseLink { link, reason });
+            if self.scripts.owns(link) {
+                // The node's own link: nothing for the driver; the component connects again.
+                let notice = self.scripts.closed_notice(link, reason);
+                self.notice(Notice::Script(notice));
+            } else {
+                self.events.push_back(Event::CloseLink { link, reason });
+            }
         }
     }
 
     /// Removes `link` from every machine that knows it.
     fn forget(&mut self, now: Instant, link: LinkId) {
+        self.scripts.handle_closed(now, link);
         match self.links.remove(&link) {
             Some(LinkKind::Peer(_)) => {
                 self.peers.handle_link_closed(now, link);
@@ -295,6 +311,11 @@ impl Node {
         if !self.links.contains_key(&link) {
             let interface = message.into().interface();
             self.notice(Notice::NotSent { link, interface });
+            return;
+        }
+        if self.scripts.owns(link) {
+            // Taken in by the script component within this processing step.
+            self.scripts.deliver(link, message.into());
             return;
         }
         self.transmits.push_back(Transmit {

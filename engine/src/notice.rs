@@ -168,6 +168,8 @@ pub enum Notice {
         /// Why no switchover was possible.
         reason: UsageError,
     },
+    /// About a script component (the node's in-process adapter).
+    Script(crate::script::ScriptNotice),
 }
 
 impl fmt::Display for Notice {
@@ -250,6 +252,7 @@ impl fmt::Display for Notice {
             Notice::StopNothingToHandOver { reason } => {
                 write!(f, "stop: nothing to hand over ({reason}): exiting")
             }
+            Notice::Script(n) => n.fmt(f),
         }
     }
 }

@@ -45,7 +45,11 @@ impl Node {
                 });
                 match severity {
                     Severity::Fatal => self.election.handle_fatal(now),
-                    Severity::Major => self.events.push_back(Event::RestartComponent { id }),
+                    Severity::Major => {
+                        // A script component's restart (`stop`, `start`) is the node's own.
+                        self.scripts.restart(&id);
+                        self.events.push_back(Event::RestartComponent { id });
+                    }
                     Severity::Minor => {}
                 }
             }

@@ -41,6 +41,7 @@ impl Node {
                 moved = true;
                 self.on_role_event(now, e);
             }
+            moved |= self.process_scripts(now);
             while let Some(e) = self.status.poll_event() {
                 match e {
                     ServerEvent::Ignored { link, reason } => {

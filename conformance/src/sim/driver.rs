@@ -415,6 +415,8 @@ impl World {
                 Event::Exit { handed_over } => {
                     self.log(|| format!("n{m}: exits (handed over: {handed_over})"))
                 }
+                // The simulation configures no script components.
+                Event::RunHooks { .. } => {}
             }
         }
     }

@@ -67,6 +67,9 @@ pub enum NodeConfigError {
     /// The peer monitor refused it.
     #[error("monitor: {0}")]
     Monitor(baton_monitor::MonitorError),
+    /// A script component's id is not 1 to 16 digits.
+    #[error("script component: {0}")]
+    ScriptId(baton_component::engine::InvalidComponentId),
 }
 
 impl NodeConfig {

@@ -1,5 +1,6 @@
 //! What a script component's hook runner is asked to run: [`HookJob`]s, named by [`JobId`].
 
+use crate::config::ScriptComponent;
 use baton_component::Role;
 
 /// A hook of a script component: a shell command the driver runs (`docs/OPERATIONS.md`,
@@ -27,6 +28,17 @@ impl Hook {
             Hook::Deactivate => "deactivate",
             Hook::Start => "start",
             Hook::Stop => "stop",
+        }
+    }
+
+    /// The hook's command in `script`'s configuration, if one is configured.
+    pub fn command(self, script: &ScriptComponent) -> Option<&str> {
+        match self {
+            Hook::Check => script.check.as_deref(),
+            Hook::Activate => script.activate.as_deref(),
+            Hook::Deactivate => script.deactivate.as_deref(),
+            Hook::Start => script.start.as_deref(),
+            Hook::Stop => script.stop.as_deref(),
         }
     }
 }

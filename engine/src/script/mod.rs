@@ -21,13 +21,16 @@
 
 mod component;
 mod hook;
+mod node;
 mod notice;
 #[cfg(test)]
 mod tests;
 
 pub use hook::{Hook, HookEnv, HookJob, JobId};
 pub use notice::ScriptNotice;
+pub(crate) use node::scripts_of;
 
+use crate::close::CloseReason;
 use baton_codec::AnyMessage;
 use baton_component::engine::{ComponentEngineEvent, InvalidComponentId};
 use baton_component::{Health, Role};
@@ -173,6 +176,15 @@ impl Scripts {
         self.collect(i);
         if !self.closed.contains(&i) {
             self.closed.push_back(i);
+        }
+    }
+
+    /// The notice for the node closing script component `link` for `reason`.
+    pub(crate) fn closed_notice(&self, link: LinkId, reason: CloseReason) -> ScriptNotice {
+        let component = self.index(link).map_or("", |i| self.items[i].engine.id());
+        ScriptNotice::LinkClosed {
+            component: component.to_owned(),
+            reason,
         }
     }
 

@@ -1,6 +1,7 @@
 //! What the script adapter tells the operator: [`ScriptNotice`].
 
 use super::JobId;
+use crate::close::CloseReason;
 use baton_component::engine::IgnoredFrame;
 use std::fmt;
 
@@ -21,6 +22,14 @@ pub enum ScriptNotice {
         component: String,
         /// What it was.
         frame: IgnoredFrame,
+    },
+    /// The node closed the script component's link (as it would a linked component's): the
+    /// component connects again at once and registers anew.
+    LinkClosed {
+        /// The component id.
+        component: String,
+        /// Why the node closed it.
+        reason: CloseReason,
     },
     /// The driver reported the end of a job the node does not know (already done).
     UnknownJob {
@@ -48,6 +57,10 @@ impl fmt::Display for ScriptNotice {
                     IgnoredFrame::Interface(interface) => write!(f, "a {interface} message"),
                 }
             }
+            ScriptNotice::LinkClosed { component, reason } => write!(
+                f,
+                "component {component}: link closed ({reason}): it connects again"
+            ),
             ScriptNotice::UnknownJob { job } => {
                 write!(f, "hooks done for an unknown {job}: ignored")
             }

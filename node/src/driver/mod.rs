@@ -8,16 +8,16 @@
 //! signals; [`run_with`] takes any network (a simulated one in `node/tests/turmoil.rs`), a
 //! channel of [`Request`]s in place of signals, and reports the node's role on a watch.
 //!
-//! This is the only place (with `scripts`) that reads the clock, through `tokio::time` only
+//! This is the only place that reads the clock, through `tokio::time` only
 //! (so simulated time works): `now()` is the time since the driver started, as a
 //! [`baton_core::Instant`].
 
 mod control;
 mod dial;
+mod hooks;
 mod link;
 mod listen;
 mod net;
-mod scripts;
 
 pub use net::{Io, Listener, Net, TokioNet};
 
@@ -77,8 +77,14 @@ pub(crate) enum Input {
         command: control::Command,
         reply: oneshot::Sender<String>,
     },
-    /// A script component's machines have output for the node, or a hook finished.
-    Script(scripts::Output),
+    /// The hook runner finished a script component's job.
+    HooksDone(hooks::Done),
+}
+
+impl From<hooks::Done> for Input {
+    fn from(done: hooks::Done) -> Input {
+        Input::HooksDone(done)
+    }
 }
 
 /// What an operator asks of a running driver: in production, the signals `baton node` gets.
@@ -117,7 +123,8 @@ struct Driver<N> {
     links: HashMap<LinkId, LinkHandle>,
     inbox_tx: mpsc::Sender<Input>,
     dials: Vec<Dial>,
-    scripts: scripts::Scripts,
+    /// Runs the script components' hooks.
+    hooks: hooks::Runner,
     /// The node said [`Event::Exit`].
     exit: bool,
     /// Follows the node's role for whoever runs the driver.
@@ -165,7 +172,6 @@ pub async fn run_with<N: Net>(
     mut requests: mpsc::Receiver<Request>,
     role: watch::Sender<NodeRole>,
 ) -> Result<(), DriverError> {
-    let t0 = Instant::now();
     let (inbox_tx, mut inbox) = mpsc::channel::<Input>(1024);
     let me = cfg.node.me;
     let listen_err = |what: String| move |error| DriverError::Listen { what, error };
@@ -206,9 +212,11 @@ pub async fn run_with<N: Net>(
         listeners.0.push(control::serve(l, inbox_tx.clone()));
     }
 
-    // Script components: run `deactivate` (and `stop`) before anything else, clearing what a
-    // crashed node may have left active (DESIGN.md section 4).
-    let scripts = scripts::Scripts::start(&cfg, inbox_tx.clone()).await;
+    // Script components: `deactivate` (and `stop`) before anything else, clearing what a
+    // crashed node may have left active (PROTOCOL 11, note 15). The node's clock starts after.
+    let hooks = hooks::Runner::start(&cfg.node.scripts, inbox_tx.clone());
+    hooks.run_at_start(Node::start_jobs(&cfg.node)).await;
+    let t0 = Instant::now();
 
     let node = Node::new(cfg.node.clone(), baton_core::Instant::ZERO)
         .map_err(|e| DriverError::Config(e.to_string()))?;
@@ -225,7 +233,7 @@ pub async fn run_with<N: Net>(
         links: HashMap::new(),
         inbox_tx,
         dials,
-        scripts,
+        hooks,
         exit: false,
         role,
         _listeners: listeners,
@@ -237,7 +245,6 @@ pub async fn run_with<N: Net>(
         encoding = %d.cfg.encoding,
         "node started"
     );
-    d.attach_scripts();
 
     let mut requests_open = true;
     // One timer for the node's deadline, moved when the deadline moves (a new one per input
@@ -286,7 +293,6 @@ pub async fn run_with<N: Net>(
                 }
                 let now = d.now();
                 d.node.handle_timeout(now);
-                d.scripts.handle_timeout(now, &mut d.node);
             }
             request = requests.recv(), if requests_open => match request {
                 Some(Request::Stop) => {
@@ -302,7 +308,7 @@ pub async fn run_with<N: Net>(
             },
         }
     }
-    d.scripts.shutdown(d.node.role()).await;
+    d.hooks.run_at_exit(d.node.exit_jobs()).await;
     info!(role = ?d.node.role(), "node stopped");
     Ok(())
 }
@@ -375,19 +381,16 @@ impl<N: Net> Driver<N> {
             .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600))
     }
 
-    /// The earliest of the node's (its stop's included), the scripts' and the dials' deadlines.
+    /// The earliest of the node's (its stop's and its script components' included) and the
+    /// dials' deadlines.
     fn next_due(&self) -> Option<Instant> {
         let node = self.node.poll_timeout().map(|t| self.t0 + t.since_origin());
-        let scripts = self
-            .scripts
-            .poll_timeout()
-            .map(|t| self.t0 + t.since_origin());
         let dial = self
             .dials
             .iter()
             .filter_map(|d| d.due(self.node.peer_is_up(d.member)))
             .min();
-        [node, scripts, dial].into_iter().flatten().min()
+        [node, dial].into_iter().flatten().min()
     }
 
     fn new_link(&mut self) -> LinkId {
@@ -405,16 +408,6 @@ impl<N: Net> Driver<N> {
         let now = self.now();
         self.node.handle_link_opened(now, link, kind);
         link
-    }
-
-    fn attach_scripts(&mut self) {
-        let now = self.now();
-        for _ in 0..self.scripts.len() {
-            let link = self.new_link();
-            self.scripts.bind_next(link);
-            self.node.handle_link_opened(now, link, LinkKind::Component);
-        }
-        self.scripts.connect_all(now, &mut self.node);
     }
 
     fn on_input(&mut self, input: Input) {
@@ -438,22 +431,6 @@ impl<N: Net> Driver<N> {
             Input::Frame { link, message } => {
                 if !self.links.contains_key(&link) {
                     return;
-                }
-                // A script component's id belongs to the node's in-process adapter: a socket
-                // claiming it would take the component away from its node.
-                // Compared as bytes: no allocation on the per-frame path.
-                if let AnyMessage::Monitor(m) = &message {
-                    let id = m.component_id.0.as_bytes();
-                    if self.scripts.has_id(id)
-                        && self.node.link_kind(link) == Some(LinkKind::Component)
-                    {
-                        let id = String::from_utf8_lossy(id).into_owned();
-                        self.close(
-                            link,
-                            format!("component id {id} belongs to a script component of this node"),
-                        );
-                        return;
-                    }
                 }
                 self.node.handle_frame(now, link, message);
             }
@@ -483,7 +460,7 @@ impl<N: Net> Driver<N> {
                 info!("control: {command:?}: {answer}");
                 let _ = reply.send(answer);
             }
-            Input::Script(output) => self.scripts.handle(now, output, &mut self.node),
+            Input::HooksDone(done) => self.node.handle_hooks_done(now, done.job, done.ok),
         }
     }
 
@@ -519,11 +496,6 @@ impl<N: Net> Driver<N> {
             let mut moved = false;
             while let Some(t) = self.node.poll_transmit() {
                 moved = true;
-                if self.scripts.owns(t.link) {
-                    let now = self.now();
-                    self.scripts.deliver(now, t.link, t.message);
-                    continue;
-                }
                 let failed = match self.links.get(&t.link) {
                     Some(h) => h.send(t.message).err(),
                     None => None,
@@ -547,8 +519,8 @@ impl<N: Net> Driver<N> {
                     Event::StatusChanged(status) => info!(%status, "status changed"),
                     Event::RestartComponent { id } => {
                         warn!(component = %id, "component failed (major): restarting");
-                        self.scripts.restart(&id);
                     }
+                    Event::RunHooks { id, job } => self.hooks.submit(id, job),
                     Event::Notice(notice) => info!("{notice}"),
                     Event::Exit { handed_over } => {
                         if !handed_over {
@@ -557,10 +529,6 @@ impl<N: Net> Driver<N> {
                         self.exit = true;
                     }
                 }
-            }
-            let now = self.now();
-            if self.scripts.pump(now, &mut self.node) {
-                moved = true;
             }
             if !moved {
                 return;

@@ -1,0 +1,212 @@
+//! The hook process runner: runs the script components' [`HookJob`]s the node decides
+//! (`docs/OPERATIONS.md`, script components). I/O only: each hook is `sh -c` with its
+//! command, told `BATON_COMPONENT`, `BATON_HOOK`, `BATON_ROLE`, `BATON_MEMBER` and
+//! `BATON_PEER`, killed after the component's timeout (and then failed), its output lines
+//! logged. One task per component runs its jobs strictly in the order submitted, never two
+//! at once, and reports each end ([`Done`]) to the driver's inbox.
+
+use baton_engine::{Hook, HookJob, JobId, ScriptComponent};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, info, warn};
+
+/// A submitted job ended: `ok` if every hook succeeded (a hook with no command succeeds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Done {
+    /// The job.
+    pub(crate) job: JobId,
+    /// Whether every hook succeeded.
+    pub(crate) ok: bool,
+}
+
+enum Work {
+    /// A job from the node: its end is reported.
+    Job(JobId, HookJob),
+    /// A job at exit: its end is told to the one waiting for it.
+    Exit(HookJob, oneshot::Sender<()>),
+}
+
+/// The hook runners of every script component.
+pub(crate) struct Runner {
+    scripts: Arc<[ScriptComponent]>,
+    queues: Vec<mpsc::UnboundedSender<Work>>,
+    /// Set at exit: jobs queued and not yet started are dropped.
+    exiting: Arc<AtomicBool>,
+}
+
+impl Runner {
+    /// One runner task per script component of `scripts` (configuration order), reporting
+    /// to `inbox`.
+    pub(crate) fn start<T>(scripts: &[ScriptComponent], inbox: mpsc::Sender<T>) -> Runner
+    where
+        T: From<Done> + Send + 'static,
+    {
+        let scripts: Arc<[ScriptComponent]> = scripts.into();
+        let exiting = Arc::new(AtomicBool::new(false));
+        let queues = (0..scripts.len())
+            .map(|i| {
+                let (tx, rx) = mpsc::unbounded_channel();
+                let task = run_queue(scripts.clone(), i, rx, inbox.clone(), exiting.clone());
+                tokio::spawn(task);
+                tx
+            })
+            .collect();
+        Runner {
+            scripts,
+            queues,
+            exiting,
+        }
+    }
+
+    /// Queues `job` behind the other jobs of its component; its end comes to the inbox.
+    pub(crate) fn submit(&self, id: JobId, job: HookJob) {
+        match self.queues.get(job.component) {
+            Some(queue) => {
+                let _ = queue.send(Work::Job(id, job));
+            }
+            None => warn!(%id, "hooks of an unknown script component: not run"),
+        }
+    }
+
+    /// Runs `jobs` one after another before anything else (nothing is queued yet).
+    pub(crate) async fn run_at_start(&self, jobs: Vec<HookJob>) {
+        for job in jobs {
+            run_job(&self.scripts, &job).await;
+        }
+    }
+
+    /// Runs `jobs` one after another at exit: each after the job its component is running
+    /// (never two at once), instead of those still queued.
+    pub(crate) async fn run_at_exit(&self, jobs: Vec<HookJob>) {
+        self.exiting.store(true, Ordering::SeqCst);
+        for job in jobs {
+            let (tx, rx) = oneshot::channel();
+            let queued = match self.queues.get(job.component) {
+                Some(queue) => queue.send(Work::Exit(job, tx)).map_err(|e| e.0),
+                None => Err(Work::Exit(job, tx)),
+            };
+            match queued {
+                Ok(()) => {
+                    let _ = rx.await;
+                }
+                // The runner task is gone: nothing else runs the component's hooks.
+                Err(Work::Exit(job, _) | Work::Job(_, job)) => {
+                    run_job(&self.scripts, &job).await;
+                }
+            }
+        }
+    }
+}
+
+async fn run_queue<T: From<Done>>(
+    scripts: Arc<[ScriptComponent]>,
+    component: usize,
+    mut queue: mpsc::UnboundedReceiver<Work>,
+    inbox: mpsc::Sender<T>,
+    exiting: Arc<AtomicBool>,
+) {
+    while let Some(work) = queue.recv().await {
+        match work {
+            Work::Job(job, hooks) => {
+                if exiting.load(Ordering::SeqCst) {
+                    continue;
+                }
+                let ok = run_job(&scripts, &hooks).await;
+                // A driver gone is a driver exiting: its exit jobs may still come.
+                let _ = inbox.send(T::from(Done { job, ok })).await;
+            }
+            Work::Exit(hooks, done) => {
+                run_job(&scripts, &hooks).await;
+                let _ = done.send(());
+            }
+        }
+        debug!(component, "hook job done");
+    }
+}
+
+/// Runs the job's hooks in order, up to the first that fails. True if none failed.
+async fn run_job(scripts: &[ScriptComponent], job: &HookJob) -> bool {
+    let Some(script) = scripts.get(job.component) else {
+        warn!(component = %job.env.component, "not a configured script component: not run");
+        return false;
+    };
+    for &hook in &job.hooks {
+        if !run_hook(script, hook, job).await {
+            return false;
+        }
+    }
+    true
+}
+
+/// Runs one hook with `sh -c`; true on exit status 0 (a hook with no command succeeds).
+async fn run_hook(script: &ScriptComponent, hook: Hook, job: &HookJob) -> bool {
+    let Some(command) = hook.command(script) else {
+        return true;
+    };
+    let env = &job.env;
+    let role = env.role.name();
+    let child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .env("BATON_COMPONENT", &env.component)
+        .env("BATON_HOOK", hook.name())
+        .env("BATON_ROLE", role)
+        .env("BATON_MEMBER", &env.member)
+        .env("BATON_PEER", &env.peer)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn();
+    let id = &env.component;
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => {
+            warn!(component = %id, %hook, "cannot run: {e}");
+            return false;
+        }
+    };
+    let out = tokio::spawn(log_lines(child.stdout.take(), id.clone(), hook, false));
+    let err = tokio::spawn(log_lines(child.stderr.take(), id.clone(), hook, true));
+    let ok = match tokio::time::timeout(script.timeout, child.wait()).await {
+        Ok(Ok(status)) if status.success() => true,
+        Ok(Ok(status)) => {
+            warn!(component = %id, %hook, "failed: {status}");
+            false
+        }
+        Ok(Err(e)) => {
+            warn!(component = %id, %hook, "wait failed: {e}");
+            false
+        }
+        Err(_) => {
+            let ms = script.timeout.as_millis();
+            warn!(component = %id, %hook, "timed out after {ms} ms: killed");
+            let _ = child.kill().await;
+            false
+        }
+    };
+    let _ = out.await;
+    let _ = err.await;
+    if ok && hook == Hook::Check {
+        debug!(component = %id, "check passed");
+    } else if ok {
+        info!(component = %id, %hook, role, "done");
+    }
+    ok
+}
+
+/// Logs every line of a hook's output: stderr as warnings, stdout as information.
+async fn log_lines<R: AsyncRead + Unpin>(stream: Option<R>, id: String, hook: Hook, is_err: bool) {
+    let Some(stream) = stream else { return };
+    let mut lines = BufReader::new(stream).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if is_err {
+            warn!(component = %id, %hook, "{line}");
+        } else {
+            info!(component = %id, %hook, "{line}");
+        }
+    }
+}
