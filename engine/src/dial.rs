@@ -4,10 +4,15 @@
 //! by the higher-priority member (PROTOCOL 4, duplicate links; the numbers: PROTOCOL 11,
 //! note 17).
 //!
-//! The [`Dialer`] only decides when: the driver makes the attempt (bounded by
-//! [`CONNECT_TIMEOUT`]) and reports how it ended.
+//! The [`Dialer`] decides when, inside the [`Node`]: the Node emits [`Event::Dial`] when an
+//! attempt is due ([`Node::poll_timeout`] includes the next one); the driver makes it
+//! (abandoning it after [`CONNECT_TIMEOUT`]) and reports how it ended with
+//! [`Node::handle_dialed`] or [`Node::handle_dial_failed`].
 
+use crate::event::{Event, LinkKind};
+use crate::node::Node;
 use baton_core::{Instant, LinkId};
+use baton_monitor::LinkOrigin;
 use std::time::Duration;
 
 /// The wait after a first failed attempt; each further failure doubles it, up to the cap.
@@ -128,13 +133,40 @@ impl Dialer {
         p.backoff = first;
         Some(p.member)
     }
+}
 
-    /// The member this node dialled `link` to, if it did.
-    pub(crate) fn dialled(&self, link: LinkId) -> Option<usize> {
-        self.peers
-            .iter()
-            .find(|p| p.link == Some(link))
-            .map(|p| p.member)
+impl Node {
+    /// The connect attempt to member `member` that [`Event::Dial`] asked for succeeded: `link`
+    /// opens as a peer link this node dialled (as [`Node::handle_link_opened`] with
+    /// [`LinkOrigin::Dialled`]). When it closes, the member is dialled again at once.
+    pub fn handle_dialed(&mut self, now: Instant, member: usize, link: LinkId) {
+        self.dialer.handle_dialed(member, link);
+        self.handle_link_opened(now, link, LinkKind::Peer(LinkOrigin::Dialled));
+    }
+
+    /// The connect attempt to member `member` that [`Event::Dial`] asked for failed, or was
+    /// abandoned after [`CONNECT_TIMEOUT`]: the next one follows the back-off.
+    pub fn handle_dial_failed(&mut self, now: Instant, member: usize) {
+        self.dialer.handle_dial_failed(now, member);
+        self.process(now);
+    }
+
+    /// When the next connect attempt is due, if one is wanted.
+    pub(crate) fn dial_timeout(&self) -> Option<Instant> {
+        let up = &self.peer_links;
+        self.dialer
+            .poll_timeout(|m| up.values().any(|member| member.0 == m))
+    }
+
+    /// Emits [`Event::Dial`] for every attempt due at `now`.
+    pub(crate) fn start_dials(&mut self, now: Instant) {
+        let up = &self.peer_links;
+        while let Some(member) = self
+            .dialer
+            .poll_dial(now, |m| up.values().any(|p| p.0 == m))
+        {
+            self.events.push_back(Event::Dial { member });
+        }
     }
 }
 
@@ -222,12 +254,11 @@ mod tests {
         assert_eq!(failing_attempts(&mut d, 3), [0, 50, 150]);
         assert_eq!(d.poll_dial(ms(300), DOWN), Some(1));
         assert!(d.handle_dialed(1, LinkId(4)));
-        assert_eq!(d.dialled(LinkId(4)), Some(1));
         assert_eq!(d.poll_timeout(DOWN), None, "none while our link is open");
         assert_eq!(d.poll_dial(ms(900), DOWN), None);
 
         assert_eq!(d.handle_link_closed(ms(1000), LinkId(4)), Some(1));
-        assert_eq!(d.dialled(LinkId(4)), None);
+        assert_eq!(d.handle_link_closed(ms(1000), LinkId(4)), None, "forgotten");
         assert_eq!(d.poll_timeout(DOWN), Some(ms(1000)));
         assert_eq!(failing_attempts(&mut d, 4), [1000, 1050, 1150, 1300]);
     }

@@ -59,6 +59,13 @@ pub enum Event {
     },
     /// The service status changed (already pushed to clients and peers).
     StatusChanged(ServiceStatus),
+    /// Dial member `member` (its index): connect to its address, giving up after
+    /// [`crate::CONNECT_TIMEOUT`], then report with [`crate::Node::handle_dialed`] or
+    /// [`crate::Node::handle_dial_failed`].
+    Dial {
+        /// The member's index in the configuration.
+        member: usize,
+    },
     /// A component of severity `major` failed and is to be restarted (PROTOCOL 6.4): a
     /// script component's restart follows as [`Event::RunHooks`] (`stop`, then `start`); a
     /// linked component's is up to whatever supervises its process.

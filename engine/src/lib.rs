@@ -35,7 +35,6 @@
 
 mod close;
 mod config;
-#[allow(dead_code)] // until the Node dials through it
 mod dial;
 mod event;
 mod frame;

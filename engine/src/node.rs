@@ -2,6 +2,7 @@
 
 use crate::close::CloseReason;
 use crate::config::{Change, ConfigDiff, NodeConfig, NodeConfigError};
+use crate::dial::Dialer;
 use crate::event::{Event, LinkKind, Transmit};
 use crate::notice::Notice;
 use crate::script::{scripts_of, Scripts};
@@ -41,6 +42,8 @@ pub struct Node {
     pub(crate) deferred_down: Vec<(LinkId, Instant)>,
     /// The stop in progress, if [`Node::stop`] was called.
     pub(crate) stop: Option<Stop>,
+    /// When to dial each peer ([`Event::Dial`]).
+    pub(crate) dialer: Dialer,
     /// The script components: in-process components on links of the node's own
     /// ([`crate::SCRIPT_LINKS`] and up), which the driver never sees.
     pub(crate) scripts: Scripts,
@@ -61,6 +64,7 @@ impl Node {
             PeerLiveness::with_correlation(config.peer(), CorrelationCounter::starting_at(seed))
                 .map_err(NodeConfigError::Monitor)?;
         let scripts = scripts_of(&config).map_err(NodeConfigError::ScriptId)?;
+        let dialer = Dialer::new(now, config.me, config.members.len(), config.startup_wait);
         let mut node = Node {
             roles: RoleManager::with_correlation(
                 config.role(),
@@ -85,6 +89,7 @@ impl Node {
             misbehaving: BTreeSet::new(),
             deferred_down: Vec::new(),
             stop: None,
+            dialer,
             scripts,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -252,6 +257,7 @@ impl Node {
             self.status.poll_timeout(),
             self.deferred_down.iter().map(|(_, at)| *at).min(),
             self.stop_deadline(),
+            self.dial_timeout(),
             self.scripts.poll_timeout(),
         ]
         .into_iter()
@@ -288,6 +294,8 @@ impl Node {
 
     /// Removes `link` from every machine that knows it.
     fn forget(&mut self, now: Instant, link: LinkId) {
+        // A link this node dialled: dial again at once.
+        self.dialer.handle_link_closed(now, link);
         self.scripts.handle_closed(now, link);
         match self.links.remove(&link) {
             Some(LinkKind::Peer(_)) => {

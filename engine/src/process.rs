@@ -62,5 +62,6 @@ impl Node {
             self.send(t.link, t.message);
         }
         self.check_stop(now);
+        self.start_dials(now);
     }
 }

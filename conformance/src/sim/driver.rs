@@ -417,6 +417,8 @@ impl World {
                 }
                 // The simulation configures no script components.
                 Event::RunHooks { .. } => {}
+                // The simulation still dials by its own rule (`maintain_dials`).
+                Event::Dial { .. } => {}
             }
         }
     }

@@ -521,6 +521,8 @@ impl<N: Net> Driver<N> {
                         warn!(component = %id, "component failed (major): restarting");
                     }
                     Event::RunHooks { id, job } => self.hooks.submit(id, job),
+                    // The driver still dials with its own Dial (until it dials for the Node).
+                    Event::Dial { .. } => {}
                     Event::Notice(notice) => info!("{notice}"),
                     Event::Exit { handed_over } => {
                         if !handed_over {
