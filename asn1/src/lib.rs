@@ -1,6 +1,6 @@
-//! The four failover interfaces of seed 003 section 4 as Rust types.
+//! The four failover interfaces of PROTOCOL 2.1 (`docs/PROTOCOL.md`) as Rust types.
 //!
-//! `asn1/verbatim/` holds the modules exactly as the seed writes them; `asn1/portable/` the
+//! `asn1/verbatim/` holds the modules exactly as PROTOCOL 2.1 writes them; `asn1/portable/` the
 //! form every tool accepts (module name with a capital first letter, no `EXPORTS ;`). The types
 //! are generated from the portable form by rasn-compiler at build time, one run per module, and
 //! keep the ASN.1 names (`Assigment` included, CHOICE alternatives in camelCase).

@@ -1,5 +1,6 @@
-//! The modules in `asn1/verbatim/` are the seed's text token for token, and `asn1/portable/`
-//! differs from them by exactly the two changes documented in `asn1/README.md`.
+//! The modules in `asn1/verbatim/` are PROTOCOL 2.1's modules token for token (checked against
+//! the original text where it is found beside the repository, as in CI), and `asn1/portable/`
+//! differs from them by exactly the two changes documented in `asn1/README.md` (PROTOCOL 2.1).
 
 use baton_asn1::MODULE_SOURCES;
 use std::path::PathBuf;
