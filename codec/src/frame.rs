@@ -1,4 +1,4 @@
-//! DESIGN.md section 2 framing: `u32` big-endian length L, then L bytes: one interface id
+//! PROTOCOL 3.1 framing: `u32` big-endian length L, then L bytes: one interface id
 //! byte and one top-level message in the link's encoding rule.
 
 use crate::{AnyMessage, EncodeError, Encoding, FrameError, Interface};

@@ -5,7 +5,7 @@ use baton_asn1::{election, monitor, role, status};
 use std::fmt;
 use std::str::FromStr;
 
-/// One of the four interfaces, with its interface id on the wire (DESIGN.md section 2).
+/// One of the four interfaces, with its interface id on the wire (PROTOCOL 3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Interface {
     /// `failover-election-interface`, id 1.

@@ -1,4 +1,4 @@
-//! Framing (DESIGN.md section 2) over tokio-util's codec traits.
+//! Framing (PROTOCOL 3.1) over tokio-util's codec traits.
 
 use baton_asn1::{election, monitor, role, status};
 use baton_codec::{
