@@ -27,8 +27,8 @@ mod notice;
 mod tests;
 
 pub use hook::{Hook, HookEnv, HookJob, JobId};
-pub use notice::ScriptNotice;
 pub(crate) use node::scripts_of;
+pub use notice::ScriptNotice;
 
 use crate::close::CloseReason;
 use baton_codec::AnyMessage;
