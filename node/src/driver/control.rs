@@ -2,7 +2,8 @@
 //! One command per line, one answer line: `switchover` → `ok: …` or `error: …`.
 //! Local administration only; not part of the interoperable protocol.
 
-use super::Input;
+use super::input::Input;
+use std::fmt;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::UnixListener;
 use tokio::sync::{mpsc, oneshot};
@@ -13,6 +14,15 @@ use tokio::task::AbortHandle;
 pub(crate) enum Command {
     /// Planned switchover.
     Switchover,
+}
+
+impl fmt::Display for Command {
+    /// The command's word on the socket.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Command::Switchover => "switchover",
+        })
+    }
 }
 
 /// Serves the control socket until aborted.

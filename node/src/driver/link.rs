@@ -8,7 +8,7 @@
 //! `write` per frame, on another thread than the driver's: the driver writing itself saves
 //! all but the `write`.
 
-use super::Input;
+use super::input::Input;
 use baton_codec::{AnyMessage, Encoding, FrameCodec};
 use baton_core::LinkId;
 use bytes::{Buf, BytesMut};

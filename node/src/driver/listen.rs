@@ -1,9 +1,13 @@
-//! Accept loops: each hands new connections to the driver.
+//! The listeners: peer, component (Unix socket and TCP), status and control; each accept
+//! loop hands new connections to the driver's inbox.
 
-use super::net::Listener;
-use super::Input;
+use super::control;
+use super::input::Input;
+use super::net::{Listener, Net};
+use crate::config::Config;
 use baton_engine::LinkKind;
 use baton_monitor::LinkOrigin;
+use std::fmt;
 use std::path::Path;
 use tokio::net::UnixListener;
 use tokio::sync::mpsc;
@@ -27,12 +31,72 @@ impl Role {
     }
 }
 
-/// Accepts connections of a [`super::Net`] until aborted.
-pub(crate) fn net<L: Listener>(
-    mut listener: L,
-    role: Role,
-    inbox: mpsc::Sender<Input>,
-) -> AbortHandle {
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Role::Peer => "peer",
+            Role::Component => "component",
+            Role::Status => "status",
+        })
+    }
+}
+
+/// The accept loops, aborted when dropped.
+#[derive(Default)]
+pub(crate) struct Listeners(Vec<AbortHandle>);
+
+impl Drop for Listeners {
+    fn drop(&mut self) {
+        for t in &self.0 {
+            t.abort();
+        }
+    }
+}
+
+/// Opens every listener `cfg` names: the peer address on `net`, the component socket and
+/// TCP address, the status address, the control socket.
+///
+/// # Errors
+/// Which listener could not be opened (as the log names it), and why.
+pub(crate) async fn open<N: Net>(
+    cfg: &Config,
+    net: &N,
+    inbox: &mpsc::Sender<Input>,
+) -> Result<Listeners, (String, std::io::Error)> {
+    let mut all = Listeners::default();
+    let peer = cfg.addresses[cfg.node.me];
+    let l = net
+        .bind(peer)
+        .await
+        .map_err(|e| (format!("peer address {peer}"), e))?;
+    all.0.push(self::net(l, Role::Peer, inbox.clone()));
+    if let Some(path) = &cfg.component_socket {
+        let l = bind_unix(path).map_err(|e| (path.display().to_string(), e))?;
+        all.0.push(unix(l, Role::Component, inbox.clone()));
+    }
+    if let Some(addr) = cfg.component_tcp {
+        let l = net
+            .bind(addr)
+            .await
+            .map_err(|e| (format!("component address {addr}"), e))?;
+        all.0.push(self::net(l, Role::Component, inbox.clone()));
+    }
+    if let Some(addr) = cfg.status {
+        let l = net
+            .bind(addr)
+            .await
+            .map_err(|e| (format!("status address {addr}"), e))?;
+        all.0.push(self::net(l, Role::Status, inbox.clone()));
+    }
+    if let Some(path) = &cfg.control_socket {
+        let l = bind_unix(path).map_err(|e| (path.display().to_string(), e))?;
+        all.0.push(control::serve(l, inbox.clone()));
+    }
+    Ok(all)
+}
+
+/// Accepts connections of a [`Net`] until aborted.
+fn net<L: Listener>(mut listener: L, role: Role, inbox: mpsc::Sender<Input>) -> AbortHandle {
     tokio::spawn(async move {
         loop {
             match listener.accept().await {
@@ -47,7 +111,7 @@ pub(crate) fn net<L: Listener>(
                     }
                 }
                 Err(e) => {
-                    tracing::warn!("{role:?} listener: accept failed: {e}");
+                    tracing::warn!("{role} listener: accept failed: {e}");
                     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 }
             }
@@ -58,7 +122,7 @@ pub(crate) fn net<L: Listener>(
 
 /// Binds a Unix socket readable and writable by its owner only (mode 0600), replacing a
 /// stale socket file left by a previous run.
-pub(crate) fn bind_unix(path: &Path) -> std::io::Result<UnixListener> {
+fn bind_unix(path: &Path) -> std::io::Result<UnixListener> {
     use std::os::unix::fs::{FileTypeExt, PermissionsExt};
     if let Ok(meta) = std::fs::symlink_metadata(path) {
         if meta.file_type().is_socket() {
@@ -76,7 +140,7 @@ pub(crate) fn bind_unix(path: &Path) -> std::io::Result<UnixListener> {
 }
 
 /// Accepts Unix-socket connections until aborted.
-pub(crate) fn unix(listener: UnixListener, role: Role, inbox: mpsc::Sender<Input>) -> AbortHandle {
+fn unix(listener: UnixListener, role: Role, inbox: mpsc::Sender<Input>) -> AbortHandle {
     tokio::spawn(async move {
         loop {
             match listener.accept().await {
@@ -91,7 +155,7 @@ pub(crate) fn unix(listener: UnixListener, role: Role, inbox: mpsc::Sender<Input
                     }
                 }
                 Err(e) => {
-                    tracing::warn!("{role:?} socket: accept failed: {e}");
+                    tracing::warn!("{role} socket: accept failed: {e}");
                     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 }
             }

@@ -1,0 +1,52 @@
+//! What the driver's task receives: [`Input`], from the link readers, the listeners, the
+//! connect attempts, the control socket and the hook runner.
+
+use super::control::Command;
+use super::hooks;
+use super::net::Io;
+use baton_codec::AnyMessage;
+use baton_core::LinkId;
+use baton_engine::LinkKind;
+use std::net::SocketAddr;
+use tokio::sync::oneshot;
+
+/// A connection of one of the kinds the node serves (TCP, Unix socket, simulated).
+pub(crate) type Stream = Box<dyn Io>;
+
+/// What the driver's task receives.
+pub(crate) enum Input {
+    /// A listener accepted a connection from `from`.
+    Accepted {
+        stream: Stream,
+        kind: LinkKind,
+        from: String,
+    },
+    /// A connect attempt the node asked for ([`baton_engine::Event::Dial`]) ended.
+    Dialed {
+        member: usize,
+        address: SocketAddr,
+        result: std::io::Result<Stream>,
+    },
+    /// A frame arrived.
+    Frame { link: LinkId, message: AnyMessage },
+    /// A link ended (reader or writer); the reason is logged. `misbehaved`: the other side
+    /// broke the framing or stalled mid-frame.
+    Closed {
+        link: LinkId,
+        reason: String,
+        misbehaved: bool,
+    },
+    /// A command from the control socket, and where its answer goes.
+    Control {
+        command: Command,
+        reply: oneshot::Sender<String>,
+    },
+    /// The hook runner finished a script component's job.
+    HooksDone(hooks::Done),
+}
+
+impl From<hooks::Done> for Input {
+    fn from(done: hooks::Done) -> Input {
+        Input::HooksDone(done)
+    }
+}

@@ -1,0 +1,47 @@
+//! SIGHUP: the configuration file again. The engine's [`Config::diff`] says what changes and
+//! what needs a restart; the driver applies the log filter, the node the rest
+//! ([`Node::reload`]), and the outcome is logged.
+
+use crate::config::Config;
+use baton_core::Instant;
+use baton_engine::{Change, Node};
+use tracing::{info, warn};
+
+/// Reads `cfg.path` again and applies what can change in a running node; `cfg` becomes
+/// what is now in force.
+pub(crate) fn reload(cfg: &mut Config, node: &mut Node, now: Instant) {
+    let new = match crate::config::load(&cfg.path) {
+        Err(e) => {
+            warn!("reload: configuration not reloaded: {e}");
+            return;
+        }
+        Ok(new) => new,
+    };
+    let diff = cfg.diff(&new);
+    let mut applied = Vec::new();
+    for change in &diff.applied {
+        match change {
+            Change::LogFilter { filter } => match crate::logging::set_config_filter(filter) {
+                Ok(true) => applied.push(change.to_string()),
+                Ok(false) => info!("reload: log filter left to RUST_LOG"),
+                Err(e) => warn!("reload: log filter {filter} not applied: {e}"),
+            },
+            Change::ComponentPolicy { .. } => applied.push(change.to_string()),
+        }
+    }
+    node.reload(now, &diff);
+    cfg.apply(&diff);
+    if applied.is_empty() && diff.refused.is_empty() {
+        info!("reload: nothing changed");
+    }
+    if !applied.is_empty() {
+        info!("reload: applied {}", applied.join("; "));
+    }
+    if !diff.refused.is_empty() {
+        let refused: Vec<String> = diff.refused.iter().map(ToString::to_string).collect();
+        warn!(
+            "reload: these changes need a restart and were not applied: {}",
+            refused.join(", ")
+        );
+    }
+}

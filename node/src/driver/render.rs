@@ -1,0 +1,60 @@
+//! Log lines: the node's typed events by their `Display` (a [`baton_engine::CloseReason`], a
+//! [`baton_engine::Notice`], a role, a status), the driver's own link events with the remote
+//! address of the link, peers by their member name. No `Debug` text.
+
+use super::links::Links;
+use baton_core::{LinkId, NodeRole};
+use baton_engine::{Event, LinkKind};
+use std::net::SocketAddr;
+use tracing::{debug, info, warn};
+
+/// Logs one of the node's events (what the driver does about it is its own matter).
+pub(crate) fn event(event: &Event, links: &Links, role: NodeRole) {
+    match event {
+        Event::CloseLink { link, reason } => {
+            let remote = links.remote(*link).unwrap_or("none");
+            info!(%link, %remote, "closing link: {reason}");
+        }
+        Event::RoleChanged { from, to } => info!(%from, %to, "role changed"),
+        Event::StatusChanged(status) => info!(%status, "status changed"),
+        Event::RestartComponent { id } => {
+            warn!(component = %id, "component failed (major): restarting");
+        }
+        Event::Notice(notice) => info!("{notice}"),
+        Event::Exit { handed_over: false } => {
+            warn!(%role, "exiting without a completed handover");
+        }
+        // The hook runner logs the hooks; a connect attempt is logged when it ends.
+        Event::Exit { handed_over: true } | Event::RunHooks { .. } | Event::Dial { .. } => {}
+    }
+}
+
+/// A listener accepted a connection, now `link`.
+pub(crate) fn accepted(link: LinkId, kind: LinkKind, remote: &str) {
+    debug!(%link, %kind, %remote, "accepted");
+}
+
+/// A connect attempt to `peer` connected: `link`.
+pub(crate) fn dialled(link: LinkId, peer: &str, remote: SocketAddr) {
+    debug!(%link, %peer, %remote, "dialled");
+}
+
+/// A connect attempt to `peer` failed or timed out.
+pub(crate) fn dial_failed(peer: &str, remote: SocketAddr, error: &std::io::Error) {
+    debug!(%peer, %remote, "dial failed: {error}");
+}
+
+/// The other side closed `link`, or its I/O failed; `misbehaved`: it broke the framing or
+/// stalled mid-frame.
+pub(crate) fn link_closed(link: LinkId, remote: &str, reason: &str, misbehaved: bool) {
+    if misbehaved {
+        warn!(%link, %remote, "link closed: {reason}");
+    } else {
+        info!(%link, %remote, "link closed: {reason}");
+    }
+}
+
+/// The driver closes `link`: it cannot be written, or does not read.
+pub(crate) fn closing(link: LinkId, remote: &str, reason: &str) {
+    warn!(%link, %remote, "closing link: {reason}");
+}

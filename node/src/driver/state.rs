@@ -1,0 +1,196 @@
+//! The driver's state: the node, its open links, the hook runner. What the driver does with
+//! each input (hand it to the node) and with each of the node's outputs (write it, close a
+//! link, connect, run hooks, exit): I/O only, every decision is the node's.
+
+use super::connect;
+use super::control::Command;
+use super::hooks;
+use super::input::Input;
+use super::links::Links;
+use super::net::Net;
+use super::render;
+use crate::config::Config;
+use baton_core::{LinkId, NodeRole};
+use baton_engine::{Event, Node};
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+use tracing::info;
+
+/// The driver's state, owned by its one task.
+pub(crate) struct Driver<N> {
+    pub(crate) cfg: Config,
+    pub(crate) node: Node,
+    /// Runs the script components' hooks.
+    pub(crate) hooks: hooks::Runner,
+    net: N,
+    /// When the node's clock began: its `now` is the time since.
+    t0: Instant,
+    links: Links,
+    inbox: mpsc::Sender<Input>,
+    /// The node said [`Event::Exit`].
+    exit: bool,
+    /// Follows the node's role for whoever runs the driver.
+    role: watch::Sender<NodeRole>,
+}
+
+impl<N: Net> Driver<N> {
+    /// A driver for `node`, whose clock began at `t0`; links and connect attempts report to
+    /// `inbox`.
+    pub(crate) fn new(
+        cfg: Config,
+        net: N,
+        node: Node,
+        t0: Instant,
+        inbox: mpsc::Sender<Input>,
+        hooks: hooks::Runner,
+        role: watch::Sender<NodeRole>,
+    ) -> Self {
+        role.send_replace(node.role());
+        Driver {
+            links: Links::new(cfg.encoding, cfg.max_frame, inbox.clone()),
+            cfg,
+            node,
+            hooks,
+            net,
+            t0,
+            inbox,
+            exit: false,
+            role,
+        }
+    }
+
+    /// The node's clock: the time since `t0`.
+    pub(crate) fn now(&self) -> baton_core::Instant {
+        baton_core::Instant::from_duration(self.t0.elapsed())
+    }
+
+    /// When the node must be woken next (its timers, its stop and its next connect attempt
+    /// included), on tokio's clock.
+    pub(crate) fn next_due(&self) -> Option<Instant> {
+        self.node.poll_timeout().map(|t| self.t0 + t.since_origin())
+    }
+
+    /// Whether the node said [`Event::Exit`].
+    pub(crate) fn should_exit(&self) -> bool {
+        self.exit
+    }
+
+    /// Hands one input to the node (or to the link table).
+    pub(crate) fn on_input(&mut self, input: Input) {
+        let now = self.now();
+        match input {
+            Input::Accepted { stream, kind, from } => {
+                let link = self.links.attach(stream, from);
+                render::accepted(link, kind, self.links.remote(link).unwrap_or_default());
+                self.node.handle_link_opened(now, link, kind);
+            }
+            Input::Dialed {
+                member,
+                address,
+                result,
+            } => match result {
+                Ok(stream) => {
+                    let link = self.links.attach(stream, address.to_string());
+                    render::dialled(link, self.peer_name(member), address);
+                    self.node.handle_dialed(now, member, link);
+                }
+                Err(e) => {
+                    render::dial_failed(self.peer_name(member), address, &e);
+                    self.node.handle_dial_failed(now, member);
+                }
+            },
+            Input::Frame { link, message } => {
+                if self.links.contains(link) {
+                    self.node.handle_frame(now, link, message);
+                }
+            }
+            Input::Closed {
+                link,
+                reason,
+                misbehaved,
+            } => {
+                if let Some(remote) = self.links.remove(link) {
+                    render::link_closed(link, &remote, &reason, misbehaved);
+                    if misbehaved {
+                        self.node.handle_link_misbehaved(now, link);
+                    } else {
+                        self.node.handle_link_closed(now, link);
+                    }
+                }
+            }
+            Input::Control { command, reply } => {
+                let answer = match command {
+                    Command::Switchover => match self.node.switchover(now) {
+                        Ok(()) => "ok: switchover started".to_owned(),
+                        Err(e) => format!("error: {e}"),
+                    },
+                };
+                info!("control: {command}: {answer}");
+                let _ = reply.send(answer);
+            }
+            Input::HooksDone(done) => self.node.handle_hooks_done(now, done.job, done.ok),
+        }
+    }
+
+    /// Writes the node's transmits and acts on its events, until both are empty.
+    pub(crate) fn drain(&mut self) {
+        loop {
+            let mut moved = false;
+            while let Some(t) = self.node.poll_transmit() {
+                moved = true;
+                if let Err(reason) = self.links.send(t.link, t.message) {
+                    self.close(t.link, &reason);
+                }
+            }
+            while let Some(e) = self.node.poll_event() {
+                moved = true;
+                render::event(&e, &self.links, self.node.role());
+                self.act(e);
+            }
+            if !moved {
+                return;
+            }
+        }
+    }
+
+    /// Does what an event of the node asks.
+    fn act(&mut self, event: Event) {
+        match event {
+            Event::CloseLink { link, .. } => {
+                self.links.remove(link);
+            }
+            Event::RoleChanged { to, .. } => {
+                self.role.send_replace(to);
+            }
+            Event::Dial { member } => match self.cfg.addresses.get(member) {
+                Some(&address) => connect::spawn(&self.net, member, address, &self.inbox),
+                // No address: the configuration has one per member, so this does not happen.
+                None => {
+                    let now = self.now();
+                    self.node.handle_dial_failed(now, member);
+                }
+            },
+            Event::RunHooks { id, job } => self.hooks.submit(id, job),
+            Event::Exit { .. } => self.exit = true,
+            Event::StatusChanged(_) | Event::RestartComponent { .. } | Event::Notice(_) => {}
+        }
+    }
+
+    /// Closes `link`, which cannot be written or does not read, and tells the node.
+    fn close(&mut self, link: LinkId, reason: &str) {
+        if let Some(remote) = self.links.remove(link) {
+            render::closing(link, &remote, reason);
+            let now = self.now();
+            self.node.handle_link_closed(now, link);
+        }
+    }
+
+    /// Member `member`'s name, for the log.
+    fn peer_name(&self, member: usize) -> &str {
+        self.node
+            .config()
+            .members
+            .get(member)
+            .map_or("?", |m| m.name.as_str())
+    }
+}
