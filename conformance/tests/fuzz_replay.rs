@@ -1,4 +1,4 @@
-//! Replays every committed fuzz input through its target's check (issue #6): the minimised
+//! Replays every committed fuzz input through its target's check (`fuzz/README.md`): the minimised
 //! corpus (`fuzz/corpus/<target>/`) and every past crash kept as a regression
 //! (`fuzz/artifacts/<target>/`), on the stable toolchain, without cargo-fuzz.
 //!

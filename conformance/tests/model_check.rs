@@ -1,4 +1,4 @@
-//! Model checks the real Election against DESIGN 3.4 with stateright at small bounds
+//! Model checks the real Election against PROTOCOL 5.8's properties with stateright at small bounds
 //! (`conformance/MODEL.md`), and shows that planted adapter faults are found.
 
 use baton_conformance::model::check::{check, describe, Report};

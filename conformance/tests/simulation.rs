@@ -49,7 +49,8 @@ fn schedules_750_to_999() {
     batch(750..1000);
 }
 
-/// Seeds that found bugs in `node/src/engine/route.rs` (see the commit that fixed them):
+/// Seeds that found bugs in the node's event handlers, then `node/src/engine/route.rs`, now
+/// `engine/src/on_peer.rs` and `engine/src/on_role.rs` (fixed by commit `dfeef98`):
 /// - 10289, 10701, 13149, 19263: both members dialled at once, and the peer's close of the
 ///   losing link reached the Standby before the hello on the winning one: it promoted beside
 ///   the Active (property 1 without any partition);

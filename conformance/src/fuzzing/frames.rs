@@ -36,7 +36,7 @@ impl From<FrameError> for Item {
 /// 1 to 64 bytes given by byte 1 (else the default 64 KiB); then a count `n` (0 to 7) and
 /// `n` chunk sizes, used in turn to cut the rest, the stream, into chunks.
 ///
-/// Checks, against a reference framing written from DESIGN.md section 2 over the whole
+/// Checks, against a reference framing written from PROTOCOL 3.1 over the whole
 /// stream: the codec fed chunk by chunk returns the same frames and the same first error
 /// (after which the link closes), and at the end `decode_eof` reports the bytes of an
 /// incomplete frame as `Truncated`; the buffer never grows beyond what the stream and one
@@ -133,7 +133,7 @@ pub fn check_frames(data: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-/// DESIGN.md section 2 over the whole stream: frames until the first error; an incomplete
+/// PROTOCOL 3.1 over the whole stream: frames until the first error; an incomplete
 /// frame at the end is `Truncated`.
 fn reference(rule: Encoding, max: usize, stream: &[u8]) -> Vec<Item> {
     let mut out = Vec::new();

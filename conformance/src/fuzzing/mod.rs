@@ -1,4 +1,4 @@
-//! The checks of the fuzz targets in `fuzz/` (issue #6), as library functions.
+//! The checks of the fuzz targets in `fuzz/` (`fuzz/README.md`), as library functions.
 //!
 //! Each check takes the raw bytes of one fuzz input, builds what it needs from them (a rule
 //! and a message, a chunked stream, an [`arbitrary`] structure) and returns `Err` with a

@@ -50,7 +50,7 @@ pub enum Timer {
     Cut,
     /// Fault: the operator asks this (Active) node for a planned switchover.
     Switchover,
-    /// Fault: a fatal component failure (DESIGN 5); never cleared, a restart forgets it.
+    /// Fault: a fatal component failure (PROTOCOL 5.6, 6.4); never cleared, a restart forgets it.
     Fatal,
 }
 
@@ -67,7 +67,7 @@ impl Timer {
 /// The role layer's verdict on the latest `SetComponents` command.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RoleAnswer {
-    /// Every component confirmed (for a demotion: answered or was marked failed, DESIGN 4).
+    /// Every component confirmed (for a demotion: answered or failed, PROTOCOL 6.1).
     Done(Generation),
     /// A component answered `failure` or timed out during a promotion (a fault, bounded).
     Failed(Generation),
@@ -239,7 +239,7 @@ impl Node {
     }
 
     /// Both hellos of `conn` are exchanged: link-up, unless another connection is up and
-    /// preferred (DESIGN 2); the loser is closed.
+    /// preferred (PROTOCOL 4); the loser is closed.
     fn connected(&self, p: &mut Process, host: &mut Host, conn: Conn, o: &mut Out<Self>) {
         match p.link.up {
             Some(old) if old == conn => return,

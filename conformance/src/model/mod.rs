@@ -1,5 +1,5 @@
-//! A stateright model of the two-member election (DESIGN 3) that runs the real
-//! [`baton_election::Election`] through an adapter ([`actor::Node`]), and checks DESIGN 3.4's
+//! A stateright model of the two-member election (PROTOCOL 5) that runs the real
+//! [`baton_election::Election`] through an adapter ([`actor::Node`]), and checks PROTOCOL 5.8's
 //! properties ([`properties`]). `conformance/MODEL.md` describes the modelling choices and
 //! the measured state counts; `cargo run --release -p baton-conformance --bin model-check`
 //! checks larger bounds.

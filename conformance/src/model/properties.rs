@@ -1,4 +1,4 @@
-//! DESIGN 3.4's properties as stateright properties over the whole model state, and the
+//! PROTOCOL 5.8's properties as stateright properties over the whole model state, and the
 //! fair-run convergence check that stands for the liveness properties 3 and 4.
 //!
 //! stateright's `Eventually` is only judged at terminal states (states without

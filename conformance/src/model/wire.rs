@@ -142,9 +142,9 @@ impl Conn {
         baton_core::LinkId(u64::from(self.dialer) * 1000 + u64::from(self.token))
     }
 
-    /// DESIGN 2's rule for two links to one peer: the one dialled by the higher-priority
-    /// member (index 0) stays; of two dialled by the same member, the newer. Both ends
-    /// apply it, so they keep the same one.
+    /// PROTOCOL 4's rule for two links to one peer (*duplicate links*): the one dialled by the
+    /// higher-priority member (index 0) stays; of two dialled by the same member, the newer.
+    /// Both ends apply it, so they keep the same one.
     pub fn preferred_over(self, other: Conn) -> bool {
         (self.dialer == 0, self.token) > (other.dialer == 0, other.token)
     }
@@ -152,7 +152,7 @@ impl Conn {
 
 /// A message between the two node actors.
 ///
-/// `Hello` and `HelloAck` are the link handshake (DESIGN 2: link-up = both hellos exchanged).
+/// `Hello` and `HelloAck` are the link handshake (PROTOCOL 4: link-up = both hellos exchanged).
 /// `Refused` and `LinkLost` are not frames a node sends: they are the environment telling a
 /// node what its TCP stack and heartbeat timer would (a dial refused or timed out; a
 /// connection reset, or silent for the dead interval). Sending them as messages gives each
@@ -166,7 +166,7 @@ pub enum Msg {
     /// The dial failed: the acceptor's process is down (connection refused) or the network
     /// is cut (the dial timed out).
     Refused(Conn),
-    /// The other end closed this connection: the loser of two links to one peer (DESIGN 2).
+    /// The other end closed this connection: the loser of two links to one peer (PROTOCOL 4).
     Closed(Conn),
     /// This connection is gone (the other end's process died, or the network was cut): the
     /// receiver's failure detector fires for it.

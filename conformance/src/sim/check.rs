@@ -5,7 +5,7 @@
 //!    nothing in flight, every component holding its node's role, within
 //!    [`SimConfig::convergence_bound`](super::SimConfig::convergence_bound), and for good.
 //! 2. [`promotion_confirmed`] when a node becomes Active (and only from Promoting), and
-//!    [`at_most_one_serving`] (DESIGN 3.4 property 1) whenever no partition or reset is
+//!    [`at_most_one_serving`] (PROTOCOL 5.8 property 1) whenever no partition or reset is
 //!    unreconciled.
 //! 3. [`status_streams`]: every status change reached every connected client, in order.
 //! 4. [`watchdog_bound`] (no component of a crashed node active beyond its watchdog) and
@@ -111,7 +111,7 @@ impl Record {
     }
 }
 
-/// DESIGN 3.4 property 1: among live nodes, at most one is Promoting or Active.
+/// PROTOCOL 5.8 property 1: among live nodes, at most one is Promoting or Active.
 pub fn at_most_one_serving(w: &World) -> Result<(), String> {
     let serving: Vec<String> = (0..w.members.len())
         .filter_map(|m| w.role(m).map(|r| (m, r)))

@@ -1,5 +1,5 @@
 //! Deterministic simulation of N nodes (pair mode: 2), their components and status clients
-//! on a virtual clock, with seeded faults (issue #3 item 8).
+//! on a virtual clock, with seeded faults.
 //!
 //! Everything is sans-IO and single-threaded: the real [`Node`](baton_engine::Node),
 //! [`ComponentEngine`](baton_component::engine::ComponentEngine) (the component side as the
@@ -16,7 +16,7 @@
 //! `statusIndication`. Peer links have 0.5-5 ms latency. The lower-index member dials its
 //! peer while both are up and it holds no peer link, with a back-off (20 ms doubling to
 //! 150 ms; a dial into a partition times out after 100 ms); a quarter of the dials meet a
-//! simultaneous dial from the other side (DESIGN 2's duplicate-link rule).
+//! simultaneous dial from the other side (PROTOCOL 4's duplicate-link rule).
 //!
 //! # Fault model, and why
 //! Peer links are TCP, so a message is never lost, duplicated or reordered while its
@@ -34,8 +34,8 @@
 //!   `Negotiating` 20-1500 ms later; components and client reconnect and register again;
 //! - **promotion failure**: a component refuses `setRole active` (or, a third of the time,
 //!   leaves it unanswered so the role timeout fires) for 0.1-2.5 s. Standby requests are
-//!   always accepted (a component that would not stand by is DESIGN 4's "marked failed",
-//!   a different fault);
+//!   always accepted (a component that would not stand by is a different fault: it cannot keep
+//!   its node Active, PROTOCOL 6.1);
 //! - **planned switchover** on the Active node.
 //!
 //! Duplication and reordering are available as adversarial stress only, within a peer link
@@ -49,7 +49,7 @@
 //!    refusal ended), the pair converges within [`CONVERGENCE_BOUND`] (one Active, one
 //!    Standby, nothing in flight, components holding their node's role) and stays so.
 //! 2. A node becomes Active only from Promoting with every registered component confirmed;
-//!    among live nodes at most one is Promoting or Active (DESIGN 3.4 property 1) except
+//!    among live nodes at most one is Promoting or Active (PROTOCOL 5.8 property 1) except
 //!    from a partition or a reset until the pair is reconciled (no partition, the peer link
 //!    up at both ends, at most one serving): a live node that loses its link cannot tell a
 //!    reset or partition from a crash, and promotes.
