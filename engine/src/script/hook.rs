@@ -74,7 +74,8 @@ pub struct HookEnv {
 }
 
 /// Hooks of one script component to run in order, stopping at the first that fails (a hook
-/// with no command configured succeeds). The driver runs the jobs of one component strictly
+/// with no command configured succeeds); the clean-up jobs at start and exit
+/// ([`crate::Node::start_jobs`], [`crate::Node::exit_jobs`]) run every hook instead. The driver runs the jobs of one component strictly
 /// in the order it got them, never two at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HookJob {

@@ -49,7 +49,9 @@ pub fn script_link(index: usize) -> LinkId {
 }
 
 /// The jobs that leave script components given up: `deactivate`, then `stop`, with the role
-/// `standby`, one job per component in `ids` (their order in the configuration). Run before
+/// `standby`, one job per component in `ids` (their order in the configuration). The driver
+/// runs every hook of these, whatever the one before it did (unlike the node's jobs, which
+/// stop at the first failure: [`HookJob`]). Run before
 /// anything else at start (a crashed node may have left one active, and a script cannot watch
 /// its node as a linked component's watchdog does) and at exit by a node that still holds the
 /// service.

@@ -34,7 +34,8 @@ pub(crate) fn scripts_of(config: &NodeConfig) -> Result<Scripts, InvalidComponen
 impl Node {
     /// The hooks to run before anything else, before the node is made: `deactivate`, then
     /// `stop`, for every script component (a crashed node may have left one active; PROTOCOL
-    /// 11, note 15). The driver runs them one after another and waits for them.
+    /// 11, note 15). The driver runs them one after another, every hook of each whatever the
+    /// one before it did, and waits for them.
     pub fn start_jobs(config: &NodeConfig) -> Vec<HookJob> {
         let (member, peer) = names(config);
         cleanup_jobs(config.scripts.iter().map(|s| s.id.as_str()), member, peer)
@@ -43,7 +44,7 @@ impl Node {
     /// The hooks to run as the node exits, after its last event: `deactivate`, then `stop`,
     /// for every script component, if the node still holds the service (any role but
     /// Standby and Negotiating); none otherwise. The driver runs them one after another,
-    /// each after the job its component is running, and waits for them.
+    /// every hook of each, each job after the one its component is running, and waits.
     pub fn exit_jobs(&self) -> Vec<HookJob> {
         if matches!(self.role(), NodeRole::Standby | NodeRole::Negotiating) {
             return Vec::new();

@@ -71,15 +71,17 @@ impl Runner {
         }
     }
 
-    /// Runs `jobs` one after another before anything else (nothing is queued yet).
+    /// Runs `jobs` one after another before anything else (nothing is queued yet), every
+    /// hook of each whatever the one before it did.
     pub(crate) async fn run_at_start(&self, jobs: Vec<HookJob>) {
         for job in jobs {
-            run_job(&self.scripts, &job).await;
+            run_job(&self.scripts, &job, Until::End).await;
         }
     }
 
-    /// Runs `jobs` one after another at exit: each after the job its component is running
-    /// (never two at once), instead of those still queued.
+    /// Runs `jobs` one after another at exit, every hook of each whatever the one before it
+    /// did: each after the job its component is running (never two at once), instead of
+    /// those still queued.
     pub(crate) async fn run_at_exit(&self, jobs: Vec<HookJob>) {
         self.exiting.store(true, Ordering::SeqCst);
         for job in jobs {
@@ -94,7 +96,7 @@ impl Runner {
                 }
                 // The runner task is gone: nothing else runs the component's hooks.
                 Err(Work::Exit(job, _) | Work::Job(_, job)) => {
-                    run_job(&self.scripts, &job).await;
+                    run_job(&self.scripts, &job, Until::End).await;
                 }
             }
         }
@@ -114,12 +116,12 @@ async fn run_queue<T: From<Done>>(
                 if exiting.load(Ordering::SeqCst) {
                     continue;
                 }
-                let ok = run_job(&scripts, &hooks).await;
+                let ok = run_job(&scripts, &hooks, Until::FirstFailure).await;
                 // A driver gone is a driver exiting: its exit jobs may still come.
                 let _ = inbox.send(T::from(Done { job, ok })).await;
             }
             Work::Exit(hooks, done) => {
-                run_job(&scripts, &hooks).await;
+                run_job(&scripts, &hooks, Until::End).await;
                 let _ = done.send(());
             }
         }
@@ -127,18 +129,31 @@ async fn run_queue<T: From<Done>>(
     }
 }
 
-/// Runs the job's hooks in order, up to the first that fails. True if none failed.
-async fn run_job(scripts: &[ScriptComponent], job: &HookJob) -> bool {
+/// How far a job's hooks run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Until {
+    /// Up to the first that fails: the node's jobs (a failed `start` skips `activate`).
+    FirstFailure,
+    /// Every one: the clean-up at start and at exit (`stop` even if `deactivate` failed).
+    End,
+}
+
+/// Runs the job's hooks in order, as far as `until` says. True if none failed.
+async fn run_job(scripts: &[ScriptComponent], job: &HookJob, until: Until) -> bool {
     let Some(script) = scripts.get(job.component) else {
         warn!(component = %job.env.component, "not a configured script component: not run");
         return false;
     };
+    let mut ok = true;
     for &hook in &job.hooks {
         if !run_hook(script, hook, job).await {
-            return false;
+            ok = false;
+            if until == Until::FirstFailure {
+                break;
+            }
         }
     }
-    true
+    ok
 }
 
 /// Runs one hook with `sh -c`; true on exit status 0 (a hook with no command succeeds).
