@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The failover / switchover / scale / soak suite of issue #5, with keepalived side by side.
+# The failover / switchover / scale / soak suite, with keepalived side by side (see
+# bench/suite/README.md).
 #   bash bench/suite.sh                 # everything: about 35 minutes (the soak alone is 10)
 #   bash bench/suite.sh --quick         # a 2-minute check that every section works
 #   bash bench/suite.sh failover --trials 50 --intervals 10

@@ -1,4 +1,4 @@
-//! `baton-bench`: the failover, switchover, scale and soak suite of issue #5, with keepalived
+//! `baton-bench`: the failover, switchover, scale and soak benchmark suite, with keepalived
 //! measured side by side in the same run.
 //!
 //! `bash bench/suite.sh` builds it in release and runs every section; see

@@ -1,7 +1,7 @@
-//! The scale section (issue #5 item 5): one `baton node` with 1,000 and 10,000 components at
-//! a 100 ms query interval (its CPU as a percentage of one core, its resident memory, the
-//! frames per second on the component links, how long registration took), and the peak frames
-//! per second through the pure `Node` on one core.
+//! The scale section (`bench/suite/README.md`): one `baton node` with 1,000 and 10,000
+//! components at a 100 ms query interval (its CPU as a percentage of one core, its resident
+//! memory, the frames per second on the component links, how long registration took), and the
+//! peak frames per second through the pure `Node` on one core.
 //!
 //! The components are lean responders in this process ([`responder`]), all on one thread, so
 //! that on a 2-core machine the node has the other core. They are not in the node's
@@ -24,7 +24,8 @@ use std::rc::Rc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
-/// The query interval of the runs, ms (issue #5).
+/// The query interval of the runs, ms: the one the scale goal is stated at
+/// (`bench/suite/README.md`).
 const QUERY_INTERVAL_MS: u64 = 100;
 
 /// Components registering at once (connected, not yet told their role).
@@ -33,7 +34,7 @@ const REGISTERING: usize = 256;
 /// How long the node runs after the last registration before the window starts.
 const SETTLE: Duration = Duration::from_secs(2);
 
-/// The goals of issue #5 for 10,000 components.
+/// The goals for 10,000 components (`bench/suite/README.md`, *Goals*).
 const GOAL_CPU_PERCENT: f64 = 25.0;
 const GOAL_RSS_MB: f64 = 64.0;
 
