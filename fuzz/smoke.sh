@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Bounded fuzz smoke (issue #6): every target for about 30 s on the stable toolchain, fixed
+# Bounded fuzz smoke (fuzz/README.md): every target for about 30 s on the stable toolchain, fixed
 # seed, no sanitizer. The committed corpus is read-only: new inputs go to a scratch folder.
 # Exit 0 when clean (or when cargo-fuzz cannot be installed: skipped, with a message),
 # exit 1 on a crash, printing the artifact.
