@@ -9,13 +9,13 @@ use baton_election::NodeRole;
 use baton_engine::{CloseReason, LinkKind};
 use baton_monitor::LinkOrigin;
 use std::time::Duration;
-use support::{Pair, CLIENT, PEER};
+use support::{Pair, PEER};
 
 #[test]
 fn pair_elects_one_active_and_the_standby_takes_over_a_crash() {
     let mut w = Pair::new();
     w.connect();
-    w.nodes[1].handle_link_opened(w.now, CLIENT, LinkKind::Client);
+    let client = w.add_client(1);
     w.run_for(Duration::from_secs(2));
     let roles = [w.nodes[0].role(), w.nodes[1].role()];
     assert_eq!(
@@ -35,8 +35,8 @@ fn pair_elects_one_active_and_the_standby_takes_over_a_crash() {
     assert_eq!(w.closed(0), vec![]);
     assert_eq!(w.closed(1), vec![]);
     // The client saw every change of beta's status, ending with the current one.
-    let last = w.client_seen.last().expect("indications");
-    assert!(last.contains(&w.nodes[1].status().to_string()), "{last}");
+    let last = w.clients[client].lines().pop().expect("indications");
+    assert_eq!(last, w.nodes[1].status().to_string());
 
     // alpha dies: beta's peer link closes at once and beta promotes.
     w.alive[0] = false;
