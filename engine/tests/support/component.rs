@@ -4,6 +4,7 @@
 
 use super::net::{End, Item, Link};
 use super::Pair;
+use baton_asn1::monitor::HealthMonitorMessage;
 use baton_asn1::role::RoleMessage;
 use baton_asn1::status::ServiceStatusMessage;
 use baton_codec::AnyMessage;
@@ -67,6 +68,17 @@ impl TestComponent {
             .iter()
             .filter_map(|(at, m)| match m {
                 AnyMessage::Role(r) => Some((*at, r.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The HealthMonitor messages it received (`healthQuery`s), with their times.
+    pub fn monitor_received(&self) -> Vec<(Instant, HealthMonitorMessage)> {
+        self.received
+            .iter()
+            .filter_map(|(at, m)| match m {
+                AnyMessage::Monitor(h) => Some((*at, h.clone())),
                 _ => None,
             })
             .collect()
