@@ -87,8 +87,9 @@ pub struct Pair {
     pub clients: Vec<TestClient>,
     /// Whether the network answers [`baton_engine::Event::Dial`].
     pub answer_dials: bool,
-    /// How long a hook job runs, and whether it succeeds (all succeed by default).
+    /// How long a hook job runs (the jobs of one script component run one after another).
     pub hook_time: Duration,
+    /// Whether a hook job succeeds (all do by default).
     pub hook_ok: fn(&HookJob) -> bool,
     /// The hook jobs each node asked for, in order, with the time each was asked.
     pub jobs: Vec<(Instant, usize, JobId, HookJob)>,
