@@ -4,15 +4,13 @@ use super::check::{self, Stream, Violation};
 use super::faults;
 use super::network::{Class, Delivery, End, Packet};
 use super::trace::summary;
-use super::world::{
-    Action, World, CONNECT_TIMEOUT, DIAL_BACKOFF, DIAL_BACKOFF_CAP, RECONNECT_RETRY,
-};
+use super::world::{Action, World, RECONNECT_RETRY};
 use baton_asn1::status::ServiceStatusMessageMessage as S;
 use baton_codec::AnyMessage;
 use baton_component::engine::ComponentEngineEvent;
 use baton_component::{Role, WatchdogReason};
 use baton_core::Instant;
-use baton_engine::{Event, LinkKind};
+use baton_engine::{Event, LinkKind, CONNECT_TIMEOUT};
 use baton_monitor::LinkOrigin;
 use baton_status::{ClientEvent, ClientIgnoredReason};
 use std::time::Duration;
@@ -99,7 +97,6 @@ impl World {
             self.fire_timers();
         }
         self.drain_all()?;
-        self.maintain_dials();
         check::after_step(self)
     }
 
@@ -183,7 +180,11 @@ impl World {
             Action::Decide(m, c, correlation) => self.decide(m, c, &correlation),
             Action::ConnectComponent(m, c) => self.connect_component(m, c),
             Action::ConnectClient(m) => self.connect_client(m),
-            Action::Dial(a, b) => self.dial(a, b),
+            Action::Dial(a, b, incarnation) => self.dial(a, b, incarnation),
+            Action::DialTimeout(a, b, incarnation) => {
+                self.log(|| format!("n{a} dials n{b}: timed out (partition)"));
+                self.dial_failed(a, b, incarnation);
+            }
             Action::Fault(i) => faults::apply(self, i),
             Action::Quiet => faults::quiet(self),
             Action::Checkpoint => {}
@@ -270,81 +271,52 @@ impl World {
         }
     }
 
-    /// Member `a` dials member `b` (sometimes `b` dials `a` at the same moment).
-    fn dial(&mut self, a: usize, b: usize) {
+    /// Member `a`'s node (in `incarnation`) asked to dial member `b`: in a partition nobody
+    /// answers and the attempt is abandoned after the engine's [`CONNECT_TIMEOUT`]; a peer
+    /// that is down refuses at once; otherwise the link opens at both ends at once. An
+    /// attempt of an earlier incarnation of `a` went down with it.
+    fn dial(&mut self, a: usize, b: usize, incarnation: u32) {
+        if !self.dialling(a, incarnation) {
+            return;
+        }
         let now = self.now;
-        let Some(dialer) = self.dialers.get_mut(&(a, b)) else {
-            return;
-        };
-        dialer.scheduled = false;
-        let dialer = (a, b);
-        if self.members[a].node.is_none() || !self.peer_links(a, b).is_empty() {
-            return;
-        }
-        let failed = |w: &mut World, why: &str, wait: Duration| {
-            let d = w.dialers.get_mut(&(a, b)).expect("dialer");
-            let retry = now + wait + d.backoff;
-            d.backoff = (d.backoff * 2).min(DIAL_BACKOFF_CAP);
-            d.scheduled = true;
-            w.schedule(retry, Action::Dial(a, b));
-            let why = why.to_owned();
-            w.log(|| format!("n{a} dials n{b}: {why}"));
-        };
-        if self.members[b].node.is_none() {
-            return failed(self, "refused (down)", Duration::ZERO);
-        }
         if self.net.is_cut(a, b) {
-            return failed(self, "timed out (partition)", CONNECT_TIMEOUT);
+            self.log(|| format!("n{a} dials n{b}: no answer (partition)"));
+            let at = now + CONNECT_TIMEOUT;
+            self.schedule(at, Action::DialTimeout(a, b, incarnation));
+            return;
         }
-        if let Some(d) = self.dialers.get_mut(&dialer) {
-            d.backoff = DIAL_BACKOFF;
+        if self.members[b].node.is_none() {
+            self.log(|| format!("n{a} dials n{b}: refused (down)"));
+            return self.dial_failed(a, b, incarnation);
         }
-        let both = self
-            .rng
-            .chance(self.config.faults.dual_dial_per_mille, 1000);
-        let first = self.net.open(Class::Peer, End::Node(a), End::Node(b));
-        let second = both.then(|| self.net.open(Class::Peer, End::Node(b), End::Node(a)));
-        self.log(|| match second {
-            Some(s) => format!("n{a} dials n{b} ({first}) while n{b} dials n{a} ({s})"),
-            None => format!("n{a} dials n{b} ({first})"),
-        });
-        let mut opens = vec![
-            (a, first, LinkOrigin::Dialled),
-            (b, first, LinkOrigin::Accepted),
-        ];
-        if let Some(s) = second {
-            let mut more = vec![(b, s, LinkOrigin::Dialled), (a, s, LinkOrigin::Accepted)];
-            if self.rng.chance(1, 2) {
-                std::mem::swap(&mut opens, &mut more);
-            }
-            opens.extend(more);
+        let link = self.net.open(Class::Peer, End::Node(a), End::Node(b));
+        self.log(|| format!("n{a} dials n{b} ({link})"));
+        if let Some(node) = self.members[a].node.as_mut() {
+            node.handle_dialed(now, b, link);
         }
-        for (m, link, origin) in opens {
-            if let Some(node) = self.members[m].node.as_mut() {
-                node.handle_link_opened(now, link, LinkKind::Peer(origin));
-            }
-            self.drain_node(m);
+        self.drain_node(a);
+        if let Some(node) = self.members[b].node.as_mut() {
+            node.handle_link_opened(now, link, LinkKind::Peer(LinkOrigin::Accepted));
         }
+        self.drain_node(b);
     }
 
-    /// The lower-index member of each pair re-dials, after its back-off, while it is up and
-    /// holds no peer link to the other.
-    fn maintain_dials(&mut self) {
-        let pairs: Vec<(usize, usize)> = self
-            .dialers
-            .iter()
-            .filter(|(_, d)| !d.scheduled)
-            .map(|(p, _)| *p)
-            .collect();
-        for (a, b) in pairs {
-            if self.members[a].node.is_none() || !self.peer_links(a, b).is_empty() {
-                continue;
-            }
-            let d = self.dialers.get_mut(&(a, b)).expect("dialer");
-            d.scheduled = true;
-            let at = self.now + d.backoff.max(DIAL_BACKOFF);
-            self.schedule(at, Action::Dial(a, b));
+    /// Member `a`'s attempt to dial `b` failed (refused, or abandoned).
+    fn dial_failed(&mut self, a: usize, b: usize, incarnation: u32) {
+        if !self.dialling(a, incarnation) {
+            return;
         }
+        let now = self.now;
+        if let Some(node) = self.members[a].node.as_mut() {
+            node.handle_dial_failed(now, b);
+        }
+        self.drain_node(a);
+    }
+
+    /// Whether member `a` still runs the node of `incarnation`.
+    fn dialling(&self, a: usize, incarnation: u32) -> bool {
+        self.members[a].node.is_some() && self.members[a].incarnation == incarnation
     }
 
     pub(crate) fn drain_all(&mut self) -> Result<(), Violation> {
@@ -417,8 +389,11 @@ impl World {
                 }
                 // The simulation configures no script components.
                 Event::RunHooks { .. } => {}
-                // The simulation still dials by its own rule (`maintain_dials`).
-                Event::Dial { .. } => {}
+                // The connect attempt, as a driver's task would make it.
+                Event::Dial { member } => {
+                    let incarnation = self.members[m].incarnation;
+                    self.schedule(now, Action::Dial(m, member, incarnation));
+                }
             }
         }
     }

@@ -23,8 +23,6 @@ pub struct FaultConfig {
     pub partition: (Duration, Duration),
     /// How long a component refuses `setRole active`.
     pub refusal: (Duration, Duration),
-    /// Chance in 1000 that a dial is met by a simultaneous dial from the other side.
-    pub dual_dial_per_mille: u64,
 }
 
 impl Default for FaultConfig {
@@ -35,7 +33,6 @@ impl Default for FaultConfig {
             downtime: (Duration::from_millis(20), Duration::from_millis(1500)),
             partition: (Duration::from_millis(30), Duration::from_millis(1500)),
             refusal: (Duration::from_millis(100), Duration::from_millis(2500)),
-            dual_dial_per_mille: 250,
         }
     }
 }

@@ -13,10 +13,12 @@
 //! Each member runs a node, 1-3 components (an application embedding the `ComponentEngine`:
 //! it answers `setRole` after a think time of 0-20 ms, sometimes 50-400 ms)
 //! on component links of 0.05-2 ms latency, and one status client recording every
-//! `statusIndication`. Peer links have 0.5-5 ms latency. The lower-index member dials its
-//! peer while both are up and it holds no peer link, with a back-off (20 ms doubling to
-//! 150 ms; a dial into a partition times out after 100 ms); a quarter of the dials meet a
-//! simultaneous dial from the other side (PROTOCOL 4's duplicate-link rule).
+//! `statusIndication`. Peer links have 0.5-5 ms latency. Each node dials its peer when
+//! its engine asks ([`baton_engine::Event::Dial`]: at start and at once after a link it
+//! dialled closed, then with the shipped back-off, 50 ms doubling to 150 ms, half the
+//! `startup_wait`): the attempt connects at once, is refused at once if the peer is down,
+//! or times out after the engine's connect timeout (1 s) in a partition. Both members dial,
+//! so links opened at once from both sides are common (PROTOCOL 4's duplicate-link rule).
 //!
 //! # Fault model, and why
 //! Peer links are TCP, so a message is never lost, duplicated or reordered while its
@@ -59,11 +61,11 @@
 //!
 //! # The bound
 //! After the repair, the slowest path is: a half-open link waits for the dead interval
-//! (300 ms), a dial in flight into the old partition times out (100 ms) and the next waits
-//! for the back-off cap (150 ms); a component that stalled on `setRole active` just before
-//! makes the promotion fail only at the role timeout (1 s); the handover then costs a few
-//! election round trips with `electionError` retries (3 x 100 ms) and two component answers
-//! at the slowest think time (2 x 400 ms): 2.65 s, bound 3 s.
+//! (300 ms), a dial in flight into the old partition times out ([`baton_engine::CONNECT_TIMEOUT`],
+//! 1 s) and the next waits for the back-off cap (150 ms); a component that stalled on
+//! `setRole active` just before makes the promotion fail only at the role timeout (1 s); the
+//! handover then costs a few election round trips with `electionError` retries (3 x 100 ms)
+//! and two component answers at the slowest think time (2 x 400 ms): 3.55 s, bound 4 s.
 
 pub mod check;
 mod driver;
@@ -78,8 +80,8 @@ pub use faults::{FaultConfig, FaultKind};
 pub use network::NetworkConfig;
 pub use rng::Rng;
 pub use world::{
-    member_name, Client, Component, Member, SimConfig, World, CONNECT_TIMEOUT, CONVERGENCE_BOUND,
-    DIAL_BACKOFF, DIAL_BACKOFF_CAP, RECONNECT_RETRY, WATCHDOG,
+    member_name, Client, Component, Member, SimConfig, World, CONVERGENCE_BOUND, RECONNECT_RETRY,
+    WATCHDOG,
 };
 
 use baton_core::Instant;

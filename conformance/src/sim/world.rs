@@ -69,18 +69,12 @@ impl SimConfig {
     }
 }
 
-/// The convergence bound of check 1, from the timers (see [`crate::sim`]): dead interval
-/// 300 ms + connect timeout 100 ms + dial back-off cap 150 ms + role timeout 1 s + three
-/// election retries 300 ms + two slow component answers 2 x 400 ms = 2.65 s, rounded up.
-pub const CONVERGENCE_BOUND: Duration = Duration::from_secs(3);
+/// The convergence bound of check 1, from the shipped timers (see [`crate::sim`]): dead
+/// interval 300 ms + the engine's connect timeout 1 s ([`baton_engine::CONNECT_TIMEOUT`]) +
+/// its dial back-off cap 150 ms (half the 300 ms `startup_wait`) + role timeout 1 s + three
+/// election retries 300 ms + two slow component answers 2 x 400 ms = 3.55 s, rounded up.
+pub const CONVERGENCE_BOUND: Duration = Duration::from_secs(4);
 
-/// How long a dial waits for a partitioned peer before giving up.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(100);
-/// First dial back-off; doubled after each failed dial, reset after a successful one.
-pub const DIAL_BACKOFF: Duration = Duration::from_millis(20);
-/// Dial back-off cap: with the latencies it keeps a restarted node's link-up well within
-/// its `startup_wait` (300 ms), so a restart alone never makes two nodes promote.
-pub const DIAL_BACKOFF_CAP: Duration = Duration::from_millis(150);
 /// Component and status-client reconnect attempts while their node is down.
 pub const RECONNECT_RETRY: Duration = Duration::from_millis(50);
 /// The components' watchdog (the `ComponentRole` default).
@@ -158,21 +152,18 @@ pub(crate) enum Action {
     ConnectComponent(usize, usize),
     /// Member `m`'s status client connects.
     ConnectClient(usize),
-    /// Member `from` dials member `to`.
-    Dial(usize, usize),
+    /// Member `from`'s node, in incarnation `.2`, asked to dial member `to`
+    /// ([`baton_engine::Event::Dial`]): the attempt connects, is refused or goes unanswered.
+    Dial(usize, usize, u32),
+    /// The unanswered attempt of `Dial(from, to, incarnation)` is abandoned (its connect
+    /// timeout).
+    DialTimeout(usize, usize, u32),
     /// An injected fault (or repair), by index into the plan.
     Fault(usize),
     /// The end of the fault phase: everything repaired.
     Quiet,
     /// Nothing: a step at this time, so that the checks run.
     Checkpoint,
-}
-
-/// Dialling state of one pair `(low, high)`: the lower-index member dials.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Dialer {
-    pub(crate) scheduled: bool,
-    pub(crate) backoff: Duration,
 }
 
 /// The whole simulated world. Drive it with [`World::run_until`] / [`World::run_for`];
@@ -189,7 +180,6 @@ pub struct World {
     pub(crate) net: Network,
     pub(crate) agenda: BTreeMap<(Instant, u64), Action>,
     pub(crate) seq: u64,
-    pub(crate) dialers: BTreeMap<(usize, usize), Dialer>,
     pub(crate) plan: Plan,
     pub(crate) trace: Trace,
     pub(crate) record: Record,
@@ -241,23 +231,11 @@ impl World {
             members,
             agenda: BTreeMap::new(),
             seq: 0,
-            dialers: BTreeMap::new(),
             record: Record::new(n),
             steps: 0,
             plan,
             config,
         };
-        for a in 0..n {
-            for b in a + 1..n {
-                w.dialers.insert(
-                    (a, b),
-                    Dialer {
-                        scheduled: false,
-                        backoff: DIAL_BACKOFF,
-                    },
-                );
-            }
-        }
         for m in 0..n {
             w.start_node(m);
         }
@@ -392,11 +370,6 @@ impl World {
             self.schedule_component_connect(m, c);
         }
         self.schedule_client_connect(m);
-        for (&(a, b), d) in self.dialers.iter_mut() {
-            if a == m || b == m {
-                d.backoff = DIAL_BACKOFF;
-            }
-        }
         self.drain_node(m);
     }
 
