@@ -26,10 +26,6 @@ mod severity;
 pub use baton_asn1::monitor::{ComponentStatus, HealthMonitorMessage};
 pub use component::{ComponentHealth, ComponentHealthConfig, Event as ComponentHealthEvent};
 
-/// The old name of [`ComponentHealthEvent`].
-// compat: removed at the end of the Engine issue
-#[doc(hidden)]
-pub use component::Event as ComponentEvent;
 pub use error::MonitorError;
 pub use health_monitor::{
     ComponentHealthState, ComponentPolicy, Event as MonitorEvent, FailureReason, HealthMonitor,
@@ -39,8 +35,4 @@ pub use ignored::IgnoredReason;
 pub use message::{health_query, health_query_response, heart_beat, Transmit};
 pub use peer::{Event as PeerEvent, HelloRefusal, LinkOrigin, PeerConfig, PeerLiveness};
 
-/// The default stall threshold of a machine's timer; now [`baton_core::default_stall_threshold`].
-// compat: removed at the end of the Engine issue
-#[doc(hidden)]
-pub use baton_core::default_stall_threshold;
 pub use severity::Severity;

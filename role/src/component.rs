@@ -48,11 +48,6 @@ pub struct ComponentConfig {
 /// the component was stalled is noticed up to `grace` later. The default is no grace.
 pub use baton_core::StallRule;
 
-/// The old name of [`StallRule`].
-// compat: removed at the end of the Engine issue
-#[doc(hidden)]
-pub use baton_core::StallRule as StallGrace;
-
 impl Default for ComponentConfig {
     fn default() -> Self {
         ComponentConfig {

@@ -34,10 +34,6 @@ pub use component::{
     ComponentConfig, ComponentRole, Event as ComponentRoleEvent, StallRule, WatchdogReason,
 };
 
-/// The old name of [`ComponentRoleEvent`].
-// compat: removed at the end of the Engine issue
-#[doc(hidden)]
-pub use component::Event as ComponentEvent;
 pub use error::RoleError;
 pub use manager::{
     ComponentRoleState, Event as ManagerEvent, FailedComponent, FailureReason, IgnoredReason,
