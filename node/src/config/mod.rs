@@ -34,6 +34,21 @@ fn ms(
     }
 }
 
+/// What is wrong with a member name, if anything: 1 to 16 characters, no white space (the
+/// rule `[[member]] name` follows; `baton certs` applies it to the names it certifies).
+pub fn member_name_problem(name: &str) -> Option<String> {
+    let n = name.chars().count();
+    if n == 0 || n > 16 {
+        return Some(format!("{n} characters: 1 to 16 allowed"));
+    }
+    if name.chars().any(char::is_whitespace) {
+        return Some(format!(
+            "{name:?}: no white space (the status line names the peer as peer=<name>:<state>)"
+        ));
+    }
+    None
+}
+
 fn addr(s: &Spanned<String>, key: &str, cx: &Ctx<'_>) -> Result<SocketAddr, ConfigError> {
     s.get_ref().parse().map_err(|e| {
         cx.err(
@@ -152,20 +167,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     let mut addresses = Vec::new();
     for (i, m) in file.members.iter().enumerate() {
         let name = m.name.get_ref();
-        let n = name.chars().count();
-        if n == 0 || n > 16 {
-            return Err(cx.err(
-                Some(m.name.span()),
-                format!("member[{i}].name"),
-                format!("{n} characters: 1 to 16 allowed"),
-            ));
-        }
-        if name.chars().any(char::is_whitespace) {
-            return Err(cx.err(
-                Some(m.name.span()),
-                format!("member[{i}].name"),
-                format!("{name:?}: no white space (the status line names the peer as peer=<name>:<state>)"),
-            ));
+        if let Some(problem) = member_name_problem(name) {
+            return Err(cx.err(Some(m.name.span()), format!("member[{i}].name"), problem));
         }
         let id = m.id.get_ref();
         if id.is_empty() || id.len() > 16 || !id.bytes().all(|b| b.is_ascii_digit()) {
