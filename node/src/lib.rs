@@ -4,6 +4,7 @@
 //! - [`driver`]: the tokio driver that runs the engine on real sockets, signals and hook
 //!   processes;
 //! - [`config`]: the configuration file;
+//! - [`tls`]: mutual TLS for the TCP links, and the certificates it uses;
 //! - the `baton` binary (`src/main.rs`): the command-line tool.
 #![forbid(unsafe_code)]
 
@@ -11,4 +12,5 @@ pub mod config;
 pub mod driver;
 pub mod logging;
 pub mod loopback;
+pub mod tls;
 pub mod watch;

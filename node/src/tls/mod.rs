@@ -1,0 +1,50 @@
+//! Mutual TLS for the node's TCP links (rustls on ring), and the certificates it uses.
+//!
+//! - [`TlsConfig::load`] reads a member's (or client's) certificate, key and cluster CA
+//!   ([`TlsFiles`]) into a server configuration that requires a client certificate from the
+//!   CA and a client configuration that presents ours and checks the server's chain against
+//!   the CA (not its name: members dial IP addresses).
+//! - [`TlsConfig::accept`] and [`TlsConfig::connect`] run a handshake and return the stream
+//!   with the peer's [`Identity`], read from its certificate's SAN URIs by [`identity_of`];
+//!   a failure is a typed [`HandshakeError`].
+//! - [`make`] makes the certificates (`baton certs`).
+
+mod handshake;
+mod identity;
+mod load;
+pub mod make;
+mod verify;
+
+pub use handshake::HandshakeError;
+pub use identity::{
+    client_uri, identity_of, member_uri, IdentityError, ADMIN_URI, CLIENT_URI, MEMBER_URI,
+};
+pub use load::{TlsConfig, TlsError};
+pub use tokio_rustls::TlsStream;
+
+use std::path::PathBuf;
+
+/// Who a verified certificate speaks for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Identity {
+    /// A member of the cluster (`baton:member:<name>`).
+    Member(String),
+    /// A status client (`baton:client:<name>`); `admin` (`baton:admin`) may switch over.
+    Client {
+        /// The client's name.
+        name: String,
+        /// Whether it may request a switchover.
+        admin: bool,
+    },
+}
+
+/// Where a member's (or client's) TLS files are: the cluster CA, its certificate, its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The cluster CA certificate (PEM).
+    pub ca: PathBuf,
+    /// This party's certificate (PEM; the leaf first).
+    pub cert: PathBuf,
+    /// This party's private key (PEM).
+    pub key: PathBuf,
+}
