@@ -3,6 +3,7 @@
 //! Exit status: 0 on success, 2 on any invalid input (one line on stderr), 1 on other failures.
 #![forbid(unsafe_code)]
 
+mod certs_cmd;
 mod codec_cmd;
 mod demo;
 mod node_cmd;
@@ -35,6 +36,9 @@ enum Command {
     Switchover(status_cmd::SwitchoverArgs),
     /// Start a real pair of nodes on loopback, fail over, switch over, and print the timeline.
     Demo(demo::DemoArgs),
+    /// Make the cluster's TLS files: `certs init DIR NAME...` (the CA and each member's),
+    /// `certs client DIR NAME [--admin]` (a status client's).
+    Certs(certs_cmd::CertsArgs),
 }
 
 /// A failure to report: the message and the exit status.
@@ -65,6 +69,7 @@ fn main() -> ExitCode {
         Command::Status(args) => status_cmd::status(&args),
         Command::Switchover(args) => status_cmd::switchover(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Certs(args) => certs_cmd::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
