@@ -48,3 +48,6 @@ pub struct TlsFiles {
     /// This party's private key (PEM).
     pub key: PathBuf,
 }
+
+#[cfg(test)]
+mod tests;

@@ -76,3 +76,25 @@ impl ServerCertVerifier for AnyNameServerVerifier {
         self.0.supported_verify_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_name_error_is_forgiven() {
+        assert!(only_the_name(&Error::InvalidCertificate(
+            CertificateError::NotValidForName
+        )));
+        for other in [
+            CertificateError::UnknownIssuer,
+            CertificateError::Expired,
+            CertificateError::NotValidYet,
+            CertificateError::BadEncoding,
+            CertificateError::InvalidPurpose,
+        ] {
+            assert!(!only_the_name(&Error::InvalidCertificate(other)));
+        }
+        assert!(!only_the_name(&Error::NoCertificatesPresented));
+    }
+}
