@@ -52,7 +52,8 @@ mod words;
 
 pub use close::CloseReason;
 pub use config::{
-    Change, Config, ConfigDiff, MemberConfig, NodeConfig, NodeConfigError, Refusal, ScriptComponent,
+    Change, Config, ConfigDiff, MemberConfig, NodeConfig, NodeConfigError, Refusal,
+    ScriptComponent, TlsFiles,
 };
 pub use dial::CONNECT_TIMEOUT;
 pub use event::{Event, LinkKind, Transmit};

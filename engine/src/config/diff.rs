@@ -1,6 +1,6 @@
 //! What a configuration reload may change in a running node: [`Config::diff`].
 
-use super::Config;
+use super::{Config, TlsFiles};
 use crate::words::Words;
 use baton_monitor::ComponentPolicy;
 use std::fmt;
@@ -38,6 +38,12 @@ pub enum Change {
         /// Its new policy.
         policy: ComponentPolicy,
     },
+    /// Other TLS files (the driver loads them; it reloads the files at every reload anyway,
+    /// for certificates rotated in place).
+    TlsFiles {
+        /// The new paths.
+        files: TlsFiles,
+    },
 }
 
 impl fmt::Display for Change {
@@ -51,6 +57,13 @@ impl fmt::Display for Change {
                     None => f.write_str("default dead interval"),
                 }
             }
+            Change::TlsFiles { files } => write!(
+                f,
+                "tls files ca {}, cert {}, key {}",
+                files.ca.display(),
+                files.cert.display(),
+                files.key.display()
+            ),
         }
     }
 }
@@ -67,8 +80,11 @@ pub enum Refusal {
     Timers,
     /// `preempt` or `alone`.
     PreemptAlone,
-    /// A listener: component socket or TCP address, status address, control socket.
+    /// A listener: component socket or TCP address, status address, control socket or TCP
+    /// address.
     Listeners,
+    /// TLS turned on or off (`[tls]` added or removed).
+    Tls,
     /// The script components' commands or timers.
     ScriptComponents,
     /// Components added or removed (their policies are then not applied either).
@@ -83,6 +99,7 @@ impl fmt::Display for Refusal {
             Refusal::Timers => "timers",
             Refusal::PreemptAlone => "preempt or alone",
             Refusal::Listeners => "listeners",
+            Refusal::Tls => "tls on or off",
             Refusal::ScriptComponents => "script components",
             Refusal::ComponentsAddedOrRemoved => "components added or removed",
         })
@@ -126,9 +143,11 @@ impl Config {
             self.component_socket != new.component_socket
                 || self.component_tcp != new.component_tcp
                 || self.status != new.status
-                || self.control_socket != new.control_socket,
+                || self.control_socket != new.control_socket
+                || self.control_tcp != new.control_tcp,
             Refusal::Listeners,
         );
+        refuse(self.tls.is_some() != new.tls.is_some(), Refusal::Tls);
         refuse(old_n.scripts != new_n.scripts, Refusal::ScriptComponents);
         let same_ids = old_n.components.keys().eq(new_n.components.keys());
         refuse(!same_ids, Refusal::ComponentsAddedOrRemoved);
@@ -137,6 +156,13 @@ impl Config {
             applied.push(Change::LogFilter {
                 filter: new.log.clone(),
             });
+        }
+        if let (Some(old), Some(files)) = (&self.tls, &new.tls) {
+            if old != files {
+                applied.push(Change::TlsFiles {
+                    files: files.clone(),
+                });
+            }
         }
         if same_ids {
             for (id, policy) in &new_n.components {
@@ -160,6 +186,7 @@ impl Config {
                 Change::ComponentPolicy { component, policy } => {
                     self.node.components.insert(component.clone(), *policy);
                 }
+                Change::TlsFiles { files } => self.tls = Some(files.clone()),
             }
         }
     }
@@ -201,6 +228,8 @@ mod tests {
             component_tcp: None,
             status: Some("127.0.0.1:7421".parse().unwrap()),
             control_socket: None,
+            control_tcp: None,
+            tls: None,
         }
     }
 
@@ -318,6 +347,11 @@ mod tests {
             [Refusal::Listeners]
         );
         assert_eq!(
+            refused(|c| c.control_tcp = Some("127.0.0.1:9".parse().unwrap())),
+            [Refusal::Listeners]
+        );
+        assert_eq!(refused(|c| c.tls = Some(tls("ca.pem"))), [Refusal::Tls]);
+        assert_eq!(
             refused(|c| c.node.scripts.push(ScriptComponent {
                 id: "1001".into(),
                 check: Some("true".into()),
@@ -332,6 +366,47 @@ mod tests {
         );
         // Not compared: a driver seeds the correlation ids at each start.
         assert_eq!(refused(|c| c.node.first_correlation_id = 7), []);
+    }
+
+    fn tls(ca: &str) -> TlsFiles {
+        TlsFiles {
+            ca: ca.into(),
+            cert: "alpha.pem".into(),
+            key: "alpha.key".into(),
+        }
+    }
+
+    #[test]
+    fn other_tls_files_are_applied_tls_off_is_refused() {
+        let old = Config {
+            tls: Some(tls("ca.pem")),
+            ..base()
+        };
+        let new = Config {
+            tls: Some(tls("ca2.pem")),
+            ..base()
+        };
+        let d = old.diff(&new);
+        assert_eq!(
+            d,
+            ConfigDiff {
+                applied: vec![Change::TlsFiles {
+                    files: tls("ca2.pem")
+                }],
+                refused: vec![],
+            }
+        );
+        assert_eq!(
+            d.applied[0].to_string(),
+            "tls files ca ca2.pem, cert alpha.pem, key alpha.key"
+        );
+        let mut running = old.clone();
+        running.apply(&d);
+        assert_eq!(running.tls, new.tls);
+        assert_eq!(old.diff(&old), ConfigDiff::default());
+        let off = old.diff(&base());
+        assert_eq!(off.refused, [Refusal::Tls]);
+        assert_eq!(off.refused[0].to_string(), "tls on or off");
     }
 
     #[test]

@@ -34,6 +34,18 @@ pub struct ScriptComponent {
     pub check_interval: Duration,
 }
 
+/// Where a member's TLS files are (PEM): the cluster CA, its certificate, its key. Paths
+/// only: the driver reads and checks them; the engine sees verified identities only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The cluster CA certificate.
+    pub ca: PathBuf,
+    /// This party's certificate (the leaf first).
+    pub cert: PathBuf,
+    /// This party's private key.
+    pub key: PathBuf,
+}
+
 /// Everything a running node needs: the pure node's configuration and what its driver
 /// listens on and frames with. Plain data, as a configuration file gives it.
 #[derive(Debug, Clone)]
@@ -58,4 +70,8 @@ pub struct Config {
     pub status: Option<SocketAddr>,
     /// Unix socket for local control (`baton switchover`), mode 0600.
     pub control_socket: Option<PathBuf>,
+    /// TCP listener for remote control (TLS with an admin client certificate only).
+    pub control_tcp: Option<SocketAddr>,
+    /// Mutual TLS on every TCP link; `None`: links are unauthenticated.
+    pub tls: Option<TlsFiles>,
 }

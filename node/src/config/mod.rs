@@ -310,6 +310,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         component_tcp,
         status,
         control_socket: file.listen.control_socket,
+        control_tcp: None,
+        tls: None,
     })
 }
 

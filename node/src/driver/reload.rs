@@ -26,7 +26,9 @@ pub(crate) fn reload(cfg: &mut Config, node: &mut Node, now: Instant) {
                 Ok(false) => info!("reload: log filter left to RUST_LOG"),
                 Err(e) => warn!("reload: log filter {filter} not applied: {e}"),
             },
-            Change::ComponentPolicy { .. } => applied.push(change.to_string()),
+            Change::ComponentPolicy { .. } | Change::TlsFiles { .. } => {
+                applied.push(change.to_string())
+            }
         }
     }
     node.reload(now, &diff);

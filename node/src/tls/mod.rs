@@ -15,14 +15,13 @@ mod load;
 pub mod make;
 mod verify;
 
+pub use baton_engine::TlsFiles;
 pub use handshake::HandshakeError;
 pub use identity::{
     client_uri, identity_of, member_uri, IdentityError, ADMIN_URI, CLIENT_URI, MEMBER_URI,
 };
 pub use load::{TlsConfig, TlsError};
 pub use tokio_rustls::TlsStream;
-
-use std::path::PathBuf;
 
 /// Who a verified certificate speaks for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -36,17 +35,6 @@ pub enum Identity {
         /// Whether it may request a switchover.
         admin: bool,
     },
-}
-
-/// Where a member's (or client's) TLS files are: the cluster CA, its certificate, its key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TlsFiles {
-    /// The cluster CA certificate (PEM).
-    pub ca: PathBuf,
-    /// This party's certificate (PEM; the leaf first).
-    pub cert: PathBuf,
-    /// This party's private key (PEM).
-    pub key: PathBuf,
 }
 
 #[cfg(test)]
