@@ -21,16 +21,22 @@ pub struct CheckArgs {
 /// `baton check-config FILE`: exit 0 and a summary, or status 2 and the error with its line.
 pub fn check(args: &CheckArgs) -> Result<(), Failure> {
     let cfg = baton_node::config::load(&args.file).map_err(|e| Failure::invalid(e.to_string()))?;
+    let tls = baton_node::config::load_tls(&cfg).map_err(|e| Failure::invalid(e.to_string()))?;
     let me = &cfg.node.members[cfg.node.me];
     println!(
-        "{}: ok: member {} (id {}) of {}, encoding {}, {} component(s), {} script component(s)",
+        "{}: ok: member {} (id {}) of {}, encoding {}, {} component(s), {} script component(s), {}",
         args.file.display(),
         me.name,
         me.id,
         cfg.node.members.len(),
         cfg.encoding,
         cfg.node.components.len(),
-        cfg.node.scripts.len()
+        cfg.node.scripts.len(),
+        if tls.is_some() {
+            "mutual TLS on every TCP link"
+        } else {
+            "no [tls]: TCP links unauthenticated"
+        }
     );
     Ok(())
 }
@@ -39,6 +45,8 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
 pub fn run(args: &NodeArgs) -> Result<(), Failure> {
     let cfg =
         baton_node::config::load(&args.config).map_err(|e| Failure::invalid(e.to_string()))?;
+    // The TLS files are checked before anything starts (the driver loads them again).
+    baton_node::config::load_tls(&cfg).map_err(|e| Failure::invalid(e.to_string()))?;
     baton_node::logging::init(&cfg.log);
     // One thread: the driver owns the node and every link task only hands it frames, so
     // more threads bought no parallelism, only cross-thread wakeups (futexes) and per-thread

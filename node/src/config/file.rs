@@ -27,6 +27,17 @@ pub(super) struct File {
     pub(super) listen: FileListen,
     #[serde(rename = "component", default)]
     pub(super) components: Vec<FileComponent>,
+    #[serde(default)]
+    pub(super) tls: Option<FileTls>,
+}
+
+/// `[tls]`: the cluster CA, this member's certificate and key (PEM files).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileTls {
+    pub(super) ca: Spanned<String>,
+    pub(super) cert: Spanned<String>,
+    pub(super) key: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -56,6 +67,7 @@ pub(super) struct FileListen {
     pub(super) component_tcp: Option<Spanned<String>>,
     pub(super) status: Option<Spanned<String>>,
     pub(super) control_socket: Option<PathBuf>,
+    pub(super) control_tcp: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

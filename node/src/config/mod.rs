@@ -4,9 +4,11 @@
 
 mod error;
 mod file;
+mod tls;
 
 pub use baton_engine::{Config, ScriptComponent};
 pub use error::ConfigError;
+pub use tls::{describe, load_tls};
 
 use baton_codec::Encoding;
 use baton_election::Alone;
@@ -299,6 +301,20 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         .as_ref()
         .map(|a| addr(a, "listen.status", &cx))
         .transpose()?;
+    let tls = file.tls.as_ref().map(|t| tls::files(t, &cx)).transpose()?;
+    let control_tcp = match &file.listen.control_tcp {
+        Some(s) if tls.is_none() => {
+            return Err(cx.err(
+                Some(s.span()),
+                "listen.control_tcp",
+                "needs [tls]: remote control is served to admin client certificates only",
+            ))
+        }
+        s => s
+            .as_ref()
+            .map(|a| addr(a, "listen.control_tcp", &cx))
+            .transpose()?,
+    };
     Ok(Config {
         path: path.to_owned(),
         node,
@@ -310,86 +326,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         component_tcp,
         status,
         control_socket: file.listen.control_socket,
-        control_tcp: None,
-        tls: None,
+        control_tcp,
+        tls,
     })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const GOOD: &str = r#"
-name = "alpha"
-encoding = "uper"
-
-[[member]]
-name = "alpha"
-id = "1"
-address = "127.0.0.1:7401"
-
-[[member]]
-name = "beta"
-id = "2"
-address = "127.0.0.1:7402"
-
-[timers]
-heartbeat_ms = 50
-
-[listen]
-status = "127.0.0.1:7421"
-
-[[component]]
-id = "1001"
-severity = "fatal"
-activate = "true"
-"#;
-
-    fn err(text: &str) -> String {
-        parse(Path::new("c.toml"), text).unwrap_err().to_string()
-    }
-
-    #[test]
-    fn a_good_file_parses_with_defaults_derived_from_the_heartbeat() {
-        let c = parse(Path::new("c.toml"), GOOD).unwrap();
-        assert_eq!(c.node.me, 0);
-        assert_eq!(c.encoding, Encoding::Uper);
-        assert_eq!(c.node.dead_interval, Duration::from_millis(150));
-        assert_eq!(c.node.startup_wait, Duration::from_millis(150));
-        assert_eq!(c.node.scripts.len(), 1);
-        assert_eq!(c.node.components["1001"].severity, Severity::Fatal);
-    }
-
-    #[test]
-    fn errors_name_the_line_and_key() {
-        assert_eq!(
-            err(&GOOD.replace("id = \"2\"", "id = \"2x\"")),
-            "c.toml:12:6: member[1].id: \"2x\": 1 to 16 digits"
-        );
-        assert_eq!(
-            err(&GOOD.replace("heartbeat_ms = 50", "heartbeat_ms = 0")),
-            "c.toml:16:16: timers.heartbeat_ms: must be 1 to 3600000 milliseconds"
-        );
-        assert!(
-            err(&GOOD.replace("encoding = \"uper\"", "encoding = \"xer\""))
-                .starts_with("c.toml:3:12: encoding: unknown encoding")
-        );
-        assert!(
-            err(&GOOD.replace("name = \"alpha\"\nencoding", "name = \"gamma\"\nencoding"))
-                .contains(": name: \"gamma\" is not the name of a [[member]]")
-        );
-        assert!(
-            err(&GOOD.replace("[timers]", "[timers]\nheartbeat = 3"))
-                .starts_with("c.toml:16:1: unknown field `heartbeat`"),
-            "{}",
-            err(&GOOD.replace("[timers]", "[timers]\nheartbeat = 3"))
-        );
-        assert!(
-            err(&GOOD.replace("severity = \"fatal\"", "severity = \"deadly\""))
-                .contains("component[0].severity")
-        );
-        assert!(err(&GOOD.replace("127.0.0.1:7402", "nowhere")).contains("member[1].address"));
-        assert!(err(&GOOD.replace("name = \"beta\"", "name = \"be ta\""))
-            .contains("member[1].name: \"be ta\": no white space"));
-    }
-}
+mod tests;
