@@ -7,8 +7,11 @@
 //! - [`TlsConfig::accept`] and [`TlsConfig::connect`] run a handshake and return the stream
 //!   with the peer's [`Identity`], read from its certificate's SAN URIs by [`identity_of`];
 //!   a failure is a typed [`HandshakeError`].
+//! - [`TlsConfig::dial`]: [`TlsConfig::connect`], then (TLS 1.3) until the server accepted
+//!   our certificate, so that a refused dialler fails there.
 //! - [`make`] makes the certificates (`baton certs`).
 
+mod confirm;
 mod handshake;
 mod identity;
 mod load;
@@ -16,6 +19,7 @@ pub mod make;
 mod verify;
 
 pub use baton_engine::TlsFiles;
+pub use confirm::Confirmed;
 pub use handshake::HandshakeError;
 pub use identity::{
     client_uri, identity_of, member_uri, IdentityError, ADMIN_URI, CLIENT_URI, MEMBER_URI,
