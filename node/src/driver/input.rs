@@ -1,9 +1,11 @@
 //! What the driver's task receives: [`Input`], from the link readers, the listeners, the
 //! connect attempts, the control socket and the hook runner.
 
-use super::control::Command;
+use super::connect::DialError;
+use super::control::{Command, Requester};
 use super::hooks;
 use super::net::Io;
+use crate::tls::Identity;
 use baton_codec::AnyMessage;
 use baton_core::LinkId;
 use baton_engine::LinkKind;
@@ -15,17 +17,20 @@ pub(crate) type Stream = Box<dyn Io>;
 
 /// What the driver's task receives.
 pub(crate) enum Input {
-    /// A listener accepted a connection from `from`.
+    /// A listener accepted a connection from `from`; with TLS, after its handshake, with
+    /// the identity its certificate speaks for.
     Accepted {
         stream: Stream,
         kind: LinkKind,
         from: String,
+        identity: Option<Identity>,
     },
-    /// A connect attempt the node asked for ([`baton_engine::Event::Dial`]) ended.
+    /// A connect attempt the node asked for ([`baton_engine::Event::Dial`]) ended; with TLS,
+    /// after its handshake, with the identity the peer's certificate speaks for.
     Dialed {
         member: usize,
         address: SocketAddr,
-        result: std::io::Result<Stream>,
+        result: Result<(Stream, Option<Identity>), DialError>,
     },
     /// A frame arrived.
     Frame { link: LinkId, message: AnyMessage },
@@ -36,9 +41,11 @@ pub(crate) enum Input {
         reason: String,
         misbehaved: bool,
     },
-    /// A command from the control socket, and where its answer goes.
+    /// A command from the control socket or the control TCP listener, who asks, and where
+    /// its answer goes.
     Control {
         command: Command,
+        requester: Requester,
         reply: oneshot::Sender<String>,
     },
     /// The hook runner finished a script component's job.

@@ -1,13 +1,18 @@
-//! The listeners: peer, component (Unix socket and TCP), status and control; each accept
-//! loop hands new connections to the driver's inbox.
+//! The listeners: peer, component (Unix socket and TCP), status and control (Unix socket
+//! and, with TLS, TCP); each accept loop hands new connections to the driver's inbox. With
+//! TLS every TCP connection is handshaken first, in a task of its own: a refused one never
+//! reaches the driver (a rate-limited log line names its address and why).
 
-use super::control;
-use super::input::Input;
+use super::control::{self, Requester};
+use super::input::{Input, Stream};
 use super::net::{Listener, Net};
+use super::secure::Tls;
 use crate::config::Config;
+use crate::tls::{HandshakeError, Identity};
 use baton_engine::LinkKind;
 use baton_monitor::LinkOrigin;
 use std::fmt;
+use std::net::SocketAddr;
 use std::path::Path;
 use tokio::net::UnixListener;
 use tokio::sync::mpsc;
@@ -19,14 +24,17 @@ pub(crate) enum Role {
     Peer,
     Component,
     Status,
+    Control,
 }
 
 impl Role {
-    fn kind(self) -> LinkKind {
+    /// The kind of link it opens; `None` for the control listener (no link: one command).
+    fn kind(self) -> Option<LinkKind> {
         match self {
-            Role::Peer => LinkKind::Peer(LinkOrigin::Accepted),
-            Role::Component => LinkKind::Component,
-            Role::Status => LinkKind::Client,
+            Role::Peer => Some(LinkKind::Peer(LinkOrigin::Accepted)),
+            Role::Component => Some(LinkKind::Component),
+            Role::Status => Some(LinkKind::Client),
+            Role::Control => None,
         }
     }
 }
@@ -37,6 +45,7 @@ impl fmt::Display for Role {
             Role::Peer => "peer",
             Role::Component => "component",
             Role::Status => "status",
+            Role::Control => "control",
         })
     }
 }
@@ -54,7 +63,8 @@ impl Drop for Listeners {
 }
 
 /// Opens every listener `cfg` names: the peer address on `net`, the component socket and
-/// TCP address, the status address, the control socket.
+/// TCP address, the status address, the control socket and TCP address; with `tls`, every
+/// TCP listener requires it.
 ///
 /// # Errors
 /// Which listener could not be opened (as the log names it), and why.
@@ -62,6 +72,7 @@ pub(crate) async fn open<N: Net>(
     cfg: &Config,
     net: &N,
     inbox: &mpsc::Sender<Input>,
+    tls: Option<&Tls>,
 ) -> Result<Listeners, (String, std::io::Error)> {
     let mut all = Listeners::default();
     let peer = cfg.addresses[cfg.node.me];
@@ -69,7 +80,8 @@ pub(crate) async fn open<N: Net>(
         .bind(peer)
         .await
         .map_err(|e| (format!("peer address {peer}"), e))?;
-    all.0.push(self::net(l, Role::Peer, inbox.clone()));
+    all.0
+        .push(self::net(l, Role::Peer, inbox.clone(), tls.cloned()));
     if let Some(path) = &cfg.component_socket {
         let l = bind_unix(path).map_err(|e| (path.display().to_string(), e))?;
         all.0.push(unix(l, Role::Component, inbox.clone()));
@@ -79,36 +91,77 @@ pub(crate) async fn open<N: Net>(
             .bind(addr)
             .await
             .map_err(|e| (format!("component address {addr}"), e))?;
-        all.0.push(self::net(l, Role::Component, inbox.clone()));
+        all.0
+            .push(self::net(l, Role::Component, inbox.clone(), tls.cloned()));
     }
     if let Some(addr) = cfg.status {
         let l = net
             .bind(addr)
             .await
             .map_err(|e| (format!("status address {addr}"), e))?;
-        all.0.push(self::net(l, Role::Status, inbox.clone()));
+        all.0
+            .push(self::net(l, Role::Status, inbox.clone(), tls.cloned()));
     }
     if let Some(path) = &cfg.control_socket {
         let l = bind_unix(path).map_err(|e| (path.display().to_string(), e))?;
         all.0.push(control::serve(l, inbox.clone()));
     }
+    if let Some(addr) = cfg.control_tcp {
+        // Only with TLS (the configuration refuses it without): the node decides by the
+        // client's certificate.
+        let Some(tls) = tls else {
+            let e = std::io::Error::other("a control TCP listener needs [tls]");
+            return Err((format!("control address {addr}"), e));
+        };
+        let l = net
+            .bind(addr)
+            .await
+            .map_err(|e| (format!("control address {addr}"), e))?;
+        all.0.push(self::net(
+            l,
+            Role::Control,
+            inbox.clone(),
+            Some(tls.clone()),
+        ));
+    }
     Ok(all)
 }
 
-/// Accepts connections of a [`Net`] until aborted.
-fn net<L: Listener>(mut listener: L, role: Role, inbox: mpsc::Sender<Input>) -> AbortHandle {
+/// Accepts connections of a [`Net`] until aborted; with `tls`, each connection's handshake
+/// runs in a task of its own (at most a few at once per listener: beyond, new connections
+/// are closed).
+fn net<L: Listener>(
+    mut listener: L,
+    role: Role,
+    inbox: mpsc::Sender<Input>,
+    tls: Option<Tls>,
+) -> AbortHandle {
+    let permits = Tls::permits();
     tokio::spawn(async move {
         loop {
             match listener.accept().await {
                 Ok((stream, from)) => {
-                    let input = Input::Accepted {
-                        stream: Box::new(stream),
-                        kind: role.kind(),
-                        from: from.to_string(),
+                    let Some(tls) = &tls else {
+                        if !ready(role, Box::new(stream), None, from, &inbox).await {
+                            return;
+                        }
+                        continue;
                     };
-                    if inbox.send(input).await.is_err() {
-                        return;
-                    }
+                    let Some(permit) = Tls::permit(&permits) else {
+                        let busy = HandshakeError::Other("too many handshakes at once".into());
+                        tls.refused(&format!("{role} listener"), from, &busy);
+                        continue;
+                    };
+                    let (tls, inbox) = (tls.clone(), inbox.clone());
+                    tokio::spawn(async move {
+                        match tls.accept(stream).await {
+                            Ok((stream, identity)) => {
+                                drop(permit);
+                                ready(role, stream, Some(identity), from, &inbox).await;
+                            }
+                            Err(e) => tls.refused(&format!("{role} listener"), from, &e),
+                        }
+                    });
                 }
                 Err(e) => {
                     tracing::warn!("{role} listener: accept failed: {e}");
@@ -118,6 +171,30 @@ fn net<L: Listener>(mut listener: L, role: Role, inbox: mpsc::Sender<Input>) -> 
         }
     })
     .abort_handle()
+}
+
+/// Hands a connection ready for frames to the driver (a control connection to its session);
+/// `false` when the driver is gone.
+async fn ready(
+    role: Role,
+    stream: Stream,
+    identity: Option<Identity>,
+    from: SocketAddr,
+    inbox: &mpsc::Sender<Input>,
+) -> bool {
+    let Some(kind) = role.kind() else {
+        if let Some(identity) = identity {
+            control::session(stream, Requester::Remote(identity), inbox.clone());
+        }
+        return !inbox.is_closed();
+    };
+    let input = Input::Accepted {
+        stream,
+        kind,
+        from: from.to_string(),
+        identity,
+    };
+    inbox.send(input).await.is_ok()
 }
 
 /// Binds a Unix socket readable and writable by its owner only (mode 0600), replacing a
@@ -145,10 +222,12 @@ fn unix(listener: UnixListener, role: Role, inbox: mpsc::Sender<Input>) -> Abort
         loop {
             match listener.accept().await {
                 Ok((stream, _)) => {
+                    let Some(kind) = role.kind() else { return };
                     let input = Input::Accepted {
                         stream: Box::new(stream),
-                        kind: role.kind(),
+                        kind,
                         from: "unix socket".to_owned(),
+                        identity: None,
                     };
                     if inbox.send(input).await.is_err() {
                         return;

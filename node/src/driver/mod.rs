@@ -7,6 +7,8 @@
 //!   node: an inbox of [`input`]s, one sleep for the node's deadline, read before judging
 //!   after a stall;
 //! - `state`: what the task does with each input and with each of the node's outputs;
+//! - `secure`: TLS on the TCP links (handshakes in the accepting and dialling tasks, the
+//!   configuration a reload replaces, refused handshakes' rate-limited log lines);
 //! - `listen`: the listeners; `links` and `link`: the open links (each a reader task, the
 //!   driver writing itself, a flush task only while a socket is full); `connect`: connect
 //!   attempts the node asks for; `control`: the local control socket; `signals`: SIGTERM,
@@ -31,6 +33,7 @@ mod net;
 mod reload;
 mod render;
 mod run;
+mod secure;
 mod signals;
 mod state;
 

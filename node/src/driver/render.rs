@@ -2,7 +2,10 @@
 //! [`baton_engine::Notice`], a role, a status), the driver's own link events with the remote
 //! address of the link, peers by their member name. No `Debug` text.
 
+use super::connect::DialError;
 use super::links::Links;
+use crate::config::describe;
+use crate::tls::Identity;
 use baton_core::{LinkId, NodeRole};
 use baton_engine::{Event, LinkKind};
 use std::net::SocketAddr;
@@ -29,18 +32,34 @@ pub(crate) fn event(event: &Event, links: &Links, role: NodeRole) {
     }
 }
 
-/// A listener accepted a connection, now `link`.
-pub(crate) fn accepted(link: LinkId, kind: LinkKind, remote: &str) {
-    debug!(%link, %kind, %remote, "accepted");
+/// A listener accepted a connection, now `link`; with TLS, from `identity`.
+pub(crate) fn accepted(link: LinkId, kind: LinkKind, remote: &str, identity: Option<&Identity>) {
+    match identity {
+        Some(id) => debug!(%link, %kind, %remote, "accepted: {}", describe(id)),
+        None => debug!(%link, %kind, %remote, "accepted"),
+    }
 }
 
-/// A connect attempt to `peer` connected: `link`.
-pub(crate) fn dialled(link: LinkId, peer: &str, remote: SocketAddr) {
-    debug!(%link, %peer, %remote, "dialled");
+/// A connect attempt to `peer` connected: `link`; with TLS, to `identity`.
+pub(crate) fn dialled(link: LinkId, peer: &str, remote: SocketAddr, identity: Option<&Identity>) {
+    match identity {
+        Some(id) => debug!(%link, %peer, %remote, "dialled: {}", describe(id)),
+        None => debug!(%link, %peer, %remote, "dialled"),
+    }
 }
 
-/// A connect attempt to `peer` failed or timed out.
-pub(crate) fn dial_failed(peer: &str, remote: SocketAddr, error: &std::io::Error) {
+/// The node starts without TLS: one warning naming its TCP listeners.
+pub(crate) fn unauthenticated(listeners: &[String]) {
+    warn!(
+        "links are unauthenticated (no [tls] in the configuration): any process that reaches \
+         {} speaks for a member, a component or a client",
+        listeners.join(", ")
+    );
+}
+
+/// A connect attempt to `peer` failed or timed out (a refused handshake is also logged,
+/// rate-limited, by the attempt).
+pub(crate) fn dial_failed(peer: &str, remote: SocketAddr, error: &DialError) {
     debug!(%peer, %remote, "dial failed: {error}");
 }
 

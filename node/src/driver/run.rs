@@ -6,6 +6,8 @@ use super::hooks;
 use super::input::Input;
 use super::listen;
 use super::net::{Net, TokioNet};
+use super::render;
+use super::secure::Tls;
 use super::signals::{signals, Request};
 use super::state::Driver;
 use crate::config::Config;
@@ -67,7 +69,10 @@ pub async fn run_with<N: Net>(
     role: watch::Sender<NodeRole>,
 ) -> Result<(), DriverError> {
     let (inbox_tx, mut inbox) = mpsc::channel::<Input>(1024);
-    let _listeners = listen::open(&cfg, &net, &inbox_tx)
+    let tls = crate::config::load_tls(&cfg)
+        .map_err(|e| DriverError::Config(e.to_string()))?
+        .map(Tls::new);
+    let _listeners = listen::open(&cfg, &net, &inbox_tx, tls.as_ref())
         .await
         .map_err(|(what, error)| DriverError::Listen { what, error })?;
 
@@ -85,8 +90,13 @@ pub async fn run_with<N: Net>(
         member = %d.node.config().members[me].name,
         peer_address = %d.cfg.addresses[me],
         encoding = %d.cfg.encoding,
+        tls = tls.is_some(),
         "node started"
     );
+    if tls.is_none() {
+        render::unauthenticated(&tcp_listeners(&d.cfg));
+    }
+    d.tls = tls;
 
     let mut requests_open = true;
     // One timer for the node's deadline, moved when the deadline moves (a new one per input
@@ -147,7 +157,7 @@ pub async fn run_with<N: Net>(
                 }
                 Some(Request::Reload) => {
                     let now = d.now();
-                    super::reload::reload(&mut d.cfg, &mut d.node, now);
+                    super::reload::reload(&mut d.cfg, &mut d.node, now, d.tls.as_ref());
                 }
                 None => requests_open = false,
             },
@@ -170,6 +180,14 @@ fn take_queued<N: Net>(d: &mut Driver<N>, inbox: &mut mpsc::Receiver<Input>, lim
         d.on_input(input);
     }
     false
+}
+
+/// The TCP listeners of `cfg`, as the log names them.
+fn tcp_listeners(cfg: &Config) -> Vec<String> {
+    let mut all = vec![format!("peer {}", cfg.addresses[cfg.node.me])];
+    all.extend(cfg.status.map(|a| format!("status {a}")));
+    all.extend(cfg.component_tcp.map(|a| format!("component {a}")));
+    all
 }
 
 /// When the driver must wake up next; an hour from now if nothing is due.

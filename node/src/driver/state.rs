@@ -3,13 +3,15 @@
 //! link, connect, run hooks, exit): I/O only, every decision is the node's.
 
 use super::connect;
-use super::control::Command;
+use super::control::{Command, Requester};
 use super::hooks;
 use super::input::Input;
 use super::links::Links;
 use super::net::Net;
 use super::render;
+use super::secure::Tls;
 use crate::config::Config;
+use crate::tls::Identity;
 use baton_core::{LinkId, NodeRole};
 use baton_engine::{Event, Node};
 use tokio::sync::{mpsc, watch};
@@ -31,6 +33,8 @@ pub(crate) struct Driver<N> {
     exit: bool,
     /// Follows the node's role for whoever runs the driver.
     role: watch::Sender<NodeRole>,
+    /// TLS on every TCP link, if configured.
+    pub(crate) tls: Option<Tls>,
 }
 
 impl<N: Net> Driver<N> {
@@ -56,6 +60,7 @@ impl<N: Net> Driver<N> {
             inbox,
             exit: false,
             role,
+            tls: None,
         }
     }
 
@@ -79,9 +84,16 @@ impl<N: Net> Driver<N> {
     pub(crate) fn on_input(&mut self, input: Input) {
         let now = self.now();
         match input {
-            Input::Accepted { stream, kind, from } => {
+            Input::Accepted {
+                stream,
+                kind,
+                from,
+                identity,
+            } => {
                 let link = self.links.attach(stream, from);
-                render::accepted(link, kind, self.links.remote(link).unwrap_or_default());
+                let remote = self.links.remote(link).unwrap_or_default();
+                render::accepted(link, kind, remote, identity.as_ref());
+                // TODO(T2): handle_link_authenticated with the identity.
                 self.node.handle_link_opened(now, link, kind);
             }
             Input::Dialed {
@@ -89,9 +101,10 @@ impl<N: Net> Driver<N> {
                 address,
                 result,
             } => match result {
-                Ok(stream) => {
+                Ok((stream, identity)) => {
                     let link = self.links.attach(stream, address.to_string());
-                    render::dialled(link, self.peer_name(member), address);
+                    render::dialled(link, self.peer_name(member), address, identity.as_ref());
+                    // TODO(T2): the identity of the dialled peer.
                     self.node.handle_dialed(now, member, link);
                 }
                 Err(e) => {
@@ -118,17 +131,36 @@ impl<N: Net> Driver<N> {
                     }
                 }
             }
-            Input::Control { command, reply } => {
+            Input::Control {
+                command,
+                requester,
+                reply,
+            } => {
                 let answer = match command {
-                    Command::Switchover => match self.node.switchover(now) {
+                    Command::Switchover => match self.switchover(now, &requester) {
                         Ok(()) => "ok: switchover started".to_owned(),
                         Err(e) => format!("error: {e}"),
                     },
                 };
-                info!("control: {command}: {answer}");
+                info!("control: {command} from {requester}: {answer}");
                 let _ = reply.send(answer);
             }
             Input::HooksDone(done) => self.node.handle_hooks_done(now, done.job, done.ok),
+        }
+    }
+
+    /// A switchover `requester` asks for.
+    fn switchover(
+        &mut self,
+        now: baton_core::Instant,
+        requester: &Requester,
+    ) -> Result<(), String> {
+        // TODO(T2): Node::switchover_by decides.
+        match requester {
+            Requester::Remote(Identity::Client { admin: false, .. }) => {
+                Err("a read-only client may not switch over".to_owned())
+            }
+            _ => self.node.switchover(now).map_err(|e| e.to_string()),
         }
     }
 
@@ -163,7 +195,9 @@ impl<N: Net> Driver<N> {
                 self.role.send_replace(to);
             }
             Event::Dial { member } => match self.cfg.addresses.get(member) {
-                Some(&address) => connect::spawn(&self.net, member, address, &self.inbox),
+                Some(&address) => {
+                    connect::spawn(&self.net, member, address, &self.inbox, self.tls.as_ref())
+                }
                 // No address: the configuration has one per member, so this does not happen.
                 None => {
                     let now = self.now();
