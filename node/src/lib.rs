@@ -4,10 +4,12 @@
 //! - [`driver`]: the tokio driver that runs the engine on real sockets, signals and hook
 //!   processes;
 //! - [`config`]: the configuration file;
+//! - [`client`]: connecting to a node's TCP listener as a client (with TLS when given);
 //! - [`tls`]: mutual TLS for the TCP links, and the certificates it uses;
 //! - the `baton` binary (`src/main.rs`): the command-line tool.
 #![forbid(unsafe_code)]
 
+pub mod client;
 pub mod config;
 pub mod driver;
 pub mod logging;

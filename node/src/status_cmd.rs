@@ -3,6 +3,9 @@
 use crate::Failure;
 use baton_codec::{AnyMessage, Encoding, FrameCodec};
 use baton_core::{Instant, LinkId};
+use baton_node::client::{self, TLS_HINT};
+use baton_node::config::{load_tls, Config};
+use baton_node::tls::{TlsConfig, TlsFiles};
 use baton_status::{ClientEvent, PeerState, ServiceStatus, StatusClient, StatusClientConfig};
 use futures_util::{SinkExt, StreamExt};
 use std::net::SocketAddr;
@@ -20,23 +23,75 @@ pub struct StatusArgs {
     /// One JSON document per status line.
     #[arg(long)]
     json: bool,
-    /// The node's status listener.
-    #[arg(long, default_value = "127.0.0.1:7421")]
-    address: SocketAddr,
-    /// Encoding rule of the node's links.
-    #[arg(long, default_value = "der")]
-    encoding: Encoding,
+    /// The node's status listener [default: the configuration's listen.status with
+    /// --config, else 127.0.0.1:7421].
+    #[arg(long)]
+    address: Option<SocketAddr>,
+    /// Encoding rule of the node's links [default: the configuration's with --config, else
+    /// der].
+    #[arg(long)]
+    encoding: Option<Encoding>,
+    #[command(flatten)]
+    tls: TlsArgs,
 }
 
 /// Arguments of `baton switchover`.
 #[derive(clap::Args)]
 pub struct SwitchoverArgs {
     /// The node's control socket (`listen.control_socket` of its configuration).
-    #[arg(long, conflicts_with = "config")]
+    #[arg(long, conflicts_with_all = ["config", "address"])]
     control: Option<PathBuf>,
-    /// The node's configuration file, to find its control socket.
+    /// The node's control TCP listener (`listen.control_tcp`): TLS with an admin client
+    /// certificate (--ca, --cert, --key) or a member's (--config).
+    #[arg(long)]
+    address: Option<SocketAddr>,
+    #[command(flatten)]
+    tls: TlsArgs,
+}
+
+/// Where the TLS files of a client come from: a member's configuration, or the three files.
+#[derive(clap::Args)]
+pub struct TlsArgs {
+    /// A member's configuration file: its addresses, encoding and [tls] files.
     #[arg(long, short)]
     config: Option<PathBuf>,
+    /// The cluster CA certificate (PEM), with --cert and --key: connect with TLS.
+    #[arg(long, requires_all = ["cert", "key"], conflicts_with = "config")]
+    ca: Option<PathBuf>,
+    /// This client's certificate (`baton certs client`).
+    #[arg(long, requires_all = ["ca", "key"])]
+    cert: Option<PathBuf>,
+    /// This client's private key.
+    #[arg(long, requires_all = ["ca", "cert"])]
+    key: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    /// The member's configuration, if given.
+    fn config(&self) -> Result<Option<Config>, Failure> {
+        self.config
+            .as_ref()
+            .map(|c| baton_node::config::load(c).map_err(|e| Failure::invalid(e.to_string())))
+            .transpose()
+    }
+
+    /// The TLS configuration: the three files, or the member's `[tls]`; `None`: plain TCP.
+    fn load(&self, cfg: Option<&Config>) -> Result<Option<TlsConfig>, Failure> {
+        if let (Some(ca), Some(cert), Some(key)) = (&self.ca, &self.cert, &self.key) {
+            let files = TlsFiles {
+                ca: ca.clone(),
+                cert: cert.clone(),
+                key: key.clone(),
+            };
+            return TlsConfig::load(&files)
+                .map(Some)
+                .map_err(|e| Failure::invalid(e.to_string()));
+        }
+        match cfg {
+            Some(cfg) => load_tls(cfg).map_err(|e| Failure::invalid(e.to_string())),
+            None => Ok(None),
+        }
+    }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
@@ -80,20 +135,43 @@ pub fn render(status: &ServiceStatus, json: bool) -> String {
 
 /// `baton status`.
 pub fn status(args: &StatusArgs) -> Result<(), Failure> {
-    runtime()?.block_on(status_async(args))
+    let cfg = args.tls.config()?;
+    let tls = args.tls.load(cfg.as_ref())?;
+    let address = match (args.address, &cfg) {
+        (Some(a), _) => a,
+        (None, Some(c)) => c
+            .status
+            .ok_or_else(|| Failure::invalid(format!("{}: no listen.status", c.path.display())))?,
+        (None, None) => SocketAddr::from(([127, 0, 0, 1], 7421)),
+    };
+    let encoding = args
+        .encoding
+        .or(cfg.as_ref().map(|c| c.encoding))
+        .unwrap_or(Encoding::Der);
+    let plain = tls.is_none();
+    runtime()?
+        .block_on(status_async(args, address, encoding, tls))
+        .map_err(|mut f| {
+            // Closed, or TLS bytes that do not frame: the node may want a certificate.
+            if plain && f.message.starts_with(&address.to_string()) {
+                f.message = format!("{} {TLS_HINT}", f.message);
+            }
+            f
+        })
 }
 
-async fn status_async(args: &StatusArgs) -> Result<(), Failure> {
+async fn status_async(
+    args: &StatusArgs,
+    address: SocketAddr,
+    encoding: Encoding,
+    tls: Option<TlsConfig>,
+) -> Result<(), Failure> {
     let t0 = tokio::time::Instant::now();
     let now = || Instant::from_duration(t0.elapsed());
-    let stream = tokio::time::timeout(
-        Duration::from_secs(2),
-        tokio::net::TcpStream::connect(args.address),
-    )
-    .await
-    .map_err(|_| fail(format!("cannot connect to {}: timed out", args.address)))?
-    .map_err(|e| fail(format!("cannot connect to {}: {e}", args.address)))?;
-    let mut framed = Framed::new(stream, FrameCodec::new(args.encoding));
+    let (stream, _) = client::connect(address, tls.as_ref(), Duration::from_secs(2))
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    let mut framed = Framed::new(stream, FrameCodec::new(encoding));
     let mut client = StatusClient::new(StatusClientConfig::default());
     client.handle_connected(now(), LinkId(1));
     client
@@ -103,10 +181,7 @@ async fn status_async(args: &StatusArgs) -> Result<(), Failure> {
     let give_up = tokio::time::Instant::now() + Duration::from_secs(3);
     loop {
         if !args.watch && tokio::time::Instant::now() >= give_up {
-            return Err(fail(format!(
-                "no usable answer from {} within 3 s",
-                args.address
-            )));
+            return Err(fail(format!("{address} gave no usable answer within 3 s")));
         }
         while let Some(t) = client.poll_transmit() {
             framed
@@ -128,7 +203,7 @@ async fn status_async(args: &StatusArgs) -> Result<(), Failure> {
                     }
                 }
                 ClientEvent::RequestTimedOut { .. } => {
-                    return Err(fail(format!("{} did not answer getStatus", args.address)))
+                    return Err(fail(format!("{address} did not answer getStatus")))
                 }
                 ClientEvent::Ignored { reason } => eprintln!("baton: ignored: {reason:?}"),
             }
@@ -143,47 +218,86 @@ async fn status_async(args: &StatusArgs) -> Result<(), Failure> {
             frame = framed.next() => match frame {
                 Some(Ok(AnyMessage::Status(m))) => client.handle_message(now(), m),
                 Some(Ok(other)) => eprintln!("baton: ignored a {} message", other.interface()),
-                Some(Err(e)) => return Err(fail(format!("bad frame from {}: {e}", args.address))),
-                None => return Err(fail(format!("{} closed the connection", args.address))),
+                Some(Err(e)) => return Err(fail(format!("{address} sent a bad frame: {e}"))),
+                None => return Err(fail(format!("{address} closed the connection"))),
             },
             () = tokio::time::sleep_until(deadline) => client.handle_timeout(now()),
         }
     }
 }
 
+/// Where a switchover request goes.
+enum Control {
+    /// A control socket.
+    Local(PathBuf),
+    /// A control TCP listener, with TLS.
+    Remote(SocketAddr, TlsConfig),
+}
+
 /// `baton switchover`.
 pub fn switchover(args: &SwitchoverArgs) -> Result<(), Failure> {
-    let path = match (&args.control, &args.config) {
-        (Some(p), _) => p.clone(),
-        (None, Some(c)) => {
-            let cfg = baton_node::config::load(c).map_err(|e| Failure::invalid(e.to_string()))?;
-            cfg.control_socket.ok_or_else(|| {
-                Failure::invalid(format!("{}: no listen.control_socket", c.display()))
-            })?
-        }
-        (None, None) => return Err(Failure::invalid("give --control PATH or --config FILE")),
+    let cfg = args.tls.config()?;
+    let remote = |address: SocketAddr, cfg: Option<&Config>| match args.tls.load(cfg)? {
+        Some(tls) => Ok(Control::Remote(address, tls)),
+        None => Err(Failure::invalid(format!(
+            "a switchover over TCP ({address}) needs an admin client certificate: give --ca, \
+             --cert and --key, or --config with a member's configuration that has [tls]"
+        ))),
     };
+    let target =
+        match (&args.control, args.address, &cfg) {
+            (Some(p), _, _) => Control::Local(p.clone()),
+            (None, Some(a), cfg) => remote(a, cfg.as_ref())?,
+            (None, None, Some(c)) => match (&c.control_socket, c.control_tcp) {
+                (Some(p), _) => Control::Local(p.clone()),
+                (None, Some(a)) => remote(a, Some(c))?,
+                (None, None) => {
+                    return Err(Failure::invalid(format!(
+                        "{}: no listen.control_socket or listen.control_tcp",
+                        c.path.display()
+                    )))
+                }
+            },
+            (None, None, None) => return Err(Failure::invalid(
+                "give --control PATH, --address ADDR with --ca, --cert and --key, or --config FILE",
+            )),
+        };
     runtime()?.block_on(async {
-        let stream = tokio::net::UnixStream::connect(&path)
-            .await
-            .map_err(|e| fail(format!("cannot connect to {}: {e}", path.display())))?;
-        let (read, mut write) = stream.into_split();
+        let (stream, to): (client::ClientStream, String) = match target {
+            Control::Local(path) => {
+                let s = tokio::net::UnixStream::connect(&path)
+                    .await
+                    .map_err(|e| fail(format!("cannot connect to {}: {e}", path.display())))?;
+                (Box::new(s), path.display().to_string())
+            }
+            Control::Remote(address, tls) => {
+                let (s, _) = client::connect(address, Some(&tls), Duration::from_secs(2))
+                    .await
+                    .map_err(|e| fail(e.to_string()))?;
+                (s, address.to_string())
+            }
+        };
+        let (read, mut write) = tokio::io::split(stream);
         write
             .write_all(b"switchover\n")
             .await
-            .map_err(|e| fail(format!("cannot send: {e}")))?;
+            .map_err(|e| fail(format!("cannot send to {to}: {e}")))?;
         let mut line = String::new();
         tokio::time::timeout(
             Duration::from_secs(5),
             BufReader::new(read).read_line(&mut line),
         )
         .await
-        .map_err(|_| fail("no answer in 5 s".to_owned()))?
-        .map_err(|e| fail(format!("cannot read the answer: {e}")))?;
+        .map_err(|_| fail(format!("no answer from {to} in 5 s")))?
+        .map_err(|e| fail(format!("cannot read the answer of {to}: {e}")))?;
         let line = line.trim();
         if line.starts_with("ok") {
             println!("{line}");
             Ok(())
+        } else if line.is_empty() {
+            Err(fail(format!(
+                "{to} closed the connection without an answer"
+            )))
         } else {
             Err(fail(line.to_owned()))
         }

@@ -2,6 +2,8 @@
 //! `statusIndication`, reconnecting when the node goes away. Used by `baton demo` and the
 //! process tests; a thin tokio driver around [`StatusClient`].
 
+use crate::client::ClientStream;
+use crate::tls::TlsConfig;
 use baton_codec::{AnyMessage, Encoding, FrameCodec};
 use baton_core::{Instant as BInstant, LinkId};
 use baton_status::{ClientEvent, ServiceStatus, StatusClient, StatusClientConfig};
@@ -26,9 +28,19 @@ pub struct Sample {
 /// Follows the status listener at `address` (DER) until `tx` is dropped, sending a
 /// [`Sample`] for every status and a `None` sample each time the node cannot be reached.
 pub async fn watch(node: usize, address: SocketAddr, tx: mpsc::UnboundedSender<Sample>) {
+    watch_with(node, address, None, tx).await;
+}
+
+/// As [`watch`], with TLS (a client's or a member's certificate) when given.
+pub async fn watch_with(
+    node: usize,
+    address: SocketAddr,
+    tls: Option<TlsConfig>,
+    tx: mpsc::UnboundedSender<Sample>,
+) {
     loop {
-        if let Ok(stream) = tokio::net::TcpStream::connect(address).await {
-            let _ = stream.set_nodelay(true);
+        let connected = crate::client::connect(address, tls.as_ref(), Duration::from_secs(2));
+        if let Ok((stream, _)) = connected.await {
             follow(node, stream, &tx).await;
         }
         let gone = Sample {
@@ -43,7 +55,7 @@ pub async fn watch(node: usize, address: SocketAddr, tx: mpsc::UnboundedSender<S
     }
 }
 
-async fn follow(node: usize, stream: tokio::net::TcpStream, tx: &mpsc::UnboundedSender<Sample>) {
+async fn follow(node: usize, stream: ClientStream, tx: &mpsc::UnboundedSender<Sample>) {
     let t0 = Instant::now();
     let now = || BInstant::from_duration(t0.elapsed());
     let mut framed = Framed::new(stream, FrameCodec::new(Encoding::Der));
