@@ -1,12 +1,18 @@
 //! `baton demo`: a real pair of `baton node` processes on loopback failing over, with a
-//! timeline of what was measured. Needs no configuration; leaves no process behind.
+//! timeline of what was measured. Needs no configuration; leaves no process behind. With
+//! `--tls`, the pair runs with mutual TLS on certificates made in its folder ([`tls`]): the
+//! watchers use an admin client's certificate, the switchover goes over the control TCP
+//! listener, and a connection without a certificate is shown refused.
+
+mod nodes;
+mod tls;
 
 use crate::Failure;
-use baton_node::watch::{watch, Sample};
+use baton_node::watch::{watch_with, Sample};
 use baton_status::State;
+use nodes::Nodes;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -23,77 +29,12 @@ pub struct DemoArgs {
     /// Longest wait for any one step, in ms.
     #[arg(long, default_value_t = 10_000)]
     step_timeout_ms: u64,
+    /// Mutual TLS on every TCP link, with certificates made in the demo's folder.
+    #[arg(long)]
+    tls: bool,
 }
 
 const NAMES: [&str; 2] = ["alpha", "beta"];
-
-/// The two node processes; killed and reaped on drop, whatever happened.
-struct Nodes {
-    dir: PathBuf,
-    children: [Option<Child>; 2],
-    keep: bool,
-}
-
-impl Nodes {
-    fn spawn(&mut self, i: usize) -> Result<(), Failure> {
-        let exe = std::env::current_exe().map_err(|e| fail(format!("cannot find baton: {e}")))?;
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.dir.join(format!("{}.log", NAMES[i])))
-            .map_err(|e| fail(format!("cannot open the log: {e}")))?;
-        let child = Command::new(exe)
-            .arg("node")
-            .arg("--config")
-            .arg(self.dir.join(format!("{}.toml", NAMES[i])))
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .map_err(|e| fail(format!("cannot start {}: {e}", NAMES[i])))?;
-        self.children[i] = Some(child);
-        Ok(())
-    }
-
-    fn kill(&mut self, i: usize) {
-        if let Some(mut c) = self.children[i].take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-
-    /// SIGTERM (planned stop), then SIGKILL after `grace`.
-    #[allow(clippy::disallowed_methods)] // the demo drives real processes on the real clock
-    fn stop(&mut self, i: usize, grace: Duration) {
-        if let Some(mut c) = self.children[i].take() {
-            let _ = Command::new("kill")
-                .arg("-TERM")
-                .arg(c.id().to_string())
-                .status();
-            let end = std::time::Instant::now() + grace;
-            while std::time::Instant::now() < end {
-                if let Ok(Some(_)) = c.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-impl Drop for Nodes {
-    fn drop(&mut self) {
-        for i in 0..2 {
-            self.kill(i);
-        }
-        if !self.keep {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
-    }
-}
 
 fn fail(message: String) -> Failure {
     Failure { message, status: 1 }
@@ -103,10 +44,15 @@ fn free_port() -> Result<u16, Failure> {
     baton_node::loopback::free_port().map_err(|e| fail(format!("no free loopback port: {e}")))
 }
 
-fn write_configs(dir: &Path, peer: [u16; 2], status: [u16; 2]) -> Result<(), Failure> {
+fn write_configs(
+    dir: &Path,
+    peer: [u16; 2],
+    status: [u16; 2],
+    control_tcp: Option<[u16; 2]>,
+) -> Result<(), Failure> {
     for (i, name) in NAMES.iter().enumerate() {
         let d = dir.display();
-        let text = format!(
+        let mut text = format!(
             r#"# baton demo: member {name}
 name = "{name}"
 log = "info"
@@ -138,6 +84,13 @@ check = "true"
             p1 = peer[1],
             s = status[i],
         );
+        if let Some(control) = control_tcp {
+            text = text.replace(
+                "[listen]\n",
+                &format!("[listen]\ncontrol_tcp = \"127.0.0.1:{}\"\n", control[i]),
+            );
+            text.push_str(&tls::table(name));
+        }
         std::fs::write(dir.join(format!("{name}.toml")), text)
             .map_err(|e| fail(format!("cannot write the configuration: {e}")))?;
     }
@@ -245,11 +198,23 @@ async fn script(nodes: &mut Nodes, args: &DemoArgs) -> Result<Vec<Step>, Failure
     };
     let peer = [free_port()?, free_port()?];
     let status = [free_port()?, free_port()?];
-    write_configs(&nodes.dir, peer, status)?;
+    let control_tcp = [free_port()?, free_port()?];
+    let client_tls = if args.tls {
+        say("making a cluster CA, alpha's and beta's certificates, an admin client's");
+        Some(tls::make(&nodes.dir, &NAMES)?)
+    } else {
+        None
+    };
+    write_configs(
+        &nodes.dir,
+        peer,
+        status,
+        client_tls.as_ref().map(|_| control_tcp),
+    )?;
     let (tx, rx) = mpsc::unbounded_channel();
     for (i, port) in status.iter().enumerate() {
         let addr: SocketAddr = ([127, 0, 0, 1], *port).into();
-        tokio::spawn(watch(i, addr, tx.clone()));
+        tokio::spawn(watch_with(i, addr, client_tls.clone(), tx.clone()));
     }
     let mut seen = Seen {
         rx,
@@ -311,11 +276,40 @@ async fn script(nodes: &mut Nodes, args: &DemoArgs) -> Result<Vec<Step>, Failure
             NAMES[active], NAMES[standby]
         ),
     });
+    if client_tls.is_some() {
+        say(&format!(
+            "a connection without a certificate to {}'s peer port",
+            NAMES[standby]
+        ));
+        let t = Instant::now();
+        let refused = tls::plain_refused(([127, 0, 0, 1], peer[standby]).into()).await?;
+        if !(is(seen.state[active], Standby) && is(seen.state[standby], Active)) {
+            return Err(fail(
+                "the roles changed after a connection without a certificate".into(),
+            ));
+        }
+        steps.push(Step {
+            name: "refused",
+            ms: ms(t, refused),
+            detail: format!(
+                "no certificate: {}'s peer port closed the connection; roles unchanged",
+                NAMES[standby]
+            ),
+        });
+    }
     say(&format!("planned switchover back to {}", NAMES[active]));
 
-    let control = nodes.dir.join(format!("{}.ctl", NAMES[standby]));
     let t = Instant::now();
-    let answer = control_command(&control, "switchover").await?;
+    let answer = match &client_tls {
+        None => {
+            let control = nodes.dir.join(format!("{}.ctl", NAMES[standby]));
+            control_command(&control, "switchover").await?
+        }
+        Some(tls) => {
+            let address = ([127, 0, 0, 1], control_tcp[standby]).into();
+            tls::remote_command(address, tls, "switchover").await?
+        }
+    };
     if !answer.starts_with("ok") {
         return Err(fail(format!("switchover refused: {answer}")));
     }
