@@ -251,6 +251,11 @@ check = "true"
         }
     }
 
+    /// The process id of node `i`, if it is running.
+    pub fn pid(&self, i: usize) -> Option<u32> {
+        self.children[i].as_ref().map(Child::id)
+    }
+
     /// Whether node `i` is still running (it did not exit on its own).
     pub fn running(&mut self, i: usize) -> bool {
         match &mut self.children[i] {
@@ -399,7 +404,7 @@ pub async fn state_word(address: SocketAddr) -> String {
     doc["state"].as_str().expect("a state word").to_owned()
 }
 
-use baton_node::watch::watch;
+use baton_node::watch::watch_with;
 pub use baton_node::watch::Sample;
 
 /// Follows both nodes' status listeners (getStatus, then every statusIndication), and
@@ -418,9 +423,14 @@ pub struct Watch {
 impl Watch {
     /// Starts watching (inside the test's runtime).
     pub fn start(pair: &Pair) -> Watch {
+        Watch::start_with(pair, None)
+    }
+
+    /// As [`Watch::start`], with TLS (a client's certificate) when given.
+    pub fn start_with(pair: &Pair, tls: Option<baton_node::tls::TlsConfig>) -> Watch {
         let (tx, rx) = mpsc::unbounded_channel();
         let tasks = (0..2)
-            .map(|i| tokio::spawn(watch(i, pair.specs[i].status, tx.clone())))
+            .map(|i| tokio::spawn(watch_with(i, pair.specs[i].status, tls.clone(), tx.clone())))
             .collect();
         Watch {
             rx,
