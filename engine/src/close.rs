@@ -1,6 +1,7 @@
 //! Why the node closes a link: [`CloseReason`] (PROTOCOL 9, "Closed, with a logged reason").
 
 use crate::event::LinkKind;
+use crate::identity::Identity;
 use crate::words::Words;
 use baton_codec::Interface;
 use baton_core::LinkId;
@@ -38,6 +39,24 @@ pub enum CloseReason {
         /// The id the hello carried.
         id: String,
     },
+    /// A peer's hello names another member than the link's certificate (PROTOCOL 3.4):
+    /// alpha's certificate cannot speak as beta. Refused before the peer monitor or the
+    /// Election sees it.
+    IdentityMismatch {
+        /// The member the hello names (its member name; its id if no member has it).
+        hello: String,
+        /// The member name in the certificate.
+        certificate: String,
+    },
+    /// A peer link whose certificate is not a configured peer's (PROTOCOL 3.4): a client's,
+    /// this node's own member's, or a member's not configured here. Closed as it opens.
+    NotAPeerCertificate {
+        /// Who the certificate speaks for.
+        certificate: Identity,
+    },
+    /// A peer link without a certificate on a node that requires them (PROTOCOL 3.4,
+    /// [`crate::NodeConfig::authenticated`]): a driver error. Closed as it opens.
+    PeerWithoutCertificate,
     /// An up peer link silent for the dead interval (PROTOCOL 4).
     PeerSilent {
         /// The peer's member name.
@@ -88,6 +107,19 @@ impl fmt::Display for CloseReason {
                 write!(f, "hello refused: another link to peer {peer} stays")
             }
             CloseReason::UnknownMemberId { id } => write!(f, "hello from unknown member id {id}"),
+            CloseReason::IdentityMismatch { hello, certificate } => write!(
+                f,
+                "hello refused: member {certificate}'s certificate cannot speak as {hello}"
+            ),
+            CloseReason::NotAPeerCertificate { certificate } => {
+                write!(
+                    f,
+                    "peer link refused: the certificate of {certificate} is no peer's"
+                )
+            }
+            CloseReason::PeerWithoutCertificate => {
+                f.write_str("peer link refused: no certificate, and this node requires one")
+            }
             CloseReason::PeerSilent { peer } => {
                 write!(f, "peer {peer} silent for the dead interval")
             }

@@ -23,7 +23,21 @@ impl Node {
     ) {
         use st::ServiceStatusMessageMessage as S;
         match (kind, message) {
-            (LinkKind::Peer(_), AnyMessage::Monitor(m)) => self.peers.handle_message(now, link, m),
+            (LinkKind::Peer(_), AnyMessage::Monitor(m)) => {
+                // The hello must name the member of the link's certificate (PROTOCOL 3.4),
+                // checked before the peer monitor sees it: a refused hello never displaces
+                // the link up to that member (duplicate links, PROTOCOL 4).
+                let refused = if self.hello_accepted(link) {
+                    None
+                } else {
+                    let hello = String::from_utf8_lossy(m.component_id.0.as_bytes());
+                    self.refuse_hello(link, &hello)
+                };
+                match refused {
+                    Some(reason) => self.close(now, link, reason),
+                    None => self.peers.handle_message(now, link, m),
+                }
+            }
             (LinkKind::Peer(_), AnyMessage::Election(m)) => {
                 if self.peer_links.contains_key(&link) {
                     self.election.handle_message(now, link, m);

@@ -28,6 +28,11 @@
 //! links carry Status (and `healthQuery`). Anything else closes the link with a
 //! [`CloseReason`] (PROTOCOL 9).
 //!
+//! Transport security (`identity`, PROTOCOL 3.4): the driver authenticates TCP links with
+//! mutual TLS and hands the verified [`Identity`] in with [`Node::handle_link_authenticated`]
+//! (or [`Node::handle_dialed_authenticated`]); a peer's hello must name its certificate's
+//! member, and [`Node::switchover_by`] refuses a read-only client.
+//!
 //! Outputs are typed: [`Event::CloseLink`] with a [`CloseReason`], [`Event::Notice`] with a
 //! [`Notice`]; their `Display` is the operator's log line.
 
@@ -38,6 +43,7 @@ mod config;
 mod dial;
 mod event;
 mod frame;
+mod identity;
 mod node;
 mod notice;
 mod on_election;
@@ -57,6 +63,7 @@ pub use config::{
 };
 pub use dial::CONNECT_TIMEOUT;
 pub use event::{Event, LinkKind, Transmit};
+pub use identity::{Identity, Requester, SwitchoverRefused};
 pub use node::Node;
 pub use notice::Notice;
 pub use script::{Hook, HookEnv, HookJob, JobId, ScriptNotice, SCRIPT_LINKS};

@@ -4,6 +4,7 @@ use crate::close::CloseReason;
 use crate::config::{Change, ConfigDiff, NodeConfig, NodeConfigError};
 use crate::dial::Dialer;
 use crate::event::{Event, LinkKind, Transmit};
+use crate::identity::Identity;
 use crate::notice::Notice;
 use crate::script::{scripts_of, Scripts};
 use crate::stop::Stop;
@@ -27,6 +28,8 @@ pub struct Node {
     pub(crate) status: StatusServer,
     /// Every open link and what it is.
     pub(crate) links: BTreeMap<LinkId, LinkKind>,
+    /// The open links the driver authenticated, and who is on each (PROTOCOL 3.4).
+    pub(crate) identities: BTreeMap<LinkId, Identity>,
     /// Peer links whose hellos were exchanged, and the member on each.
     pub(crate) peer_links: BTreeMap<LinkId, Member>,
     /// The role-layer assignment carrying out the Election's latest `SetComponents`:
@@ -83,6 +86,7 @@ impl Node {
             peers,
             config,
             links: BTreeMap::new(),
+            identities: BTreeMap::new(),
             peer_links: BTreeMap::new(),
             assignment: None,
             peer_state: PeerState::Unknown,
@@ -162,7 +166,10 @@ impl Node {
         self.links.get(&link).copied()
     }
 
-    /// A link opened. A peer link starts with this node's hello.
+    /// A link opened. A peer link starts with this node's hello, unless it is refused at
+    /// once: on a node that requires certificates ([`NodeConfig::authenticated`]) a peer link
+    /// opened here carries none ([`CloseReason::PeerWithoutCertificate`], PROTOCOL 3.4; see
+    /// [`Node::handle_link_authenticated`]).
     pub fn handle_link_opened(&mut self, now: Instant, link: LinkId, kind: LinkKind) {
         if self.links.contains_key(&link) {
             self.notice(Notice::LinkOpenedTwice { link });
@@ -171,7 +178,9 @@ impl Node {
         self.links.insert(link, kind);
         match kind {
             LinkKind::Peer(origin) => {
-                if let Err(e) = self.peers.handle_link_opened(now, link, origin) {
+                if let Some(reason) = self.refuse_peer_at_open(link) {
+                    self.close(now, link, reason);
+                } else if let Err(e) = self.peers.handle_link_opened(now, link, origin) {
                     self.close(now, link, CloseReason::PeerLinkRefused(e));
                 }
             }
@@ -297,6 +306,7 @@ impl Node {
         // A link this node dialled: dial again at once.
         self.dialer.handle_link_closed(now, link);
         self.scripts.handle_closed(now, link);
+        self.identities.remove(&link);
         match self.links.remove(&link) {
             Some(LinkKind::Peer(_)) => {
                 self.peers.handle_link_closed(now, link);

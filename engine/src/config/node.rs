@@ -45,6 +45,11 @@ pub struct NodeConfig {
     pub scripts: Vec<ScriptComponent>,
     /// First correlation id; a driver may seed it so ids differ across restarts.
     pub first_correlation_id: u64,
+    /// Every peer link must carry a certificate's identity (PROTOCOL 3.4): the driver sets it
+    /// when `[tls]` is configured and authenticates every TCP link. A peer link opened
+    /// without one is closed ([`crate::CloseReason::PeerWithoutCertificate`]). Default
+    /// `false`: links are unauthenticated, unless the driver hands an identity in.
+    pub authenticated: bool,
 }
 
 /// A configuration that cannot run.
@@ -96,6 +101,7 @@ impl NodeConfig {
             components: BTreeMap::new(),
             scripts: Vec::new(),
             first_correlation_id: 1,
+            authenticated: false,
         }
     }
 
