@@ -6,7 +6,7 @@ use super::record::{Record, Sent};
 use super::Pair;
 use baton_codec::AnyMessage;
 use baton_core::{Instant, LinkId};
-use baton_engine::{Event, LinkKind, CONNECT_TIMEOUT};
+use baton_engine::{Event, Identity, LinkKind, CONNECT_TIMEOUT};
 use baton_monitor::LinkOrigin;
 use std::time::Duration;
 
@@ -276,7 +276,10 @@ impl Pair {
                     if self.crashed[i] {
                         self.net.close(now, link, to);
                     } else {
-                        self.nodes[i].handle_link_opened(now, link, kind);
+                        match kind {
+                            LinkKind::Peer(origin) => self.open_peer_link(i, link, origin),
+                            _ => self.nodes[i].handle_link_opened(now, link, kind),
+                        }
                         self.drain(i);
                     }
                 }
@@ -302,7 +305,10 @@ impl Pair {
             }
             Item::Syn { from, member } => self.syn(from, member),
             Item::Connected { from, member, link } => {
-                self.nodes[from].handle_dialed(now, member, link);
+                match self.certificate_of(member) {
+                    Some(id) => self.nodes[from].handle_dialed_authenticated(now, member, link, id),
+                    None => self.nodes[from].handle_dialed(now, member, link),
+                }
                 self.drain(from);
             }
             Item::DialFailed { from, member } => {
@@ -330,6 +336,22 @@ impl Pair {
                 self.drain(node);
             }
         }
+    }
+
+    /// Node `i` learns that peer link `link` opened, with the certificate of the node at its
+    /// other end if that one has one.
+    pub(super) fn open_peer_link(&mut self, i: usize, link: LinkId, origin: LinkOrigin) {
+        let now = self.now;
+        let kind = LinkKind::Peer(origin);
+        match self.certificate_of(1 - i) {
+            Some(id) => self.nodes[i].handle_link_authenticated(now, link, kind, id),
+            None => self.nodes[i].handle_link_opened(now, link, kind),
+        }
+    }
+
+    /// The identity node `i`'s certificate gives it, if it has one.
+    fn certificate_of(&self, i: usize) -> Option<Identity> {
+        self.certificates.get(i).cloned().flatten()
     }
 
     /// A connect attempt reaches member `member`: refused if it is down, else a new peer

@@ -25,7 +25,7 @@ pub use record::{Record, Sent};
 use baton_codec::AnyMessage;
 use baton_component::engine::ComponentEngineConfig;
 use baton_core::{Instant, LinkId};
-use baton_engine::{HookJob, JobId, LinkKind, Node, NodeConfig};
+use baton_engine::{HookJob, Identity, JobId, LinkKind, Node, NodeConfig};
 use baton_monitor::{ComponentPolicy, LinkOrigin, Severity};
 use net::{route, Item, Link, Net};
 use std::time::Duration;
@@ -93,6 +93,10 @@ pub struct Pair {
     pub hook_ok: fn(&HookJob) -> bool,
     /// The hook jobs each node asked for, in order, with the time each was asked.
     pub jobs: Vec<(Instant, usize, JobId, HookJob)>,
+    /// The identity each node's certificate gives it on peer links (mutual TLS, PROTOCOL
+    /// 3.4): a node learns its peer's with `handle_link_authenticated` (or
+    /// `handle_dialed_authenticated`); `None` (the default): links open unauthenticated.
+    pub certificates: Vec<Option<Identity>>,
     /// When the hook runner of (node, script component) is free again.
     hook_busy: Vec<((usize, usize), Instant)>,
     net: Net,
@@ -141,6 +145,7 @@ impl Pair {
             hook_time: Duration::ZERO,
             hook_ok: |_| true,
             jobs: Vec::new(),
+            certificates: vec![None; 2],
             hook_busy: Vec::new(),
             net: Net::default(),
         }
@@ -161,9 +166,8 @@ impl Pair {
                 latency: self.net.route_latency(0, 1),
             },
         );
-        let now = self.now;
-        self.nodes[0].handle_link_opened(now, link, LinkKind::Peer(LinkOrigin::Dialled));
-        self.nodes[1].handle_link_opened(now, link, LinkKind::Peer(LinkOrigin::Accepted));
+        self.open_peer_link(0, link, LinkOrigin::Dialled);
+        self.open_peer_link(1, link, LinkOrigin::Accepted);
         self.drain_all();
     }
 
