@@ -8,7 +8,7 @@ mod tls;
 
 pub use baton_engine::{Config, ScriptComponent};
 pub use error::ConfigError;
-pub use tls::{describe, load_tls};
+pub use tls::load_tls;
 
 use baton_codec::Encoding;
 use baton_election::Alone;
@@ -302,6 +302,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         .map(|a| addr(a, "listen.status", &cx))
         .transpose()?;
     let tls = file.tls.as_ref().map(|t| tls::files(t, &cx)).transpose()?;
+    // With TLS every TCP link is authenticated: a peer link must carry a member's identity.
+    node.authenticated = tls.is_some();
     let control_tcp = match &file.listen.control_tcp {
         Some(s) if tls.is_none() => {
             return Err(cx.err(

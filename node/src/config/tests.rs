@@ -86,7 +86,10 @@ fn tls_paths_are_read_from_the_configuration_folder() {
     assert_eq!(tls.ca, Path::new("/etc/baton/ca.pem"));
     assert_eq!(tls.cert, Path::new("/srv/alpha.pem"));
     assert_eq!(tls.key, Path::new("/etc/baton/k/alpha.key"));
-    assert!(parse(Path::new("c.toml"), GOOD).unwrap().tls.is_none());
+    assert!(c.node.authenticated);
+    let plain = parse(Path::new("c.toml"), GOOD).unwrap();
+    assert!(plain.tls.is_none());
+    assert!(!plain.node.authenticated);
     assert!(err(&format!(
         "{GOOD}\n[tls]\nca = \"ca.pem\"\ncert = \"a.pem\"\n"
     ))
@@ -140,8 +143,8 @@ fn load_tls_names_the_key_and_wants_this_members_certificate() {
     assert_eq!(
         e.message,
         format!(
-            "{}: the certificate speaks for member \"beta\", not for this member \"alpha\" \
-             (it needs the subject alternative name URI baton:member:alpha)",
+            "{}: the certificate speaks for member beta, not for this member \"alpha\" (it \
+             needs the subject alternative name URI baton:member:alpha)",
             dir.join("beta.pem").display()
         )
     );

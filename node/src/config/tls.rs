@@ -59,22 +59,12 @@ pub fn load_tls(cfg: &Config) -> Result<Option<TlsConfig>, ConfigError> {
         other => Err(error(
             "tls.cert",
             format!(
-                "{}: the certificate speaks for {}, not for this member {me:?} (it needs the \
-                 subject alternative name URI {})",
+                "{}: the certificate speaks for {other}, not for this member {me:?} (it needs \
+                 the subject alternative name URI {})",
                 files.cert.display(),
-                describe(other),
                 member_uri(me)
             ),
         )),
-    }
-}
-
-/// Who an identity is, in words.
-pub fn describe(identity: &Identity) -> String {
-    match identity {
-        Identity::Member(name) => format!("member {name:?}"),
-        Identity::Client { name, admin: true } => format!("admin client {name:?}"),
-        Identity::Client { name, admin: false } => format!("read-only client {name:?}"),
     }
 }
 

@@ -4,7 +4,7 @@
 //! (the local socket and admin certificates). Not part of the interoperable protocol.
 
 use super::input::Input;
-use crate::tls::Identity;
+use baton_engine::Requester;
 use std::fmt;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
@@ -28,24 +28,6 @@ impl fmt::Display for Command {
         f.write_str(match self {
             Command::Switchover => "switchover",
         })
-    }
-}
-
-/// Who sent a command.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Requester {
-    /// The local control socket (file permissions decide who reaches it).
-    Local,
-    /// The control TCP listener: the identity of the client's verified certificate.
-    Remote(Identity),
-}
-
-impl fmt::Display for Requester {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Requester::Local => f.write_str("control socket"),
-            Requester::Remote(identity) => f.write_str(&crate::config::describe(identity)),
-        }
     }
 }
 

@@ -2,13 +2,13 @@
 //! connect attempts, the control socket and the hook runner.
 
 use super::connect::DialError;
-use super::control::{Command, Requester};
+use super::control::Command;
 use super::hooks;
 use super::net::Io;
 use crate::tls::Identity;
 use baton_codec::AnyMessage;
 use baton_core::LinkId;
-use baton_engine::LinkKind;
+use baton_engine::{LinkKind, Requester};
 use std::net::SocketAddr;
 use tokio::sync::oneshot;
 

@@ -3,13 +3,13 @@
 //! TLS every TCP connection is handshaken first, in a task of its own: a refused one never
 //! reaches the driver (a rate-limited log line names its address and why).
 
-use super::control::{self, Requester};
+use super::control;
 use super::input::{Input, Stream};
 use super::net::{Listener, Net};
 use super::secure::Tls;
 use crate::config::Config;
 use crate::tls::{HandshakeError, Identity};
-use baton_engine::LinkKind;
+use baton_engine::{LinkKind, Requester};
 use baton_monitor::LinkOrigin;
 use std::fmt;
 use std::net::SocketAddr;

@@ -4,7 +4,6 @@
 
 use super::connect::DialError;
 use super::links::Links;
-use crate::config::describe;
 use crate::tls::Identity;
 use baton_core::{LinkId, NodeRole};
 use baton_engine::{Event, LinkKind};
@@ -35,7 +34,7 @@ pub(crate) fn event(event: &Event, links: &Links, role: NodeRole) {
 /// A listener accepted a connection, now `link`; with TLS, from `identity`.
 pub(crate) fn accepted(link: LinkId, kind: LinkKind, remote: &str, identity: Option<&Identity>) {
     match identity {
-        Some(id) => debug!(%link, %kind, %remote, "accepted: {}", describe(id)),
+        Some(id) => debug!(%link, %kind, %remote, "accepted: {id}"),
         None => debug!(%link, %kind, %remote, "accepted"),
     }
 }
@@ -43,7 +42,7 @@ pub(crate) fn accepted(link: LinkId, kind: LinkKind, remote: &str, identity: Opt
 /// A connect attempt to `peer` connected: `link`; with TLS, to `identity`.
 pub(crate) fn dialled(link: LinkId, peer: &str, remote: SocketAddr, identity: Option<&Identity>) {
     match identity {
-        Some(id) => debug!(%link, %peer, %remote, "dialled: {}", describe(id)),
+        Some(id) => debug!(%link, %peer, %remote, "dialled: {id}"),
         None => debug!(%link, %peer, %remote, "dialled"),
     }
 }

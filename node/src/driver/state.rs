@@ -3,7 +3,7 @@
 //! link, connect, run hooks, exit): I/O only, every decision is the node's.
 
 use super::connect;
-use super::control::{Command, Requester};
+use super::control::Command;
 use super::hooks;
 use super::input::Input;
 use super::links::Links;
@@ -11,7 +11,6 @@ use super::net::Net;
 use super::render;
 use super::secure::Tls;
 use crate::config::Config;
-use crate::tls::Identity;
 use baton_core::{LinkId, NodeRole};
 use baton_engine::{Event, Node};
 use tokio::sync::{mpsc, watch};
@@ -93,8 +92,10 @@ impl<N: Net> Driver<N> {
                 let link = self.links.attach(stream, from);
                 let remote = self.links.remote(link).unwrap_or_default();
                 render::accepted(link, kind, remote, identity.as_ref());
-                // TODO(T2): handle_link_authenticated with the identity.
-                self.node.handle_link_opened(now, link, kind);
+                match identity {
+                    Some(id) => self.node.handle_link_authenticated(now, link, kind, id),
+                    None => self.node.handle_link_opened(now, link, kind),
+                }
             }
             Input::Dialed {
                 member,
@@ -104,8 +105,10 @@ impl<N: Net> Driver<N> {
                 Ok((stream, identity)) => {
                     let link = self.links.attach(stream, address.to_string());
                     render::dialled(link, self.peer_name(member), address, identity.as_ref());
-                    // TODO(T2): the identity of the dialled peer.
-                    self.node.handle_dialed(now, member, link);
+                    match identity {
+                        Some(id) => self.node.handle_dialed_authenticated(now, member, link, id),
+                        None => self.node.handle_dialed(now, member, link),
+                    }
                 }
                 Err(e) => {
                     render::dial_failed(self.peer_name(member), address, &e);
@@ -137,7 +140,7 @@ impl<N: Net> Driver<N> {
                 reply,
             } => {
                 let answer = match command {
-                    Command::Switchover => match self.switchover(now, &requester) {
+                    Command::Switchover => match self.node.switchover_by(now, &requester) {
                         Ok(()) => "ok: switchover started".to_owned(),
                         Err(e) => format!("error: {e}"),
                     },
@@ -146,21 +149,6 @@ impl<N: Net> Driver<N> {
                 let _ = reply.send(answer);
             }
             Input::HooksDone(done) => self.node.handle_hooks_done(now, done.job, done.ok),
-        }
-    }
-
-    /// A switchover `requester` asks for.
-    fn switchover(
-        &mut self,
-        now: baton_core::Instant,
-        requester: &Requester,
-    ) -> Result<(), String> {
-        // TODO(T2): Node::switchover_by decides.
-        match requester {
-            Requester::Remote(Identity::Client { admin: false, .. }) => {
-                Err("a read-only client may not switch over".to_owned())
-            }
-            _ => self.node.switchover(now).map_err(|e| e.to_string()),
         }
     }
 

@@ -115,7 +115,12 @@ impl TlsConfig {
         let mut buf = vec![0u8; 4096];
         let got = std::future::poll_fn(|cx| {
             let mut read = ReadBuf::new(&mut buf);
-            match Pin::new(&mut client).poll_read(cx, &mut read) {
+            let polled = Pin::new(&mut client).poll_read(cx, &mut read);
+            let accepted = client.get_ref().1.tls13_tickets_received() > 0;
+            match polled {
+                // Accepted, then closed at once (the node refused the link itself): the
+                // link reads the end.
+                Poll::Ready(Ok(())) if read.filled().is_empty() && accepted => Poll::Ready(Ok(0)),
                 Poll::Ready(Ok(())) if read.filled().is_empty() => {
                     Poll::Ready(Err(HandshakeError::Other(
                         "closed by the peer before accepting our certificate".to_owned(),
@@ -123,9 +128,7 @@ impl TlsConfig {
                 }
                 Poll::Ready(Ok(())) => Poll::Ready(Ok(read.filled().len())),
                 Poll::Ready(Err(e)) => Poll::Ready(Err(HandshakeError::classify(&e))),
-                Poll::Pending if client.get_ref().1.tls13_tickets_received() > 0 => {
-                    Poll::Ready(Ok(0))
-                }
+                Poll::Pending if accepted => Poll::Ready(Ok(0)),
                 Poll::Pending => Poll::Pending,
             }
         })

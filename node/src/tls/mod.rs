@@ -18,7 +18,7 @@ mod load;
 pub mod make;
 mod verify;
 
-pub use baton_engine::TlsFiles;
+pub use baton_engine::{Identity, TlsFiles};
 pub use confirm::Confirmed;
 pub use handshake::HandshakeError;
 pub use identity::{
@@ -26,20 +26,6 @@ pub use identity::{
 };
 pub use load::{TlsConfig, TlsError};
 pub use tokio_rustls::TlsStream;
-
-/// Who a verified certificate speaks for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Identity {
-    /// A member of the cluster (`baton:member:<name>`).
-    Member(String),
-    /// A status client (`baton:client:<name>`); `admin` (`baton:admin`) may switch over.
-    Client {
-        /// The client's name.
-        name: String,
-        /// Whether it may request a switchover.
-        admin: bool,
-    },
-}
 
 #[cfg(test)]
 mod tests;
