@@ -17,6 +17,12 @@ Library:
 CLI:
 
     python3 baton_client.py --address 127.0.0.1:7421 [--encoding der] status|watch|health|selftest
+    python3 baton_client.py --address 127.0.0.1:7421 --ca ca.pem --cert py.pem --key py.key status
+
+Transport security (section 3.4) is Python's own `ssl` module (OpenSSL), not the node's TLS stack:
+mutual TLS 1.2 or 1.3, the node's chain checked against the cluster CA, its server name not
+checked (nodes are dialled by IP address), and its identity taken from the certificate's SAN URI
+`baton:member:NAME`.
 
 Exit status: 0 success; 1 a negative answer (health `failed`, `watch --until` not seen in
 time); 2 usage; 3 a connection, timeout, framing or protocol error (one line on stderr).
@@ -31,9 +37,11 @@ import random
 import re
 import select
 import socket
+import ssl
 import struct
 import sys
 import time
+import urllib.parse
 
 log = logging.getLogger("baton_client")
 
@@ -104,6 +112,13 @@ class ProtocolError(BatonError):
 
 class ConnectionClosed(BatonError):
     """The node closed the link between two frames."""
+
+
+class TlsError(BatonError):
+    """Section 3.4: the TLS handshake failed, the node's certificate is not a member's of the
+    cluster, or the node refused this client's certificate (its alert, or the link closed, at the
+    first read: in TLS 1.3 the node checks the client's certificate after the client's side of the
+    handshake is done)."""
 
 
 class Timeout(BatonError):
@@ -234,6 +249,53 @@ def _numeric_ok(s):
 
 
 # ---------------------------------------------------------------------------------------------
+# Transport security (section 3.4), with Python's ssl module
+
+MEMBER_URI = "baton:member:"
+
+
+def peer_member(cert):
+    """Section 3.4: the member a node's certificate speaks for, from its SAN URIs
+    `baton:member:NAME` (NAME percent-decoded). `cert` is ssl's getpeercert() dict. Refuses a
+    certificate with no member URI (a client's, or none) and one naming two members."""
+    names = set()
+    for kind, value in (cert or {}).get("subjectAltName", ()):
+        if kind == "URI" and value.startswith(MEMBER_URI):
+            try:
+                names.add(urllib.parse.unquote(value[len(MEMBER_URI):], errors="strict"))
+            except UnicodeDecodeError:
+                raise TlsError("the node's certificate has a member URI that is not UTF-8: %r" % value) from None
+    if not names:
+        raise TlsError("the node's certificate has no %sNAME URI: it speaks for no member" % MEMBER_URI)
+    if len(names) > 1:
+        raise TlsError("the node's certificate names two members: %s" % ", ".join(sorted(names)))
+    name = names.pop()
+    if not name:
+        raise TlsError("the node's certificate has an empty member name")
+    return name
+
+
+def tls_context(ca, cert=None, key=None):
+    """Section 3.4: a client context. The node's chain is checked against the cluster CA
+    (CERT_REQUIRED) but not its server name (check_hostname off: nodes are dialled by IP; the SAN
+    URI is the identity, checked by peer_member after the handshake). TLS 1.2 or 1.3. `cert` and
+    `key`: this client's certificate (a node with transport security requires one)."""
+    if key is not None and cert is None:
+        raise BatonError("--key needs --cert")
+    try:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.load_verify_locations(cafile=ca)
+        if cert is not None:
+            ctx.load_cert_chain(cert, key)
+    except (OSError, ValueError) as e:  # ssl.SSLError is an OSError
+        raise BatonError("TLS files (ca %s, cert %s, key %s): %s" % (ca, cert, key, e)) from None
+    return ctx
+
+
+# ---------------------------------------------------------------------------------------------
 # The client
 
 
@@ -249,8 +311,14 @@ class BatonClient:
     HealthMonitor `healthQuery` (section 1.5)."""
 
     def __init__(self, address, encoding="der", timeout=DEFAULT_TIMEOUT, connect_timeout=DEFAULT_CONNECT_TIMEOUT,
-                 max_frame=DEFAULT_MAX_FRAME, asn1_dir=DEFAULT_ASN1_DIR, component_id=""):
+                 max_frame=DEFAULT_MAX_FRAME, asn1_dir=DEFAULT_ASN1_DIR, component_id="", tls=None,
+                 expect_member=None):
+        """tls: None (plaintext) or an ssl.SSLContext (tls_context()); expect_member: with tls,
+        the member the node's certificate must speak for (None: any member of the CA)."""
         self.address = address
+        self.tls = tls
+        self.expect_member = expect_member
+        self.peer_member = None  # with tls: the member the node's certificate speaks for
         self.codec = Codec(encoding, asn1_dir)
         self.timeout = timeout
         self.connect_timeout = connect_timeout
@@ -278,12 +346,45 @@ class BatonClient:
         except OSError as e:
             raise BatonError("connect to %s: %s" % (self.address, e.strerror or e)) from None
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.tls is not None:
+            self._handshake()
         self.sock.setblocking(False)
-        log.debug("connected to %s (%s)", self.address, self.codec.encoding)
+        log.debug("connected to %s (%s%s)", self.address, self.codec.encoding,
+                  "" if self.tls is None else ", TLS with member %s" % self.peer_member)
         return self
+
+    def _handshake(self):
+        """Section 3.4: TLS over the connected socket, then the node's identity. No server name
+        is sent or checked (server_hostname None)."""
+        try:
+            self.sock = self.tls.wrap_socket(self.sock, server_hostname=None)  # handshakes (blocking, connect timeout)
+            member = peer_member(self.sock.getpeercert())
+            if self.expect_member is not None and member != self.expect_member:
+                raise TlsError("the node's certificate speaks for member %s, not %s" % (member, self.expect_member))
+            self.peer_member = member
+            log.debug("TLS %s %s with member %s", self.sock.version(), self.sock.cipher()[0], member)
+        except socket.timeout:
+            self.close()
+            raise Timeout("TLS handshake with %s: no answer within %.1f s" % (self.address, self.connect_timeout)) from None
+        except (ssl.SSLError, ssl.CertificateError) as e:
+            self.close()
+            raise TlsError("TLS handshake with %s: %s" % (self.address, e)) from None
+        except OSError as e:
+            self.close()
+            raise TlsError("TLS handshake with %s: %s" % (self.address, e.strerror or e)) from None
+        except TlsError:
+            self.close()
+            raise
 
     def close(self):
         if self.sock is not None:
+            if isinstance(self.sock, ssl.SSLSocket):
+                # TLS: send close_notify (a clean end of the stream), without waiting for the node's.
+                try:
+                    self.sock.setblocking(False)
+                    self.sock.unwrap()
+                except (OSError, ValueError):  # ssl.SSLWantReadError once ours is sent, or a dead link
+                    pass
             self.sock.close()
             self.sock = None
 
@@ -312,6 +413,9 @@ class BatonClient:
             self.sock.sendall(data)
         except socket.timeout:
             raise Timeout("send to %s timed out" % self.address) from None
+        except ssl.SSLError as e:  # section 3.4: e.g. the node's alert refusing this certificate
+            self.close()
+            raise TlsError("send to %s: %s" % (self.address, e)) from None
         except OSError as e:
             raise ConnectionClosed("send to %s: %s" % (self.address, e.strerror or e)) from None
         finally:
@@ -324,13 +428,19 @@ class BatonClient:
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
                 return False
-            r, _, _ = select.select([self.sock], [], [], left)
-            if not r:
-                return False
+            # TLS: bytes already decrypted wait in the ssl object, where select() cannot see them.
+            pending = self.tls is not None and self.sock.pending() > 0
+            if not pending:
+                r, _, _ = select.select([self.sock], [], [], left)
+                if not r:
+                    return False
             try:
                 chunk = self.sock.recv(max(4096, n - len(self._buf)))
-            except BlockingIOError:
-                continue
+            except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                continue  # TLS: a record with no application data (e.g. a session ticket)
+            except ssl.SSLError as e:  # section 3.4: the node's alert, e.g. a refused certificate
+                self.close()
+                raise TlsError("receive from %s: %s" % (self.address, e)) from None
             except OSError as e:
                 raise ConnectionClosed("receive from %s: %s" % (self.address, e.strerror or e)) from None
             if not chunk:
@@ -352,7 +462,11 @@ class BatonClient:
             (length,) = struct.unpack(">I", bytes(self._buf[:4]))
             # Section 3.1: checked as soon as the prefix has arrived, before reading anything else.
             if length > self.max_frame:
-                raise FramingError("declared length %d over the maximum frame size %d" % (length, self.max_frame))
+                hint = ""
+                if self.tls is None and self._buf[0] in (0x15, 0x16) and self._buf[1] == 3:
+                    # the prefix is a TLS record header (an alert or a handshake): section 3.4
+                    hint = " (the bytes are a TLS record: the node requires TLS, give --ca, --cert and --key)"
+                raise FramingError("declared length %d over the maximum frame size %d%s" % (length, self.max_frame, hint))
             if length == 0:
                 raise FramingError("empty frame: no interface id")
             # A frame that has started is read to its end: at least one more timeout is allowed
@@ -464,7 +578,8 @@ class BatonClient:
 
 
 def selftest(asn1_dir=DEFAULT_ASN1_DIR):
-    """Checks section 3.2's bytes, section 3.1's refusals and section 6.7's grammar."""
+    """Checks section 3.2's bytes, section 3.1's refusals, section 3.4's identities and section
+    6.7's grammar."""
     checks = []
 
     def check(name, cond):
@@ -532,6 +647,22 @@ def selftest(asn1_dir=DEFAULT_ASN1_DIR):
     check("1.5 Election on a client link refused",
           isinstance(framing(frame(ELECTION, der.encode(ELECTION, nom)), event=True), ProtocolError))
 
+    # Section 3.4: the identity of a node's certificate (the getpeercert() dict's SAN URIs).
+    def member_of(*sans):
+        try:
+            return peer_member({"subjectAltName": sans})
+        except TlsError:
+            return None
+
+    check("3.4 member URI", member_of(("URI", "baton:member:alpha"), ("DNS", "alpha")) == "alpha")
+    check("3.4 member name percent-decoded", member_of(("URI", "baton:member:be%20ta")) == "be ta")
+    check("3.4 a member URI wins over a client URI",
+          member_of(("URI", "baton:client:ops"), ("URI", "baton:member:beta")) == "beta")
+    check("3.4 a client's certificate is no member's", member_of(("URI", "baton:client:ops")) is None)
+    check("3.4 DNS name alone is no identity", member_of(("DNS", "alpha")) is None)
+    check("3.4 two member names refused",
+          member_of(("URI", "baton:member:alpha"), ("URI", "baton:member:beta")) is None)
+
     # Section 6.7 grammar.
     p = parse_status_line("active peer=b:standby components=3/3")
     check("6.7 example", p.state == "active" and p.peer == ("b", "standby") and p.components == (3, 3))
@@ -576,6 +707,11 @@ def main(argv=None):
     ap.add_argument("--max-frame", type=int, default=DEFAULT_MAX_FRAME,
                     help="largest L accepted or sent (default %(default)s)")
     ap.add_argument("--asn1-dir", default=DEFAULT_ASN1_DIR, help="folder of the portable modules")
+    ap.add_argument("--ca", metavar="PEM", help="TLS (section 3.4): the cluster CA that signs the node's certificate")
+    ap.add_argument("--cert", metavar="PEM", help="TLS: this client's certificate (a node with TLS requires one)")
+    ap.add_argument("--key", metavar="PEM", help="TLS: the key of --cert")
+    ap.add_argument("--expect-member", metavar="NAME",
+                    help="TLS: the member the node's certificate must speak for (default: any)")
     ap.add_argument("--json", action="store_true", help="one JSON document per line")
     ap.add_argument("-v", "--verbose", action="count", default=0, help="log to stderr (-vv: every frame)")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -608,10 +744,16 @@ def main(argv=None):
             out("selftest: %d checks, %d failed" % (len(checks), len(failed)))
             return 1 if failed else 0
 
+        if args.ca is None and (args.cert or args.key or args.expect_member):
+            ap.error("--cert, --key and --expect-member need --ca")
+        if args.cert is not None and args.key is None:
+            ap.error("--cert needs --key")
+        tls = None if args.ca is None else tls_context(args.ca, args.cert, args.key)
         client = BatonClient(args.address, args.encoding, timeout=args.timeout,
                              connect_timeout=args.connect_timeout, max_frame=args.max_frame,
                              asn1_dir=args.asn1_dir,
-                             component_id=getattr(args, "component_id", ""))
+                             component_id=getattr(args, "component_id", ""),
+                             tls=tls, expect_member=args.expect_member)
         with client:
             if args.command == "status":
                 line = client.get_status()
