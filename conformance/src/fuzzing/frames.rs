@@ -133,6 +133,47 @@ pub fn check_frames(data: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// The oracle of [`check_frames`] for a decoder fed some other way (through a TLS session:
+/// `node/tests/tls_frames.rs`): `got`, what a [`FrameCodec`] with rule `rule` and limit
+/// `max` returned for `stream` in order, up to its first error or the end of the stream,
+/// must be what the reference framing of PROTOCOL 3.1 gives for the whole stream: the same
+/// frames, then the same first error (an incomplete frame at the end is `Truncated`).
+///
+/// # Errors
+/// Both sequences, when they differ.
+pub fn check_frames_decoded(
+    rule: Encoding,
+    max: usize,
+    stream: &[u8],
+    got: &[Result<AnyMessage, FrameError>],
+) -> Result<(), String> {
+    let got: Vec<Item> = got
+        .iter()
+        .map(|r| match r {
+            Ok(m) => Item::Frame(m.clone()),
+            Err(FrameError::Io(e)) => Item::Io(e.to_string()),
+            Err(FrameError::TooLong { declared, max }) => Item::TooLong {
+                declared: *declared,
+                max: *max,
+            },
+            Err(FrameError::Empty) => Item::Empty,
+            Err(FrameError::UnknownInterface(id)) => Item::UnknownInterface(*id),
+            Err(FrameError::Message { interface, error }) => {
+                Item::Message(*interface, error.clone())
+            }
+            Err(FrameError::Truncated(n)) => Item::Truncated(*n),
+        })
+        .collect();
+    let expected = reference(rule, max, stream);
+    if got != expected {
+        return Err(format!(
+            "rule {rule}, limit {max}, stream {}:\n decoder gave {got:?}\n expected     {expected:?}",
+            hex(stream)
+        ));
+    }
+    Ok(())
+}
+
 /// PROTOCOL 3.1 over the whole stream: frames until the first error; an incomplete
 /// frame at the end is `Truncated`.
 fn reference(rule: Encoding, max: usize, stream: &[u8]) -> Vec<Item> {

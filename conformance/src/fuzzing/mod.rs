@@ -23,7 +23,7 @@ pub use broken::{
     check_broken_field, check_broken_field_input, Breakage, BrokenInput, Digits, Name, ValidMessage,
 };
 pub use decode::{check_decode, check_decode_in};
-pub use frames::check_frames;
+pub use frames::{check_frames, check_frames_decoded};
 pub use node_ops::{
     check_node_ops, check_node_ops_input, IdSel, KindSel, MsgSpec, NameSel, NodeOps, Op, WhoSel,
 };
