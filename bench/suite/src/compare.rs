@@ -63,6 +63,11 @@ fn system_table(
             Times from just before the signal (or the switchover command) on one monotonic \
             clock."
             .into(),
+        System::BatonTls => "The same pair with `[tls]` in both members' files (certificates \
+            from `baton certs`, made once per run): the peer links and the status listeners are \
+            mutual TLS; the watchers present a read-only client certificate. The components \
+            and the switchover command use the Unix sockets, as in the plaintext pair."
+            .into(),
         System::Keepalived => "From just before kill(2) to the backup's notify_fifo MASTER \
             line, read and timestamped by a harness thread (one monotonic clock, no notify \
             script); a (priority 150, preemption on) is master before every trial and b (100) \
@@ -131,6 +136,54 @@ fn ratio_table(series: &[Series], intervals: &[u64]) -> Option<Table> {
     Some(t)
 }
 
+/// TLS over plaintext: the medians of both baton pairs, per scenario, interval and metric
+/// (the metrics both pairs report; the components' stand-down is the watchdog's and left out).
+fn tls_table(series: &[Series], intervals: &[u64]) -> Option<Table> {
+    let mut t = Table::new(
+        "baton TLS / plaintext (medians from this run)",
+        &[
+            "scenario",
+            "interval ms",
+            "measured from the fault to",
+            "plaintext median ms",
+            "TLS median ms",
+            "ratio",
+        ],
+    );
+    for scenario in SCENARIOS {
+        for &interval in intervals {
+            for m in [metric::ACTIVE_CONFIRMED, metric::STATUS_ACTIVE] {
+                let median =
+                    |system| find(series, system, scenario, interval, m).and_then(Series::summary);
+                if let (Some(p), Some(s)) = (median(System::Baton), median(System::BatonTls)) {
+                    let ratio = if p.median > 0.0 {
+                        format!("{:.3}", s.median / p.median)
+                    } else {
+                        "-".into()
+                    };
+                    t.row(vec![
+                        scenario.name().into(),
+                        interval.to_string(),
+                        m.into(),
+                        format!("{:.2}", p.median),
+                        format!("{:.2}", s.median),
+                        ratio,
+                    ]);
+                }
+            }
+        }
+    }
+    if t.rows.is_empty() {
+        return None;
+    }
+    t.notes.push(
+        "Both pairs in the same run, one after the other, with the same trials. The goal: TLS \
+         at most 1.2 times plaintext for crash failover and switchover."
+            .into(),
+    );
+    Some(t)
+}
+
 /// The failover tables of a run, in report order.
 pub fn tables(series: &[Series], intervals: &[u64]) -> Vec<Table> {
     [
@@ -142,6 +195,13 @@ pub fn tables(series: &[Series], intervals: &[u64]) -> Vec<Table> {
             "keepalived 2.2.7 pair (two network namespaces, VRRPv3 unicast)",
         ),
         ratio_table(series, intervals),
+        system_table(
+            series,
+            System::BatonTls,
+            intervals,
+            "baton pair with mutual TLS (loopback)",
+        ),
+        tls_table(series, intervals),
     ]
     .into_iter()
     .flatten()
@@ -197,6 +257,51 @@ mod tests {
         let ratios = &t[2];
         assert_eq!(ratios.rows.len(), 1, "silent has no keepalived figure");
         assert_eq!(ratios.rows[0][4], "0.051");
+    }
+
+    #[test]
+    fn tls_ratios_pair_the_two_baton_pairs() {
+        let series = vec![
+            s(
+                System::Baton,
+                Scenario::Crash,
+                metric::ACTIVE_CONFIRMED,
+                &[10.0, 20.0, 30.0],
+            ),
+            s(
+                System::BatonTls,
+                Scenario::Crash,
+                metric::ACTIVE_CONFIRMED,
+                &[22.0, 24.0, 26.0],
+            ),
+            s(
+                System::BatonTls,
+                Scenario::Crash,
+                metric::STATUS_ACTIVE,
+                &[5.0],
+            ),
+        ];
+        let t = tables(&series, &[10]);
+        assert_eq!(t.len(), 3, "baton, baton TLS, TLS / plaintext");
+        assert_eq!(t[1].title, "baton pair with mutual TLS (loopback)");
+        assert_eq!(t[1].rows.len(), 2);
+        let ratios = &t[2];
+        assert_eq!(
+            ratios.title,
+            "baton TLS / plaintext (medians from this run)"
+        );
+        assert_eq!(
+            ratios.rows,
+            vec![vec![
+                "crash (SIGKILL)".to_owned(),
+                "10".into(),
+                metric::ACTIVE_CONFIRMED.into(),
+                "20.00".into(),
+                "24.00".into(),
+                "1.200".into(),
+            ]],
+            "the status metric has no plaintext figure"
+        );
     }
 
     #[test]

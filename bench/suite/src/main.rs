@@ -59,8 +59,12 @@ pub struct Options {
     /// Seconds each scale point is measured for (after the components registered).
     #[arg(long, default_value_t = 10)]
     pub scale_secs: u64,
+    /// failover: after the plaintext pair, the same trials on a pair with mutual TLS
+    /// (`[tls]`, certificates from `baton certs`), and the TLS / plaintext ratios.
+    #[arg(long)]
+    pub tls: bool,
     /// A short run to check the suite works: 3 trials, intervals 10 and 100 ms, a 10 s soak,
-    /// 1,000 components for 3 s. Overrides the options above.
+    /// 1,000 components for 3 s, with --tls. Overrides the options above.
     #[arg(long)]
     pub quick: bool,
     /// The `baton` binary (default: beside this one).
@@ -93,6 +97,7 @@ impl Options {
             self.soak_secs = 10;
             self.components = vec![1000];
             self.scale_secs = 3;
+            self.tls = true;
         }
     }
 }

@@ -9,6 +9,8 @@ use serde::Serialize;
 pub enum System {
     /// A pair of `baton node` processes.
     Baton,
+    /// The same pair with `[tls]`: mutual TLS on the peer links and the status listener.
+    BatonTls,
     /// A pair of keepalived 2.2.7 VRRP instances in two network namespaces.
     Keepalived,
 }

@@ -274,7 +274,8 @@ pub fn run(opts: &Options) -> Result<Vec<Table>, String> {
 }
 
 async fn soak(opts: &Options, dir: std::path::PathBuf) -> Result<Vec<Table>, String> {
-    let mut pair = Pair::start(dir, opts.baton_exe(), HEARTBEAT_MS, "info", opts.keep).await?;
+    let mut pair =
+        Pair::start(dir, opts.baton_exe(), None, HEARTBEAT_MS, "info", opts.keep).await?;
     let active = pair.settle(Duration::from_secs(20)).await?;
     let _ = pair.take_overlaps();
     let pids = [pair.pid(0), pair.pid(1)];

@@ -7,6 +7,10 @@
 //! once. Before each trial the pair is settled: one node Active with both components serving
 //! and confirmed, the other Standby with both components registered. Times are ms from just
 //! before the signal (or the switchover command), on the harness's one monotonic clock.
+//!
+//! With `--tls` a second pair follows the plaintext one: the same trials with `[tls]` in both
+//! members' files (mutual TLS on the peer links and the status listeners, PROTOCOL 3.4), the
+//! watchers presenting a read-only client certificate; its series are [`System::BatonTls`].
 
 pub mod pair;
 pub mod track;
@@ -142,9 +146,9 @@ struct Sink {
 }
 
 impl Sink {
-    fn new(scenario: Scenario, interval_ms: u64) -> Sink {
+    fn new(system: System, scenario: Scenario, interval_ms: u64) -> Sink {
         let s = |metric: &str| Series {
-            system: System::Baton,
+            system,
             scenario,
             interval_ms,
             metric: metric.into(),
@@ -242,28 +246,44 @@ async fn run_all(
     );
     let mut loud = Vec::new();
     let mut rows = Vec::new();
-    for &interval in &opts.intervals {
-        let dir = root.join(format!("hb{interval}"));
-        let (s, tallies) = run_interval(opts, interval, dir).await?;
-        series.extend(s);
-        for (scenario, t) in tallies {
-            rows.push((scenario, interval, t));
+    let mut pairs = vec![(System::Baton, None)];
+    if opts.tls {
+        pairs.push((System::BatonTls, Some(make_certs(opts, root)?)));
+    }
+    for (system, certs) in &pairs {
+        for &interval in &opts.intervals {
+            let name = match system {
+                System::BatonTls => format!("tls-hb{interval}"),
+                _ => format!("hb{interval}"),
+            };
+            let (s, tallies) =
+                run_interval(opts, *system, certs.as_deref(), interval, root.join(name)).await?;
+            series.extend(s);
+            for (scenario, t) in tallies {
+                rows.push((*system, scenario, interval, t));
+            }
         }
     }
-    for scenario in SCENARIOS {
-        for (s, interval, t) in rows.iter().filter(|(s, _, _)| *s == scenario) {
-            table.row(vec![
-                s.name().into(),
-                interval.to_string(),
-                t.moments.to_string(),
-                format!("{:.1}", t.overlap.as_secs_f64() * 1000.0),
-                t.trials.to_string(),
-                t.resets.to_string(),
-                t.unsettled.to_string(),
-                t.both_active.to_string(),
-            ]);
-            for d in &t.details {
-                loud.push(format!("- {} at {interval} ms: {d}", s.name()));
+    for (system, _) in &pairs {
+        for scenario in SCENARIOS {
+            for (_, s, interval, t) in rows
+                .iter()
+                .filter(|(y, s, _, _)| *s == scenario && y == system)
+            {
+                let name = scenario_name(*system, *s);
+                table.row(vec![
+                    name.clone(),
+                    interval.to_string(),
+                    t.moments.to_string(),
+                    format!("{:.1}", t.overlap.as_secs_f64() * 1000.0),
+                    t.trials.to_string(),
+                    t.resets.to_string(),
+                    t.unsettled.to_string(),
+                    t.both_active.to_string(),
+                ]);
+                for d in &t.details {
+                    loud.push(format!("- {name} at {interval} ms: {d}"));
+                }
             }
         }
     }
@@ -274,13 +294,45 @@ async fn run_all(
          recovery after it. Pair resets: trials after which the pair was killed and restarted \
          (an event missed, or no settle). Changed by itself: the settled pair was no longer \
          settled just before a fault (no fault injected; settled again before the trial). Both nodes active after the fault: the pair stayed \
-         with two Active nodes after SIGCONT until the settle timeout."
+         with two Active nodes after SIGCONT until the settle timeout. Rows marked \
+         \"with TLS\": the pair with `[tls]` (mutual TLS on the peer links and status listeners)."
             .into(),
     );
     if !loud.is_empty() {
         table.notes.push(loud.join("\n"));
     }
     Ok((series, vec![table]))
+}
+
+/// A scenario's name in the dual-active table, marked for the TLS pair.
+fn scenario_name(system: System, scenario: Scenario) -> String {
+    match system {
+        System::BatonTls => format!("{} with TLS", scenario.name()),
+        _ => scenario.name().into(),
+    }
+}
+
+/// The cluster's certificates, made once per run with the built `baton certs` in
+/// `root/certs`: the CA, alpha's and beta's, and `bench`, the watchers' read-only client.
+fn make_certs(opts: &Options, root: &std::path::Path) -> Result<std::path::PathBuf, String> {
+    let dir = root.join("certs");
+    let mut init = vec!["certs".to_owned(), "init".into(), dir.display().to_string()];
+    init.extend(NAMES.iter().map(|n| (*n).to_owned()));
+    let client = ["certs", "client", &dir.display().to_string(), "bench"].map(String::from);
+    for args in [init, client.to_vec()] {
+        let out = std::process::Command::new(opts.baton_exe())
+            .args(&args)
+            .output()
+            .map_err(|e| format!("cannot run baton {}: {e}", args.join(" ")))?;
+        if !out.status.success() {
+            return Err(format!(
+                "baton {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+    }
+    Ok(dir)
 }
 
 /// How long to wait for one trial's events.
@@ -290,32 +342,39 @@ fn trial_timeout(heartbeat: Duration) -> Duration {
 
 async fn run_interval(
     opts: &Options,
+    system: System,
+    certs: Option<&std::path::Path>,
     interval: u64,
     dir: std::path::PathBuf,
 ) -> Result<(Vec<Series>, Vec<(Scenario, Tally)>), String> {
-    let mut pair = Pair::start(dir, opts.baton_exe(), interval, "info", opts.keep).await?;
+    let mut pair = Pair::start(dir, opts.baton_exe(), certs, interval, "info", opts.keep).await?;
+    let tls = if certs.is_some() { " with TLS" } else { "" };
     let heartbeat = pair.heartbeat;
     let timeout = trial_timeout(heartbeat);
     let settle_timeout = timeout + Duration::from_secs(5);
     crate::progress(
         "failover",
         format!(
-            "heartbeat {interval} ms: pair starting in {}",
+            "heartbeat {interval} ms: pair{tls} starting in {}",
             pair.dir().display()
         ),
     );
     let mut active = pair
         .settle(settle_timeout)
         .await
-        .map_err(|e| format!("heartbeat {interval} ms: {e}"))?;
+        .map_err(|e| format!("heartbeat {interval} ms{tls}: {e}"))?;
     let _ = pair.take_overlaps();
     let mut series = Vec::new();
     let mut tallies = Vec::new();
     for scenario in SCENARIOS {
-        let mut sink = Sink::new(scenario, interval);
+        let mut sink = Sink::new(system, scenario, interval);
         let mut tally = Tally::default();
         for trial in 1..=opts.trials {
-            let label = format!("{} {interval} ms {trial}/{}", short(scenario), opts.trials);
+            let label = format!(
+                "{}{tls} {interval} ms {trial}/{}",
+                short(scenario),
+                opts.trials
+            );
             let (outcome, recovered) = run_trial(
                 &mut pair,
                 scenario,
@@ -617,7 +676,7 @@ mod tests {
 
     #[test]
     fn missed_events_count_as_missed() {
-        let mut sink = Sink::new(Scenario::Silent, 10);
+        let mut sink = Sink::new(System::Baton, Scenario::Silent, 10);
         sink.add(Outcome {
             confirmed: Some(30.0),
             status: None,
@@ -629,6 +688,8 @@ mod tests {
         assert_eq!((v[0].samples_ms.len(), v[0].missed), (1, 1));
         assert_eq!((v[1].samples_ms.len(), v[1].missed), (0, 2));
         assert_eq!(v[2].metric, metric::OLD_DEMOTED);
-        assert!(Sink::new(Scenario::Switchover, 10).demoted.is_none());
+        assert!(Sink::new(System::Baton, Scenario::Switchover, 10)
+            .demoted
+            .is_none());
     }
 }

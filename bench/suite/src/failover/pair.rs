@@ -13,7 +13,8 @@ use super::track::{Overlaps, Tracker};
 use baton_component::{
     Backoff, Component, ComponentOptions, Endpoint, Event, Events, Role, WatchdogReason,
 };
-use baton_node::watch::{watch, Sample};
+use baton_node::tls::{TlsConfig, TlsFiles};
+use baton_node::watch::{watch_with, Sample};
 use baton_status::{ServiceStatus, State};
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
@@ -197,6 +198,7 @@ fn write_configs(
     log: &str,
     peer: [u16; 2],
     status: [u16; 2],
+    certs: Option<&Path>,
 ) -> Result<(), String> {
     for (i, name) in NAMES.iter().enumerate() {
         let d = dir.display();
@@ -227,6 +229,12 @@ control_socket = "{d}/{name}.ctl"
             p1 = peer[1],
             s = status[i],
         );
+        if let Some(c) = certs {
+            let c = c.display();
+            text += &format!(
+                "\n[tls]\nca = \"{c}/ca.pem\"\ncert = \"{c}/{name}.pem\"\nkey = \"{c}/{name}.key\"\n"
+            );
+        }
         for id in COMPONENTS {
             text += &format!("\n[[component]]\nid = \"{id}\"\nseverity = \"fatal\"\n");
         }
@@ -445,9 +453,14 @@ impl Drop for Pair {
 impl Pair {
     /// Writes the configurations into `dir` (created), starts both nodes, their components
     /// and the watchers. Returns at once; [`Pair::settle`] waits for the election.
+    ///
+    /// With `certs` (a folder made by `baton certs`: `ca.pem`, one `NAME.pem`/`NAME.key` per
+    /// member and the client `bench.pem`/`bench.key`), both members' files get `[tls]` and
+    /// the watchers connect with the client's certificate.
     pub async fn start(
         dir: PathBuf,
         baton: PathBuf,
+        certs: Option<&Path>,
         heartbeat_ms: u64,
         log: &str,
         keep: bool,
@@ -458,7 +471,18 @@ impl Pair {
         let heartbeat = Duration::from_millis(heartbeat_ms);
         let peer = [free_port()?, free_port()?];
         let status_ports = [free_port()?, free_port()?];
-        write_configs(&dir, heartbeat_ms, log, peer, status_ports)?;
+        write_configs(&dir, heartbeat_ms, log, peer, status_ports, certs)?;
+        let client_tls = match certs {
+            Some(c) => Some(
+                TlsConfig::load(&TlsFiles {
+                    ca: c.join("ca.pem"),
+                    cert: c.join("bench.pem"),
+                    key: c.join("bench.key"),
+                })
+                .map_err(|e| format!("the watchers' client certificate: {e}"))?,
+            ),
+            None => None,
+        };
         let (tx, rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             origin: Instant::now(),
@@ -496,8 +520,9 @@ impl Pair {
         let (wtx, mut wrx) = mpsc::unbounded_channel::<Sample>();
         for (i, port) in status_ports.iter().enumerate() {
             let addr: SocketAddr = ([127, 0, 0, 1], *port).into();
-            pair.tasks
-                .push(tokio::spawn(watch(i, addr, wtx.clone())).abort_handle());
+            pair.tasks.push(
+                tokio::spawn(watch_with(i, addr, client_tls.clone(), wtx.clone())).abort_handle(),
+            );
         }
         drop(wtx);
         let forward = tx;
