@@ -4,6 +4,7 @@
 #   bash bench/suite.sh                 # everything: about 35 minutes (the soak alone is 10)
 #   bash bench/suite.sh --quick         # a 2-minute check that every section works
 #   bash bench/suite.sh failover --trials 50 --intervals 10
+#   bash bench/suite.sh failover --tls      # a mutual-TLS pair beside the plaintext one
 # Tables go to standard output and to target/bench-suite/report.md, every sample to
 # target/bench-suite/samples.json. Options: target/release/baton-bench --help.
 set -euo pipefail
