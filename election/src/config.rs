@@ -57,19 +57,27 @@ pub struct Config {
     pub startup_wait: Duration,
     /// Delay before a nomination answered by `electionError` is sent again (default 100 ms).
     pub retry_backoff: Duration,
-    /// First `correlationId` this node hands out. A driver may seed it (from the clock, say)
-    /// so that ids differ across restarts; 1 by default.
+    /// First `seq` of this node's `correlationId`s, modulo 65536 (PROTOCOL 2.3). A driver may
+    /// seed it (from the clock, say) so that ids differ across restarts; 1 by default.
     pub first_correlation_id: u64,
+    /// Fencing (PROTOCOL 5.10): before a promotion without the active's agreement, emit
+    /// [`Event::Fence`](crate::Event::Fence) and promote only once it succeeded. Off by default.
+    pub fence: bool,
+    /// Delay before a failed fencing is tried again (default [`DEFAULT_FENCE_RETRY`]).
+    pub fence_retry: Duration,
 }
 
 /// Default of [`Config::startup_wait`]: the default dead interval (3 × 100 ms).
 pub const DEFAULT_STARTUP_WAIT: Duration = Duration::from_millis(300);
 /// Default of [`Config::retry_backoff`]: one heartbeat interval.
 pub const DEFAULT_RETRY_BACKOFF: Duration = Duration::from_millis(100);
+/// Default of [`Config::fence_retry`]: 1 s.
+pub const DEFAULT_FENCE_RETRY: Duration = Duration::from_secs(1);
 
 impl Config {
     /// A pair-mode configuration with the defaults: no preempt, promote when alone,
-    /// [`DEFAULT_STARTUP_WAIT`], [`DEFAULT_RETRY_BACKOFF`], correlation ids from 1.
+    /// [`DEFAULT_STARTUP_WAIT`], [`DEFAULT_RETRY_BACKOFF`], correlation ids from 1, no
+    /// fencing ([`DEFAULT_FENCE_RETRY`]).
     pub fn pair(members: [&str; 2], me: usize) -> Self {
         Config {
             mode: Mode::Pair,
@@ -80,6 +88,8 @@ impl Config {
             startup_wait: DEFAULT_STARTUP_WAIT,
             retry_backoff: DEFAULT_RETRY_BACKOFF,
             first_correlation_id: 1,
+            fence: false,
+            fence_retry: DEFAULT_FENCE_RETRY,
         }
     }
 
@@ -104,7 +114,7 @@ impl Config {
                 return Err(ConfigError::DuplicateName(name.clone()));
             }
         }
-        if self.retry_backoff.is_zero() {
+        if self.retry_backoff.is_zero() || self.fence_retry.is_zero() {
             return Err(ConfigError::ZeroBackoff);
         }
         Ok(())
@@ -137,7 +147,7 @@ pub enum ConfigError {
     BadName(String),
     /// Two members have this name.
     DuplicateName(String),
-    /// `retry_backoff` is zero (a busy loop of retries).
+    /// `retry_backoff` or `fence_retry` is zero (a busy loop of retries).
     ZeroBackoff,
 }
 
@@ -155,7 +165,9 @@ impl fmt::Display for ConfigError {
                 )
             }
             ConfigError::DuplicateName(n) => write!(f, "member name {n:?} is used twice"),
-            ConfigError::ZeroBackoff => write!(f, "retry_backoff must not be zero"),
+            ConfigError::ZeroBackoff => {
+                write!(f, "retry_backoff and fence_retry must not be zero")
+            }
         }
     }
 }

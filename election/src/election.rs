@@ -2,11 +2,13 @@
 
 use crate::config::{Alone, Config, ConfigError, Member};
 use crate::event::{Event, Generation, Misbehaviour, Transmit};
+use crate::fence::Fencing;
 use crate::ids::Ids;
 use crate::nominator::Nomination;
 use crate::peer::{PeerState, PeerView};
 use crate::responder::NominationKind;
 use crate::role::NodeRole;
+use crate::round::Round;
 use crate::timer::{Timer, TimerTable};
 use baton_asn1::election::{ElectionMessage, ElectionMessageMessage};
 use baton_asn1::{Message, Validate};
@@ -27,8 +29,8 @@ pub(crate) enum AfterDemotion {
     Answer {
         /// The self-nominating peer.
         to: Member,
-        /// Its nomination's `correlationId`.
-        id: baton_asn1::election::CorrelationId,
+        /// Its nomination's `seq` (PROTOCOL 2.3).
+        seq: u16,
     },
 }
 
@@ -52,6 +54,12 @@ pub struct Election {
     pub(crate) generation: Generation,
     pub(crate) timers: TimerTable,
     pub(crate) ids: Ids,
+    /// Round of the current or latest promotion (PROTOCOL 5.11).
+    pub(crate) round: Round,
+    /// Highest round seen, own included.
+    pub(crate) seen_round: Round,
+    /// A fencing under way (PROTOCOL 5.10).
+    pub(crate) fencing: Option<Fencing>,
     pub(crate) transmits: VecDeque<Transmit>,
     pub(crate) events: VecDeque<Event>,
 }
@@ -93,6 +101,9 @@ impl Election {
             after_demotion: AfterDemotion::Nothing,
             fatal: false,
             generation: Generation::default(),
+            round: Round::default(),
+            seen_round: Round::default(),
+            fencing: None,
             timers: TimerTable::default(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -165,6 +176,7 @@ impl Election {
     pub fn is_settled(&self) -> bool {
         self.pending.is_none()
             && self.after_demotion == AfterDemotion::Nothing
+            && self.fencing.is_none()
             && !matches!(self.role, NodeRole::Promoting | NodeRole::Demoting)
             && self.transmits.is_empty()
             && self.events.is_empty()
@@ -195,10 +207,11 @@ impl Election {
             match t {
                 Timer::StartupWait => {
                     if self.role == NodeRole::Negotiating && !self.any_link_up() {
-                        self.promote(now);
+                        self.promote_unagreed(now);
                     }
                 }
                 Timer::Retry => self.retry_nomination(),
+                Timer::FenceRetry => self.fence_retry_due(),
             }
         }
     }
@@ -218,6 +231,10 @@ impl Election {
         let _ = now;
         self.forget_link_state(peer);
         self.peers[peer.0].link = Some(link);
+        // PROTOCOL 5.10: the member being fenced is alive; the normal link-up rules apply.
+        if self.fencing() == Some(peer) {
+            self.abandon_fencing();
+        }
         self.timers.stop(Timer::StartupWait);
         match self.role {
             NodeRole::Negotiating | NodeRole::Promoting | NodeRole::Active => {
@@ -245,7 +262,7 @@ impl Election {
         self.forget_link_state(peer);
         self.peers[peer.0].link = None;
         match self.role {
-            NodeRole::Standby => self.promote(now),
+            NodeRole::Standby => self.promote_unagreed(now),
             NodeRole::Negotiating => self.arm_startup_wait(now),
             _ => {}
         }

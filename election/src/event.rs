@@ -68,6 +68,14 @@ pub enum Event {
         /// The peer's `description`.
         description: String,
     },
+    /// Fencing (PROTOCOL 5.10): this node would promote without the active's agreement. The
+    /// caller runs the fence command against `member`, then calls
+    /// [`Election::handle_fence_done`](crate::Election::handle_fence_done). The node stays
+    /// `Standby`/`Negotiating` until then.
+    Fence {
+        /// The member to fence (pair mode: the peer).
+        member: Member,
+    },
 }
 
 /// Peer misbehaviour reported by [`Event::PeerMisbehaved`].
@@ -91,6 +99,9 @@ pub enum Misbehaviour {
     /// An answer to this node's handover request names this node active, which no responder
     /// rule produces.
     HandoverAnsweredWithSelf,
+    /// A `correlationId` that is not `"<round> <seq>"` (PROTOCOL 2.3), as received. A request
+    /// is answered `electionError{malformed}`; an answer is ignored.
+    BadCorrelationId(String),
 }
 
 impl fmt::Display for Misbehaviour {
@@ -107,6 +118,9 @@ impl fmt::Display for Misbehaviour {
             ),
             Misbehaviour::HandoverAnsweredWithSelf => {
                 write!(f, "handover request answered with the requester active")
+            }
+            Misbehaviour::BadCorrelationId(id) => {
+                write!(f, "correlationId {id:?} is not \"<round> <seq>\"")
             }
         }
     }

@@ -1,37 +1,23 @@
-//! `correlationId`s for this node's requests: a `baton_core::CorrelationCounter` that
-//! compares and hashes by the next id it will hand out.
+//! The `seq` half of this node's request ids (PROTOCOL 2.3): a wrapping 16-bit counter.
 
-use baton_core::CorrelationCounter;
-use std::hash::{Hash, Hasher};
-
-/// A `CorrelationCounter` with `PartialEq`, `Eq` and `Hash` by its next id.
-#[derive(Debug, Clone)]
-pub(crate) struct Ids(CorrelationCounter);
+/// Hands out the `seq` of each new request: a wrapping `u16` counter.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Ids {
+    next: u16,
+}
 
 impl Ids {
+    /// Starts at `first` modulo 65536 ([`Config::first_correlation_id`](crate::Config)).
     pub(crate) fn starting_at(first: u64) -> Self {
-        Ids(CorrelationCounter::starting_at(first))
+        Ids {
+            next: (first % (u64::from(u16::MAX) + 1)) as u16,
+        }
     }
 
-    pub(crate) fn next_id(&mut self) -> String {
-        self.0.next_id()
-    }
-
-    fn peek(&self) -> String {
-        self.0.clone().next_id()
-    }
-}
-
-impl PartialEq for Ids {
-    fn eq(&self, other: &Self) -> bool {
-        self.peek() == other.peek()
-    }
-}
-
-impl Eq for Ids {}
-
-impl Hash for Ids {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.peek().hash(state);
+    /// The next `seq`.
+    pub(crate) fn next_seq(&mut self) -> u16 {
+        let seq = self.next;
+        self.next = self.next.wrapping_add(1);
+        seq
     }
 }

@@ -62,19 +62,25 @@
 mod config;
 mod election;
 mod event;
+mod fence;
 mod ids;
 pub mod message;
 mod nominator;
 mod peer;
 pub mod responder;
 mod role;
+mod round;
 mod timer;
 mod transitions;
+pub mod wire_id;
 
 pub use config::{
-    Alone, Config, ConfigError, Member, Mode, DEFAULT_RETRY_BACKOFF, DEFAULT_STARTUP_WAIT,
+    Alone, Config, ConfigError, Member, Mode, DEFAULT_FENCE_RETRY, DEFAULT_RETRY_BACKOFF,
+    DEFAULT_STARTUP_WAIT,
 };
 pub use election::{Election, UsageError};
 pub use event::{Event, Generation, Misbehaviour, Transmit};
 pub use peer::{PeerRole, PeerView};
 pub use role::{NodeRole, Role};
+pub use round::Round;
+pub use wire_id::{WireId, WireIdError};

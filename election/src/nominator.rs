@@ -7,7 +7,9 @@ use crate::event::{Event, Misbehaviour};
 use crate::message::{self, description};
 use crate::peer::PeerRole;
 use crate::responder::NominationKind;
+use crate::round::Round;
 use crate::timer::Timer;
+use crate::wire_id::WireId;
 use baton_asn1::election::{CorrelationId, ElectionResult};
 use baton_core::Instant;
 
@@ -19,8 +21,8 @@ pub(crate) struct Nomination {
     pub(crate) to: Member,
     /// Self-nomination or handover request.
     pub(crate) kind: NominationKind,
-    /// `correlationId` of the latest send.
-    pub(crate) id: String,
+    /// `seq` of the latest send's `correlationId` (PROTOCOL 2.3).
+    pub(crate) seq: u16,
     /// Sent and unanswered (`true`), or answered by `electionError` and waiting for the
     /// retry timer (`false`).
     pub(crate) awaiting: bool,
@@ -34,7 +36,9 @@ impl Election {
             self.pending = None;
             return;
         };
-        let id = self.ids.next_id();
+        // PROTOCOL 2.3: a request carries the sender's round.
+        let seq = self.ids.next_seq();
+        let id = WireId::new(self.round, seq).format();
         let nominee = match kind {
             NominationKind::SelfNomination => self.me(),
             NominationKind::Handover => to,
@@ -44,7 +48,7 @@ impl Election {
         self.pending = Some(Nomination {
             to,
             kind,
-            id,
+            seq,
             awaiting: true,
         });
     }
@@ -79,7 +83,9 @@ impl Election {
     }
 
     /// An `electionResult` from `from`. Only the answer to the latest valid nomination
-    /// counts; any other is ignored and cancels nothing \[F7\].
+    /// counts; any other is ignored and cancels nothing \[F7\]. An answer whose
+    /// `correlationId` is not `"<round> <seq>"` is ignored (PROTOCOL 2.3); the round of a
+    /// well-formed one is noted (PROTOCOL 5.11).
     pub(crate) fn handle_answer(
         &mut self,
         now: Instant,
@@ -87,10 +93,19 @@ impl Election {
         id: &CorrelationId,
         result: ElectionResult,
     ) {
+        let id = match WireId::from_correlation_id(id) {
+            Ok(id) => id,
+            Err(_) => {
+                let text = message::digits(id);
+                self.misbehaved(from, Misbehaviour::BadCorrelationId(text));
+                return;
+            }
+        };
+        self.note_round(id.round);
         let matches = self
             .pending
             .as_ref()
-            .is_some_and(|n| n.to == from && n.awaiting && n.id == message::digits(id));
+            .is_some_and(|n| n.to == from && n.awaiting && n.seq == id.seq);
         if !matches {
             return;
         }
@@ -141,17 +156,22 @@ impl Election {
         } else {
             PeerRole::Standby
         });
-        self.adopt(now, active, is_veto);
+        self.adopt(now, active, is_veto, id.round);
     }
 
-    /// PROTOCOL 5.6: adopt the assignment naming `active`.
-    fn adopt(&mut self, now: Instant, active: Member, is_veto: bool) {
+    /// PROTOCOL 5.6: adopt the assignment naming `active`; `peer_round` is the responder's
+    /// round, from the answer's `correlationId`.
+    fn adopt(&mut self, now: Instant, active: Member, is_veto: bool, peer_round: Round) {
         if active == self.me() {
             self.promote(now);
         } else if is_veto && self.role.is_promoting_or_active() {
-            // [F2] both claim the service (a healed partition): the lower-priority member
-            // demotes, the higher keeps its role or completes its promotion.
-            if self.config.outranks(active, self.me()) {
+            // [F2] both claim the service (a healed partition or a stalled active resumed),
+            // healed by generation (PROTOCOL 5.11): the member whose round is older demotes;
+            // on equal rounds the lower-priority member demotes. The other keeps its role or
+            // completes its promotion.
+            let peer_newer = peer_round > self.round
+                || (peer_round == self.round && self.config.outranks(active, self.me()));
+            if peer_newer {
                 self.demote(AfterDemotion::Nothing);
             }
         } else {

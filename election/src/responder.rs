@@ -138,6 +138,20 @@ impl crate::Election {
         use crate::event::Misbehaviour;
         use crate::message;
         use crate::peer::PeerRole;
+        use crate::wire_id::WireId;
+        // PROTOCOL 2.3: an unparsable request id is answered `electionError{malformed}`,
+        // echoing the received id (a valid NumericString: the message passed validation).
+        let request = match WireId::from_correlation_id(&id) {
+            Ok(request) => request,
+            Err(_) => {
+                let text = message::digits(&id);
+                self.misbehaved(from, Misbehaviour::BadCorrelationId(text));
+                self.send(link, from, message::error(id, description::MALFORMED));
+                return;
+            }
+        };
+        self.note_round(request.round);
+        let seq = request.seq;
         let me = self.me();
         let kind = match self.config.member_named(&nominee) {
             Some(n) if n == from => NominationKind::SelfNomination,
@@ -154,6 +168,7 @@ impl crate::Election {
                     ),
                 };
                 self.misbehaved(from, reason);
+                let id = WireId::new(self.round, seq).correlation_id();
                 self.send(link, from, message::error(id, desc));
                 return;
             }
@@ -173,6 +188,14 @@ impl crate::Election {
             self.config.name(me).to_owned(),
             self.config.name(from).to_owned(),
         );
+        // PROTOCOL 2.3, 5.11: the answer echoes the seq and carries this node's round; when
+        // the answer promotes this node, the round that promotion takes.
+        let round = if decision.effect == Effect::Promote && !self.role.is_promoting_or_active() {
+            self.promotion_round()
+        } else {
+            self.round
+        };
+        let id = WireId::new(round, seq).correlation_id();
         match decision.answer {
             Answer::Assignment(Side::Me) => {
                 self.peers[from.0].role = Some(PeerRole::Standby);
@@ -201,7 +224,7 @@ impl crate::Election {
             Effect::Stay => {}
             Effect::Standby => self.go_standby(),
             Effect::Promote => self.promote(now),
-            Effect::Demote => self.demote(crate::election::AfterDemotion::Answer { to: from, id }),
+            Effect::Demote => self.demote(crate::election::AfterDemotion::Answer { to: from, seq }),
         }
     }
 }

@@ -10,6 +10,8 @@ pub(crate) enum Timer {
     StartupWait,
     /// Send the pending nomination again after an `electionError` (PROTOCOL 5.3).
     Retry,
+    /// Emit `Event::Fence` again after a failed fencing (PROTOCOL 5.10).
+    FenceRetry,
 }
 
 /// The Election's timer table.

@@ -34,6 +34,9 @@ impl Election {
         if to != NodeRole::Demoting {
             self.after_demotion = AfterDemotion::Nothing;
         }
+        if !matches!(to, NodeRole::Standby | NodeRole::Negotiating) {
+            self.abandon_fencing();
+        }
     }
 
     /// Promote: `Promoting` and `SetComponents(active)`; nothing if already `Promoting` or
@@ -43,6 +46,7 @@ impl Election {
             return;
         }
         self.set_role(NodeRole::Promoting);
+        self.next_promotion_round();
         if self.fatal {
             self.promotion_failed(now);
         } else {
@@ -91,14 +95,20 @@ impl Election {
         let after = std::mem::replace(&mut self.after_demotion, AfterDemotion::Nothing);
         let peer = self.peer();
         let Some(link) = self.peers[peer.0].link else {
-            self.promote(now);
+            // [F5] (PROTOCOL 5.6); with fencing the node waits as Standby (PROTOCOL 5.10).
+            if self.config.fence {
+                self.set_role(NodeRole::Standby);
+            }
+            self.promote_unagreed(now);
             return;
         };
         self.set_role(NodeRole::Standby);
         match after {
             AfterDemotion::Nothing => {}
             AfterDemotion::Handover => self.nominate(peer, NominationKind::Handover),
-            AfterDemotion::Answer { to, id } => {
+            AfterDemotion::Answer { to, seq } => {
+                // PROTOCOL 2.3: the answer echoes the seq and carries this node's round.
+                let id = crate::wire_id::WireId::new(self.round, seq).correlation_id();
                 let msg = crate::message::assignment(
                     id,
                     self.config.name(to),
