@@ -84,6 +84,19 @@ pub enum Event {
         /// Whether the node is Standby or Negotiating, or handed over, as it exits.
         handed_over: bool,
     },
+    /// Fence member `member` before this node promotes without its agreement (PROTOCOL
+    /// 5.10): run the fence command with `BATON_FENCE_MEMBER` = `name`, `BATON_FENCE_ID` =
+    /// `id` and `BATON_FENCE_ADDRESS` = its peer address, then report with
+    /// [`crate::Node::handle_fence_done`] (`ok`: it exited 0 within its timeout). The node
+    /// stays standby meanwhile and says `fencing=<name>` in its status.
+    Fence {
+        /// The member's index in the configuration.
+        member: usize,
+        /// Its name.
+        name: String,
+        /// Its id.
+        id: String,
+    },
     /// Run these hooks of a script component, after the jobs of that component already
     /// handed over and never at the same time as one; then report its end with
     /// [`crate::Node::handle_hooks_done`].

@@ -47,8 +47,8 @@ impl Node {
             }
             (LinkKind::Peer(_), AnyMessage::Status(m)) => match m.message {
                 S::getStatus(_) => self.status.handle_message(now, link, m),
-                S::statusIndication(s) => self.peer_said(&s.status.0),
-                S::getStatusResponse(s) => self.peer_said(&s.status.0),
+                S::statusIndication(s) => self.peer_said(link, &s.status.0),
+                S::getStatusResponse(s) => self.peer_said(link, &s.status.0),
             },
             (LinkKind::Component, AnyMessage::Monitor(m)) => {
                 let id = m.component_id.0.as_bytes();
@@ -99,8 +99,14 @@ impl Node {
         self.send(link, reply);
     }
 
-    fn peer_said(&mut self, line: &str) {
+    /// The member on `link` (hellos exchanged) said this status line of itself.
+    fn peer_said(&mut self, link: LinkId, line: &str) {
         let word = line.split_whitespace().next().unwrap_or("");
-        self.peer_state = State::from_word(word).map_or(PeerState::Unknown, PeerState::Up);
+        let state = State::from_word(word).map_or(PeerState::Unknown, PeerState::Up);
+        if let Some(m) = self.peer_links.get(&link) {
+            if let Some(slot) = self.member_states.get_mut(m.0) {
+                *slot = state;
+            }
+        }
     }
 }

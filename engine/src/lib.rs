@@ -39,6 +39,7 @@
 #![forbid(unsafe_code)]
 
 mod close;
+mod cluster;
 mod config;
 mod dial;
 mod event;
@@ -58,7 +59,7 @@ mod words;
 
 pub use close::CloseReason;
 pub use config::{
-    Change, Config, ConfigDiff, MemberConfig, NodeConfig, NodeConfigError, Refusal,
+    Change, Config, ConfigDiff, FenceCommand, MemberConfig, NodeConfig, NodeConfigError, Refusal,
     ScriptComponent, TlsFiles,
 };
 pub use dial::CONNECT_TIMEOUT;

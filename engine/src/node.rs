@@ -35,8 +35,8 @@ pub struct Node {
     /// The role-layer assignment carrying out the Election's latest `SetComponents`:
     /// (role manager generation, election generation, role).
     pub(crate) assignment: Option<(u64, Generation, Role)>,
-    /// What the peer last said of itself.
-    pub(crate) peer_state: PeerState,
+    /// What each member last said of itself, by member index (this node's own entry unused).
+    pub(crate) member_states: Vec<PeerState>,
     pub(crate) correlation: CorrelationCounter,
     /// Peer links this node closed because the peer broke the protocol, not yet reported.
     pub(crate) misbehaving: BTreeSet<LinkId>,
@@ -68,6 +68,7 @@ impl Node {
                 .map_err(NodeConfigError::Monitor)?;
         let scripts = scripts_of(&config).map_err(NodeConfigError::ScriptId)?;
         let dialer = Dialer::new(now, config.me, config.members.len(), config.startup_wait);
+        let member_states = vec![PeerState::Unknown; config.members.len()];
         let mut node = Node {
             roles: RoleManager::with_correlation(
                 config.role(),
@@ -89,7 +90,7 @@ impl Node {
             identities: BTreeMap::new(),
             peer_links: BTreeMap::new(),
             assignment: None,
-            peer_state: PeerState::Unknown,
+            member_states,
             misbehaving: BTreeSet::new(),
             deferred_down: Vec::new(),
             stop: None,

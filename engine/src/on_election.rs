@@ -27,6 +27,7 @@ impl Node {
                 let peer = self.member_name(peer).to_owned();
                 self.notice(Notice::NominationRefused { peer, description })
             }
+            ElectionEvent::Fence { member } => self.fence(member),
         }
     }
 

@@ -55,7 +55,9 @@ impl Node {
             }
             PeerEvent::PeerDead { member, link } => {
                 self.peer_links.remove(&link);
-                self.peer_state = PeerState::Down;
+                if let Some(i) = self.config.members.iter().position(|m| m.id == member) {
+                    self.member_states[i] = PeerState::Down;
+                }
                 self.election.handle_link_down(now, link);
                 let peer = self.peer_name(&member);
                 let reason = CloseReason::PeerSilent { peer: peer.clone() };

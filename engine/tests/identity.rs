@@ -55,7 +55,7 @@ fn forge(p: &mut Pair, i: usize) {
     let now = p.now;
     let hello = heart_beat("77", "1", ComponentStatus::ok);
     p.nodes[i].handle_frame(now, INTRUDER, hello.into());
-    p.nodes[i].handle_frame(now, INTRUDER, message::nomination("78", "beta").into());
+    p.nodes[i].handle_frame(now, INTRUDER, message::nomination("0 78", "beta").into());
     p.flush();
 }
 
@@ -116,7 +116,7 @@ fn alphas_certificate_cannot_speak_as_beta() {
     assert_eq!(p.nodes[1].link_identity(INTRUDER), Some(&member("alpha")));
     let hello = heart_beat("77", "2", ComponentStatus::ok);
     p.nodes[1].handle_frame(now, INTRUDER, hello.into());
-    p.nodes[1].handle_frame(now, INTRUDER, message::nomination("78", "beta").into());
+    p.nodes[1].handle_frame(now, INTRUDER, message::nomination("0 78", "beta").into());
     p.flush();
     let mismatch = CloseReason::IdentityMismatch {
         hello: "beta".into(),

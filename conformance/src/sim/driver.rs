@@ -389,6 +389,8 @@ impl World {
                 }
                 // The simulation configures no script components.
                 Event::RunHooks { .. } => {}
+                // The simulation configures no fencing.
+                Event::Fence { name, .. } => self.log(|| format!("n{m}: asks to fence {name}")),
                 // The connect attempt, as a driver's task would make it.
                 Event::Dial { member } => {
                     let incarnation = self.members[m].incarnation;

@@ -71,8 +71,13 @@ impl fmt::Display for Change {
 /// A change that needs a restart: a reload refuses it and the node keeps the old value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
-    /// The members: names, ids, order or peer addresses.
+    /// The members: names, ids, order, witnesses or peer addresses (membership changes
+    /// need every member restarted with the new file, PROTOCOL 5.9).
     Members,
+    /// The election mode, the quorum timers or `state_dir` (PROTOCOL 5.9).
+    Election,
+    /// `[fence]` added, removed or changed (PROTOCOL 5.10).
+    Fence,
     /// The encoding rule or the largest frame (PROTOCOL 3).
     Encoding,
     /// A timer: heartbeat, dead interval, startup wait, retry back-off, role timeout, query
@@ -95,6 +100,8 @@ impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Refusal::Members => "members",
+            Refusal::Election => "election mode, quorum timers or state_dir",
+            Refusal::Fence => "fence",
             Refusal::Encoding => "encoding or max_frame",
             Refusal::Timers => "timers",
             Refusal::PreemptAlone => "preempt or alone",
@@ -119,9 +126,16 @@ impl Config {
             }
         };
         refuse(
-            old_n.members != new_n.members || self.addresses != new.addresses,
+            old_n.members != new_n.members
+                || old_n.witnesses != new_n.witnesses
+                || self.addresses != new.addresses,
             Refusal::Members,
         );
+        refuse(
+            old_n.election_differs(new_n) || self.state_dir != new.state_dir,
+            Refusal::Election,
+        );
+        refuse(self.fence != new.fence, Refusal::Fence);
         refuse(
             self.encoding != new.encoding || self.max_frame != new.max_frame,
             Refusal::Encoding,
@@ -230,6 +244,8 @@ mod tests {
             control_socket: None,
             control_tcp: None,
             tls: None,
+            state_dir: None,
+            fence: None,
         }
     }
 

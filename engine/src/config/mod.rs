@@ -46,6 +46,18 @@ pub struct TlsFiles {
     pub key: PathBuf,
 }
 
+/// `[fence]`: the command a member runs against the member it replaces before a promotion
+/// without that member's agreement (PROTOCOL 5.10). The driver runs it with `sh -c`, the
+/// member's name, id and peer address in `BATON_FENCE_MEMBER`, `BATON_FENCE_ID` and
+/// `BATON_FENCE_ADDRESS`; it succeeded if it exits 0 within `timeout` (else it is killed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FenceCommand {
+    /// The command (`sh -c`).
+    pub command: String,
+    /// Longest it may run.
+    pub timeout: Duration,
+}
+
 /// Everything a running node needs: the pure node's configuration and what its driver
 /// listens on and frames with. Plain data, as a configuration file gives it.
 #[derive(Debug, Clone)]
@@ -74,4 +86,9 @@ pub struct Config {
     pub control_tcp: Option<SocketAddr>,
     /// Mutual TLS on every TCP link; `None`: links are unauthenticated.
     pub tls: Option<TlsFiles>,
+    /// Where quorum mode persists its grant (`state_dir/grant`, PROTOCOL 5.9); required in
+    /// quorum mode, unused in pair mode.
+    pub state_dir: Option<PathBuf>,
+    /// The fence command, if fencing is configured (then `node.fence` is set).
+    pub fence: Option<FenceCommand>,
 }

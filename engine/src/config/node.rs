@@ -1,7 +1,7 @@
 //! Configuration of the pure node.
 
 use super::ScriptComponent;
-use baton_election::{Alone, Config as ElectionConfig};
+use baton_election::{Alone, Config as ElectionConfig, Mode};
 use baton_monitor::{ComponentPolicy, MonitorConfig, PeerConfig};
 use baton_role::RoleConfig;
 use std::collections::BTreeMap;
@@ -50,6 +50,18 @@ pub struct NodeConfig {
     /// without one is closed ([`crate::CloseReason::PeerWithoutCertificate`]). Default
     /// `false`: links are unauthenticated, unless the driver hands an identity in.
     pub authenticated: bool,
+    /// The election algorithm: pair (PROTOCOL 5.1 to 5.8, exactly two members) or quorum
+    /// (PROTOCOL 5.9, three or more voters).
+    pub mode: Mode,
+    /// The members that are witnesses, by index (PROTOCOL 5.9): they vote and never serve.
+    /// A witness node runs no components.
+    pub witnesses: Vec<usize>,
+    /// A promotion without the active's agreement first fences the member it replaces
+    /// ([`crate::Event::Fence`]; PROTOCOL 5.10). The driver sets it when `[fence]` is
+    /// configured. Default `false`.
+    pub fence: bool,
+    /// After a failed fence command, how long until the next attempt (default 1 s).
+    pub fence_retry: Duration,
 }
 
 /// A configuration that cannot run.
@@ -102,6 +114,10 @@ impl NodeConfig {
             scripts: Vec::new(),
             first_correlation_id: 1,
             authenticated: false,
+            mode: Mode::Pair,
+            witnesses: Vec::new(),
+            fence: false,
+            fence_retry: Duration::from_secs(1),
         }
     }
 
@@ -118,6 +134,8 @@ impl NodeConfig {
         c.startup_wait = self.startup_wait;
         c.retry_backoff = self.retry_backoff;
         c.first_correlation_id = self.first_correlation_id;
+        c.fence = self.fence;
+        c.fence_retry = self.fence_retry;
         c
     }
 
@@ -144,6 +162,11 @@ impl NodeConfig {
         RoleConfig {
             role_timeout: self.role_timeout,
         }
+    }
+
+    /// Whether the election mode or the quorum timers differ (a reload refuses it).
+    pub(crate) fn election_differs(&self, other: &NodeConfig) -> bool {
+        self.mode != other.mode || self.fence_retry != other.fence_retry
     }
 
     /// Checks what the machines would refuse, with a message naming the member.

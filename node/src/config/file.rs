@@ -29,6 +29,22 @@ pub(super) struct File {
     pub(super) components: Vec<FileComponent>,
     #[serde(default)]
     pub(super) tls: Option<FileTls>,
+    /// `"pair"` or `"quorum"` (PROTOCOL 5.9).
+    #[serde(default)]
+    pub(super) election: Option<Spanned<String>>,
+    /// Where quorum mode persists its grant.
+    #[serde(default)]
+    pub(super) state_dir: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) fence: Option<FileFence>,
+}
+
+/// `[fence]`: the command run against the member being replaced (PROTOCOL 5.10).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileFence {
+    pub(super) command: Spanned<String>,
+    pub(super) timeout_ms: Option<Spanned<u64>>,
 }
 
 /// `[tls]`: the cluster CA, this member's certificate and key (PEM files).
@@ -46,6 +62,9 @@ pub(super) struct FileMember {
     pub(super) name: Spanned<String>,
     pub(super) id: Spanned<String>,
     pub(super) address: Spanned<String>,
+    /// Votes, never serves (quorum mode).
+    #[serde(default)]
+    pub(super) witness: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -58,6 +77,20 @@ pub(super) struct FileTimers {
     pub(super) role_timeout_ms: Option<Spanned<u64>>,
     pub(super) query_interval_ms: Option<Spanned<u64>>,
     pub(super) hook_timeout_ms: Option<Spanned<u64>>,
+    /// Quorum mode (PROTOCOL 5.9, 8): a voter's grant lease.
+    pub(super) voter_lease_ms: Option<Spanned<u64>>,
+    /// Quorum mode: the active's lease, counted from a renewal's send time.
+    pub(super) active_lease_ms: Option<Spanned<u64>>,
+    /// Quorum mode: how often the active renews.
+    pub(super) renew_ms: Option<Spanned<u64>>,
+    /// Quorum mode: the wait after a voter lease ends before a candidacy.
+    pub(super) election_timeout_ms: Option<Spanned<u64>>,
+    /// Quorum mode: the extra wait per rank of priority.
+    pub(super) stagger_ms: Option<Spanned<u64>>,
+    /// Quorum mode: the bound on a demotion (components stopped), D.
+    pub(super) demotion_bound_ms: Option<Spanned<u64>>,
+    /// Quorum mode: the clock rate error bound, in parts per million.
+    pub(super) clock_drift_ppm: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,11 +2,13 @@
 //! [`Config`] (re-exported here), with errors that name the key and the line
 //! ([`ConfigError`]). What a reload may change is the engine's [`Config::diff`].
 
+mod cluster;
 mod error;
 mod file;
 mod tls;
 
-pub use baton_engine::{Config, ScriptComponent};
+pub use baton_engine::{Config, FenceCommand, ScriptComponent};
+pub use cluster::MAX_MEMBERS;
 pub use error::ConfigError;
 pub use tls::load_tls;
 
@@ -155,16 +157,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             ))
         }
     };
-    if file.members.len() != 2 {
-        return Err(cx.err(
-            None,
-            "member",
-            format!(
-                "{} [[member]] tables: pair mode needs exactly 2",
-                file.members.len()
-            ),
-        ));
-    }
+    cluster::check_count(&file, &cx)?;
     node.members.clear();
     let mut addresses = Vec::new();
     for (i, m) in file.members.iter().enumerate() {
@@ -278,6 +271,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             });
         }
     }
+    let cluster = cluster::cluster(&file, &mut node, &cx)?;
     node.validate()
         .map_err(|e| cx.err(None, "member", e.to_string()))?;
     let component_tcp = file
@@ -330,6 +324,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         control_socket: file.listen.control_socket,
         control_tcp,
         tls,
+        state_dir: cluster.state_dir,
+        fence: cluster.fence,
     })
 }
 

@@ -24,7 +24,7 @@ pub(super) fn files(t: &FileTls, cx: &Ctx<'_>) -> Result<TlsFiles, ConfigError> 
 }
 
 /// `path` as written when absolute, else from the folder of the configuration file `config`.
-fn resolve(config: &Path, path: &str) -> PathBuf {
+pub(super) fn resolve(config: &Path, path: &str) -> PathBuf {
     let path = Path::new(path);
     match config.parent() {
         Some(dir) if path.is_relative() => dir.join(path),

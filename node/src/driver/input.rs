@@ -3,6 +3,7 @@
 
 use super::connect::DialError;
 use super::control::Command;
+use super::fence;
 use super::hooks;
 use super::net::Io;
 use crate::tls::Identity;
@@ -50,6 +51,22 @@ pub(crate) enum Input {
     },
     /// The hook runner finished a script component's job.
     HooksDone(hooks::Done),
+    /// The script guard stood a component down while the node was silent (PROTOCOL 6.3).
+    GuardReport(crate::guard::Report),
+    /// A fence command ended (PROTOCOL 5.10).
+    FenceDone(fence::FenceDone),
+}
+
+impl From<fence::FenceDone> for Input {
+    fn from(done: fence::FenceDone) -> Input {
+        Input::FenceDone(done)
+    }
+}
+
+impl From<crate::guard::Report> for Input {
+    fn from(report: crate::guard::Report) -> Input {
+        Input::GuardReport(report)
+    }
 }
 
 impl From<hooks::Done> for Input {

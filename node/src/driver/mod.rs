@@ -13,7 +13,9 @@
 //!   driver writing itself, a flush task only while a socket is full); `connect`: connect
 //!   attempts the node asks for; `control`: the local control socket; `signals`: SIGTERM,
 //!   SIGINT, SIGHUP as [`Request`]s; `reload`: SIGHUP's configuration diff; `hooks`: the
-//!   script components' hook processes; `render`: the log lines.
+//!   script components' hook processes; `fence`: the fence command (PROTOCOL 5.10);
+//!   `grant`: quorum mode's grant file in `state_dir` (PROTOCOL 5.9); `render`: the log
+//!   lines.
 //!
 //! Its TCP goes through a [`Net`]: [`run`] uses the operating system's ([`TokioNet`]) and
 //! signals; [`run_with`] takes any network (a simulated one in `node/tests/turmoil.rs`), a
@@ -24,7 +26,9 @@
 
 mod connect;
 mod control;
-mod hooks;
+mod fence;
+mod grant;
+pub(crate) mod hooks;
 mod input;
 mod link;
 mod links;

@@ -23,6 +23,9 @@ pub(crate) fn event(event: &Event, links: &Links, role: NodeRole) {
             warn!(component = %id, "component failed (major): restarting");
         }
         Event::Notice(notice) => info!("{notice}"),
+        Event::Fence { name, .. } => {
+            warn!(member = %name, "promoting without its agreement: fencing it first");
+        }
         Event::Exit { handed_over: false } => {
             warn!(%role, "exiting without a completed handover");
         }

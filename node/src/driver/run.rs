@@ -28,9 +28,14 @@ const STALL_READ_LIMIT: usize = 1024;
 /// Why the node could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum DriverError {
-    /// The configuration is valid but the machines refused it.
+    /// The configuration is valid but the machines refused it, or `state_dir` is not a
+    /// writable folder.
     #[error("configuration: {0}")]
     Config(String),
+    /// Quorum mode's grant could not be written: the node stops rather than send a grant
+    /// it has not persisted (PROTOCOL 5.9).
+    #[error("{0}")]
+    Grant(String),
     /// A listener could not be opened.
     #[error("cannot listen on {what}: {error}")]
     Listen {
@@ -51,24 +56,39 @@ pub async fn run(mut cfg: Config) -> Result<(), DriverError> {
     cfg.node.first_correlation_id = seed();
     let requests = signals();
     let role = watch::Sender::new(NodeRole::Negotiating);
-    run_with(cfg, TokioNet, requests, role).await
+    drive(cfg, TokioNet, requests, role, true).await
 }
 
 /// Runs a node with its TCP on `net` until `requests` asks it to exit ([`Request::Exit`], or
 /// [`Request::Stop`] once handed over); a closed `requests` channel asks nothing. `role`
 /// follows the node's role. Reads time only through `tokio::time` (simulated time works) and
 /// takes `cfg.node.first_correlation_id` as given. Unix sockets and script components, if
-/// configured, use tokio directly.
+/// configured, use tokio directly; no script guard is started (it is this executable: see
+/// [`run`]).
 ///
 /// # Errors
 /// When a listener cannot be opened or the configuration cannot run.
 pub async fn run_with<N: Net>(
     cfg: Config,
     net: N,
-    mut requests: mpsc::Receiver<Request>,
+    requests: mpsc::Receiver<Request>,
     role: watch::Sender<NodeRole>,
 ) -> Result<(), DriverError> {
+    drive(cfg, net, requests, role, false).await
+}
+
+/// [`run_with`], and with `guard` the script guard (`baton guard`, this executable) when the
+/// node has script components (PROTOCOL 6.3).
+async fn drive<N: Net>(
+    cfg: Config,
+    net: N,
+    mut requests: mpsc::Receiver<Request>,
+    role: watch::Sender<NodeRole>,
+    guard: bool,
+) -> Result<(), DriverError> {
     let (inbox_tx, mut inbox) = mpsc::channel::<Input>(1024);
+    let mut cfg = cfg;
+    super::grant::load(&mut cfg).map_err(DriverError::Config)?;
     let tls = crate::config::load_tls(&cfg)
         .map_err(|e| DriverError::Config(e.to_string()))?
         .map(Tls::new);
@@ -80,6 +100,9 @@ pub async fn run_with<N: Net>(
     // crashed node may have left active (PROTOCOL 11, note 15). The node's clock starts after.
     let hooks = hooks::Runner::start(&cfg.node.scripts, inbox_tx.clone());
     hooks.run_at_start(Node::start_jobs(&cfg.node)).await;
+    let guard = guard
+        .then(|| crate::guard::Client::start(&cfg, inbox_tx.clone()))
+        .flatten();
     let t0 = Instant::now();
 
     let node = Node::new(cfg.node.clone(), baton_core::Instant::ZERO)
@@ -97,6 +120,7 @@ pub async fn run_with<N: Net>(
         render::unauthenticated(&tcp_listeners(&d.cfg));
     }
     d.tls = tls;
+    d.guard = guard;
 
     let mut requests_open = true;
     // One timer for the node's deadline, moved when the deadline moves (a new one per input
@@ -107,6 +131,9 @@ pub async fn run_with<N: Net>(
         d.drain();
         if d.should_exit() {
             break;
+        }
+        if let Some(guard) = &mut d.guard {
+            guard.tick();
         }
         match d.next_due() {
             Some(due) if due != sleep.deadline() => sleep.as_mut().reset(due),
@@ -164,6 +191,9 @@ pub async fn run_with<N: Net>(
         }
     }
     d.hooks.run_at_exit(d.node.exit_jobs()).await;
+    if let Some(guard) = d.guard.take() {
+        guard.bye().await;
+    }
     info!(role = %d.node.role(), "node stopped");
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 use super::connect;
 use super::control::Command;
+use super::fence;
 use super::hooks;
 use super::input::Input;
 use super::links::Links;
@@ -34,6 +35,8 @@ pub(crate) struct Driver<N> {
     role: watch::Sender<NodeRole>,
     /// TLS on every TCP link, if configured.
     pub(crate) tls: Option<Tls>,
+    /// The script guard, when the node has script components (PROTOCOL 6.3; `crate::guard`).
+    pub(crate) guard: Option<crate::guard::Client>,
 }
 
 impl<N: Net> Driver<N> {
@@ -60,6 +63,7 @@ impl<N: Net> Driver<N> {
             exit: false,
             role,
             tls: None,
+            guard: None,
         }
     }
 
@@ -71,7 +75,9 @@ impl<N: Net> Driver<N> {
     /// When the node must be woken next (its timers, its stop and its next connect attempt
     /// included), on tokio's clock.
     pub(crate) fn next_due(&self) -> Option<Instant> {
-        self.node.poll_timeout().map(|t| self.t0 + t.since_origin())
+        let node = self.node.poll_timeout().map(|t| self.t0 + t.since_origin());
+        let guard = self.guard.as_ref().map(crate::guard::Client::due);
+        node.into_iter().chain(guard).min()
     }
 
     /// Whether the node said [`Event::Exit`].
@@ -148,7 +154,19 @@ impl<N: Net> Driver<N> {
                 info!("control: {command} from {requester}: {answer}");
                 let _ = reply.send(answer);
             }
-            Input::HooksDone(done) => self.node.handle_hooks_done(now, done.job, done.ok),
+            Input::HooksDone(done) => {
+                if let Some(guard) = &mut self.guard {
+                    guard.job_done(done.job, done.ok);
+                }
+                self.node.handle_hooks_done(now, done.job, done.ok);
+            }
+            Input::GuardReport(report) => {
+                // A component the guard stood down registers again (PROTOCOL 6.3).
+                if let Some(link) = self.guard.as_mut().and_then(|g| g.take_report(&report)) {
+                    self.node.handle_link_closed(now, link);
+                }
+            }
+            Input::FenceDone(done) => self.node.handle_fence_done(now, &done.name, done.ok),
         }
     }
 
@@ -192,9 +210,33 @@ impl<N: Net> Driver<N> {
                     self.node.handle_dial_failed(now, member);
                 }
             },
-            Event::RunHooks { id, job } => self.hooks.submit(id, job),
+            Event::RunHooks { id, job } => {
+                // The guard hears of an activation before it runs (PROTOCOL 6.3).
+                if let Some(guard) = &mut self.guard {
+                    guard.before_job(id, &job);
+                }
+                self.hooks.submit(id, job);
+            }
+            Event::Fence { member, name, id } => self.fence(member, name, id),
             Event::Exit { .. } => self.exit = true,
             Event::StatusChanged(_) | Event::RestartComponent { .. } | Event::Notice(_) => {}
+        }
+    }
+
+    /// Runs the fence command against member `member` (PROTOCOL 5.10); without `[fence]`
+    /// (the node never asks then) the fencing fails.
+    fn fence(&mut self, member: usize, name: String, id: String) {
+        let target = fence::Target {
+            name,
+            id,
+            address: self.cfg.addresses.get(member).copied(),
+        };
+        match &self.cfg.fence {
+            Some(command) => fence::spawn(command, target, self.inbox.clone()),
+            None => {
+                let now = self.now();
+                self.node.handle_fence_done(now, &target.name, false);
+            }
         }
     }
 

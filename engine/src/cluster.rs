@@ -1,0 +1,49 @@
+//! Clusters (PROTOCOL 5.9 to 5.11): what the Election asks of the driver beside links and
+//! roles (run the fence command, PROTOCOL 5.10), the answers the driver hands back, and the
+//! status words of a cluster (PROTOCOL 6.7).
+
+use crate::event::Event;
+use crate::node::Node;
+use baton_core::Instant;
+use baton_election::Member;
+
+impl Node {
+    /// The Election wants `member` fenced (PROTOCOL 5.10): [`Event::Fence`] with its name and
+    /// id (the driver knows its address).
+    pub(crate) fn fence(&mut self, member: Member) {
+        let Some(m) = self.config.members.get(member.0) else {
+            return;
+        };
+        let (name, id) = (m.name.clone(), m.id.clone());
+        self.events.push_back(Event::Fence {
+            member: member.0,
+            name,
+            id,
+        });
+    }
+
+    /// The fence command that [`Event::Fence`] asked for, against the member named `name`,
+    /// ended: `ok` when it exited 0 in time (PROTOCOL 5.10). `ok` lets the node promote as
+    /// it would have; otherwise it stays standby and asks again after `fence_retry`. An
+    /// answer no fencing waits for (the member came back meanwhile) changes nothing.
+    pub fn handle_fence_done(&mut self, now: Instant, name: &str, ok: bool) {
+        if let Some(i) = self.config.members.iter().position(|m| m.name == name) {
+            self.election.handle_fence_done(now, Member(i), ok);
+        }
+        self.process(now);
+    }
+
+    /// `fencing=<name>` while a fencing is under way.
+    pub(crate) fn fencing_word(&self) -> Option<String> {
+        let m = self.election.fencing()?;
+        let name = self.config.members.get(m.0)?;
+        Some(format!("fencing={}", name.name))
+    }
+
+    /// `round=<R>` in quorum mode once the Election has a round.
+    pub(crate) fn round_word(&self) -> Option<String> {
+        let round = self.election.round();
+        (self.config.mode != baton_election::Mode::Pair && round.0 > 0)
+            .then(|| format!("round={round}"))
+    }
+}
