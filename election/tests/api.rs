@@ -30,7 +30,7 @@ fn events(e: &mut Election) -> Vec<Event> {
 fn standby_b() -> Election {
     let mut b = Election::new(Config::pair(["a", "b"], 1), t(0)).unwrap();
     b.handle_link_up(t(0), L1, Member(0));
-    b.handle_message(t(1), L1, nom("5", "a"));
+    b.handle_message(t(1), L1, nom("0 5", "a"));
     assert_eq!(b.role(), NodeRole::Standby);
     transmits(&mut b);
     events(&mut b);
@@ -118,8 +118,8 @@ fn switchover_misuse_is_an_error() {
 #[test]
 fn malformed_nomination_is_answered_and_reported() {
     let mut b = standby_b();
-    b.handle_message(t(2), L1, nom("6", "abcdefghijklmnopq"));
-    assert_eq!(transmits(&mut b), vec![err("6", "malformed")]);
+    b.handle_message(t(2), L1, nom("0 6", "abcdefghijklmnopq"));
+    assert_eq!(transmits(&mut b), vec![err("0 6", "malformed")]);
     assert!(matches!(
         events(&mut b)[..],
         [Event::PeerMisbehaved {
@@ -129,19 +129,33 @@ fn malformed_nomination_is_answered_and_reported() {
     ));
     assert_eq!(b.role(), NodeRole::Standby);
     // A correlationId outside NumericString: the answer carries an empty id.
-    let mut bad = nom("7", "a");
+    let mut bad = nom("0 7", "a");
     bad.correlation_id = baton_asn1::election::CorrelationId(
         rasn::types::NumericString::from_bytes(b"01234567890123456").unwrap(),
     );
     b.handle_message(t(3), L1, bad);
     assert_eq!(transmits(&mut b), vec![err("", "malformed")]);
+    events(&mut b);
+    // A NumericString that is not "<round> <seq>" (PROTOCOL 2.3): answered with it.
+    for id in ["7", "1 2 3", "4294967296 1", "1 65536", " 1"] {
+        b.handle_message(t(4), L1, nom(id, "a"));
+        assert_eq!(transmits(&mut b), vec![err(id, "malformed")]);
+        assert_eq!(
+            events(&mut b),
+            vec![Event::PeerMisbehaved {
+                peer: Member(0),
+                reason: Misbehaviour::BadCorrelationId(id.into())
+            }]
+        );
+    }
+    assert_eq!(b.role(), NodeRole::Standby);
 }
 
 #[test]
 fn nominee_not_a_member_is_answered_and_reported() {
     let mut b = standby_b();
-    b.handle_message(t(2), L1, nom("6", "zed"));
-    assert_eq!(transmits(&mut b), vec![err("6", "not a member")]);
+    b.handle_message(t(2), L1, nom("0 6", "zed"));
+    assert_eq!(transmits(&mut b), vec![err("0 6", "not a member")]);
     assert_eq!(
         events(&mut b),
         vec![Event::PeerMisbehaved {
@@ -156,8 +170,8 @@ fn nominee_not_a_member_is_answered_and_reported() {
 fn inconsistent_answer_is_reported_and_retried() {
     let mut a = Election::new(Config::pair(["a", "b"], 0), t(0)).unwrap();
     a.handle_link_up(t(0), L1, Member(1));
-    assert_eq!(transmits(&mut a), vec![nom("1", "a")]);
-    a.handle_message(t(1), L1, asg("1", "a", "zed"));
+    assert_eq!(transmits(&mut a), vec![nom("0 1", "a")]);
+    a.handle_message(t(1), L1, asg("0 1", "a", "zed"));
     assert_eq!(
         events(&mut a),
         vec![Event::PeerMisbehaved {
@@ -170,9 +184,9 @@ fn inconsistent_answer_is_reported_and_retried() {
     );
     assert_eq!(a.role(), NodeRole::Negotiating);
     a.handle_timeout(t(101));
-    assert_eq!(transmits(&mut a), vec![nom("2", "a")]);
+    assert_eq!(transmits(&mut a), vec![nom("0 2", "a")]);
     // A refusal that is not transient is surfaced, and retried.
-    a.handle_message(t(102), L1, err("2", "not a member"));
+    a.handle_message(t(102), L1, err("0 2", "not a member"));
     assert_eq!(
         events(&mut a),
         vec![Event::NominationRefused {
@@ -192,10 +206,10 @@ fn handover_answered_with_requester_active_is_misbehaviour() {
     assert_eq!(p.role(A), NodeRole::PromotionFailed);
     p.start(B);
     p.connect();
-    assert_eq!(p.take_log()[0], sent(A, B, nom("1", "b")));
+    assert_eq!(p.take_log()[0], sent(A, B, nom("1 1", "b")));
     let a = p.nodes[A].election.as_mut().unwrap();
     events(a);
-    a.handle_message(t(2000), LinkId(1), asg("1", "a", "b"));
+    a.handle_message(t(2000), LinkId(1), asg("0 1", "a", "b"));
     assert_eq!(a.role(), NodeRole::PromotionFailed);
     assert_eq!(
         events(a),
@@ -213,7 +227,10 @@ fn fatal_on_active_hands_over_like_a_switchover() {
     p.run();
     assert_eq!(
         p.take_log(),
-        vec![sent(A, B, nom("2", "b")), sent(B, A, asg("2", "b", "a"))]
+        vec![
+            sent(A, B, nom("1 2", "b")),
+            sent(B, A, asg("2 2", "b", "a"))
+        ]
     );
     p.assert_converged(B);
     assert!(p.e(A).is_fatal());
@@ -228,10 +245,10 @@ fn fatal_on_standby_fails_its_next_promotion() {
     assert_eq!(
         p.take_log(),
         vec![
-            sent(A, B, nom("2", "b")),
-            sent(B, A, asg("2", "b", "a")),
-            sent(B, A, nom("102", "a")),
-            sent(A, B, asg("102", "a", "b")),
+            sent(A, B, nom("1 2", "b")),
+            sent(B, A, asg("2 2", "b", "a")),
+            sent(B, A, nom("2 102", "a")),
+            sent(A, B, asg("3 102", "a", "b")),
         ]
     );
     assert!(
@@ -267,7 +284,7 @@ fn fatal_while_promoting_fails_the_promotion_f3() {
     assert_eq!(b.role(), NodeRole::PromotionFailed);
     // [F3] the handover request goes out on the next link-up.
     b.handle_link_up(t(20), LinkId(2), Member(0));
-    assert_eq!(transmits(&mut b), vec![nom("2", "a")]);
+    assert_eq!(transmits(&mut b), vec![nom("1 2", "a")]);
 }
 
 #[test]
@@ -300,7 +317,7 @@ fn peer_view_follows_the_assignment() {
 #[test]
 fn messages_on_unknown_links_are_ignored() {
     let mut b = standby_b();
-    b.handle_message(t(5), LinkId(42), nom("9", "b"));
+    b.handle_message(t(5), LinkId(42), nom("0 9", "b"));
     assert!(transmits(&mut b).is_empty());
     assert_eq!(b.role(), NodeRole::Standby);
     b.handle_link_down(t(6), LinkId(42));

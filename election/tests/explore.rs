@@ -92,6 +92,7 @@ impl State {
                 Event::PeerMisbehaved { .. } | Event::NominationRefused { .. } => {
                     panic!("a correct peer misbehaved: {ev:?}")
                 }
+                Event::Fence { .. } => panic!("fencing is off: {ev:?}"),
                 Event::RoleChanged { .. } => {}
             }
         }

@@ -23,12 +23,12 @@ fn scenario_1_staggered_start() {
     assert_eq!(
         p.take_log(),
         vec![
-            sent(A, B, nom("1", "a")),
-            sent(B, A, nom("101", "b")),
-            sent(B, A, veto("1", "b", "a")),
-            sent(A, B, err("101", "negotiating")),
-            sent(B, A, nom("102", "b")),
-            sent(A, B, asg("102", "b", "a")),
+            sent(A, B, nom("0 1", "a")),
+            sent(B, A, nom("1 101", "b")),
+            sent(B, A, veto("1 1", "b", "a")),
+            sent(A, B, err("0 101", "negotiating")),
+            sent(B, A, nom("1 102", "b")),
+            sent(A, B, asg("0 102", "b", "a")),
         ]
     );
     assert_eq!(p.role_trail(A), vec![Standby], "a never promoted");
@@ -54,10 +54,10 @@ fn scenario_2_promotion_fails_alone_then_peer_arrives() {
     assert_eq!(
         p.take_log(),
         vec![
-            sent(A, B, nom("1", "b")),
-            sent(B, A, nom("101", "b")),
-            sent(B, A, asg("1", "b", "a")),
-            sent(A, B, asg("101", "b", "a")),
+            sent(A, B, nom("1 1", "b")),
+            sent(B, A, nom("0 101", "b")),
+            sent(B, A, asg("2 1", "b", "a")),
+            sent(A, B, asg("1 101", "b", "a")),
         ]
     );
     assert_eq!(
@@ -82,10 +82,10 @@ fn scenario_3_veto_then_promotion_fails() {
     assert_eq!(
         p.take_log(),
         vec![
-            sent(A, B, nom("1", "a")),
-            sent(B, A, nom("101", "b")),
-            sent(B, A, asg("1", "a", "b")),
-            sent(A, B, veto("101", "a", "b")),
+            sent(A, B, nom("1 1", "a")),
+            sent(B, A, nom("0 101", "b")),
+            sent(B, A, asg("0 1", "a", "b")),
+            sent(A, B, veto("1 101", "a", "b")),
         ]
     );
     assert_eq!(p.roles(), (Promoting, Standby));
@@ -93,7 +93,10 @@ fn scenario_3_veto_then_promotion_fails() {
     p.settle();
     assert_eq!(
         p.take_log(),
-        vec![sent(A, B, nom("2", "b")), sent(B, A, asg("2", "b", "a"))]
+        vec![
+            sent(A, B, nom("1 2", "b")),
+            sent(B, A, asg("2 2", "b", "a"))
+        ]
     );
     assert_eq!(p.roles(), (Demoting, Active));
     p.components_done(A);
@@ -112,10 +115,10 @@ fn scenario_4_switchover_then_new_active_fails() {
     assert_eq!(
         p.take_log(),
         vec![
-            sent(A, B, nom("2", "b")),
-            sent(B, A, asg("2", "b", "a")),
-            sent(B, A, nom("102", "a")),
-            sent(A, B, asg("102", "a", "b")),
+            sent(A, B, nom("1 2", "b")),
+            sent(B, A, asg("2 2", "b", "a")),
+            sent(B, A, nom("2 102", "a")),
+            sent(A, B, asg("3 102", "a", "b")),
         ]
     );
     assert_eq!(p.role_trail(A), vec![Demoting, Standby, Promoting, Active]);
@@ -145,10 +148,10 @@ fn scenario_5_both_promoting_when_partition_heals() {
     assert_eq!(
         p.take_log(),
         vec![
-            sent(A, B, nom("1", "a")),
-            sent(B, A, nom("101", "b")),
-            sent(B, A, veto("1", "b", "a")),
-            sent(A, B, veto("101", "a", "b")),
+            sent(A, B, nom("1 1", "a")),
+            sent(B, A, nom("1 101", "b")),
+            sent(B, A, veto("1 1", "b", "a")),
+            sent(A, B, veto("1 101", "a", "b")),
         ]
     );
     assert_eq!(p.roles(), (Promoting, Demoting));
@@ -187,10 +190,10 @@ fn scenario_5_both_promoting_when_partition_heals_with_preempt() {
     assert_eq!(
         p.take_log(),
         vec![
-            sent(A, B, nom("1", "a")),
-            sent(B, A, nom("101", "b")),
-            sent(A, B, veto("101", "a", "b")),
-            sent(B, A, asg("1", "a", "b")),
+            sent(A, B, nom("1 1", "a")),
+            sent(B, A, nom("1 101", "b")),
+            sent(A, B, veto("1 101", "a", "b")),
+            sent(B, A, asg("1 1", "a", "b")),
         ]
     );
     p.assert_converged(A);
@@ -215,7 +218,7 @@ fn scenario_6_stale_answer_after_yield_ignored() {
     assert!(p.deliver_to(A)); // b's self-nomination: a negotiates, answers an error
     assert!(p.deliver_to(B)); // the stale error
     assert_eq!(p.e(B).poll_timeout(), None, "no retry of a void nomination");
-    let stale = asg("101", "b", "a");
+    let stale = asg("0 101", "b", "a");
     p.act(B, |e, now| {
         e.handle_message(now, baton_core::LinkId(1), stale)
     });
@@ -230,10 +233,10 @@ fn scenario_6_stale_answer_after_yield_ignored() {
     assert_eq!(
         p.take_log(),
         vec![
-            sent(A, B, nom("1", "a")),
-            sent(B, A, nom("101", "b")),
-            sent(A, B, err("101", "negotiating")),
-            sent(B, A, asg("1", "a", "b")),
+            sent(A, B, nom("0 1", "a")),
+            sent(B, A, nom("1 101", "b")),
+            sent(A, B, err("0 101", "negotiating")),
+            sent(B, A, asg("1 1", "a", "b")),
         ]
     );
     p.assert_converged(A);
@@ -257,15 +260,15 @@ fn scenario_7_switchover_races_link_up_handovers_cross() {
         p.take_log(),
         vec![
             // link-up: a's self-nomination (void at once by the switchover), b's handover
-            sent(A, B, nom("2", "a")),
-            sent(B, A, nom("102", "a")),
+            sent(A, B, nom("1 2", "a")),
+            sent(B, A, nom("1 102", "a")),
             // a demoted at once: Standby, its own handover request
-            sent(A, B, nom("3", "b")),
+            sent(A, B, nom("1 3", "b")),
             // b agrees to the stale self-nomination (a ignores the answer) and stands by
-            sent(B, A, asg("2", "a", "b")),
+            sent(B, A, asg("1 2", "a", "b")),
             // the handover requests cross: a (higher) accepts, b refuses
-            sent(A, B, asg("102", "a", "b")),
-            sent(B, A, err("3", "handover pending")),
+            sent(A, B, asg("2 102", "a", "b")),
+            sent(B, A, err("1 3", "handover pending")),
         ]
     );
     assert_eq!(p.role_trail(A), [Demoting, Standby, Promoting, Active]);
@@ -345,10 +348,10 @@ fn scenario_8_both_demoting_when_link_flaps() {
     assert_eq!(
         p.take_log(),
         vec![
-            sent(A, B, nom("3", "b")),
-            sent(B, A, nom("103", "a")),
-            sent(B, A, err("3", "handover pending")),
-            sent(A, B, asg("103", "a", "b")),
+            sent(A, B, nom("1 3", "b")),
+            sent(B, A, nom("1 103", "a")),
+            sent(B, A, err("1 3", "handover pending")),
+            sent(A, B, asg("2 103", "a", "b")),
         ]
     );
     p.assert_converged(A);
@@ -372,10 +375,10 @@ fn scenario_9_both_promotions_fail_during_partition() {
     assert_eq!(
         p.take_log(),
         vec![
-            sent(A, B, nom("1", "b")),
-            sent(B, A, nom("101", "a")),
-            sent(B, A, err("1", "promotion failed")),
-            sent(A, B, asg("101", "a", "b")),
+            sent(A, B, nom("1 1", "b")),
+            sent(B, A, nom("1 101", "a")),
+            sent(B, A, err("1 1", "promotion failed")),
+            sent(A, B, asg("2 101", "a", "b")),
         ]
     );
     p.assert_converged(A);

@@ -20,10 +20,10 @@ fn startup_election() {
     assert_eq!(
         p.take_log(),
         vec![
-            sent(A, B, nom("1", "a")),
-            sent(B, A, nom("101", "b")),
-            sent(B, A, asg("1", "a", "b")),
-            sent(A, B, err("101", "negotiating")),
+            sent(A, B, nom("0 1", "a")),
+            sent(B, A, nom("0 101", "b")),
+            sent(B, A, asg("0 1", "a", "b")),
+            sent(A, B, err("0 101", "negotiating")),
         ]
     );
     assert_eq!(p.role_trail(A), vec![Promoting, Active]);
@@ -46,10 +46,10 @@ fn active_restart_after_peer_promotion() {
     assert_eq!(
         p.take_log(),
         vec![
-            sent(A, B, nom("1001", "a")),
-            sent(B, A, nom("102", "b")),
-            sent(B, A, veto("1001", "b", "a")),
-            sent(A, B, err("102", "negotiating")),
+            sent(A, B, nom("0 1001", "a")),
+            sent(B, A, nom("1 102", "b")),
+            sent(B, A, veto("1 1001", "b", "a")),
+            sent(A, B, err("0 102", "negotiating")),
         ]
     );
     assert_eq!(p.roles(), (Standby, Active));
@@ -57,8 +57,8 @@ fn active_restart_after_peer_promotion() {
     assert_eq!(
         p.take_log(),
         vec![
-            sent(B, A, nom("103", "b")),
-            sent(A, B, asg("103", "b", "a"))
+            sent(B, A, nom("1 103", "b")),
+            sent(A, B, asg("0 103", "b", "a"))
         ]
     );
     assert_eq!(p.role_trail(A), vec![Standby]);
@@ -79,10 +79,10 @@ fn active_restart_during_peer_promotion() {
     assert_eq!(
         p.take_log(),
         vec![
-            sent(A, B, nom("1001", "a")),
-            sent(B, A, nom("102", "b")),
-            sent(B, A, veto("1001", "b", "a")),
-            sent(A, B, err("102", "negotiating")),
+            sent(A, B, nom("0 1001", "a")),
+            sent(B, A, nom("1 102", "b")),
+            sent(B, A, veto("1 1001", "b", "a")),
+            sent(A, B, err("0 102", "negotiating")),
         ]
     );
     assert_eq!(p.roles(), (Standby, Promoting));
@@ -92,8 +92,8 @@ fn active_restart_during_peer_promotion() {
     assert_eq!(
         p.take_log(),
         vec![
-            sent(B, A, nom("103", "b")),
-            sent(A, B, asg("103", "b", "a"))
+            sent(B, A, nom("1 103", "b")),
+            sent(A, B, asg("0 103", "b", "a"))
         ]
     );
     p.assert_converged(B);
@@ -119,8 +119,8 @@ fn active_restart_during_peer_promotion_failure() {
     assert_eq!(
         p.take_log(),
         vec![
-            sent(B, A, nom("103", "a")),
-            sent(A, B, asg("103", "a", "b"))
+            sent(B, A, nom("1 103", "a")),
+            sent(A, B, asg("2 103", "a", "b"))
         ],
         "b's self-nomination 102 was void once b failed: no retry of it"
     );
@@ -144,12 +144,12 @@ fn active_restart_during_peer_promotion_failure_while_negotiating() {
     assert_eq!(
         p.take_log(),
         vec![
-            sent(A, B, nom("1001", "a")),
-            sent(B, A, nom("102", "b")),
-            sent(B, A, nom("103", "a")),
-            sent(B, A, asg("1001", "a", "b")),
-            sent(A, B, err("102", "negotiating")),
-            sent(A, B, asg("103", "a", "b")),
+            sent(A, B, nom("0 1001", "a")),
+            sent(B, A, nom("1 102", "b")),
+            sent(B, A, nom("1 103", "a")),
+            sent(B, A, asg("1 1001", "a", "b")),
+            sent(A, B, err("0 102", "negotiating")),
+            sent(A, B, asg("2 103", "a", "b")),
         ]
     );
     p.assert_converged(A);
@@ -169,10 +169,10 @@ fn standby_restart() {
     assert_eq!(
         p.take_log(),
         vec![
-            sent(A, B, nom("2", "a")),
-            sent(B, A, nom("1001", "b")),
-            sent(B, A, asg("2", "a", "b")),
-            sent(A, B, veto("1001", "a", "b")),
+            sent(A, B, nom("1 2", "a")),
+            sent(B, A, nom("0 1001", "b")),
+            sent(B, A, asg("0 2", "a", "b")),
+            sent(A, B, veto("1 1001", "a", "b")),
         ]
     );
     assert!(p.role_trail(A).is_empty(), "a never left Active");
@@ -204,7 +204,10 @@ fn planned_switchover() {
     p.run();
     assert_eq!(
         p.take_log(),
-        vec![sent(A, B, nom("2", "b")), sent(B, A, asg("2", "b", "a"))]
+        vec![
+            sent(A, B, nom("1 2", "b")),
+            sent(B, A, asg("2 2", "b", "a"))
+        ]
     );
     assert_eq!(p.role_trail(A), vec![Demoting, Standby]);
     assert_eq!(p.role_trail(B), vec![Promoting, Active]);
@@ -225,10 +228,10 @@ fn dual_active_heals() {
     assert_eq!(
         p.take_log(),
         vec![
-            sent(A, B, nom("2", "a")),
-            sent(B, A, nom("102", "b")),
-            sent(B, A, veto("2", "b", "a")),
-            sent(A, B, veto("102", "a", "b")),
+            sent(A, B, nom("1 2", "a")),
+            sent(B, A, nom("1 102", "b")),
+            sent(B, A, veto("1 2", "b", "a")),
+            sent(A, B, veto("1 102", "a", "b")),
         ]
     );
     assert!(p.role_trail(A).is_empty(), "a kept its role");

@@ -34,24 +34,24 @@ fn events(e: &mut Election) -> Vec<Event> {
 #[test]
 fn only_the_latest_send_counts() {
     let mut a = node(0);
-    assert_eq!(transmits(&mut a), vec![nom("1", "a")]);
+    assert_eq!(transmits(&mut a), vec![nom("0 1", "a")]);
     // An answer with an id never used: ignored.
-    a.handle_message(t(1), L1, asg("999", "a", "b"));
+    a.handle_message(t(1), L1, asg("0 999", "a", "b"));
     assert_eq!(a.role(), NodeRole::Negotiating);
     assert!(a.nomination_pending());
     // The real answer is an error: back off.
-    a.handle_message(t(2), L1, err("1", "demoting"));
+    a.handle_message(t(2), L1, err("0 1", "demoting"));
     assert_eq!(a.poll_timeout(), Some(t(102)));
     // A second answer to the id already answered: ignored, retry still armed.
-    a.handle_message(t(3), L1, asg("1", "a", "b"));
+    a.handle_message(t(3), L1, asg("0 1", "a", "b"));
     assert_eq!(a.role(), NodeRole::Negotiating);
     assert_eq!(a.poll_timeout(), Some(t(102)));
     a.handle_timeout(t(102));
-    assert_eq!(transmits(&mut a), vec![nom("2", "a")]);
+    assert_eq!(transmits(&mut a), vec![nom("0 2", "a")]);
     // The earlier send's answer no longer counts.
-    a.handle_message(t(103), L1, asg("1", "a", "b"));
+    a.handle_message(t(103), L1, asg("0 1", "a", "b"));
     assert_eq!(a.role(), NodeRole::Negotiating);
-    a.handle_message(t(104), L1, asg("2", "a", "b"));
+    a.handle_message(t(104), L1, asg("0 2", "a", "b"));
     assert_eq!(a.role(), NodeRole::Promoting);
     assert!(transmits(&mut a).is_empty());
 }
@@ -60,10 +60,10 @@ fn only_the_latest_send_counts() {
 fn stale_answer_cancels_no_retry() {
     let mut a = node(0);
     transmits(&mut a);
-    a.handle_message(t(10), L1, err("1", "negotiating"));
+    a.handle_message(t(10), L1, err("0 1", "negotiating"));
     assert_eq!(a.poll_timeout(), Some(t(110)));
-    a.handle_message(t(20), L1, veto("77", "b", "a"));
-    a.handle_message(t(30), L1, err("1", "negotiating"));
+    a.handle_message(t(20), L1, veto("0 77", "b", "a"));
+    a.handle_message(t(30), L1, err("0 1", "negotiating"));
     assert_eq!(
         a.poll_timeout(),
         Some(t(110)),
@@ -71,23 +71,23 @@ fn stale_answer_cancels_no_retry() {
     );
     assert_eq!(a.role(), NodeRole::Negotiating);
     a.handle_timeout(t(110));
-    assert_eq!(transmits(&mut a), vec![nom("2", "a")]);
+    assert_eq!(transmits(&mut a), vec![nom("0 2", "a")]);
 }
 
 #[test]
 fn answer_to_self_nomination_void_by_yielding_is_ignored() {
     let mut b = node(1);
-    assert_eq!(transmits(&mut b), vec![nom("101", "b")]);
+    assert_eq!(transmits(&mut b), vec![nom("0 101", "b")]);
     // a (higher) nominates itself: b agrees and yields; its own nomination is void.
-    b.handle_message(t(1), L1, nom("1", "a"));
-    assert_eq!(transmits(&mut b), vec![asg("1", "a", "b")]);
+    b.handle_message(t(1), L1, nom("0 1", "a"));
+    assert_eq!(transmits(&mut b), vec![asg("0 1", "a", "b")]);
     assert_eq!(b.role(), NodeRole::Standby);
     assert!(!b.nomination_pending());
     events(&mut b);
     // Late answers to 101, even one naming b active: ignored.
-    b.handle_message(t(2), L1, asg("101", "b", "a"));
-    b.handle_message(t(3), L1, veto("101", "b", "a"));
-    b.handle_message(t(4), L1, err("101", "negotiating"));
+    b.handle_message(t(2), L1, asg("0 101", "b", "a"));
+    b.handle_message(t(3), L1, veto("0 101", "b", "a"));
+    b.handle_message(t(4), L1, err("0 101", "negotiating"));
     assert_eq!(b.role(), NodeRole::Standby);
     assert!(events(&mut b).is_empty());
     assert!(transmits(&mut b).is_empty());
@@ -105,13 +105,13 @@ fn answer_to_handover_request_void_by_promotion_is_ignored() {
     a.handle_promotion_failed(t(301), Generation(1));
     assert_eq!(a.role(), NodeRole::PromotionFailed);
     a.handle_link_up(t(400), L1, Member(1));
-    assert_eq!(transmits(&mut a), vec![nom("1", "b")]);
+    assert_eq!(transmits(&mut a), vec![nom("1 1", "b")]);
     // b failed too and asks a to take over: a (higher) promotes again [F9]; 1 is void.
-    a.handle_message(t(401), L1, nom("101", "a"));
-    assert_eq!(transmits(&mut a), vec![asg("101", "a", "b")]);
+    a.handle_message(t(401), L1, nom("0 101", "a"));
+    assert_eq!(transmits(&mut a), vec![asg("2 101", "a", "b")]);
     assert_eq!(a.role(), NodeRole::Promoting);
-    a.handle_message(t(402), L1, asg("1", "b", "a"));
-    a.handle_message(t(403), L1, err("1", "promotion failed"));
+    a.handle_message(t(402), L1, asg("0 1", "b", "a"));
+    a.handle_message(t(403), L1, err("0 1", "promotion failed"));
     assert_eq!(a.role(), NodeRole::Promoting);
     assert_eq!(a.poll_timeout(), None, "no retry of a void request");
 }
@@ -119,16 +119,16 @@ fn answer_to_handover_request_void_by_promotion_is_ignored() {
 #[test]
 fn answers_on_a_replaced_or_dead_link_are_ignored() {
     let mut a = node(0);
-    assert_eq!(transmits(&mut a), vec![nom("1", "a")]);
+    assert_eq!(transmits(&mut a), vec![nom("0 1", "a")]);
     // The link is replaced: a nominates afresh on the new one.
     a.handle_link_up(t(5), L2, Member(1));
-    assert_eq!(transmits(&mut a), vec![nom("2", "a")]);
-    a.handle_message(t(6), L1, asg("2", "a", "b"));
+    assert_eq!(transmits(&mut a), vec![nom("0 2", "a")]);
+    a.handle_message(t(6), L1, asg("0 2", "a", "b"));
     assert_eq!(a.role(), NodeRole::Negotiating, "old link: ignored");
-    a.handle_message(t(7), L2, asg("1", "a", "b"));
+    a.handle_message(t(7), L2, asg("0 1", "a", "b"));
     assert_eq!(a.role(), NodeRole::Negotiating, "not the latest id");
     a.handle_link_down(t(8), L2);
-    a.handle_message(t(9), L2, asg("2", "a", "b"));
+    a.handle_message(t(9), L2, asg("0 2", "a", "b"));
     assert_eq!(a.role(), NodeRole::Negotiating, "dead link: ignored");
     assert_eq!(
         a.poll_timeout(),
@@ -154,8 +154,9 @@ fn late_components_answers_of_an_abandoned_promotion_do_not_count() {
     }));
     // The peer comes back Active and vetoes: b (lower) abandons its promotion [F2].
     b.handle_link_up(t(400), L2, Member(0));
-    assert_eq!(transmits(&mut b), vec![nom("102", "b")]);
-    b.handle_message(t(401), L2, veto("102", "a", "b"));
+    assert_eq!(transmits(&mut b), vec![nom("1 102", "b")]);
+    // a's round equals b's (both promoted alone once): priority decides.
+    b.handle_message(t(401), L2, veto("1 102", "a", "b"));
     assert_eq!(b.role(), NodeRole::Demoting);
     assert_eq!(b.generation(), Generation(2));
     // The abandoned promotion's answers arrive: ignored.
