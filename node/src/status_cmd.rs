@@ -108,10 +108,21 @@ fn fail(message: String) -> Failure {
     Failure { message, status: 1 }
 }
 
-/// Renders a status for humans or as JSON.
+/// Renders a status for humans or as JSON (PROTOCOL 6.7). For humans: the line, then, for a
+/// cluster of three or more members (`members=`), one line per member with its state. As
+/// JSON: `status` (the line), `state`, `peer`, `components`, and `members` (every member,
+/// this node included, with its state; from `members=`, or from the node and its `peer=`),
+/// plus `round`, `lease_ms` and `fencing` when the line has them.
 pub fn render(status: &ServiceStatus, json: bool) -> String {
+    let members = members(status);
     if !json {
-        return status.to_string();
+        let mut text = status.to_string();
+        if status.extra.iter().any(|w| w.starts_with("members=")) {
+            for (name, state) in &members {
+                text.push_str(&format!("\n  {name:<16} {state}"));
+            }
+        }
+        return text;
     }
     let peer = status.peer.as_ref().map(|p| {
         let state = match p.state {
@@ -124,13 +135,50 @@ pub fn render(status: &ServiceStatus, json: bool) -> String {
     let components = status
         .components
         .map(|(ok, total)| serde_json::json!({"ok": ok, "total": total}));
-    serde_json::json!({
+    let members: Vec<_> = members
+        .iter()
+        .map(|(name, state)| serde_json::json!({"name": name, "state": state}))
+        .collect();
+    let word = |key: &str| {
+        status
+            .extra
+            .iter()
+            .find_map(|w| w.strip_prefix(key).map(str::to_owned))
+    };
+    let mut doc = serde_json::json!({
         "status": status.to_string(),
         "state": status.state.as_str(),
         "peer": peer,
         "components": components,
-    })
-    .to_string()
+        "members": members,
+    });
+    if let Some(round) = word("round=").and_then(|r| r.parse::<u64>().ok()) {
+        doc["round"] = round.into();
+    }
+    if let Some(lease) = word("lease=").and_then(|l| l.strip_suffix("ms")?.parse::<u64>().ok()) {
+        doc["lease_ms"] = lease.into();
+    }
+    if let Some(name) = word("fencing=") {
+        doc["fencing"] = name.into();
+    }
+    doc.to_string()
+}
+
+/// Every member and its state (PROTOCOL 6.7): from `members=<name>:<state>,...`, else the
+/// node itself (`self`, in its own state) and its `peer=`.
+fn members(status: &ServiceStatus) -> Vec<(String, String)> {
+    if let Some(list) = status.extra.iter().find_map(|w| w.strip_prefix("members=")) {
+        return list
+            .split(',')
+            .filter_map(|m| m.rsplit_once(':'))
+            .map(|(name, state)| (name.to_owned(), state.to_owned()))
+            .collect();
+    }
+    let mut all = vec![("self".to_owned(), status.state.as_str().to_owned())];
+    if let Some(p) = &status.peer {
+        all.push((p.name.clone(), p.state.as_str().to_owned()));
+    }
+    all
 }
 
 /// `baton status`.

@@ -306,6 +306,8 @@ impl Node {
                     p.misbehaviour = true
                 }
                 Event::RoleChanged { .. } => {}
+                // The pair model configures no fencing (Config::fence is false).
+                Event::Fence { .. } => {}
             }
         }
     }
