@@ -28,13 +28,14 @@ pub enum Alone {
     Wait,
 }
 
-/// The election algorithm. Only pair mode (PROTOCOL 5.1 to 5.8) is implemented; quorum mode
-/// (PROTOCOL 5.9) will be a second variant.
+/// The election algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Mode {
     /// Two members, nothing persisted (PROTOCOL 5.1 to 5.8).
     #[default]
     Pair,
+    /// Three to nine voters, rounds, persisted grants and leases (PROTOCOL 5.9).
+    Quorum,
 }
 
 /// Configuration of one member's Election. Identical across members except [`Config::me`]
@@ -65,6 +66,13 @@ pub struct Config {
     pub fence: bool,
     /// Delay before a failed fencing is tried again (default [`DEFAULT_FENCE_RETRY`]).
     pub fence_retry: Duration,
+    /// Quorum mode: the members that are witnesses (indices into `members`): they vote,
+    /// never stand, never serve (PROTOCOL 5.9.1).
+    pub witnesses: Vec<usize>,
+    /// Quorum mode: the timers (PROTOCOL 5.9.6).
+    pub quorum: crate::quorum::QuorumTimers,
+    /// Quorum mode: the grant read from `state_dir/grant` at start (PROTOCOL 5.9.3).
+    pub persisted: crate::quorum::PersistedGrant,
 }
 
 /// Default of [`Config::startup_wait`]: the default dead interval (3 × 100 ms).
@@ -90,18 +98,17 @@ impl Config {
             first_correlation_id: 1,
             fence: false,
             fence_retry: DEFAULT_FENCE_RETRY,
+            witnesses: Vec::new(),
+            quorum: crate::quorum::QuorumTimers::default(),
+            persisted: crate::quorum::PersistedGrant::Unknown,
         }
     }
 
-    /// Checks the configuration: exactly two members in pair mode, names unique, 1 to 16
+    /// Checks the configuration: exactly two members in pair mode (quorum mode: 3 to 9
+    /// voters, valid witnesses, the timers of PROTOCOL 5.9.6), names unique, 1 to 16
     /// characters (ASN.1 `Candidate`), `me` in range, non-zero back-off.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        match self.mode {
-            Mode::Pair if self.members.len() != 2 => {
-                return Err(ConfigError::MemberCount(self.members.len()))
-            }
-            Mode::Pair => {}
-        }
+        self.validate_mode()?;
         if self.me >= self.members.len() {
             return Err(ConfigError::MeOutOfRange(self.me));
         }
@@ -149,6 +156,8 @@ pub enum ConfigError {
     DuplicateName(String),
     /// `retry_backoff` or `fence_retry` is zero (a busy loop of retries).
     ZeroBackoff,
+    /// A quorum-mode check failed (PROTOCOL 5.9.1, 5.9.6).
+    Quorum(crate::quorum::QuorumConfigError),
 }
 
 impl fmt::Display for ConfigError {
@@ -165,6 +174,7 @@ impl fmt::Display for ConfigError {
                 )
             }
             ConfigError::DuplicateName(n) => write!(f, "member name {n:?} is used twice"),
+            ConfigError::Quorum(e) => write!(f, "{e}"),
             ConfigError::ZeroBackoff => {
                 write!(f, "retry_backoff and fence_retry must not be zero")
             }

@@ -60,6 +60,8 @@ pub struct Election {
     pub(crate) seen_round: Round,
     /// A fencing under way (PROTOCOL 5.10).
     pub(crate) fencing: Option<Fencing>,
+    /// Quorum-mode state (PROTOCOL 5.9); empty in pair mode.
+    pub(crate) quorum: crate::quorum::QuorumState,
     pub(crate) transmits: VecDeque<Transmit>,
     pub(crate) events: VecDeque<Event>,
 }
@@ -104,11 +106,16 @@ impl Election {
             round: Round::default(),
             seen_round: Round::default(),
             fencing: None,
+            quorum: crate::quorum::QuorumState::default(),
             timers: TimerTable::default(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         };
-        e.arm_startup_wait(now);
+        if e.is_quorum() {
+            e.q_start(now);
+        } else {
+            e.arm_startup_wait(now);
+        }
         Ok(e)
     }
 
@@ -174,6 +181,9 @@ impl Election {
     /// Whether nothing is in flight on this node's side: no pending nomination, no deferred
     /// answer, no promotion or demotion under way, nothing queued for the caller.
     pub fn is_settled(&self) -> bool {
+        if self.is_quorum() {
+            return self.q_is_settled();
+        }
         self.pending.is_none()
             && self.after_demotion == AfterDemotion::Nothing
             && self.fencing.is_none()
@@ -196,13 +206,20 @@ impl Election {
 
     /// When [`Election::handle_timeout`] must next be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.next_deadline()
+        let quorum = self.quorum.timers.next_deadline();
+        match (self.timers.next_deadline(), quorum) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     // ---- inputs ----
 
     /// Handles every timer expired at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
+        if self.is_quorum() {
+            return self.q_handle_timeout(now);
+        }
         while let Some(t) = self.timers.next_expired(now) {
             match t {
                 Timer::StartupWait => {
@@ -227,6 +244,9 @@ impl Election {
         if !self.is_peer(peer) {
             debug_assert!(false, "handle_link_up: {peer} is not a peer");
             return;
+        }
+        if self.is_quorum() {
+            return self.q_link_up(link, peer);
         }
         let _ = now;
         self.forget_link_state(peer);
@@ -256,6 +276,9 @@ impl Election {
     /// is alone again and re-arms `startup_wait`; a `Demoting` node promotes once its
     /// demotion completes \[F5\]. Unknown links are ignored.
     pub fn handle_link_down(&mut self, now: Instant, link: LinkId) {
+        if self.is_quorum() {
+            return self.q_link_down(link);
+        }
         let Some(peer) = self.peer_on(link) else {
             return;
         };
@@ -271,6 +294,9 @@ impl Election {
     /// A message from the peer on `link`. Messages on a link that is not (or no longer) up
     /// are ignored. Peer misbehaviour becomes [`Event::PeerMisbehaved`].
     pub fn handle_message(&mut self, now: Instant, link: LinkId, msg: ElectionMessage) {
+        if self.is_quorum() {
+            return self.q_handle_message(now, link, msg);
+        }
         let Some(from) = self.peer_on(link) else {
             return;
         };
@@ -314,6 +340,9 @@ impl Election {
     /// `Demoting` → `Standby` (or, peer down, promote \[F5\]). Answers for an earlier
     /// generation are ignored.
     pub fn handle_components_done(&mut self, now: Instant, generation: Generation) {
+        if self.is_quorum() {
+            return self.q_components_done(now, generation);
+        }
         if generation != self.generation {
             return;
         }
@@ -328,6 +357,9 @@ impl Election {
     /// `Promoting` → `PromotionFailed`, then a handover request \[F3\]. Answers for an earlier
     /// generation are ignored.
     pub fn handle_promotion_failed(&mut self, now: Instant, generation: Generation) {
+        if self.is_quorum() {
+            return self.q_handle_promotion_failed(now, generation);
+        }
         if generation == self.generation && self.role == NodeRole::Promoting {
             self.promotion_failed(now);
         }
@@ -337,6 +369,9 @@ impl Election {
     /// `Standby`, then a handover request to the peer.
     pub fn switchover(&mut self, now: Instant) -> Result<(), UsageError> {
         let _ = now;
+        if self.is_quorum() {
+            return self.q_switchover();
+        }
         if self.role != NodeRole::Active {
             return Err(UsageError::NotActive(self.role));
         }
@@ -353,6 +388,9 @@ impl Election {
     /// in every other role the next promotion fails. Stays until
     /// [`Election::handle_fatal_cleared`].
     pub fn handle_fatal(&mut self, now: Instant) {
+        if self.is_quorum() {
+            return self.q_fatal(now);
+        }
         self.fatal = true;
         match self.role {
             NodeRole::Active => self.demote(AfterDemotion::Handover),
@@ -363,6 +401,9 @@ impl Election {
 
     /// The fatal failure is over (the component recovered): promotions may succeed again.
     pub fn handle_fatal_cleared(&mut self, now: Instant) {
+        if self.is_quorum() {
+            return self.q_fatal_cleared(now);
+        }
         let _ = now;
         self.fatal = false;
     }

@@ -76,6 +76,11 @@ pub enum Event {
         /// The member to fence (pair mode: the peer).
         member: Member,
     },
+    /// Quorum mode (PROTOCOL 5.9.3): write this grant to `state_dir/grant` (temp file,
+    /// fsync, rename, fsync of the directory), then call
+    /// [`Election::handle_grant_persisted`](crate::Election::handle_grant_persisted). Every
+    /// transmit is held until then \[Q1\]. If the write fails, stop the node.
+    PersistGrant(crate::quorum::Grant),
 }
 
 /// Peer misbehaviour reported by [`Event::PeerMisbehaved`].
@@ -102,6 +107,8 @@ pub enum Misbehaviour {
     /// A `correlationId` that is not `"<round> <seq>"` (PROTOCOL 2.3), as received. A request
     /// is answered `electionError{malformed}`; an answer is ignored.
     BadCorrelationId(String),
+    /// Quorum mode: a witness nominated itself (witnesses never stand; PROTOCOL 5.9.1).
+    WitnessNominated(String),
 }
 
 impl fmt::Display for Misbehaviour {
@@ -119,6 +126,7 @@ impl fmt::Display for Misbehaviour {
             Misbehaviour::HandoverAnsweredWithSelf => {
                 write!(f, "handover request answered with the requester active")
             }
+            Misbehaviour::WitnessNominated(n) => write!(f, "witness {n:?} nominated itself"),
             Misbehaviour::BadCorrelationId(id) => {
                 write!(f, "correlationId {id:?} is not \"<round> <seq>\"")
             }

@@ -32,6 +32,9 @@ impl Election {
     /// Ignored unless it answers the latest [`Event::Fence`] still wanted (a late answer after
     /// the member's link came up, or a second answer, changes nothing).
     pub fn handle_fence_done(&mut self, now: Instant, member: Member, ok: bool) {
+        if self.is_quorum() {
+            return self.q_fence_done(now, member, ok);
+        }
         let Some(f) = self.fencing else {
             return;
         };

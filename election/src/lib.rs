@@ -67,6 +67,7 @@ mod ids;
 pub mod message;
 mod nominator;
 mod peer;
+mod quorum;
 pub mod responder;
 mod role;
 mod round;
@@ -81,6 +82,12 @@ pub use config::{
 pub use election::{Election, UsageError};
 pub use event::{Event, Generation, Misbehaviour, Transmit};
 pub use peer::{PeerRole, PeerView};
+pub use quorum::voter;
+pub use quorum::{
+    Grant, PersistedGrant, QuorumConfigError, QuorumTimers, TimersError, VoterLease,
+    DEFAULT_ACTIVE_LEASE, DEFAULT_CLOCK_DRIFT_PPM, DEFAULT_DEMOTION_BOUND,
+    DEFAULT_ELECTION_TIMEOUT, DEFAULT_RENEW, DEFAULT_STAGGER, DEFAULT_VOTER_LEASE,
+};
 pub use role::{NodeRole, Role};
 pub use round::Round;
 pub use wire_id::{WireId, WireIdError};

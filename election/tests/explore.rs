@@ -93,6 +93,7 @@ impl State {
                     panic!("a correct peer misbehaved: {ev:?}")
                 }
                 Event::Fence { .. } => panic!("fencing is off: {ev:?}"),
+                Event::PersistGrant(_) => panic!("pair mode persists nothing: {ev:?}"),
                 Event::RoleChanged { .. } => {}
             }
         }

@@ -308,6 +308,8 @@ impl Node {
                 Event::RoleChanged { .. } => {}
                 // The pair model configures no fencing (Config::fence is false).
                 Event::Fence { .. } => {}
+                // Pair mode persists nothing.
+                Event::PersistGrant(_) => {}
             }
         }
     }

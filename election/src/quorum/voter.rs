@@ -53,7 +53,9 @@ pub enum Row {
 /// PROTOCOL 5.9.4: the first row of the grant table matching `b`.
 pub fn vote(b: Ballot) -> Row {
     let g_r = b.grant.map_or(Round(0), |g| g.round);
-    if b.grant.is_some_and(|g| g.member == b.from && g.round >= b.round) {
+    if b.grant
+        .is_some_and(|g| g.member == b.from && g.round >= b.round)
+    {
         return Row::Renewal;
     }
     // [Q3] a voter bound by a lease for another member grants nobody else until it ends;
@@ -74,7 +76,12 @@ pub fn vote(b: Ballot) -> Row {
 
 impl Election {
     /// Answers `msg` to `to` on `link` with this node's current grant round (or `round`).
-    pub(crate) fn q_answer(&mut self, link: LinkId, to: Member, msg: baton_asn1::election::ElectionMessage) {
+    pub(crate) fn q_answer(
+        &mut self,
+        link: LinkId,
+        to: Member,
+        msg: baton_asn1::election::ElectionMessage,
+    ) {
         self.q_send(Transmit {
             link,
             to,
@@ -90,7 +97,9 @@ impl Election {
     pub(crate) fn arm_voter_lease(&mut self, now: Instant, m: Member) {
         self.quorum.lease = VoterLease::For(m);
         let end = now + self.config.quorum.voter_lease;
-        self.quorum.timers.set(super::timers::QTimer::VoterLease, end);
+        self.quorum
+            .timers
+            .set(super::timers::QTimer::VoterLease, end);
         self.quorum.timers.stop(super::timers::QTimer::Election);
     }
 
