@@ -36,9 +36,11 @@ impl Election {
             self.pending = None;
             return;
         };
-        // PROTOCOL 2.3: a request carries the sender's round.
+        // PROTOCOL 2.3, 5.11: a pair-mode request carries the highest round the sender has
+        // seen (its own included), so that a responder agreeing to its promotion learns a
+        // bound on that promotion's round.
         let seq = self.ids.next_seq();
-        let id = WireId::new(self.round, seq).format();
+        let id = WireId::new(self.seen_round, seq).format();
         let nominee = match kind {
             NominationKind::SelfNomination => self.me(),
             NominationKind::Handover => to,

@@ -207,6 +207,7 @@ impl crate::Election {
             }
             Answer::Assignment(Side::Peer) => {
                 self.peers[from.0].role = Some(PeerRole::Active);
+                self.note_peer_promotion();
                 self.send(
                     link,
                     from,

@@ -44,6 +44,14 @@ impl crate::Election {
         self.seen_round = self.seen_round.max(r);
     }
 
+    /// PROTOCOL 5.11: this node agrees that the peer is active (it sends `assigment{P,
+    /// self}`). The peer's promotion, if it starts one now, takes at most the higher of the
+    /// request's round and this node's seen round, plus one: this node counts it as seen,
+    /// so that its own later promotion is newer.
+    pub(crate) fn note_peer_promotion(&mut self) {
+        self.seen_round = self.seen_round.next();
+    }
+
     /// Pair mode, PROTOCOL 5.11: the round the next promotion takes, `max(round, seen) + 1`.
     pub(crate) fn promotion_round(&self) -> Round {
         self.round.max(self.seen_round).next()

@@ -115,6 +115,7 @@ impl Election {
                     self.config.name(self.me()),
                 );
                 self.peers[to.0].role = Some(PeerRole::Active);
+                self.note_peer_promotion();
                 self.send(link, to, msg);
             }
         }

@@ -2,8 +2,9 @@
 //!
 //! `round` is the sender's [`Round`] in decimal (0 = none yet), then one space, then `seq`, a
 //! wrapping 16-bit counter in decimal: at most 10 + 1 + 5 = 16 characters, all in the
-//! NumericString alphabet. A request carries its sender's round; an answer echoes the
-//! request's `seq` and carries the responder's round.
+//! NumericString alphabet. A request carries a round of its sender (pair mode: the highest
+//! round it has seen, PROTOCOL 5.11); an answer echoes the request's `seq` and carries the
+//! responder's own round.
 
 use crate::round::Round;
 use baton_asn1::election::CorrelationId;
@@ -13,7 +14,8 @@ use std::fmt;
 /// A parsed Election `correlationId` (PROTOCOL 2.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct WireId {
-    /// The sender's round (a request) or the responder's (an answer).
+    /// The sender's round: of a request, pair mode: the highest it has seen; of an answer: the
+    /// responder's own (PROTOCOL 2.3).
     pub round: Round,
     /// The request's sequence number; an answer echoes it.
     pub seq: u16,

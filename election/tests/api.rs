@@ -284,7 +284,7 @@ fn fatal_while_promoting_fails_the_promotion_f3() {
     assert_eq!(b.role(), NodeRole::PromotionFailed);
     // [F3] the handover request goes out on the next link-up.
     b.handle_link_up(t(20), LinkId(2), Member(0));
-    assert_eq!(transmits(&mut b), vec![nom("1 2", "a")]);
+    assert_eq!(transmits(&mut b), vec![nom("2 2", "a")]);
 }
 
 #[test]

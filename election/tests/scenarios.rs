@@ -95,7 +95,7 @@ fn scenario_3_veto_then_promotion_fails() {
         p.take_log(),
         vec![
             sent(A, B, nom("1 2", "b")),
-            sent(B, A, asg("2 2", "b", "a"))
+            sent(B, A, asg("3 2", "b", "a"))
         ]
     );
     assert_eq!(p.roles(), (Demoting, Active));
@@ -261,14 +261,14 @@ fn scenario_7_switchover_races_link_up_handovers_cross() {
         vec![
             // link-up: a's self-nomination (void at once by the switchover), b's handover
             sent(A, B, nom("1 2", "a")),
-            sent(B, A, nom("1 102", "a")),
+            sent(B, A, nom("2 102", "a")),
             // a demoted at once: Standby, its own handover request
             sent(A, B, nom("1 3", "b")),
             // b agrees to the stale self-nomination (a ignores the answer) and stands by
-            sent(B, A, asg("1 2", "a", "b")),
+            sent(B, A, asg("2 2", "a", "b")),
             // the handover requests cross: a (higher) accepts, b refuses
-            sent(A, B, asg("2 102", "a", "b")),
-            sent(B, A, err("1 3", "handover pending")),
+            sent(A, B, asg("3 102", "a", "b")),
+            sent(B, A, err("2 3", "handover pending")),
         ]
     );
     assert_eq!(p.role_trail(A), [Demoting, Standby, Promoting, Active]);
@@ -348,10 +348,10 @@ fn scenario_8_both_demoting_when_link_flaps() {
     assert_eq!(
         p.take_log(),
         vec![
-            sent(A, B, nom("1 3", "b")),
-            sent(B, A, nom("1 103", "a")),
-            sent(B, A, err("1 3", "handover pending")),
-            sent(A, B, asg("2 103", "a", "b")),
+            sent(A, B, nom("2 3", "b")),
+            sent(B, A, nom("2 103", "a")),
+            sent(B, A, err("2 3", "handover pending")),
+            sent(A, B, asg("3 103", "a", "b")),
         ]
     );
     p.assert_converged(A);

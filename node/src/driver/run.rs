@@ -194,6 +194,10 @@ async fn drive<N: Net>(
     if let Some(guard) = d.guard.take() {
         guard.bye().await;
     }
+    if let Some(why) = d.fatal.take() {
+        tracing::error!(role = %d.node.role(), "node stopped: {why}");
+        return Err(DriverError::Grant(why));
+    }
     info!(role = %d.node.role(), "node stopped");
     Ok(())
 }

@@ -5,6 +5,7 @@
 use super::connect;
 use super::control::Command;
 use super::fence;
+use super::grant;
 use super::hooks;
 use super::input::Input;
 use super::links::Links;
@@ -31,6 +32,8 @@ pub(crate) struct Driver<N> {
     inbox: mpsc::Sender<Input>,
     /// The node said [`Event::Exit`].
     exit: bool,
+    /// Why the node must stop at once (a grant that could not be persisted).
+    pub(crate) fatal: Option<String>,
     /// Follows the node's role for whoever runs the driver.
     role: watch::Sender<NodeRole>,
     /// TLS on every TCP link, if configured.
@@ -61,6 +64,7 @@ impl<N: Net> Driver<N> {
             t0,
             inbox,
             exit: false,
+            fatal: None,
             role,
             tls: None,
             guard: None,
@@ -80,9 +84,9 @@ impl<N: Net> Driver<N> {
         node.into_iter().chain(guard).min()
     }
 
-    /// Whether the node said [`Event::Exit`].
+    /// Whether the node said [`Event::Exit`], or must stop ([`Driver::fatal`]).
     pub(crate) fn should_exit(&self) -> bool {
-        self.exit
+        self.exit || self.fatal.is_some()
     }
 
     /// Hands one input to the node (or to the link table).
@@ -218,8 +222,40 @@ impl<N: Net> Driver<N> {
                 self.hooks.submit(id, job);
             }
             Event::Fence { member, name, id } => self.fence(member, name, id),
+            Event::PersistGrant {
+                round,
+                member,
+                name,
+            } => self.persist(round, member, &name),
             Event::Exit { .. } => self.exit = true,
             Event::StatusChanged(_) | Event::RestartComponent { .. } | Event::Notice(_) => {}
+        }
+    }
+
+    /// Writes quorum mode's grant to `state_dir/grant` (PROTOCOL 5.9.3) before anything the
+    /// node holds for it is sent. Synchronous: a few milliseconds of fsync on the driver's
+    /// one thread, and nothing of the node's moves meanwhile. A failed write stops the node.
+    fn persist(&mut self, round: baton_election::Round, member: usize, name: &str) {
+        if self.fatal.is_some() {
+            return;
+        }
+        let Some(dir) = self.cfg.state_dir.clone() else {
+            self.fatal = Some("quorum mode without state_dir: cannot persist a grant".into());
+            return;
+        };
+        match grant::write(&dir, round.0, name) {
+            Ok(path) => {
+                tracing::debug!(%round, member = name, "grant written to {}", path.display());
+                let now = self.now();
+                self.node.handle_grant_persisted(now, round, member);
+            }
+            Err(e) => {
+                self.fatal = Some(format!(
+                    "cannot persist the grant (round {round}, member {name}) in {}: {e}: \
+                     stopping rather than send a grant that is not on disk",
+                    dir.display()
+                ));
+            }
         }
     }
 
