@@ -12,6 +12,7 @@
 pub mod client;
 pub mod config;
 pub mod driver;
+pub mod guard;
 pub mod logging;
 pub mod loopback;
 pub mod tls;

@@ -39,6 +39,10 @@ enum Command {
     /// Make the cluster's TLS files: `certs init DIR NAME...` (the CA and each member's),
     /// `certs client DIR NAME [--admin]` (a status client's).
     Certs(certs_cmd::CertsArgs),
+    /// The script guard a node starts for its script components (PROTOCOL 6.3); not for
+    /// operators.
+    #[command(hide = true)]
+    Guard(baton_node::guard::GuardArgs),
 }
 
 /// A failure to report: the message and the exit status.
@@ -70,6 +74,9 @@ fn main() -> ExitCode {
         Command::Switchover(args) => status_cmd::switchover(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Certs(args) => certs_cmd::run(&args),
+        Command::Guard(args) => {
+            baton_node::guard::main(&args).map_err(|message| Failure { message, status: 1 })
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -131,7 +131,7 @@ async fn run_queue<T: From<Done>>(
 
 /// How far a job's hooks run.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Until {
+pub(crate) enum Until {
     /// Up to the first that fails: the node's jobs (a failed `start` skips `activate`).
     FirstFailure,
     /// Every one: the clean-up at start and at exit (`stop` even if `deactivate` failed).
@@ -139,7 +139,7 @@ enum Until {
 }
 
 /// Runs the job's hooks in order, as far as `until` says. True if none failed.
-async fn run_job(scripts: &[ScriptComponent], job: &HookJob, until: Until) -> bool {
+pub(crate) async fn run_job(scripts: &[ScriptComponent], job: &HookJob, until: Until) -> bool {
     let Some(script) = scripts.get(job.component) else {
         warn!(component = %job.env.component, "not a configured script component: not run");
         return false;

@@ -128,12 +128,10 @@ async fn drive<N: Net>(
     let sleep = tokio::time::sleep_until(deadline(&d));
     tokio::pin!(sleep);
     'run: loop {
+        d.tick_guard();
         d.drain();
         if d.should_exit() {
             break;
-        }
-        if let Some(guard) = &mut d.guard {
-            guard.tick();
         }
         match d.next_due() {
             Some(due) if due != sleep.deadline() => sleep.as_mut().reset(due),

@@ -165,12 +165,22 @@ impl<N: Net> Driver<N> {
                 self.node.handle_hooks_done(now, done.job, done.ok);
             }
             Input::GuardReport(report) => {
-                // A component the guard stood down registers again (PROTOCOL 6.3).
-                if let Some(link) = self.guard.as_mut().and_then(|g| g.take_report(&report)) {
-                    self.node.handle_link_closed(now, link);
+                if let Some(guard) = &mut self.guard {
+                    guard.report(report);
                 }
             }
             Input::FenceDone(done) => self.node.handle_fence_done(now, &done.name, done.ok),
+        }
+    }
+
+    /// The script guard's turn (PROTOCOL 6.3): a `beat` if due, and each component it stood
+    /// down while the node was silent registers again (its link taken as closed).
+    pub(crate) fn tick_guard(&mut self) {
+        let Some(guard) = &mut self.guard else { return };
+        let links = guard.tick();
+        for link in links {
+            let now = self.now();
+            self.node.handle_link_closed(now, link);
         }
     }
 
