@@ -5,7 +5,7 @@
 use crate::event::Event;
 use crate::node::Node;
 use baton_core::Instant;
-use baton_election::Member;
+use baton_election::{Grant, Member, Round};
 
 impl Node {
     /// The Election wants `member` fenced (PROTOCOL 5.10): [`Event::Fence`] with its name and
@@ -20,6 +20,33 @@ impl Node {
             name,
             id,
         });
+    }
+
+    /// The Election made a grant (PROTOCOL 5.9.3): [`Event::PersistGrant`] with the round and
+    /// the member's name, for the driver to write to `state_dir/grant`. Every transmit is
+    /// held until [`Node::handle_grant_persisted`] \[Q1\].
+    pub(crate) fn persist_grant(&mut self, grant: Grant) {
+        let Some(m) = self.config.members.get(grant.member.0) else {
+            return;
+        };
+        let name = m.name.clone();
+        self.events.push_back(Event::PersistGrant {
+            round: grant.round,
+            member: grant.member.0,
+            name,
+        });
+    }
+
+    /// The driver wrote the grant of [`Event::PersistGrant`] (`round`, member index
+    /// `member`) to `state_dir/grant`, fsynced (PROTOCOL 5.9.3): the transmits held for it
+    /// go out. If the write failed, the driver stops the node instead.
+    pub fn handle_grant_persisted(&mut self, now: Instant, round: Round, member: usize) {
+        let grant = Grant {
+            round,
+            member: Member(member),
+        };
+        self.election.handle_grant_persisted(now, grant);
+        self.process(now);
     }
 
     /// The fence command that [`Event::Fence`] asked for, against the member named `name`,
@@ -43,7 +70,18 @@ impl Node {
     /// `round=<R>` in quorum mode once the Election has a round.
     pub(crate) fn round_word(&self) -> Option<String> {
         let round = self.election.round();
-        (self.config.mode != baton_election::Mode::Pair && round.0 > 0)
+        (self.config.mode == baton_election::Mode::Quorum && round.0 > 0)
             .then(|| format!("round={round}"))
+    }
+
+    /// `lease=<N>ms`: in quorum mode, while this node serves, the time left on its lease at
+    /// `now` (PROTOCOL 6.7). Only in answers to `getStatus`: a word that changes with every
+    /// millisecond would push a `statusIndication` on every input.
+    pub(crate) fn lease_word(&self, now: Instant) -> Option<String> {
+        if self.config.mode != baton_election::Mode::Quorum {
+            return None;
+        }
+        let left = self.election.lease_left(now)?;
+        Some(format!("lease={}ms", left.as_millis()))
     }
 }

@@ -97,6 +97,19 @@ pub enum Event {
         /// Its id.
         id: String,
     },
+    /// Quorum mode (PROTOCOL 5.9.3): write the grant "`round`, member `name`" to
+    /// `state_dir/grant` (temp file, fsync, rename, fsync of the folder), then call
+    /// [`crate::Node::handle_grant_persisted`] with `round` and `member`. Every transmit is
+    /// held until then \[Q1\]; if the write fails, stop the node (never send a grant that
+    /// is not on disk).
+    PersistGrant {
+        /// The round granted.
+        round: baton_election::Round,
+        /// The member granted, its index in the configuration.
+        member: usize,
+        /// Its name (what the file records).
+        name: String,
+    },
     /// Run these hooks of a script component, after the jobs of that component already
     /// handed over and never at the same time as one; then report its end with
     /// [`crate::Node::handle_hooks_done`].

@@ -61,7 +61,21 @@ impl Node {
             }
             (LinkKind::Component, AnyMessage::Role(m)) => self.roles.handle_message(now, link, m),
             (LinkKind::Component | LinkKind::Client, AnyMessage::Status(m)) => {
-                self.status.handle_message(now, link, m)
+                match (&m.message, self.lease_word(now)) {
+                    (S::getStatus(_), Some(lease)) => {
+                        // PROTOCOL 6.7: the answer carries the lease left at this instant.
+                        let id: String = m
+                            .correlation_id
+                            .0
+                            .as_bytes()
+                            .iter()
+                            .map(|&b| b as char)
+                            .collect();
+                        let line = format!("{} {lease}", self.status.status());
+                        self.send(link, baton_status::get_status_response(&id, &line));
+                    }
+                    _ => self.status.handle_message(now, link, m),
+                }
             }
             (LinkKind::Client, AnyMessage::Monitor(m)) => self.answer_health_query(link, m),
             (kind, message) => {

@@ -28,6 +28,7 @@ impl Node {
                 self.notice(Notice::NominationRefused { peer, description })
             }
             ElectionEvent::Fence { member } => self.fence(member),
+            ElectionEvent::PersistGrant(grant) => self.persist_grant(grant),
         }
     }
 

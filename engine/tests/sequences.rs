@@ -80,10 +80,10 @@ fn startup_election() {
     assert_eq!(
         p.elections(),
         [
-            (ALPHA, nom("1", "alpha")),
-            (BETA, nom("101", "beta")),
-            (BETA, asg("1", "alpha", "beta")),
-            (ALPHA, err("101", "negotiating")),
+            (ALPHA, nom("0 1", "alpha")),
+            (BETA, nom("0 101", "beta")),
+            (BETA, asg("0 1", "alpha", "beta")),
+            (ALPHA, err("0 101", "negotiating")),
         ]
     );
     assert_eq!(p.roles_of(ALPHA), [(ms(0), Promoting), (ms(0), Active)]);
@@ -105,11 +105,11 @@ fn startup_election_with_latency() {
     assert_eq!(
         p.elections(),
         [
-            (ALPHA, nom("1", "alpha")),
-            (BETA, nom("101", "beta")),
-            (BETA, nom("102", "beta")),
-            (BETA, asg("1", "alpha", "beta")),
-            (ALPHA, err("102", "negotiating")),
+            (ALPHA, nom("0 1", "alpha")),
+            (BETA, nom("0 101", "beta")),
+            (BETA, nom("0 102", "beta")),
+            (BETA, asg("0 1", "alpha", "beta")),
+            (ALPHA, err("0 102", "negotiating")),
         ]
     );
     assert_eq!(p.roles_of(ALPHA), [(ms(20), Promoting), (ms(20), Active)]);
@@ -151,12 +151,12 @@ fn active_restart_after_peer_promotion() {
     assert_eq!(
         p.elections(),
         [
-            (ALPHA, nom("1001", "alpha")),
-            (BETA, nom("102", "beta")),
-            (BETA, veto("1001", "beta", "alpha")),
-            (ALPHA, err("102", "negotiating")),
-            (BETA, nom("103", "beta")),
-            (ALPHA, asg("103", "beta", "alpha")),
+            (ALPHA, nom("0 1001", "alpha")),
+            (BETA, nom("2 102", "beta")),
+            (BETA, veto("2 1001", "beta", "alpha")),
+            (ALPHA, err("0 102", "negotiating")),
+            (BETA, nom("2 103", "beta")),
+            (ALPHA, asg("0 103", "beta", "alpha")),
         ]
     );
     assert_eq!(p.roles_of(ALPHA), [(ms(2000), Standby)]);
@@ -187,12 +187,12 @@ fn active_restart_during_peer_promotion() {
     assert_eq!(
         p.elections(),
         [
-            (ALPHA, nom("1001", "alpha")),
-            (BETA, nom("102", "beta")),
-            (BETA, veto("1001", "beta", "alpha")),
-            (ALPHA, err("102", "negotiating")),
-            (BETA, nom("103", "beta")),
-            (ALPHA, asg("103", "beta", "alpha")),
+            (ALPHA, nom("0 1001", "alpha")),
+            (BETA, nom("2 102", "beta")),
+            (BETA, veto("2 1001", "beta", "alpha")),
+            (ALPHA, err("0 102", "negotiating")),
+            (BETA, nom("2 103", "beta")),
+            (ALPHA, asg("0 103", "beta", "alpha")),
         ]
     );
     assert_eq!(
@@ -226,10 +226,10 @@ fn standby_restart() {
     assert_eq!(
         p.elections(),
         [
-            (BETA, nom("1001", "beta")),
-            (ALPHA, nom("2", "alpha")),
-            (ALPHA, veto("1001", "alpha", "beta")),
-            (BETA, asg("2", "alpha", "beta")),
+            (BETA, nom("0 1001", "beta")),
+            (ALPHA, nom("1 2", "alpha")),
+            (ALPHA, veto("1 1001", "alpha", "beta")),
+            (BETA, asg("0 2", "alpha", "beta")),
         ]
     );
     assert_eq!(p.roles_of(BETA), [(ms(2000), Standby)]);
@@ -251,7 +251,10 @@ fn planned_switchover() {
     p.run_until(ms(2000));
     assert_eq!(
         p.elections(),
-        [(ALPHA, nom("2", "beta")), (BETA, asg("2", "beta", "alpha"))]
+        [
+            (ALPHA, nom("1 2", "beta")),
+            (BETA, asg("2 2", "beta", "alpha"))
+        ]
     );
     assert_eq!(
         p.roles_of(ALPHA),
@@ -268,9 +271,10 @@ fn planned_switchover() {
 }
 
 /// PROTOCOL 7.7: a partition from 1 s to 2 s. Each hears nothing for the dead interval and
-/// closes the link at 1.3 s; beta promotes, alpha (Active) stays. Connect attempts time out
-/// until the partition heals; the first after it (2.35 s) brings the link back, both
-/// self-nominate, both veto, and beta, outranked, demotes [F2].
+/// closes the link at 1.3 s; beta promotes (round 2), alpha (Active, round 1) stays.
+/// Connect attempts time out until the partition heals; the first after it (2.35 s) brings
+/// the link back, both self-nominate, both veto, and alpha, whose round is older, demotes
+/// [F2] (heal by generation, PROTOCOL 5.11): the newer promotion keeps the service.
 #[test]
 fn dual_active_heals() {
     let mut p = settled();
@@ -295,32 +299,30 @@ fn dual_active_heals() {
     assert_eq!(
         p.elections(),
         [
-            (ALPHA, nom("2", "alpha")),
-            (BETA, nom("102", "beta")),
-            (BETA, veto("2", "beta", "alpha")),
-            (ALPHA, veto("102", "alpha", "beta")),
+            (ALPHA, nom("1 2", "alpha")),
+            (BETA, nom("2 102", "beta")),
+            (BETA, veto("2 2", "beta", "alpha")),
+            (ALPHA, veto("1 102", "alpha", "beta")),
         ]
     );
-    assert_eq!(p.roles_of(ALPHA), []);
-    let beta = [
-        (ms(1300), Promoting),
-        (ms(1300), Active),
-        (ms(2350), Demoting),
-        (ms(2350), Standby),
-    ];
-    assert_eq!(p.roles_of(BETA), beta);
-    let cb = [
-        (ms(1300), set("102", Role::active)),
-        (ms(2350), set("103", Role::standby)),
-    ];
-    assert_eq!(p.set_roles(CB), cb);
+    assert_eq!(
+        p.roles_of(ALPHA),
+        [(ms(2350), Demoting), (ms(2350), Standby)]
+    );
+    assert_eq!(
+        p.roles_of(BETA),
+        [(ms(1300), Promoting), (ms(1300), Active)]
+    );
+    assert_eq!(p.set_roles(CB), [(ms(1300), set("102", Role::active))]);
+    assert_eq!(p.set_roles(CA), [(ms(2350), set("2", Role::standby))]);
 }
 
 /// PROTOCOL 4 and 6.3: alpha (Active) hangs from 1 s to 2 s. Its component's watchdog
 /// stands it by at 1.19 s (190 ms after the last query), before beta promotes at 1.3 s,
 /// so no two components are active at once. beta's attempts to reach the hung alpha get no
 /// hello. At 2 s alpha reads everything first (its peer link closed, its component
-/// reconnected), dials, and the pair heals as after a partition [F2].
+/// reconnected), dials, and the pair heals as after a partition [F2]: alpha, whose round is
+/// older, stands by.
 #[test]
 fn a_hung_active_resumes_and_the_pair_heals() {
     let mut p = settled();
@@ -344,15 +346,25 @@ fn a_hung_active_resumes_and_the_pair_heals() {
         ]
     );
     assert_eq!(p.closed(ALPHA), [(LinkId(17), duplicate("beta"))]);
-    assert_eq!(p.roles_of(ALPHA), []);
-    let beta = [
-        (ms(1300), Promoting),
-        (ms(1300), Active),
-        (ms(2000), Demoting),
-        (ms(2000), Standby),
-    ];
-    assert_eq!(p.roles_of(BETA), beta);
-    assert_eq!(p.set_roles(CA), [(ms(2000), set("2", Role::active))]);
+    // Heal by generation (PROTOCOL 5.11): beta's promotion (round 2) is newer than alpha's
+    // (round 1): alpha demotes, beta keeps the service. No second failover after a stall.
+    assert_eq!(
+        p.roles_of(ALPHA),
+        [(ms(2000), Demoting), (ms(2000), Standby)]
+    );
+    assert_eq!(
+        p.roles_of(BETA),
+        [(ms(1300), Promoting), (ms(1300), Active)]
+    );
+    // alpha's component, back from its watchdog, is given alpha's role as it registers
+    // (active) and then standby as alpha demotes, in the same instant.
+    assert_eq!(
+        p.set_roles(CA),
+        [
+            (ms(2000), set("2", Role::active)),
+            (ms(2000), set("3", Role::standby))
+        ]
+    );
 }
 
 /// The stop policy (PROTOCOL 7.6): a stop on the Active hands over, then exits once the
@@ -386,7 +398,10 @@ fn a_stopped_active_hands_over_then_exits() {
     );
     assert_eq!(
         p.elections(),
-        [(ALPHA, nom("2", "beta")), (BETA, asg("2", "beta", "alpha"))]
+        [
+            (ALPHA, nom("1 2", "beta")),
+            (BETA, asg("2 2", "beta", "alpha"))
+        ]
     );
     assert_eq!(
         p.roles_of(BETA),

@@ -391,6 +391,10 @@ impl World {
                 Event::RunHooks { .. } => {}
                 // The simulation configures no fencing.
                 Event::Fence { name, .. } => self.log(|| format!("n{m}: asks to fence {name}")),
+                // The simulation runs pair mode: nothing is persisted.
+                Event::PersistGrant { name, .. } => {
+                    self.log(|| format!("n{m}: asks to persist a grant to {name}"))
+                }
                 // The connect attempt, as a driver's task would make it.
                 Event::Dial { member } => {
                     let incarnation = self.members[m].incarnation;

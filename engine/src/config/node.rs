@@ -1,7 +1,7 @@
 //! Configuration of the pure node.
 
 use super::ScriptComponent;
-use baton_election::{Alone, Config as ElectionConfig, Mode};
+use baton_election::{Alone, Config as ElectionConfig, Mode, PersistedGrant, QuorumTimers};
 use baton_monitor::{ComponentPolicy, MonitorConfig, PeerConfig};
 use baton_role::RoleConfig;
 use std::collections::BTreeMap;
@@ -62,6 +62,11 @@ pub struct NodeConfig {
     pub fence: bool,
     /// After a failed fence command, how long until the next attempt (default 1 s).
     pub fence_retry: Duration,
+    /// Quorum mode: the timers (PROTOCOL 5.9.6, 8).
+    pub quorum: QuorumTimers,
+    /// Quorum mode: the grant the driver read from `state_dir/grant` at start (PROTOCOL
+    /// 5.9.3); `Unknown` (missing or corrupt) makes the node abstain for one voter lease.
+    pub persisted: PersistedGrant,
 }
 
 /// A configuration that cannot run.
@@ -118,6 +123,8 @@ impl NodeConfig {
             witnesses: Vec::new(),
             fence: false,
             fence_retry: Duration::from_secs(1),
+            quorum: QuorumTimers::default(),
+            persisted: PersistedGrant::Unknown,
         }
     }
 
@@ -136,6 +143,10 @@ impl NodeConfig {
         c.first_correlation_id = self.first_correlation_id;
         c.fence = self.fence;
         c.fence_retry = self.fence_retry;
+        c.mode = self.mode;
+        c.witnesses.clone_from(&self.witnesses);
+        c.quorum = self.quorum;
+        c.persisted = self.persisted;
         c
     }
 
@@ -166,7 +177,9 @@ impl NodeConfig {
 
     /// Whether the election mode or the quorum timers differ (a reload refuses it).
     pub(crate) fn election_differs(&self, other: &NodeConfig) -> bool {
-        self.mode != other.mode || self.fence_retry != other.fence_retry
+        self.mode != other.mode
+            || self.fence_retry != other.fence_retry
+            || self.quorum != other.quorum
     }
 
     /// Checks what the machines would refuse, with a message naming the member.

@@ -146,8 +146,9 @@ pub(super) fn cluster(
     node.fence = fence.is_some();
     node.mode = match mode {
         Kind::Pair => Mode::Pair,
-        Kind::Quorum => quorum_mode(election_span, cx)?,
+        Kind::Quorum => Mode::Quorum,
     };
+    super::quorum::timers(file, node, cx)?;
     Ok(Cluster { state_dir, fence })
 }
 
@@ -156,14 +157,6 @@ pub(super) fn cluster(
 enum Kind {
     Pair,
     Quorum,
-}
-
-fn quorum_mode(span: Option<std::ops::Range<usize>>, cx: &Ctx<'_>) -> Result<Mode, ConfigError> {
-    Err(cx.err(
-        span,
-        "election",
-        "quorum mode is not available in this build",
-    ))
 }
 
 fn witness_span(file: &File, i: usize) -> Option<std::ops::Range<usize>> {

@@ -5,6 +5,7 @@
 mod cluster;
 mod error;
 mod file;
+mod quorum;
 mod tls;
 
 pub use baton_engine::{Config, FenceCommand, ScriptComponent};
@@ -329,5 +330,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     })
 }
 
+#[cfg(test)]
+mod cluster_tests;
 #[cfg(test)]
 mod tests;

@@ -8,6 +8,7 @@
 //! for one voter lease (PROTOCOL 5.9) and the driver logs why.
 
 use crate::config::Config;
+use baton_election::{Grant, Member, PersistedGrant, Round};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -42,7 +43,7 @@ pub(crate) fn load(cfg: &mut Config) -> Result<(), String> {
     };
     check_writable(&dir)?;
     let names: Vec<&str> = cfg.node.members.iter().map(|m| m.name.as_str()).collect();
-    match read(&dir, &names) {
+    cfg.node.persisted = match read(&dir, &names) {
         Stored::Known { round, member } => {
             tracing::info!(
                 round,
@@ -50,11 +51,16 @@ pub(crate) fn load(cfg: &mut Config) -> Result<(), String> {
                 "grant read from {}",
                 dir.display()
             );
+            PersistedGrant::Known(Grant {
+                round: Round(round),
+                member: Member(member),
+            })
         }
         Stored::Unknown(why) => {
             tracing::warn!("no usable grant ({why}): abstaining for one voter lease");
+            PersistedGrant::Unknown
         }
-    }
+    };
     Ok(())
 }
 

@@ -29,8 +29,12 @@ pub(crate) fn event(event: &Event, links: &Links, role: NodeRole) {
         Event::Exit { handed_over: false } => {
             warn!(%role, "exiting without a completed handover");
         }
-        // The hook runner logs the hooks; a connect attempt is logged when it ends.
-        Event::Exit { handed_over: true } | Event::RunHooks { .. } | Event::Dial { .. } => {}
+        // The hook runner logs the hooks; a connect attempt is logged when it ends; the
+        // grant store logs its writes.
+        Event::Exit { handed_over: true }
+        | Event::RunHooks { .. }
+        | Event::Dial { .. }
+        | Event::PersistGrant { .. } => {}
     }
 }
 
