@@ -165,11 +165,14 @@ impl ToGuard {
             line: line.chars().take(80).collect(),
             why,
         };
-        let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
+        let (word, rest) = match line.split_once(' ') {
+            Some((word, rest)) => (word, Some(rest)),
+            None => (line, None),
+        };
         match (word, rest) {
-            ("beat", "") => Ok(ToGuard::Beat),
-            ("bye", "") => Ok(ToGuard::Bye),
-            ("disarm", rest) => {
+            ("beat", None) => Ok(ToGuard::Beat),
+            ("bye", None) => Ok(ToGuard::Bye),
+            ("disarm", Some(rest)) => {
                 let (component, seq) = rest
                     .split_once(' ')
                     .ok_or_else(|| bad("disarm needs a component and a number".into()))?;
@@ -179,7 +182,7 @@ impl ToGuard {
                     seq,
                 })
             }
-            ("arm", json) => {
+            ("arm", Some(json)) => {
                 let a: ArmJson = serde_json::from_str(json).map_err(|e| bad(e.to_string()))?;
                 let role = match a.role.as_str() {
                     "standby" => baton_role::Role::standby,
