@@ -24,11 +24,18 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
     let tls = baton_node::config::load_tls(&cfg).map_err(|e| Failure::invalid(e.to_string()))?;
     let me = &cfg.node.members[cfg.node.me];
     println!(
-        "{}: ok: member {} (id {}) of {}, encoding {}, {} component(s), {} script component(s), {}",
+        "{}: ok: member {} (id {}{}) of {}, {}, encoding {}, {} component(s), {} script \
+         component(s), {}",
         args.file.display(),
         me.name,
         me.id,
+        if cfg.node.witnesses.contains(&cfg.node.me) {
+            ", witness"
+        } else {
+            ""
+        },
         cfg.node.members.len(),
+        cluster_summary(&cfg),
         cfg.encoding,
         cfg.node.components.len(),
         cfg.node.scripts.len(),
@@ -39,6 +46,25 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
         }
     );
     Ok(())
+}
+
+/// The election mode, witnesses, `state_dir` and fencing, for `check-config`'s summary.
+fn cluster_summary(cfg: &baton_node::config::Config) -> String {
+    let mut s = match cfg.node.mode {
+        baton_election::Mode::Pair => "pair mode".to_owned(),
+        baton_election::Mode::Quorum => format!(
+            "quorum mode ({} voters, {} witness(es), state_dir {})",
+            cfg.node.members.len(),
+            cfg.node.witnesses.len(),
+            cfg.state_dir
+                .as_ref()
+                .map_or_else(|| "?".to_owned(), |d| d.display().to_string())
+        ),
+    };
+    if let Some(f) = &cfg.fence {
+        s.push_str(&format!(", fencing ({} ms)", f.timeout.as_millis()));
+    }
+    s
 }
 
 /// `baton node --config FILE`: runs until SIGTERM (handover, then exit) or SIGINT.

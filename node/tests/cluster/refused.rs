@@ -1,0 +1,86 @@
+//! What is refused before a node runs: an unusable `state_dir` (at start, naming the path
+//! and the OS error), quorum timers breaking the lease inequality and a witness with
+//! components (`baton check-config`, with the numbers and the key).
+
+use crate::harness::{baton, serving, witness, Cluster};
+
+#[test]
+fn an_unwritable_state_dir_is_refused_at_start() {
+    let members = [serving("alpha"), serving("beta"), serving("gamma")];
+    let c = Cluster::new("sdir", &members, "", "");
+    // state_dir under a regular file: not a directory.
+    let file = c.dir().join("plain");
+    std::fs::write(&file, "").unwrap();
+    let bad = file.join("state");
+    let text = c.config_text(0, "", "").replace(
+        &c.state_dir(0).display().to_string(),
+        &bad.display().to_string(),
+    );
+    std::fs::write(c.config(0), text).unwrap();
+    let config = c.config(0).display().to_string();
+    let (code, _, err) = baton(&["check-config", &config]);
+    assert_eq!(code, 0, "check-config reads the file only: {err}");
+    let (code, _, err) = baton(&["node", "--config", &config]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!("state_dir {}: cannot use it: ", bad.display()))
+            && err.contains("Not a directory (os error 20)"),
+        "{err}"
+    );
+    // A folder that does not exist.
+    let missing = c.dir().join("missing");
+    let text = c.config_text(0, "", "").replace(
+        &c.state_dir(0).display().to_string(),
+        &missing.display().to_string(),
+    );
+    std::fs::write(c.config(0), text).unwrap();
+    let (code, _, err) = baton(&["node", "--config", &config]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!("state_dir {}: cannot use it: ", missing.display()))
+            && err.contains("(os error 2)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_config_refuses_timers_that_break_the_lease_inequality() {
+    let members = [serving("alpha"), serving("beta"), serving("gamma")];
+    let tables = "\n[timers]\nvoter_lease_ms = 800\nactive_lease_ms = 700\n";
+    let c = Cluster::new("timers", &members, "", tables);
+    let config = c.config(0).display().to_string();
+    let (code, out, err) = baton(&["check-config", &config]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains(
+            "timers: quorum timers refused: lease inequality broken: active_lease \
+                      700.000 ms / (1 - 10000 ppm) + demotion_bound 300.000 ms = 1007.070 ms \
+                      exceeds voter_lease 800.000 ms / (1 + 10000 ppm) = 792.079 ms"
+        ),
+        "{err}"
+    );
+    let good = Cluster::new("timersok", &members, "", "");
+    let (code, out, err) = baton(&["check-config", &good.config(0).display().to_string()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("quorum"), "{out}");
+}
+
+#[test]
+fn a_witness_with_components_is_refused() {
+    let members = [serving("alpha"), serving("beta"), witness("wit")];
+    let c = Cluster::new("witcomp", &members, "", "");
+    let text = c.config_text(2, "", "") + "\n[[component]]\nid = \"1001\"\nactivate = \"true\"\n";
+    std::fs::write(c.config(2), text).unwrap();
+    let config = c.config(2).display().to_string();
+    let (code, _, err) = baton(&["check-config", &config]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "component: member \"wit\" is a witness (votes, never serves): its \
+                      configuration must have no [[component]] tables"
+        ),
+        "{err}"
+    );
+    let (code, _, err) = baton(&["node", "--config", &config]);
+    assert_eq!(code, 2, "{err}");
+}
