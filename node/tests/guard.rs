@@ -33,6 +33,11 @@ struct Cluster {
 
 impl Cluster {
     fn new(tag: &str, scripts: bool) -> Cluster {
+        Cluster::with(tag, scripts, "")
+    }
+
+    /// As [`Cluster::new`], `deactivate` starting with `before` (a shell command and `;`).
+    fn with(tag: &str, scripts: bool, before: &str) -> Cluster {
         let scratch = Scratch::new(tag);
         let hist = scratch.path.join("hist");
         let port = || SocketAddr::from(([127, 0, 0, 1], free_port()));
@@ -49,7 +54,7 @@ impl Cluster {
                 format!(
                     "[[component]]\nid = \"1001\"\nseverity = \"fatal\"\n\
                      activate = 'echo \"$BATON_MEMBER activate\" >> {h}'\n\
-                     deactivate = 'echo \"$BATON_MEMBER deactivate\" >> {h}'\n\
+                     deactivate = '{before} echo \"$BATON_MEMBER deactivate\" >> {h}'\n\
                      stop = 'echo \"$BATON_MEMBER stop\" >> {h}'\n"
                 )
             } else {
@@ -322,11 +327,12 @@ fn guard_on_sigstop() {
 }
 
 /// SIGTERM to the node and its guard (as systemd's control-group stop does): the node runs
-/// its exit jobs and says `bye`; the guard ignores SIGTERM and runs nothing itself.
+/// its exit jobs and says `bye`; the guard ignores SIGTERM and runs nothing itself, also while
+/// a `deactivate` slower than its bound runs (the node beats meanwhile).
 #[test]
 fn guard_quiet_on_clean_exit() {
     runtime().block_on(async {
-        let mut c = Cluster::new("guardterm", true);
+        let mut c = Cluster::with("guardterm", true, "sleep 1.2;");
         c.start(0);
         c.hist_has(0, "alpha activate").await;
         let guard = c.guard_pid(0).await;
@@ -340,6 +346,7 @@ fn guard_quiet_on_clean_exit() {
         assert!(log.contains("guard: SIGTERM ignored"), "{log}");
         assert!(log.contains("guard: exiting"), "{log}");
         assert!(!log.contains("guard: node"), "{log}");
+        assert!(!log.contains("guard not"), "{log}");
     });
 }
 

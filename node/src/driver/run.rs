@@ -188,7 +188,8 @@ async fn drive<N: Net>(
             },
         }
     }
-    d.hooks.run_at_exit(d.node.exit_jobs()).await;
+    // The guard hears beats while the exit jobs run (PROTOCOL 6.3).
+    crate::guard::beat_while(&mut d.guard, d.hooks.run_at_exit(d.node.exit_jobs())).await;
     if let Some(guard) = d.guard.take() {
         guard.bye().await;
     }

@@ -140,6 +140,11 @@ impl Client {
             let arm = Arm::new(seq, cleanup, script);
             self.armed[c] = Some(seq);
             self.send(&ToGuard::Arm(Box::new(arm)));
+            if !self.pending.is_empty() {
+                // Only a guard that has not read for many minutes leaves the socket full.
+                let id = &self.cleanup[c].1.id;
+                warn!(component = %id, "guard not reading: activated before it heard of it");
+            }
         } else if job.hooks.contains(&Hook::Deactivate) {
             if let Some(seq) = self.armed[c] {
                 self.standing_down.insert(id, (c, seq));
@@ -215,6 +220,27 @@ impl Client {
                     warn!("guard gone ({e}): script components are no longer guarded");
                     self.broken = true;
                 }
+            }
+        }
+    }
+}
+
+/// Runs `work` (the exit jobs) while `guard` keeps hearing `beat`s, so that a slow
+/// `deactivate` at exit is not taken for a silent node and run twice.
+pub(crate) async fn beat_while<F: std::future::Future>(
+    guard: &mut Option<Client>,
+    work: F,
+) -> F::Output {
+    let Some(guard) = guard else {
+        return work.await;
+    };
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            out = &mut work => return out,
+            () = tokio::time::sleep_until(guard.next_beat) => {
+                // Reports are of no use to a node that is exiting.
+                let _ = guard.tick();
             }
         }
     }

@@ -15,7 +15,7 @@ mod state;
 mod tests;
 mod wire;
 
-pub(crate) use client::Client;
+pub(crate) use client::{beat_while, Client};
 pub use run::{main, GuardArgs};
 pub use state::{Guard, Note, Output, Why};
 pub use wire::{Arm, BadLine, Report, ToGuard};
