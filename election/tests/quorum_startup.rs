@@ -146,7 +146,7 @@ fn witness_tie_break() {
     );
     assert_eq!(c.roles(), [Active, Negotiating, Standby]);
     assert_eq!(c.e(1).round(), Round(1), "b's candidacy was void");
-    assert!(!c.e(1).nomination_pending());
+    assert_eq!(c.e(1).candidacy_round(), None);
 }
 
 /// \[Q1\] A voter's grant answer leaves only once the grant is on disk.

@@ -179,6 +179,11 @@ impl Election {
         self.quorum.won
     }
 
+    /// The round of the candidacy in progress (quorum mode), if any.
+    pub fn candidacy_round(&self) -> Option<Round> {
+        self.quorum.candidacy.as_ref().map(|c| c.round)
+    }
+
     /// Quorum mode, while serving (`Promoting` or `Active` under a won round): the time left
     /// on its lease. `None` otherwise, and in pair mode.
     pub fn lease_left(&self, now: Instant) -> Option<std::time::Duration> {
