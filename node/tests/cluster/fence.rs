@@ -8,15 +8,19 @@ use std::time::Duration;
 /// A pair with `[fence]`: the command records its environment in `fenced` and exits with
 /// the number in `rc` (0 when the file is missing).
 fn fenced_pair(tag: &str) -> Cluster {
-    let members = [serving("alpha"), serving("beta")];
-    let c = Cluster::new(tag, &members, "", "");
+    fenced_cluster(tag, &[serving("alpha"), serving("beta")])
+}
+
+/// As [`fenced_pair`], with these members.
+fn fenced_cluster(tag: &str, members: &[crate::harness::Member]) -> Cluster {
+    let c = Cluster::new(tag, members, "", "");
     let fence = format!(
         "\n[fence]\ncommand = \"echo $BATON_FENCE_MEMBER $BATON_FENCE_ID $BATON_FENCE_ADDRESS >> \
          {out}; exit $(cat {rc} 2>/dev/null || echo 0)\"\ntimeout_ms = 2000\n",
         out = c.dir().join("fenced").display(),
         rc = c.dir().join("rc").display(),
     );
-    for i in 0..2 {
+    for i in 0..members.len() {
         let text = c.config_text(i, "", &fence);
         std::fs::write(c.config(i), text).unwrap();
     }
@@ -92,5 +96,30 @@ fn a_failed_fence_keeps_the_standby_standby() {
             only_active(s, 1, &[0])
         })
         .await;
+    });
+}
+
+#[test]
+fn quorum_mode_fences_the_member_it_replaces() {
+    let members = [serving("alpha"), serving("beta"), serving("gamma")];
+    let mut c = fenced_cluster("fenceq", &members);
+    c.start_all();
+    runtime().block_on(async {
+        c.until_states(Duration::from_secs(10), "alpha active", |s| {
+            only_active(s, 0, &[])
+        })
+        .await;
+        let before = fenced(&c);
+        c.kill(0);
+        c.until_states(Duration::from_secs(10), "beta active", |s| {
+            only_active(s, 1, &[0])
+        })
+        .await;
+        let after = fenced(&c);
+        assert_eq!(
+            &after[before.len()..],
+            format!("alpha 1 {}\n", c.peers[0]),
+            "beta fenced alpha once before serving: {after:?}"
+        );
     });
 }
