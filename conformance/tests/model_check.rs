@@ -2,7 +2,9 @@
 //! (`conformance/MODEL.md`), and shows that planted adapter faults are found.
 
 use baton_conformance::model::check::{check, describe, Report};
-use baton_conformance::model::properties::{BOTH_SERVE, CONVERGES, ONE_SERVING, SETTLES};
+use baton_conformance::model::properties::{
+    BOTH_SERVE, CONVERGES, NEWER_LOWER_SERVES, NEWEST_SERVES, ONE_SERVING, SETTLES,
+};
 use baton_conformance::model::{model_with, Bounds, Planted, Variant};
 
 fn run(bounds: Bounds, variant: Variant) -> Report {
@@ -69,6 +71,10 @@ fn a_partition() {
         r.examples.contains(&BOTH_SERVE),
         "the partition never bites"
     );
+    assert!(
+        r.examples.contains(&NEWER_LOWER_SERVES),
+        "generation never beats priority in a heal"
+    );
 }
 
 #[test]
@@ -124,5 +130,24 @@ fn planted_lost_vetoes_break_convergence() {
     assert!(
         r.counterexamples.iter().any(|(n, _)| *n == CONVERGES),
         "without vetoes the pair must fail to converge"
+    );
+}
+
+#[test]
+fn planted_tied_rounds_break_heal_by_generation() {
+    let r = run(
+        Bounds {
+            partitions: 1,
+            retries: 1,
+            ..Bounds::default()
+        },
+        Variant {
+            preempt: false,
+            planted: Some(Planted::TieRounds),
+        },
+    );
+    assert!(
+        r.counterexamples.iter().any(|(n, _)| *n == NEWEST_SERVES),
+        "a heal by priority must leave the older round serving"
     );
 }

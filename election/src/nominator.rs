@@ -165,6 +165,12 @@ impl Election {
     /// round, from the answer's `correlationId`.
     fn adopt(&mut self, now: Instant, active: Member, is_veto: bool, peer_round: Round) {
         if active == self.me() {
+            if self.role.is_promoting_or_active() && peer_round >= self.round {
+                // PROTOCOL 5.11: an agreement from a peer whose round is as new as this
+                // node's renews it, so that the member serving holds the newest round once
+                // the pair agrees (the peer counted it as seen: `note_peer_promotion`).
+                self.next_promotion_round();
+            }
             self.promote(now);
         } else if is_veto && self.role.is_promoting_or_active() {
             // [F2] both claim the service (a healed partition or a stalled active resumed),

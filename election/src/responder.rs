@@ -188,6 +188,15 @@ impl crate::Election {
             self.config.name(me).to_owned(),
             self.config.name(from).to_owned(),
         );
+        // PROTOCOL 5.11: agreeing to keep serving (a handover request while Promoting or
+        // Active) from a requester whose round is as new renews this node's round, as an
+        // agreement does for a nominator; the answer carries the renewed round.
+        if decision.answer == Answer::Assignment(Side::Me)
+            && self.role.is_promoting_or_active()
+            && request.round >= self.round
+        {
+            self.next_promotion_round();
+        }
         // PROTOCOL 2.3, 5.11: the answer echoes the seq and carries this node's round; when
         // the answer promotes this node, the round that promotion takes.
         let round = if decision.effect == Effect::Promote && !self.role.is_promoting_or_active() {

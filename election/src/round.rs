@@ -27,8 +27,8 @@ impl fmt::Display for Round {
 }
 
 impl crate::Election {
-    /// The round of this node's current or latest promotion (`Round(0)`: none since it
-    /// started; PROTOCOL 5.11).
+    /// The round of this node's current or latest promotion, renewed while it serves by
+    /// each fresh agreement of the peer (`Round(0)`: none since it started; PROTOCOL 5.11).
     pub fn round(&self) -> Round {
         self.round
     }
@@ -57,7 +57,8 @@ impl crate::Election {
         self.round.max(self.seen_round).next()
     }
 
-    /// A new promotion starts: it takes [`Election::promotion_round`].
+    /// A new promotion starts, or the serving node's round is renewed by a fresh agreement
+    /// (PROTOCOL 5.11): it takes [`Election::promotion_round`].
     pub(crate) fn next_promotion_round(&mut self) {
         self.round = self.promotion_round();
         self.seen_round = self.round;

@@ -167,5 +167,37 @@ fn rounds_grow_with_each_promotion_and_travel_in_ids() {
         ]
     );
     p.assert_converged(A);
+    // b's agreement (round 0, older than a's) renews nothing; b counts a's round as seen.
+    assert_eq!(rounds(&p, A), (Round(3), Round(3)));
     assert_eq!(rounds(&p, B), (Round(0), Round(4)));
+}
+
+/// Both promoted alone in round 1, a's promotion failed. The link comes up: b (Active) is
+/// asked to take over by a request as new as its round, agrees and renews its round (2);
+/// a's later agreement (round 1, older) renews nothing. b serves with the newest round, and
+/// a counts it as seen.
+#[test]
+fn an_agreement_renews_the_serving_round() {
+    let mut p = Pair::new();
+    p.check_safety = false;
+    p.start(A);
+    p.start(B);
+    p.nodes[A].fail_promotions = 1;
+    p.run_for(Duration::from_secs(1));
+    assert_eq!(p.roles(), (PromotionFailed, Active));
+    assert_eq!((p.e(A).round(), p.e(B).round()), (Round(1), Round(1)));
+    p.connect();
+    p.run();
+    assert_eq!(
+        p.take_log(),
+        vec![
+            sent(A, B, nom("1 1", "b")),
+            sent(B, A, nom("1 101", "b")),
+            sent(B, A, asg("2 1", "b", "a")),
+            sent(A, B, asg("1 101", "b", "a")),
+        ]
+    );
+    p.assert_converged(B);
+    assert_eq!(rounds(&p, B), (Round(2), Round(2)));
+    assert_eq!(rounds(&p, A), (Round(1), Round(2)));
 }

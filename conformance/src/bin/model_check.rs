@@ -7,7 +7,7 @@
 //!
 //! Options: `--crashes N`, `--failures N`, `--switchovers N`, `--partitions N`,
 //! `--fatals N`, `--retries N` (default 2), `--preempt`, `--threads N` (default: all cores),
-//! `--plant replay-stale|drop-vetoes` (a deliberately broken adapter), `--depth N` (stop
+//! `--plant replay-stale|drop-vetoes|tie-rounds` (a deliberately broken adapter), `--depth N` (stop
 //! at N steps instead of exhausting the state space). Prints the states
 //! explored, the time, and each counterexample as a readable path; exits 1 if a property
 //! is violated.
@@ -20,7 +20,7 @@ fn usage() -> ExitCode {
     eprintln!(
         "usage: model-check [--crashes N] [--failures N] [--switchovers N] [--partitions N] \
          [--fatals N] [--retries N] [--preempt] [--threads N] [--depth N] \
-         [--plant replay-stale|drop-vetoes]"
+         [--plant replay-stale|drop-vetoes|tie-rounds]"
     );
     ExitCode::from(2)
 }
@@ -46,6 +46,7 @@ fn main() -> ExitCode {
             variant.planted = Some(match value.as_str() {
                 "replay-stale" => Planted::ReplayStaleFrames,
                 "drop-vetoes" => Planted::DropVetoes,
+                "tie-rounds" => Planted::TieRounds,
                 _ => return usage(),
             });
             continue;

@@ -415,6 +415,11 @@ impl Node {
                 if self.variant.planted == Some(Planted::DropVetoes) && frame.is_veto() {
                     return;
                 }
+                let frame = if self.variant.planted == Some(Planted::TieRounds) {
+                    frame.with_round(p.election.round())
+                } else {
+                    frame
+                };
                 let replay = self.variant.planted == Some(Planted::ReplayStaleFrames);
                 match p.link.up {
                     Some(up) if !p.link.dead && (up == conn || replay) => {

@@ -79,6 +79,10 @@ pub enum Planted {
     ReplayStaleFrames,
     /// Incoming `veto`s are dropped: \[F2\] and every other veto adoption never happen.
     DropVetoes,
+    /// Incoming `veto`s carry the receiver's own round instead of the responder's: every
+    /// heal of two actives falls back on priority, the \[F2\] of before generations
+    /// (PROTOCOL 5.11).
+    TieRounds,
 }
 
 /// What the model runs: configuration and planted faults.
@@ -133,6 +137,7 @@ pub fn model_with(bounds: Bounds, variant: Variant) -> PairModel {
         )
         .property(Expectation::Always, p::CONVERGES, p::converges)
         .property(Expectation::Always, p::NO_MISBEHAVIOUR, p::no_misbehaviour)
+        .property(Expectation::Always, p::NEWEST_SERVES, p::newest_serves)
         .property(Expectation::Sometimes, p::SETTLES, p::settles)
         .property(
             Expectation::Sometimes,
@@ -140,6 +145,11 @@ pub fn model_with(bounds: Bounds, variant: Variant) -> PairModel {
             p::promotion_fails,
         )
         .property(Expectation::Sometimes, p::BOTH_SERVE, p::both_serve)
+        .property(
+            Expectation::Sometimes,
+            p::NEWER_LOWER_SERVES,
+            p::newer_lower_serves,
+        )
         .within_boundary(within_bounds)
 }
 

@@ -36,6 +36,12 @@ pub const CONVERGES: &str =
     "3/4: once faults stop (a partition healed), one Active + one Standby, nothing in flight";
 /// Name of the check that correct peers never report each other's misbehaviour.
 pub const NO_MISBEHAVIOUR: &str = "no PeerMisbehaved or NominationRefused between correct nodes";
+/// Name of the generation property (PROTOCOL 5.11, issue 11 item 6).
+pub const NEWEST_SERVES: &str =
+    "5.11: once converged, the Active holds the newest round (equal rounds: it outranks)";
+/// Example: a heal decided by generation against priority.
+pub const NEWER_LOWER_SERVES: &str =
+    "example: converged with b Active in a newer round than a (generation beat priority)";
 /// Example: the pair settles.
 pub const SETTLES: &str = "example: one Active + one Standby, settled";
 /// Example: a promotion fails.
@@ -76,6 +82,44 @@ pub fn active_confirmed(_: &PairModel, s: &State) -> bool {
 /// Correct peers never report each other's misbehaviour.
 pub fn no_misbehaviour(_: &PairModel, s: &State) -> bool {
     processes(s).all(|p| !p.misbehaviour)
+}
+
+/// The converged pair's (Active, Standby) processes, if the state is converged.
+fn active_standby<'s>(m: &PairModel, s: &'s State) -> Option<(&'s Process, &'s Process)> {
+    if !converged(m, s) {
+        return None;
+    }
+    let (a, b) = (
+        s.actor_states[0].process.as_ref()?,
+        s.actor_states[1].process.as_ref()?,
+    );
+    Some(if a.election.role() == NodeRole::Active {
+        (a, b)
+    } else {
+        (b, a)
+    })
+}
+
+/// PROTOCOL 5.11 (heal by generation): whenever the pair has converged, the Active's round
+/// is newer than the Standby's, or equal and the Active outranks the Standby. After a heal
+/// (two actives met) this says the newer-round member kept the service; after a stall it
+/// says the resumed old active stood down (its round is older than the one that replaced
+/// it, since the replacing member counted it as seen).
+pub fn newest_serves(m: &PairModel, s: &State) -> bool {
+    let Some((active, standby)) = active_standby(m, s) else {
+        return true;
+    };
+    let (ra, rs) = (active.election.round(), standby.election.round());
+    ra > rs || (ra == rs && active.election.me() < standby.election.me())
+}
+
+/// Example: converged with `b` (lower priority) Active in a newer round than `a`'s.
+pub fn newer_lower_serves(m: &PairModel, s: &State) -> bool {
+    active_standby(m, s).is_some_and(|(active, standby)| {
+        active.election.me().0 == 1
+            && standby.election.round() > baton_election::Round(0)
+            && active.election.round() > standby.election.round()
+    })
 }
 
 /// Example: the pair has settled.

@@ -105,6 +105,29 @@ impl Frame {
     pub fn is_veto(&self) -> bool {
         matches!(self, Frame::Veto { .. })
     }
+
+    /// [`Planted::TieRounds`](super::Planted::TieRounds): a veto with `round` in its
+    /// `correlationId` (the seq kept); any other frame unchanged.
+    pub fn with_round(self, round: baton_election::Round) -> Self {
+        match self {
+            Frame::Veto {
+                id,
+                active,
+                standby,
+            } => {
+                let id = match baton_election::WireId::parse(&id) {
+                    Ok(w) => baton_election::WireId::new(round, w.seq).format(),
+                    Err(_) => id,
+                };
+                Frame::Veto {
+                    id,
+                    active,
+                    standby,
+                }
+            }
+            other => other,
+        }
+    }
 }
 
 impl fmt::Debug for Frame {
