@@ -137,6 +137,7 @@ pub(super) fn cluster(
                 return Err(cx.err(Some(f.command.span()), "fence.command", "an empty command"));
             }
             let timeout = super::ms(&f.timeout_ms, DEFAULT_FENCE_TIMEOUT, "fence.timeout_ms", cx)?;
+            node.fence_retry = super::ms(&f.retry_ms, node.fence_retry, "fence.retry_ms", cx)?;
             Some(FenceCommand {
                 command: f.command.get_ref().clone(),
                 timeout,

@@ -134,12 +134,13 @@ fn a_witness_refuses_components_and_quorum_needs_state_dir() {
 #[test]
 fn fence_takes_a_command_and_a_timeout() {
     let c = ok(&format!(
-        "{}\n[fence]\ncommand = \"ipmitool power off\"\ntimeout_ms = 2500\n",
+        "{}\n[fence]\ncommand = \"ipmitool power off\"\ntimeout_ms = 2500\nretry_ms = 300\n",
         three("alpha", "")
     ));
     let fence = c.fence.unwrap();
     assert_eq!(fence.command, "ipmitool power off");
     assert_eq!(fence.timeout, Duration::from_millis(2500));
+    assert_eq!(c.node.fence_retry, Duration::from_millis(300));
     assert!(c.node.fence);
     let default = ok(&format!(
         "{}\n[fence]\ncommand = \"true\"\n",

@@ -45,6 +45,7 @@ pub(super) struct File {
 pub(super) struct FileFence {
     pub(super) command: Spanned<String>,
     pub(super) timeout_ms: Option<Spanned<u64>>,
+    pub(super) retry_ms: Option<Spanned<u64>>,
 }
 
 /// `[tls]`: the cluster CA, this member's certificate and key (PEM files).

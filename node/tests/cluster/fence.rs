@@ -16,7 +16,7 @@ fn fenced_cluster(tag: &str, members: &[crate::harness::Member]) -> Cluster {
     let c = Cluster::new(tag, members, "", "");
     let fence = format!(
         "\n[fence]\ncommand = \"echo $BATON_FENCE_MEMBER $BATON_FENCE_ID $BATON_FENCE_ADDRESS >> \
-         {out}; exit $(cat {rc} 2>/dev/null || echo 0)\"\ntimeout_ms = 2000\n",
+         {out}; exit $(cat {rc} 2>/dev/null || echo 0)\"\ntimeout_ms = 2000\nretry_ms = 300\n",
         out = c.dir().join("fenced").display(),
         rc = c.dir().join("rc").display(),
     );
@@ -69,7 +69,7 @@ fn a_failed_fence_keeps_the_standby_standby() {
         std::fs::write(c.dir().join("rc"), "1").unwrap();
         c.kill(0);
         // The fence fails, and again after fence_retry: beta stays standby, saying so.
-        tokio::time::sleep(Duration::from_secs(3)).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
         let doc = c.status(1).await.expect("beta answers");
         assert_eq!(doc["state"], "standby", "{doc}");
         assert_eq!(doc["fencing"], "alpha", "{doc}");
