@@ -357,6 +357,23 @@ impl Cluster {
         true
     }
 
+    /// Loses the oldest message in flight.
+    pub fn drop_next(&mut self) {
+        self.wire.pop_front();
+    }
+
+    /// Duplicates the oldest message in flight (the copy arrives next).
+    pub fn duplicate_next(&mut self) {
+        if let Some(m) = self.wire.front().cloned() {
+            self.wire.push_front(m);
+        }
+    }
+
+    /// Whether node `i` runs.
+    pub fn is_up(&self, i: usize) -> bool {
+        self.up(i)
+    }
+
     /// The role layer of `i` answers its latest command.
     pub fn components_done(&mut self, i: usize) {
         let (_, generation) = self.nodes[i].command.take().expect("a command");
