@@ -1,6 +1,6 @@
 //! Quorum mode: three members, and two members with a witness.
 
-use crate::harness::{only_active, serving, witness, Cluster};
+use crate::harness::{baton, only_active, serving, witness, Cluster};
 use crate::support::runtime;
 use std::time::Duration;
 
@@ -26,6 +26,23 @@ fn three_members_elect_the_first_and_the_next_takes_over_when_it_dies() {
         assert!(doc["round"].as_u64().is_some_and(|r| r >= 1), "{doc}");
         assert!(doc["lease_ms"].as_u64().is_some(), "{doc}");
         assert_eq!(c.component(0), "active");
+        let (code, out, err) = baton(&["status", "--address", &c.status[0].to_string()]);
+        assert_eq!(code, 0, "{err}");
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(
+            lines[0].starts_with("active components=1/1 round=")
+                && lines[0].contains(" members=alpha:active,beta:standby,gamma:standby lease="),
+            "{out}"
+        );
+        assert_eq!(
+            lines[1..],
+            [
+                "  alpha            active",
+                "  beta             standby",
+                "  gamma            standby"
+            ],
+            "{out}"
+        );
         assert_eq!(
             c.grant_round(0).map(|(_, m)| m),
             Some("alpha".to_owned()),
