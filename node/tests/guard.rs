@@ -48,7 +48,7 @@ impl Cluster {
             children: [None, None],
             scratch,
         };
-        for i in 0..2 {
+        for (i, name) in NAMES.iter().enumerate() {
             let h = c.hist.display();
             let component = if scripts {
                 format!(
@@ -65,7 +65,6 @@ impl Cluster {
                  [[member]]\nname = \"alpha\"\nid = \"1\"\naddress = \"{p0}\"\n\n\
                  [[member]]\nname = \"beta\"\nid = \"2\"\naddress = \"{p1}\"\n\n\
                  [timers]\n{TIMERS}\n\n[listen]\nstatus = \"{status}\"\n\n{component}",
-                name = NAMES[i],
                 p0 = c.peers[0],
                 p1 = c.peers[1],
                 status = c.status[i],
@@ -117,9 +116,7 @@ impl Cluster {
     /// The pid of node `i`'s guard, from its log.
     async fn guard_pid(&self, i: usize) -> u32 {
         let line = self.log_line(i, &["guard started", "pid="]).await;
-        let pid = line.split("pid=").nth(1).expect("pid=");
-        let digits: String = pid.chars().take_while(char::is_ascii_digit).collect();
-        digits.parse().expect("a pid")
+        guard_pid_in(&line).expect("a pid")
     }
 
     /// Waits for a line of node `i`'s log holding every one of `needles`.
@@ -168,35 +165,45 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        for i in 0..2 {
+        for (i, name) in NAMES.iter().enumerate() {
             if let Some(mut child) = self.children[i].take() {
                 signal("KILL", &format!("-{}", child.id()));
                 let _ = child.wait();
             }
             if std::thread::panicking() {
-                eprintln!("---- {} log ----\n{}", NAMES[i], self.log(i));
+                eprintln!("---- {name} log ----\n{}", self.log(i));
             }
         }
-        // Each guard ends with its node's end of stdin, once its hooks ran.
+        // Each guard ends with its node's end of stdin, once its hooks ran: given 5 s.
         for i in 0..2 {
-            let Some(pid) = self.log(i).split("guard started").nth(1).and_then(|l| {
-                let p = l.split("pid=").nth(1)?;
-                p.chars()
-                    .take_while(char::is_ascii_digit)
-                    .collect::<String>()
-                    .parse::<u32>()
-                    .ok()
-            }) else {
-                continue;
-            };
-            let deadline = std::time::Instant::now() + Duration::from_secs(5);
-            while alive(pid) && std::time::Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            if alive(pid) {
-                signal("KILL", &pid.to_string());
+            if let Some(pid) = guard_pid_in(&self.log(i)) {
+                wait_dead(pid);
+                if alive(pid) {
+                    signal("KILL", &pid.to_string());
+                }
             }
         }
+    }
+}
+
+/// The guard's pid in the node's `guard started pid=N` line of `log`.
+fn guard_pid_in(log: &str) -> Option<u32> {
+    let line = log
+        .lines()
+        .find(|l| l.contains("guard started") && l.contains("pid="))?;
+    let pid = line.split("pid=").nth(1)?;
+    let digits: String = pid.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// Waits up to 5 s for `pid` to end (a test's clean-up, outside any runtime).
+#[allow(clippy::disallowed_methods)] // real time, in a Drop
+fn wait_dead(pid: u32) {
+    for _ in 0..500 {
+        if !alive(pid) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 
