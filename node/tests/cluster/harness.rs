@@ -190,6 +190,22 @@ impl Cluster {
         }
     }
 
+    /// Waits (up to `within`) for member `i` to exit on its own: its exit status.
+    pub async fn exited(&mut self, i: usize, within: Duration) -> Option<i32> {
+        let deadline = Instant::now() + within;
+        loop {
+            let child = self.children[i].as_mut()?;
+            if let Ok(Some(status)) = child.try_wait() {
+                self.children[i] = None;
+                return Some(status.code().unwrap_or(-1));
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Member `i`'s state word and status document (`baton status --json`), if it answers.
     pub async fn status(&self, i: usize) -> Option<serde_json::Value> {
         status_json(self.status[i]).await.ok()

@@ -2,7 +2,9 @@
 //! and the OS error), quorum timers breaking the lease inequality and a witness with
 //! components (`baton check-config`, with the numbers and the key).
 
-use crate::harness::{baton, serving, witness, Cluster};
+use crate::harness::{baton, only_active, serving, witness, Cluster};
+use crate::support::runtime;
+use std::time::Duration;
 
 #[test]
 fn an_unwritable_state_dir_is_refused_at_start() {
@@ -83,4 +85,29 @@ fn a_witness_with_components_is_refused() {
     );
     let (code, _, err) = baton(&["node", "--config", &config]);
     assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn a_grant_that_cannot_be_written_stops_the_node() {
+    let members = [serving("alpha"), serving("beta"), serving("gamma")];
+    let mut c = Cluster::new("grantfail", &members, "", "");
+    c.start_all();
+    runtime().block_on(async {
+        c.until_states(Duration::from_secs(10), "alpha active", |s| {
+            only_active(s, 0, &[])
+        })
+        .await;
+        // beta's state_dir goes away: its next grant (to itself or to gamma) cannot be
+        // written, so it must not be sent.
+        std::fs::remove_dir_all(c.state_dir(1)).unwrap();
+        c.kill(0);
+        let code = c.exited(1, Duration::from_secs(10)).await;
+        assert_eq!(code, Some(1), "beta stops with an error");
+        let log = c.log(1);
+        assert!(
+            log.contains("cannot persist the grant (round ")
+                && log.contains("stopping rather than send a grant that is not on disk"),
+            "{log}"
+        );
+    });
 }
