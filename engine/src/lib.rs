@@ -33,6 +33,15 @@
 //! (or [`Node::handle_dialed_authenticated`]); a peer's hello must name its certificate's
 //! member, and [`Node::switchover_by`] refuses a read-only client.
 //!
+//! Clusters (`cluster`, PROTOCOL 5.9 to 5.11, 6.7): 2 to 9 members, priority by their order,
+//! in pair or quorum mode ([`NodeConfig::mode`]), witnesses that vote and never serve
+//! ([`NodeConfig::witnesses`]: no components, the status says `witness`). The Election's asks
+//! become driver work: [`Event::PersistGrant`] (write `state_dir/grant`, then
+//! [`Node::handle_grant_persisted`]; every transmit is held until then) and [`Event::Fence`]
+//! (run the fence command, then [`Node::handle_fence_done`]). A cluster's status line names
+//! every member (`members=`), its round, a fencing under way, and in `getStatus` answers the
+//! time left on the lease.
+//!
 //! Outputs are typed: [`Event::CloseLink`] with a [`CloseReason`], [`Event::Notice`] with a
 //! [`Notice`]; their `Display` is the operator's log line.
 
