@@ -33,11 +33,12 @@ struct Cluster {
 
 impl Cluster {
     fn new(tag: &str, scripts: bool) -> Cluster {
-        Cluster::with(tag, scripts, "")
+        Cluster::with(tag, scripts, ["", ""])
     }
 
-    /// As [`Cluster::new`], `deactivate` starting with `before` (a shell command and `;`).
-    fn with(tag: &str, scripts: bool, before: &str) -> Cluster {
+    /// As [`Cluster::new`], `activate` and `deactivate` starting with `before[0]` and
+    /// `before[1]` (a shell command and `;`).
+    fn with(tag: &str, scripts: bool, before: [&str; 2]) -> Cluster {
         let scratch = Scratch::new(tag);
         let hist = scratch.path.join("hist");
         let port = || SocketAddr::from(([127, 0, 0, 1], free_port()));
@@ -48,13 +49,14 @@ impl Cluster {
             children: [None, None],
             scratch,
         };
+        let [b0, b1] = before;
         for (i, name) in NAMES.iter().enumerate() {
             let h = c.hist.display();
             let component = if scripts {
                 format!(
                     "[[component]]\nid = \"1001\"\nseverity = \"fatal\"\n\
-                     activate = 'echo \"$BATON_MEMBER activate\" >> {h}'\n\
-                     deactivate = '{before} echo \"$BATON_MEMBER deactivate\" >> {h}'\n\
+                     activate = '{b0} echo \"$BATON_MEMBER activate\" >> {h}'\n\
+                     deactivate = '{b1} echo \"$BATON_MEMBER deactivate\" >> {h}'\n\
                      stop = 'echo \"$BATON_MEMBER stop\" >> {h}'\n"
                 )
             } else {
@@ -266,6 +268,23 @@ fn guard_on_sigkill() {
     });
 }
 
+/// SIGKILL while `activate` runs (it dies with the node's group): the guard heard of the
+/// component before the activation started, and stands it down (PROTOCOL 6.3 [G1]).
+#[test]
+fn guard_covers_an_activation_in_progress() {
+    runtime().block_on(async {
+        let mut c = Cluster::with("guardmid", true, ["sleep 3;", ""]);
+        c.start(0);
+        c.log_line(0, &["role changed", "to=promoting"]).await;
+        let guard = c.guard_pid(0).await;
+        let mark = c.hist().len();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        c.signal_group(0, "KILL");
+        until_dead(guard, STEP).await;
+        assert_eq!(c.hist()[mark..], ["alpha deactivate", "alpha stop"]);
+    });
+}
+
 /// SIGSTOP of the active's whole group for longer than the dead interval: its guard stands
 /// the component down before the peer's `activate`; after SIGCONT the node learns it and
 /// does not believe the component active (it activates it again only if the protocol says
@@ -339,7 +358,7 @@ fn guard_on_sigstop() {
 #[test]
 fn guard_quiet_on_clean_exit() {
     runtime().block_on(async {
-        let mut c = Cluster::with("guardterm", true, "sleep 1.2;");
+        let mut c = Cluster::with("guardterm", true, ["", "sleep 1.2;"]);
         c.start(0);
         c.hist_has(0, "alpha activate").await;
         let guard = c.guard_pid(0).await;
