@@ -52,7 +52,7 @@ pub struct SwitchoverArgs {
 /// Where the TLS files of a client come from: a member's configuration, or the three files.
 #[derive(clap::Args)]
 pub struct TlsArgs {
-    /// A member's configuration file: its addresses, encoding and [tls] files.
+    /// A member's configuration file: its addresses, encoding and `[tls]` files.
     #[arg(long, short)]
     config: Option<PathBuf>,
     /// The cluster CA certificate (PEM), with --cert and --key: connect with TLS.

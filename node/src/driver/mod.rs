@@ -4,7 +4,7 @@
 //! exit, what a reload changes, which hooks to run).
 //!
 //! - [`run`] / [`run_with`] (`run`): set-up and the select loop of the one task that owns the
-//!   node: an inbox of [`input`]s, one sleep for the node's deadline, read before judging
+//!   node: an inbox of `input`s, one sleep for the node's deadline, read before judging
 //!   after a stall;
 //! - `state`: what the task does with each input and with each of the node's outputs;
 //! - `secure`: TLS on the TCP links (handshakes in the accepting and dialling tasks, the
