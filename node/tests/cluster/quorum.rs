@@ -56,6 +56,12 @@ fn three_members_elect_the_first_and_the_next_takes_over_when_it_dies() {
         let doc = c.status(2).await.expect("gamma answers");
         assert_eq!(doc["members"][0]["state"], "down", "{doc}");
         assert_eq!(doc["members"][1]["state"], "active", "{doc}");
+        // alpha comes back with its persisted grant: it stands by, beta keeps the service.
+        c.start(0);
+        c.until_states(ELECT, "alpha back as standby", |s| only_active(s, 1, &[]))
+            .await;
+        assert_eq!(c.component(0), "standby");
+        assert!(c.log(0).contains("grant read from"), "alpha read its grant");
     });
 }
 
