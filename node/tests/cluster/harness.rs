@@ -190,6 +190,15 @@ impl Cluster {
         }
     }
 
+    /// Sends `signal` (`HUP`, `TERM`…) to member `i`'s node process (its pid only).
+    pub fn signal(&self, i: usize, signal: &str) {
+        if let Some(child) = &self.children[i] {
+            let _ = Command::new("kill")
+                .args([&format!("-{signal}"), &child.id().to_string()])
+                .status();
+        }
+    }
+
     /// Waits (up to `within`) for member `i` to exit on its own: its exit status.
     pub async fn exited(&mut self, i: usize, within: Duration) -> Option<i32> {
         let deadline = Instant::now() + within;

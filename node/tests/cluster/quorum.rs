@@ -110,3 +110,30 @@ fn a_corrupt_grant_file_abstains_then_joins() {
         assert_eq!(c.grant_round(2).map(|(_, m)| m), Some("alpha".to_owned()));
     });
 }
+
+#[test]
+fn a_reload_refuses_cluster_changes() {
+    let members = [serving("alpha"), serving("beta"), serving("gamma")];
+    let mut c = Cluster::new("qreload", &members, "", "");
+    c.start_all();
+    runtime().block_on(async {
+        c.until_states(ELECT, "alpha active", |s| only_active(s, 0, &[]))
+            .await;
+        let changed = c.config_text(
+            0,
+            "",
+            "\n[timers]\nvoter_lease_ms = 900\n\n[fence]\ncommand = \"true\"\n",
+        );
+        std::fs::write(c.config(0), changed).unwrap();
+        c.signal(0, "HUP");
+        let want = "reload: these changes need a restart and were not applied: election mode, \
+                    quorum timers or state_dir, fence";
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !c.log(0).contains(want) {
+            assert!(std::time::Instant::now() < deadline, "{}", c.log(0));
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let states = c.states().await;
+        assert!(only_active(&states, 0, &[]), "nothing changed: {states:?}");
+    });
+}
