@@ -137,3 +137,29 @@ fn a_reload_refuses_cluster_changes() {
         assert!(only_active(&states, 0, &[]), "nothing changed: {states:?}");
     });
 }
+
+#[test]
+fn sigterm_on_the_active_hands_over_to_the_next() {
+    let members = [serving("alpha"), serving("beta"), serving("gamma")];
+    let mut c = Cluster::new("qterm", &members, "", "");
+    c.start_all();
+    runtime().block_on(async {
+        c.until_states(ELECT, "alpha active", |s| only_active(s, 0, &[]))
+            .await;
+        c.signal(0, "TERM");
+        assert_eq!(
+            c.exited(0, ELECT).await,
+            Some(0),
+            "alpha exits after handing over"
+        );
+        assert!(
+            !c.log(0).contains("exiting without a completed handover"),
+            "{}",
+            c.log(0)
+        );
+        c.until_states(ELECT, "beta active", |s| only_active(s, 1, &[0]))
+            .await;
+        assert_eq!(c.component(0), "standby");
+        assert_eq!(c.component(1), "active");
+    });
+}
