@@ -1,4 +1,4 @@
-//! baton's sans-IO Election state machine (PROTOCOL 5, pair mode).
+//! baton's sans-IO Election state machine (PROTOCOL 5: pair mode; 5.9: quorum mode).
 //!
 //! One [`Election`] per member decides which member of the pair is active. It is sans-IO in
 //! the style of quinn-proto and openraft's engine: pure and deterministic, time is passed in
@@ -55,8 +55,8 @@
 //! - With `preempt`, the yielding node sends no `veto`: it answers `assigment{P, self}` once
 //!   its demotion completes (PROTOCOL 5.5).
 //!
-//! Only pair mode is implemented; members are a `Vec` and peers are per-member state so that
-//! quorum mode (PROTOCOL 5.9) can be added as a second [`Mode`].
+//! Quorum mode (PROTOCOL 5.9, [`Mode::Quorum`]) lives in `quorum/`: the public methods above
+//! dispatch to it by mode; its rules \[Q1\]-\[Q9\] are listed in `quorum/mod.rs`.
 #![forbid(unsafe_code)]
 
 mod config;
@@ -86,7 +86,7 @@ pub use quorum::voter;
 pub use quorum::{
     Grant, PersistedGrant, QuorumConfigError, QuorumTimers, TimersError, VoterLease,
     DEFAULT_ACTIVE_LEASE, DEFAULT_CLOCK_DRIFT_PPM, DEFAULT_DEMOTION_BOUND,
-    DEFAULT_ELECTION_TIMEOUT, DEFAULT_RENEW, DEFAULT_STAGGER, DEFAULT_VOTER_LEASE,
+    DEFAULT_ELECTION_TIMEOUT, DEFAULT_RENEW, DEFAULT_STAGGER, DEFAULT_VOTER_LEASE, MAX_MEMBERS,
 };
 pub use role::{NodeRole, Role};
 pub use round::Round;

@@ -26,7 +26,7 @@ mod serving;
 mod timers;
 pub mod voter;
 
-pub use config::QuorumConfigError;
+pub use config::{QuorumConfigError, MAX_MEMBERS};
 pub use persist::{Grant, PersistedGrant};
 pub use timers::{
     QuorumTimers, TimersError, DEFAULT_ACTIVE_LEASE, DEFAULT_CLOCK_DRIFT_PPM,
