@@ -31,9 +31,9 @@ fn guard_on_sigkill() {
         assert!(took < BOUND, "deactivate {took:?} after SIGKILL");
         until_dead(guard, STEP).await;
         assert_eq!(c.hist()[mark..], ["alpha deactivate", "alpha stop"]);
-        c.log_line(0, &["guard: node gone", "deactivating 1001"])
+        c.log_line(0, &["guard{", "node gone", "deactivating 1001"])
             .await;
-        c.log_line(0, &["guard: exiting"]).await;
+        c.log_line(0, &["guard{", "exiting"]).await;
     });
 }
 
@@ -84,7 +84,7 @@ fn guard_on_sigstop() {
             down.is_some() && down < up,
             "alpha's guard did not stand alpha's component down before beta's activate: {h:?}"
         );
-        c.log_line(0, &["guard: node silent", "deactivating 1001"])
+        c.log_line(0, &["guard{", "node silent", "deactivating 1001"])
             .await;
         tokio::time::sleep(Duration::from_millis(300)).await;
         c.signal_group(0, "CONT");
@@ -138,9 +138,19 @@ fn guard_quiet_on_clean_exit() {
         until_dead(guard, STEP).await;
         assert_eq!(c.hist()[mark..], ["alpha deactivate", "alpha stop"]);
         let log = c.log(0);
-        assert!(log.contains("guard: SIGTERM ignored"), "{log}");
-        assert!(log.contains("guard: exiting"), "{log}");
-        assert!(!log.contains("guard: node"), "{log}");
+        assert!(
+            log.contains("SIGTERM ignored: the guard ends with its node"),
+            "{log}"
+        );
+        assert!(
+            log.lines()
+                .any(|l| l.contains("guard{") && l.contains("exiting")),
+            "{log}"
+        );
+        assert!(
+            !log.contains("node gone") && !log.contains("node silent"),
+            "{log}"
+        );
         assert!(!log.contains("guard not"), "{log}");
     });
 }

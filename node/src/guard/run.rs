@@ -11,7 +11,7 @@ use std::io::{BufRead, Write};
 use std::time::Duration;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
-use tracing::{info, warn};
+use tracing::{info, warn, Instrument};
 
 /// Arguments of `baton guard`.
 #[derive(clap::Args, Debug)]
@@ -33,7 +33,9 @@ pub fn main(args: &GuardArgs) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("guard: cannot start the runtime: {e}"))?;
-    runtime.block_on(run(Duration::from_millis(args.bound_ms)))
+    // Every line of the guard, its hooks' included, says whose it is.
+    let span = tracing::info_span!("guard", pid = std::process::id());
+    runtime.block_on(run(Duration::from_millis(args.bound_ms)).instrument(span))
 }
 
 #[allow(clippy::disallowed_methods)] // a process driver: stdin is read by a thread of its own
@@ -96,8 +98,8 @@ async fn run(bound: Duration) -> Result<(), String> {
                 }
                 g.handle_timeout(now());
             }
-            _ = term.recv() => info!("guard: SIGTERM ignored: the guard ends with its node"),
-            _ = int.recv() => info!("guard: SIGINT ignored: the guard ends with its node"),
+            _ = term.recv() => info!("SIGTERM ignored: the guard ends with its node"),
+            _ = int.recv() => info!("SIGINT ignored: the guard ends with its node"),
             _ = hup.recv() => {}
         }
     }

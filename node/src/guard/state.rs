@@ -87,21 +87,18 @@ impl fmt::Display for Note {
                 };
                 let ms = silent.as_millis();
                 let ids = components.join(" ");
-                write!(
-                    f,
-                    "guard: {what} ({ms} ms since last heard): deactivating {ids}"
-                )
+                write!(f, "{what} ({ms} ms since last heard): deactivating {ids}")
             }
             Note::Ran { component, ok } => {
                 let how = if *ok { "stood down" } else { "a hook failed" };
-                write!(f, "guard: component {component}: {how}")
+                write!(f, "component {component}: {how}")
             }
             Note::NodeBack { reported } => write!(
                 f,
-                "guard: node heard again: told it of {reported} component(s) stood down"
+                "node heard again: told it of {reported} component(s) stood down"
             ),
-            Note::Bad(e) => write!(f, "guard: skipped: {e}"),
-            Note::Done => f.write_str("guard: exiting"),
+            Note::Bad(e) => write!(f, "skipped: {e}"),
+            Note::Done => f.write_str("exiting"),
         }
     }
 }

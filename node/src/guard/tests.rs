@@ -277,10 +277,10 @@ fn notes_read_as_log_lines() {
     };
     assert_eq!(
         acting.to_string(),
-        "guard: node silent (181 ms since last heard): deactivating 1001 1002"
+        "node silent (181 ms since last heard): deactivating 1001 1002"
     );
     assert_eq!(
         Note::NodeBack { reported: 1 }.to_string(),
-        "guard: node heard again: told it of 1 component(s) stood down"
+        "node heard again: told it of 1 component(s) stood down"
     );
 }
