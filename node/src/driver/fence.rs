@@ -116,7 +116,8 @@ async fn log_lines<R: AsyncRead + Unpin>(stream: Option<R>, member: String, is_e
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
+    use tokio::time::Instant;
 
     fn target() -> Target {
         Target {

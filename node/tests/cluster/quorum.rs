@@ -128,9 +128,9 @@ fn a_reload_refuses_cluster_changes() {
         c.signal(0, "HUP");
         let want = "reload: these changes need a restart and were not applied: election mode, \
                     quorum timers or state_dir, fence";
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
         while !c.log(0).contains(want) {
-            assert!(std::time::Instant::now() < deadline, "{}", c.log(0));
+            assert!(tokio::time::Instant::now() < deadline, "{}", c.log(0));
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let states = c.states().await;
