@@ -28,8 +28,15 @@
 //! - nomination validity and stale answers \[F7\]: [`responder::NominationKind::valid_in`],
 //!   `Election::void_stale_nomination` (called on every role change) and
 //!   `Election::handle_answer` (`nominator.rs`);
-//! - adopting answers, and \[F2\] (a veto naming the peer while Promoting/Active: the lower
-//!   demotes): `Election::adopt` (`nominator.rs`);
+//! - adopting answers, and \[F2\] healed by generation (a veto naming the peer while
+//!   Promoting/Active: the older round demotes, on equal rounds the lower priority; PROTOCOL
+//!   5.11): `Election::adopt` (`nominator.rs`);
+//! - `correlationId`s `"<round> <seq>"` (PROTOCOL 2.3): [`WireId`] (`wire_id.rs`), built by
+//!   `Election::nominate` and `Election::handle_nomination`, parsed by the latter and by
+//!   `Election::handle_answer`;
+//! - rounds (PROTOCOL 5.11: a promotion takes `max(round, seen) + 1`, agreeing counts the
+//!   peer's promotion as seen, an agreement renews a serving round): `round.rs`;
+//! - fencing of promotions without the active's agreement (PROTOCOL 5.10): `fence.rs`;
 //! - \[F3\] handover request on promotion failure and on each link-up while
 //!   `PromotionFailed`: `Election::promotion_failed`, [`Election::handle_link_up`];
 //! - \[F5\] promote when a demotion completes with the peer down: `Election::demotion_done`
