@@ -113,8 +113,8 @@ fn fail(message: String) -> Failure {
 /// JSON: `status` (the line), `state`, `peer`, `components`, and `members` (every member,
 /// this node included, with its state; from `members=`, or from the node and its `peer=`),
 /// plus `round`, `lease_ms` and `fencing` when the line has them.
-pub fn render(status: &ServiceStatus, json: bool) -> String {
-    let members = members(status);
+pub fn render(status: &ServiceStatus, json: bool, me: Option<&str>) -> String {
+    let members = members(status, me);
     if !json {
         let mut text = status.to_string();
         if status.extra.iter().any(|w| w.starts_with("members=")) {
@@ -165,8 +165,8 @@ pub fn render(status: &ServiceStatus, json: bool) -> String {
 }
 
 /// Every member and its state (PROTOCOL 6.7): from `members=<name>:<state>,...`, else the
-/// node itself (`self`, in its own state) and its `peer=`.
-fn members(status: &ServiceStatus) -> Vec<(String, String)> {
+/// node itself (named `me`, `self` when not known, in its own state) and its `peer=`.
+fn members(status: &ServiceStatus, me: Option<&str>) -> Vec<(String, String)> {
     if let Some(list) = status.extra.iter().find_map(|w| w.strip_prefix("members=")) {
         return list
             .split(',')
@@ -174,7 +174,8 @@ fn members(status: &ServiceStatus) -> Vec<(String, String)> {
             .map(|(name, state)| (name.to_owned(), state.to_owned()))
             .collect();
     }
-    let mut all = vec![("self".to_owned(), status.state.as_str().to_owned())];
+    let name = me.unwrap_or("self").to_owned();
+    let mut all = vec![(name, status.state.as_str().to_owned())];
     if let Some(p) = &status.peer {
         all.push((p.name.clone(), p.state.as_str().to_owned()));
     }
@@ -197,8 +198,13 @@ pub fn status(args: &StatusArgs) -> Result<(), Failure> {
         .or(cfg.as_ref().map(|c| c.encoding))
         .unwrap_or(Encoding::Der);
     let plain = tls.is_none();
+    // The node asked is the configuration's own member only at its own status address.
+    let me = match (args.address, &cfg) {
+        (None, Some(c)) => c.node.me().map(|m| m.name.clone()),
+        _ => None,
+    };
     runtime()?
-        .block_on(status_async(args, address, encoding, tls))
+        .block_on(status_async(args, address, encoding, tls, me.as_deref()))
         .map_err(|mut f| {
             // Closed, or TLS bytes that do not frame: the node may want a certificate.
             if plain && f.message.starts_with(&address.to_string()) {
@@ -213,6 +219,7 @@ async fn status_async(
     address: SocketAddr,
     encoding: Encoding,
     tls: Option<TlsConfig>,
+    me: Option<&str>,
 ) -> Result<(), Failure> {
     let t0 = tokio::time::Instant::now();
     let now = || Instant::from_duration(t0.elapsed());
@@ -240,14 +247,14 @@ async fn status_async(
         while let Some(e) = client.poll_event() {
             match e {
                 ClientEvent::Status { status, .. } => {
-                    println!("{}", render(&status, args.json));
+                    println!("{}", render(&status, args.json, me));
                     if !args.watch {
                         return Ok(());
                     }
                 }
                 ClientEvent::Indication { status } => {
                     if args.watch {
-                        println!("{}", render(&status, args.json));
+                        println!("{}", render(&status, args.json, me));
                     }
                 }
                 ClientEvent::RequestTimedOut { .. } => {
