@@ -155,3 +155,25 @@ fn witness_never_stands() {
     c.inject(0, 1, nom("9 1", "w"));
     assert_eq!(c.take_trace(), ["1000 a>w err 1 1 not a candidate"]);
 }
+
+/// \[Q1\] A transmit held for a grant being written is dropped with its link: it never
+/// leaves on a dead link (the harness refuses such a transmit).
+#[test]
+fn held_transmit_dropped_with_its_link() {
+    let mut c = Cluster::new(&["a", "b", "c"], &[]);
+    c.nodes[1].auto_persist = false;
+    c.start_all();
+    c.run_until(850);
+    assert_eq!(
+        c.take_trace(),
+        [
+            "850 a>b nom 1 1 a",
+            "850 a>c nom 1 2 a",
+            "850 c>a asg 1 2 a/c"
+        ]
+    );
+    c.cut_pair(0, 1);
+    c.persist(1);
+    assert!(c.take_trace().is_empty());
+    assert!(c.e(1).is_settled());
+}

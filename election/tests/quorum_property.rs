@@ -1,7 +1,8 @@
 //! PROTOCOL 5.9: a randomized property test of quorum mode over message loss, duplication,
-//! delay, crashes with restarts from the grant file, partitions (whole or of one link) and switchovers (3 voters,
-//! and 2 + witness). After every step: at most one winner per round and at most one member
-//! Promoting or Active (the harness checks both); once faults stop: exactly one Active.
+//! delay, a slow grant file on b (its transmits held until written), crashes with restarts
+//! from the grant file, partitions (whole or of one link) and switchovers (3 voters, and 2 +
+//! witness). After every step: at most one winner per round and at most one member Promoting
+//! or Active (the harness checks both); once faults stop: exactly one Active.
 
 mod quorum_util;
 
@@ -25,6 +26,8 @@ enum Op {
     Cut(usize, usize),
     Heal,
     Switchover(usize),
+    /// Node b writes its oldest grant asked for (b writes only on this op when `slow_disk`).
+    Persist,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -40,10 +43,11 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0usize..3, 1usize..3).prop_map(|(i, d)| Op::Cut(i, (i + d) % 3)),
         1 => Just(Op::Heal),
         1 => (0usize..3).prop_map(Op::Switchover),
+        2 => Just(Op::Persist),
     ]
 }
 
-fn run(witness: bool, ops: &[Op]) {
+fn run(witness: bool, slow_disk: bool, ops: &[Op]) {
     let (names, w): (&[&str], &[usize]) = if witness {
         (&["a", "b", "w"], &[2])
     } else {
@@ -51,6 +55,7 @@ fn run(witness: bool, ops: &[Op]) {
     };
     let mut c = Cluster::new(names, w);
     c.deliver = false;
+    c.nodes[1].auto_persist = !slow_disk;
     c.start_all();
     for op in ops {
         match *op {
@@ -73,10 +78,15 @@ fn run(witness: bool, ops: &[Op]) {
             Op::Switchover(i) if c.is_up(i) => {
                 let _ = c.act(i, |e, now| e.switchover(now));
             }
+            Op::Persist if c.is_up(1) && !c.nodes[1].to_persist.is_empty() => c.persist(1),
             _ => {}
         }
     }
-    // Faults stop: every member runs, links heal, messages flow.
+    // Faults stop: every member runs, links heal, messages flow, b's disk keeps up.
+    c.nodes[1].auto_persist = true;
+    while c.is_up(1) && !c.nodes[1].to_persist.is_empty() {
+        c.persist(1);
+    }
     for i in 0..c.n() {
         if !c.is_up(i) {
             c.start(i);
@@ -98,12 +108,18 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
     #[test]
-    fn at_most_one_winner_per_round_three_voters(ops in prop::collection::vec(op(), 0..80)) {
-        run(false, &ops);
+    fn at_most_one_winner_per_round_three_voters(
+        slow_disk: bool,
+        ops in prop::collection::vec(op(), 0..80),
+    ) {
+        run(false, slow_disk, &ops);
     }
 
     #[test]
-    fn at_most_one_winner_per_round_two_plus_witness(ops in prop::collection::vec(op(), 0..80)) {
-        run(true, &ops);
+    fn at_most_one_winner_per_round_two_plus_witness(
+        slow_disk: bool,
+        ops in prop::collection::vec(op(), 0..80),
+    ) {
+        run(true, slow_disk, &ops);
     }
 }

@@ -54,16 +54,19 @@ impl Election {
         }
     }
 
-    /// The link to `peer` is up. Nothing is sent at once: the next renewal or retry reaches
-    /// it.
+    /// The link to `peer` is up (replacing its old link, whose held transmits are dropped).
+    /// Nothing is sent at once: the next renewal or retry reaches it.
     pub(crate) fn q_link_up(&mut self, link: LinkId, peer: Member) {
+        if let Some(old) = self.peers[peer.0].link {
+            self.quorum.held.retain(|t| t.link != old);
+        }
         self.peers[peer.0].link = Some(link);
         self.peers[peer.0].role = None;
         self.quorum.outstanding[peer.0].clear();
     }
 
-    /// The link on `link` is down: its unanswered requests are forgotten. Failures change no
-    /// role in quorum mode: leases do.
+    /// The link on `link` is down: its unanswered requests and held transmits are forgotten.
+    /// Failures change no role in quorum mode: leases do.
     pub(crate) fn q_link_down(&mut self, link: LinkId) {
         let Some(peer) = self.peer_on(link) else {
             return;
@@ -71,6 +74,8 @@ impl Election {
         self.peers[peer.0].link = None;
         self.peers[peer.0].role = None;
         self.quorum.outstanding[peer.0].clear();
+        // A transmit held for a grant being persisted [Q1] never leaves on a dead link.
+        self.quorum.held.retain(|t| t.link != link);
     }
 
     /// An `ElectionMessage` from the member on `link` (PROTOCOL 5.9.2, 5.9.4, 5.9.5).
