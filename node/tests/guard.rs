@@ -54,6 +54,35 @@ fn guard_covers_an_activation_in_progress() {
     });
 }
 
+/// A guard that went away (SIGKILL) is started again by its node, armed with what the node
+/// holds active, and guards as the first did.
+#[test]
+fn guard_restarted_when_killed() {
+    runtime().block_on(async {
+        let mut c = Cluster::new("guardagain", true);
+        c.start(0);
+        c.hist_has(0, "alpha activate").await;
+        let first = c.guard_pid(0).await;
+        signal("KILL", &first.to_string());
+        until_dead(first, STEP).await;
+        c.log_line(0, &["guard gone", "starting it again"]).await;
+        let deadline = Instant::now() + STEP;
+        let second = loop {
+            if let Some(&pid) = guard_pids_in(&c.log(0)).get(1) {
+                break pid;
+            }
+            assert!(Instant::now() < deadline, "no second guard: {}", c.log(0));
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        };
+        assert_ne!(first, second);
+        let mark = c.hist().len();
+        c.signal_group(0, "KILL");
+        c.hist_has(mark, "alpha deactivate").await;
+        until_dead(second, STEP).await;
+        assert_eq!(c.hist()[mark..], ["alpha deactivate", "alpha stop"]);
+    });
+}
+
 /// SIGSTOP of the active's whole group for longer than the dead interval: its guard stands
 /// the component down before the peer's `activate`; after SIGCONT the node learns it and
 /// does not believe the component active (it activates it again only if the protocol says

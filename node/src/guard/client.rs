@@ -1,7 +1,8 @@
 //! The node's side of its guard (PROTOCOL 6.3): starts `baton guard` in a process group of
 //! its own, tells it of each script component before its `activate` runs (`arm`), after its
 //! `deactivate` job succeeded (`disarm`), beats while the driver runs, and says `bye` once
-//! the exit jobs ran. Writes never block the driver: the guard's stdin is our end of a
+//! the exit jobs ran; a guard that went away (a write failed) is started again and told every
+//! component still armed. Writes never block the driver: the guard's stdin is our end of a
 //! socket pair in non-blocking mode, and what does not fit waits for the next write. The
 //! guard's reports come to the driver's inbox ([`Client::report`]); a dead interval later
 //! [`Client::tick`] names the script links the node must take as closed (the component
@@ -26,6 +27,12 @@ use tracing::{info, warn};
 /// Beats are not queued behind this much unwritten data (a guard that does not read).
 const MAX_PENDING: usize = 64 * 1024;
 
+/// How soon a guard that could not be started again is tried again.
+const RETRY: Duration = Duration::from_secs(1);
+
+/// Hands a guard's stdout to a task that reads its reports into the driver's inbox.
+type Reader = Box<dyn Fn(tokio::process::ChildStdout) + Send>;
+
 /// The node's handle on its guard.
 pub(crate) struct Client {
     child: tokio::process::Child,
@@ -46,8 +53,12 @@ pub(crate) struct Client {
     armed: Vec<Option<u64>>,
     /// `deactivate` jobs out: their component and the arming they end.
     standing_down: HashMap<JobId, (usize, u64)>,
-    /// A write failed: the guard is gone (logged once).
+    /// A write failed: the guard is gone; it is started again at `retry_at`, and told every
+    /// component still armed.
     broken: bool,
+    retry_at: Instant,
+    bound: Duration,
+    reader: Reader,
 }
 
 impl Client {
@@ -62,13 +73,11 @@ impl Client {
             return None;
         }
         let bound = super::bound(node.heartbeat_interval, node.dead_interval);
-        match spawn(bound) {
-            Ok((mut child, stdin)) => {
-                let pid = child.id().unwrap_or(0);
-                info!(pid, bound_ms = bound.as_millis() as u64, "guard started");
-                if let Some(out) = child.stdout.take() {
-                    tokio::spawn(read_reports(out, inbox));
-                }
+        let reader: Reader = Box::new(move |out| {
+            tokio::spawn(read_reports(out, inbox.clone()));
+        });
+        match launch(bound, &reader) {
+            Ok((child, stdin)) => {
                 let cleanup = Node::start_jobs(node).into_iter().zip(node.scripts.clone());
                 Some(Client {
                     child,
@@ -83,6 +92,9 @@ impl Client {
                     cleanup: cleanup.collect(),
                     standing_down: HashMap::new(),
                     broken: false,
+                    retry_at: Instant::now(),
+                    bound,
+                    reader,
                 })
             }
             Err(e) => {
@@ -102,6 +114,9 @@ impl Client {
     /// of the reports due (see [`Client::report`]).
     pub(crate) fn tick(&mut self) -> Vec<LinkId> {
         let now = Instant::now();
+        if self.broken && now >= self.retry_at {
+            self.restart(now);
+        }
         if now >= self.next_beat {
             self.next_beat = now + self.interval;
             if self.pending.is_empty() {
@@ -198,6 +213,29 @@ impl Client {
         }
     }
 
+    /// Starts the guard again after it went away, and arms it with every component the node
+    /// holds armed (the same arming numbers).
+    fn restart(&mut self, now: Instant) {
+        match launch(self.bound, &self.reader) {
+            Ok((child, stdin)) => {
+                self.child = child;
+                self.stdin = stdin;
+                self.pending.clear();
+                self.broken = false;
+                for c in 0..self.armed.len() {
+                    if let Some(seq) = self.armed[c] {
+                        let arm = Arm::new(seq, &self.cleanup[c].0, &self.cleanup[c].1);
+                        self.send(&ToGuard::Arm(Box::new(arm)));
+                    }
+                }
+            }
+            Err(e) => {
+                warn!("guard not started again ({e}): tried again in 1 s");
+                self.retry_at = now + RETRY;
+            }
+        }
+    }
+
     fn send(&mut self, message: &ToGuard) {
         if matches!(message, ToGuard::Beat) && self.pending.len() > MAX_PENDING {
             return;
@@ -217,8 +255,9 @@ impl Client {
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    warn!("guard gone ({e}): script components are no longer guarded");
+                    warn!("guard gone ({e}): starting it again");
                     self.broken = true;
+                    self.retry_at = Instant::now();
                 }
             }
         }
@@ -244,6 +283,20 @@ pub(crate) async fn beat_while<F: std::future::Future>(
             }
         }
     }
+}
+
+/// Starts the guard and its reports' reader.
+fn launch(
+    bound: Duration,
+    reader: &Reader,
+) -> std::io::Result<(tokio::process::Child, UnixStream)> {
+    let (mut child, stdin) = spawn(bound)?;
+    let pid = child.id().unwrap_or(0);
+    info!(pid, bound_ms = bound.as_millis() as u64, "guard started");
+    if let Some(out) = child.stdout.take() {
+        reader(out);
+    }
+    Ok((child, stdin))
 }
 
 /// Starts `baton guard` (this executable) in its own process group, its stdin our socket.

@@ -56,7 +56,7 @@ async fn run(bound: Duration) -> Result<(), String> {
     let t0 = tokio::time::Instant::now();
     let now = move || Instant::from_duration(t0.elapsed());
     let mut g = Guard::new(now(), bound);
-    info!(bound_ms = bound.as_millis() as u64, "guard started");
+    info!(bound_ms = bound.as_millis() as u64, "watching its node");
     loop {
         while let Some(output) = g.poll_output() {
             match output {

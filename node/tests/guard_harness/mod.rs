@@ -183,7 +183,7 @@ impl Drop for Cluster {
         }
         // Each guard ends with its node's end of stdin, once its hooks ran: given 5 s.
         for i in 0..2 {
-            if let Some(pid) = guard_pid_in(&self.log(i)) {
+            for pid in guard_pids_in(&self.log(i)) {
                 wait_dead(pid);
                 if alive(pid) {
                     signal("KILL", &pid.to_string());
@@ -193,14 +193,21 @@ impl Drop for Cluster {
     }
 }
 
-/// The guard's pid in the node's `guard started pid=N` line of `log`.
+/// The pids of the node's `guard started pid=N` lines of `log`, in order.
+pub fn guard_pids_in(log: &str) -> Vec<u32> {
+    log.lines()
+        .filter(|l| l.contains("guard started"))
+        .filter_map(|l| {
+            let pid = l.split("pid=").nth(1)?;
+            let digits: String = pid.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .collect()
+}
+
+/// The first guard's pid in `log`.
 pub fn guard_pid_in(log: &str) -> Option<u32> {
-    let line = log
-        .lines()
-        .find(|l| l.contains("guard started") && l.contains("pid="))?;
-    let pid = line.split("pid=").nth(1)?;
-    let digits: String = pid.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
+    guard_pids_in(log).first().copied()
 }
 
 /// Waits up to 5 s for `pid` to end (a test's clean-up, outside any runtime).
