@@ -5,6 +5,8 @@ use crate::harness::{only_active, serving, Cluster};
 use crate::support::runtime;
 use std::time::Duration;
 
+const ELECT: Duration = Duration::from_secs(20);
+
 /// A pair with `[fence]`: the command records its environment in `fenced` and exits with
 /// the number in `rc` (0 when the file is missing).
 fn fenced_pair(tag: &str) -> Cluster {
@@ -27,6 +29,19 @@ fn fenced_cluster(tag: &str, members: &[crate::harness::Member]) -> Cluster {
     c
 }
 
+/// Starts alpha alone (it fences beta, the command succeeds, it promotes), then beta,
+/// which stands by: deterministic, unlike both at once on a loaded machine.
+async fn alpha_then_beta(c: &mut Cluster) {
+    c.start(0);
+    c.until_states(ELECT, "alpha active alone", |s| only_active(s, 0, &[1]))
+        .await;
+    c.start(1);
+    c.until_states(ELECT, "alpha active, beta standby", |s| {
+        only_active(s, 0, &[])
+    })
+    .await;
+}
+
 fn fenced(c: &Cluster) -> String {
     std::fs::read_to_string(c.dir().join("fenced")).unwrap_or_default()
 }
@@ -34,18 +49,12 @@ fn fenced(c: &Cluster) -> String {
 #[test]
 fn a_successful_fence_lets_the_standby_promote() {
     let mut c = fenced_pair("fenceok");
-    c.start_all();
     runtime().block_on(async {
-        c.until_states(Duration::from_secs(10), "alpha active", |s| {
-            only_active(s, 0, &[])
-        })
-        .await;
+        alpha_then_beta(&mut c).await;
         let before = fenced(&c);
         c.kill(0);
-        c.until_states(Duration::from_secs(10), "beta active", |s| {
-            only_active(s, 1, &[0])
-        })
-        .await;
+        c.until_states(ELECT, "beta active", |s| only_active(s, 1, &[0]))
+            .await;
         let after = fenced(&c);
         let new = &after[before.len()..];
         assert_eq!(
@@ -60,12 +69,8 @@ fn a_successful_fence_lets_the_standby_promote() {
 #[test]
 fn a_failed_fence_keeps_the_standby_standby() {
     let mut c = fenced_pair("fencefail");
-    c.start_all();
     runtime().block_on(async {
-        c.until_states(Duration::from_secs(10), "alpha active", |s| {
-            only_active(s, 0, &[])
-        })
-        .await;
+        alpha_then_beta(&mut c).await;
         std::fs::write(c.dir().join("rc"), "1").unwrap();
         c.kill(0);
         // The fence fails, and again after fence_retry: beta stays standby, saying so.
@@ -92,10 +97,8 @@ fn a_failed_fence_keeps_the_standby_standby() {
         );
         // The fence works again: beta promotes at the next attempt.
         std::fs::write(c.dir().join("rc"), "0").unwrap();
-        c.until_states(Duration::from_secs(10), "beta active", |s| {
-            only_active(s, 1, &[0])
-        })
-        .await;
+        c.until_states(ELECT, "beta active", |s| only_active(s, 1, &[0]))
+            .await;
     });
 }
 
@@ -105,16 +108,12 @@ fn quorum_mode_fences_the_member_it_replaces() {
     let mut c = fenced_cluster("fenceq", &members);
     c.start_all();
     runtime().block_on(async {
-        c.until_states(Duration::from_secs(10), "alpha active", |s| {
-            only_active(s, 0, &[])
-        })
-        .await;
+        c.until_states(ELECT, "alpha active", |s| only_active(s, 0, &[]))
+            .await;
         let before = fenced(&c);
         c.kill(0);
-        c.until_states(Duration::from_secs(10), "beta active", |s| {
-            only_active(s, 1, &[0])
-        })
-        .await;
+        c.until_states(ELECT, "beta active", |s| only_active(s, 1, &[0]))
+            .await;
         let after = fenced(&c);
         assert_eq!(
             &after[before.len()..],

@@ -45,22 +45,28 @@ pub struct Cluster {
     pub peers: Vec<SocketAddr>,
     /// Each member's status address.
     pub status: Vec<SocketAddr>,
+    /// The lines of `[timers]` in every file. Quorum clusters default to `stagger_ms = 300`:
+    /// the priority order then holds on a loaded test machine (the default 50 ms can be lost
+    /// to scheduling, and a lower-priority winner keeps the service).
+    pub timers: String,
     children: Vec<Option<Child>>,
     scratch: Scratch,
 }
 
 impl Cluster {
     /// Writes every member's configuration: `extra` goes at the top level (after `name`),
-    /// `tables` at the end (`[timers]`, `[fence]`…).
+    /// `tables` at the end (`[fence]`…; timers go in [`Cluster::timers`]).
     pub fn new(tag: &str, members: &[Member], extra: &str, tables: &str) -> Cluster {
         let scratch = Scratch::new(tag);
         let n = members.len();
         let peers: Vec<SocketAddr> = (0..n).map(|_| loopback(free_port())).collect();
         let status: Vec<SocketAddr> = (0..n).map(|_| loopback(free_port())).collect();
+        let timers = if n >= 3 { "stagger_ms = 300\n" } else { "" };
         let c = Cluster {
             members: members.to_vec(),
             peers,
             status,
+            timers: timers.to_owned(),
             children: (0..n).map(|_| None).collect(),
             scratch,
         };
@@ -88,6 +94,7 @@ impl Cluster {
                 if m.witness { "witness = true\n" } else { "" }
             ));
         }
+        t.push_str(&format!("\n[timers]\n{}", self.timers));
         t.push_str(&format!("\n[listen]\nstatus = \"{}\"\n", self.status[i]));
         if !me.witness {
             let state = self.state_file(i);
@@ -170,6 +177,14 @@ impl Cluster {
             .spawn()
             .expect("baton node starts");
         self.children[i] = Some(child);
+    }
+
+    /// Writes every member's configuration again (after [`Cluster::timers`] changed), with
+    /// `tables` at the end.
+    pub fn rewrite(&self, tables: &str) {
+        for i in 0..self.members.len() {
+            std::fs::write(self.config(i), self.config_text(i, "", tables)).expect("config");
+        }
     }
 
     /// Starts every member.

@@ -48,8 +48,9 @@ fn an_unwritable_state_dir_is_refused_at_start() {
 #[test]
 fn check_config_refuses_timers_that_break_the_lease_inequality() {
     let members = [serving("alpha"), serving("beta"), serving("gamma")];
-    let tables = "\n[timers]\nvoter_lease_ms = 800\nactive_lease_ms = 700\n";
-    let c = Cluster::new("timers", &members, "", tables);
+    let mut c = Cluster::new("timers", &members, "", "");
+    c.timers = "voter_lease_ms = 800\nactive_lease_ms = 700\n".into();
+    c.rewrite("");
     let config = c.config(0).display().to_string();
     let (code, out, err) = baton(&["check-config", &config]);
     assert_eq!(code, 2, "{out}{err}");
@@ -93,7 +94,7 @@ fn a_grant_that_cannot_be_written_stops_the_node() {
     let mut c = Cluster::new("grantfail", &members, "", "");
     c.start_all();
     runtime().block_on(async {
-        c.until_states(Duration::from_secs(10), "alpha active", |s| {
+        c.until_states(Duration::from_secs(20), "alpha active", |s| {
             only_active(s, 0, &[])
         })
         .await;
