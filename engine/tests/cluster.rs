@@ -13,12 +13,8 @@ fn ms(n: u64) -> Instant {
 
 /// Three members, quorum mode, this node at `me`; gamma a witness when `witness`.
 fn three(me: usize, witness: bool) -> NodeConfig {
-    let mut c = NodeConfig::pair([("alpha", "1"), ("beta", "2")], me);
-    c.members.push(baton_engine::MemberConfig {
-        name: "gamma".into(),
-        id: "3".into(),
-    });
-    c.mode = Mode::Quorum;
+    let mut c = NodeConfig::quorum(&[("alpha", "1"), ("beta", "2"), ("gamma", "3")], me);
+    assert_eq!(c.mode, Mode::Quorum);
     if witness {
         c.witnesses = vec![2];
     }

@@ -128,6 +128,22 @@ impl NodeConfig {
         }
     }
 
+    /// A quorum-mode cluster with the defaults (PROTOCOL 5.9): `(name, id)` of every member,
+    /// highest priority first, this node at `me`, no witness, the default quorum timers, the
+    /// persisted grant unknown. As [`NodeConfig::pair`] for everything else.
+    pub fn quorum(members: &[(&str, &str)], me: usize) -> Self {
+        let mut c = NodeConfig::pair([("a", "1"), ("b", "2")], me);
+        c.members = members
+            .iter()
+            .map(|(name, id)| MemberConfig {
+                name: (*name).to_owned(),
+                id: (*id).to_owned(),
+            })
+            .collect();
+        c.mode = Mode::Quorum;
+        c
+    }
+
     /// This node's member.
     pub fn me(&self) -> Option<&MemberConfig> {
         self.members.get(self.me)
