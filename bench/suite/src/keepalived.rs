@@ -46,7 +46,7 @@
 mod config;
 mod netns;
 mod notify;
-mod procs;
+pub(crate) mod procs;
 
 use crate::report::{metric, Scenario, Series, System};
 use crate::Options;
@@ -187,7 +187,7 @@ impl Tools {
 }
 
 /// `name` in `PATH` or the sbin folders (which a non-login root shell may lack).
-fn find_program(name: &str) -> Option<PathBuf> {
+pub(crate) fn find_program(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain(["/usr/sbin", "/sbin", "/usr/local/sbin", "/usr/bin", "/bin"].map(PathBuf::from))

@@ -9,6 +9,7 @@
 
 mod compare;
 mod failover;
+mod faults;
 mod keepalived;
 mod machine;
 mod report;
@@ -32,6 +33,9 @@ pub enum Section {
     Scale,
     /// Spurious role changes at a 10 ms heartbeat with both cores busy.
     Soak,
+    /// Clusters in network namespaces (quorum, witness, pair, fencing) under faults, and
+    /// corosync votequorum beside quorum mode.
+    Faults,
 }
 
 /// Command line of `baton-bench`.
@@ -67,6 +71,15 @@ pub struct Options {
     /// 1,000 components for 3 s, with --tls. Overrides the options above.
     #[arg(long)]
     pub quick: bool,
+    /// faults: how many of each fault per cluster kind.
+    #[arg(long, default_value_t = 5)]
+    pub faults: usize,
+    /// faults: the clusters' heartbeat, ms (quorum timers scale with it; 100 = defaults).
+    #[arg(long, default_value_t = 100)]
+    pub faults_heartbeat: u64,
+    /// faults: corosync trials per fault and timer setting (0: none).
+    #[arg(long, default_value_t = 10)]
+    pub corosync_trials: usize,
     /// The `baton` binary (default: beside this one).
     #[arg(long)]
     pub baton: Option<PathBuf>,
@@ -98,6 +111,8 @@ impl Options {
             self.components = vec![1000];
             self.scale_secs = 3;
             self.tls = true;
+            self.faults = 1;
+            self.corosync_trials = 2;
         }
     }
 }
@@ -116,7 +131,12 @@ fn main() -> ExitCode {
             Section::Keepalived,
             Section::Scale,
             Section::Soak,
+            Section::Faults,
         ];
+    }
+    if opts.faults == 0 || opts.faults_heartbeat < 10 {
+        eprintln!("baton-bench: --faults must be at least 1, --faults-heartbeat at least 10 ms");
+        return ExitCode::from(2);
     }
     if opts.trials == 0 || opts.intervals.is_empty() || opts.intervals.contains(&0) {
         eprintln!("baton-bench: --trials and every interval must be at least 1");
@@ -134,6 +154,7 @@ fn main() -> ExitCode {
     let mut tables: Vec<Table> = vec![machine::table(&opts)];
     let mut series: Vec<Series> = Vec::new();
     let mut failed = Vec::new();
+    let mut fault_samples = Vec::new();
     for section in opts.sections.clone() {
         let name = format!("{section:?}").to_lowercase();
         progress(&name, "starting");
@@ -157,6 +178,10 @@ fn main() -> ExitCode {
             },
             Section::Scale => scale::run(&opts),
             Section::Soak => soak::run(&opts),
+            Section::Faults => faults::run(&opts).map(|r| {
+                fault_samples.extend(r.samples);
+                r.tables
+            }),
         };
         match result {
             Ok(t) => tables.extend(t),
@@ -185,6 +210,15 @@ fn main() -> ExitCode {
     if let Some(path) = &opts.json {
         let doc = serde_json::to_string_pretty(&series).unwrap_or_default();
         if let Err(e) = std::fs::write(path, doc) {
+            eprintln!("baton-bench: cannot write {}: {e}", path.display());
+            return ExitCode::from(1);
+        }
+    }
+    if let (Some(path), false) = (&opts.json, fault_samples.is_empty()) {
+        // The fault section's samples, beside the others: faults.json.
+        let path = path.with_file_name("faults.json");
+        let doc = serde_json::to_string_pretty(&fault_samples).unwrap_or_default();
+        if let Err(e) = std::fs::write(&path, doc) {
             eprintln!("baton-bench: cannot write {}: {e}", path.display());
             return ExitCode::from(1);
         }

@@ -1,0 +1,466 @@
+//! One cluster of `baton node` processes in network namespaces ([`super::net`]): its
+//! configuration files, the processes (`ip netns exec <ns> baton node --config …`, so the
+//! child's pid is the node's), the pid files the fence command reads, signals by pid, and
+//! what [`super::observe`] watches. Every process is killed and reaped on drop; the
+//! namespaces go after them (with anything left inside, e.g. a guard).
+
+use super::net::{self, Net};
+use super::observe::{self, Markers, Record, Shared, What};
+use super::Kind;
+use baton_component::{Backoff, Component, ComponentOptions, Endpoint, Role};
+use baton_node::watch::Sample;
+use baton_status::{ServiceStatus, State};
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+use tokio::time::Instant;
+
+/// The peer port of every member (each in its own namespace).
+pub const PEER_PORT: u16 = 7401;
+const STATUS_PORT: u16 = 7421;
+
+/// Timers of a run: the heartbeat; the quorum timers scale with it (defaults at 100 ms).
+#[derive(Debug, Clone, Copy)]
+pub struct Timers {
+    /// Heartbeat, ms (dead interval: three of them).
+    pub heartbeat_ms: u64,
+}
+
+impl Timers {
+    /// The `[timers]` table: pair mode takes only the heartbeat; quorum mode also the quorum
+    /// timers, the defaults of OPERATIONS scaled by heartbeat / 100 ms (the lease inequality
+    /// is linear, so it still holds).
+    pub fn table(&self, quorum: bool) -> String {
+        let h = self.heartbeat_ms;
+        let mut t = format!("\n[timers]\nheartbeat_ms = {h}\nretry_backoff_ms = {h}\n");
+        if quorum {
+            t += &format!(
+                "voter_lease_ms = {}\nactive_lease_ms = {}\nrenew_ms = {}\n\
+                 election_timeout_ms = {}\nstagger_ms = {}\ndemotion_bound_ms = {}\n",
+                8 * h,
+                9 * h / 2,
+                h,
+                h / 2,
+                h / 2,
+                3 * h
+            );
+        }
+        t
+    }
+
+    /// The linked components' watchdog: two heartbeats minus 2 ms (PROTOCOL 6.3).
+    pub fn watchdog(&self) -> Duration {
+        Duration::from_millis(2 * self.heartbeat_ms).saturating_sub(Duration::from_millis(2))
+    }
+}
+
+/// A running cluster.
+pub struct Cluster {
+    /// What kind.
+    pub kind: Kind,
+    /// Member names, priority order.
+    pub names: Vec<&'static str>,
+    /// Whether each member is a witness.
+    pub witness: Vec<bool>,
+    dir: PathBuf,
+    baton: PathBuf,
+    nodes: Vec<Option<Child>>,
+    stopped: Vec<bool>,
+    /// The latest status of each member (`None`: unreachable or not heard yet).
+    pub status: Vec<Option<ServiceStatus>>,
+    comps: Vec<Option<Component>>,
+    tasks: Vec<AbortHandle>,
+    rx: mpsc::UnboundedReceiver<Record>,
+    /// The tracker.
+    pub shared: Arc<Shared>,
+    markers: Option<Markers>,
+    /// The namespaces (dropped after the processes).
+    pub net: Net,
+}
+
+impl Cluster {
+    /// Writes the files into `dir`, creates the namespaces, starts every member, its
+    /// components and the watchers.
+    pub async fn start(
+        kind: Kind,
+        dir: PathBuf,
+        baton: PathBuf,
+        ip: &Path,
+        timers: Timers,
+    ) -> Result<Cluster, String> {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("pids"))
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let members = kind.members();
+        let n = members.len();
+        let net = Net::create(ip, n)?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let shared = Shared::new(n, tx.clone());
+        let mut c = Cluster {
+            kind,
+            names: members.iter().map(|m| m.0).collect(),
+            witness: members.iter().map(|m| m.1).collect(),
+            dir,
+            baton,
+            nodes: (0..n).map(|_| None).collect(),
+            stopped: vec![false; n],
+            status: vec![None; n],
+            comps: vec![None; n],
+            tasks: Vec::new(),
+            rx,
+            shared: shared.clone(),
+            markers: None,
+            net,
+        };
+        for i in 0..n {
+            std::fs::create_dir_all(c.dir.join(format!("{}.state.d", c.names[i])))
+                .map_err(|e| format!("state_dir: {e}"))?;
+            let path = c.dir.join(format!("{}.toml", c.names[i]));
+            std::fs::write(&path, c.config(i, timers))
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+        for i in 0..n {
+            c.spawn(i)?;
+        }
+        let (wtx, mut wrx) = mpsc::unbounded_channel::<Sample>();
+        for i in 0..n {
+            let addr = ([127, 0, 0, 1], STATUS_PORT).into();
+            observe::status_thread(c.net.members[i].clone(), i, addr, wtx.clone())?;
+        }
+        drop(wtx);
+        c.tasks.push(
+            tokio::spawn(async move {
+                while let Some(s) = wrx.recv().await {
+                    let r = Record {
+                        at: s.at,
+                        member: s.node,
+                        what: What::Status(s.status),
+                    };
+                    if tx.send(r).is_err() {
+                        return;
+                    }
+                }
+            })
+            .abort_handle(),
+        );
+        let mut files = Vec::new();
+        for i in c.serving() {
+            files.push((i, c.marker(i)));
+            let mut options = ComponentOptions::new("1001");
+            options.dead_interval = timers.watchdog();
+            options.reconnect = Backoff {
+                initial: Duration::from_millis(10),
+                max: Duration::from_millis(50),
+            };
+            let endpoint = Endpoint::Unix(c.dir.join(format!("{}.sock", c.names[i])));
+            let (component, events) = Component::connect(endpoint, options)
+                .await
+                .map_err(|e| format!("component 1001 of {}: {e}", c.names[i]))?;
+            let task = tokio::spawn(observe::serve(i, component.clone(), events, shared.clone()));
+            c.tasks.push(task.abort_handle());
+            c.comps[i] = Some(component);
+        }
+        c.markers = Some(Markers::start(files, shared));
+        Ok(c)
+    }
+
+    /// The members that serve (not witnesses).
+    pub fn serving(&self) -> Vec<usize> {
+        (0..self.names.len())
+            .filter(|&i| !self.witness[i])
+            .collect()
+    }
+
+    /// The script component's marker file of member `i`.
+    pub fn marker(&self, i: usize) -> PathBuf {
+        self.dir.join(format!("{}.marker", self.names[i]))
+    }
+
+    /// The working folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn config(&self, i: usize, timers: Timers) -> String {
+        let d = self.dir.display();
+        let name = self.names[i];
+        let quorum = self.kind.quorum();
+        let mut t = format!("# baton-bench faults: {name}\nname = \"{name}\"\nlog = \"info\"\n");
+        if quorum {
+            t += &format!("election = \"quorum\"\nstate_dir = \"{d}/{name}.state.d\"\n");
+        }
+        for (j, m) in self.names.iter().enumerate() {
+            t += &format!(
+                "\n[[member]]\nname = \"{m}\"\nid = \"{}\"\naddress = \"{}:{PEER_PORT}\"\n{}",
+                j + 1,
+                net::addr(j),
+                if self.witness[j] {
+                    "witness = true\n"
+                } else {
+                    ""
+                }
+            );
+        }
+        t += &timers.table(quorum);
+        t += &format!(
+            "\n[listen]\ncomponent_socket = \"{d}/{name}.sock\"\nstatus = \"127.0.0.1:{STATUS_PORT}\"\n\
+             control_socket = \"{d}/{name}.ctl\"\n"
+        );
+        if self.kind == Kind::PairFence {
+            t += &format!("\n[fence]\ncommand = \"sh {d}/fence.sh\"\ntimeout_ms = 3000\n");
+        }
+        if !self.witness[i] {
+            let m = self.marker(i);
+            let m = m.display();
+            t += "\n[[component]]\nid = \"1001\"\nseverity = \"fatal\"\n";
+            t += &format!(
+                "\n[[component]]\nid = \"2001\"\nseverity = \"fatal\"\n\
+                 activate = \"echo active > {m}\"\ndeactivate = \"echo standby > {m}\"\n"
+            );
+        }
+        if i == 0 && self.kind == Kind::PairFence {
+            let _ = std::fs::write(self.dir.join("fence.sh"), fence_script(&self.dir));
+        }
+        t
+    }
+
+    fn spawn(&mut self, i: usize) -> Result<(), String> {
+        let name = self.names[i];
+        let log_path = self.dir.join(format!("{name}.log"));
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .map_err(|e| format!("cannot open {}: {e}", log_path.display()))?;
+        let child = Command::new(self.net.ip())
+            .args(["netns", "exec", &self.net.members[i]])
+            .arg(&self.baton)
+            .arg("node")
+            .arg("--config")
+            .arg(self.dir.join(format!("{name}.toml")))
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("cannot start {name}: {e}"))?;
+        let pid_file = self.dir.join("pids").join(name);
+        std::fs::write(&pid_file, child.id().to_string())
+            .map_err(|e| format!("cannot write {}: {e}", pid_file.display()))?;
+        self.nodes[i] = Some(child);
+        self.stopped[i] = false;
+        Ok(())
+    }
+
+    /// Member `i`'s pid while it runs (not reaped).
+    pub fn pid(&self, i: usize) -> Option<i32> {
+        self.nodes[i]
+            .as_ref()
+            .and_then(|c| i32::try_from(c.id()).ok())
+    }
+
+    /// SIGKILL to member `i` (its pid); the time just before. Reaped at once.
+    pub fn kill(&mut self, i: usize) -> Result<Instant, String> {
+        let pid = self.pid(i).ok_or("not running")?;
+        let t0 = Instant::now();
+        let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+        if let Some(mut child) = self.nodes[i].take() {
+            let _ = child.wait();
+        }
+        self.stopped[i] = false;
+        Ok(t0)
+    }
+
+    /// SIGSTOP (`stop`) or SIGCONT to member `i`.
+    pub fn pause(&mut self, i: usize, stop: bool) -> Result<(), String> {
+        let pid = self.pid(i).ok_or("not running")?;
+        let sig = if stop {
+            Signal::SIGSTOP
+        } else {
+            Signal::SIGCONT
+        };
+        kill(Pid::from_raw(pid), sig).map_err(|e| format!("kill({pid}, {sig}): {e}"))?;
+        self.stopped[i] = stop;
+        Ok(())
+    }
+
+    /// After a fault: continues stopped members, restarts those that are not running
+    /// (killed by the harness or by a fence command). Returns the names restarted.
+    pub fn revive(&mut self) -> Result<Vec<&'static str>, String> {
+        let mut restarted = Vec::new();
+        for i in 0..self.names.len() {
+            if self.stopped[i] {
+                let _ = self.pause(i, false);
+            }
+            let exited = match self.nodes[i].as_mut() {
+                None => true,
+                Some(c) => !matches!(c.try_wait(), Ok(None)),
+            };
+            if exited {
+                if let Some(mut c) = self.nodes[i].take() {
+                    let _ = c.wait();
+                }
+                self.spawn(i)?;
+                restarted.push(self.names[i]);
+            }
+        }
+        super::reap_adopted();
+        Ok(restarted)
+    }
+
+    /// Kills every member and starts them all again.
+    pub fn reset(&mut self) -> Result<(), String> {
+        for i in 0..self.names.len() {
+            if self.stopped[i] {
+                let _ = self.pause(i, false);
+            }
+            let _ = self.kill(i);
+        }
+        super::reap_adopted();
+        for i in 0..self.names.len() {
+            self.spawn(i)?;
+        }
+        Ok(())
+    }
+
+    /// The next record, or `None` at `until`; keeps [`Cluster::status`] up to date.
+    pub async fn next(&mut self, until: Instant) -> Option<Record> {
+        let r = tokio::time::timeout_at(until, self.rx.recv())
+            .await
+            .ok()
+            .flatten()?;
+        if let What::Status(s) = &r.what {
+            self.status[r.member] = s.clone();
+        }
+        Some(r)
+    }
+
+    /// Reads records until `until`.
+    pub async fn drain_until(&mut self, until: Instant) {
+        while self.next(until).await.is_some() {}
+    }
+
+    /// The member that serves if the cluster is settled: it is Active with every service
+    /// serving, every other serving member Standby with its linked component registered and
+    /// nothing serving, every witness answering.
+    pub fn settled(&self) -> Option<usize> {
+        let serving = self.serving();
+        let active: Vec<usize> = serving
+            .iter()
+            .copied()
+            .filter(|&i| self.state(i) == Some(State::Active))
+            .collect();
+        let &[a] = active.as_slice() else {
+            return None;
+        };
+        let comp_ok = |i: usize, role: Option<Role>| {
+            self.comps[i].as_ref().is_some_and(|c| {
+                let s = c.state();
+                s.connected && (s.role == role || (role.is_none() && s.role != Some(Role::Active)))
+            })
+        };
+        let full = (0..observe::SERVICES).all(|s| self.shared.serving(a, s));
+        let others = serving.iter().filter(|&&i| i != a).all(|&i| {
+            self.state(i) == Some(State::Standby)
+                && comp_ok(i, None)
+                && (0..observe::SERVICES).all(|s| !self.shared.serving(i, s))
+        });
+        let witnesses = (0..self.names.len())
+            .filter(|&i| self.witness[i])
+            .all(|i| self.status[i].is_some());
+        (full && comp_ok(a, Some(Role::Active)) && others && witnesses).then_some(a)
+    }
+
+    fn state(&self, i: usize) -> Option<State> {
+        self.status[i].as_ref().map(|s| s.state)
+    }
+
+    /// Waits until settled and still settled `quiet` later; the active member.
+    pub async fn settle(&mut self, timeout: Duration, quiet: Duration) -> Result<usize, String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(a) = self.settled() {
+                self.drain_until((Instant::now() + quiet).min(deadline))
+                    .await;
+                if self.settled() == Some(a) {
+                    return Ok(a);
+                }
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(format!(
+                    "not settled within {timeout:?}: {}",
+                    self.describe()
+                ));
+            }
+            let _ = self
+                .next((now + Duration::from_millis(20)).min(deadline))
+                .await;
+        }
+    }
+
+    /// Every member as the harness sees it.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        for (i, name) in self.names.iter().enumerate() {
+            let st = self.status[i]
+                .as_ref()
+                .map_or("unreachable".into(), |s| s.to_string());
+            let svc: Vec<&str> = (0..observe::SERVICES)
+                .map(|s| if self.shared.serving(i, s) { "S" } else { "-" })
+                .collect();
+            let run = if self.nodes[i].is_some() {
+                ""
+            } else {
+                " (not running)"
+            };
+            parts.push(format!("{name}{run}: {st} [{}]", svc.concat()));
+        }
+        parts.join("; ")
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        self.markers = None;
+        for i in 0..self.names.len() {
+            if self.stopped[i] {
+                let _ = self.pause(i, false);
+            }
+            let _ = self.kill(i);
+        }
+        super::reap_adopted();
+    }
+}
+
+/// The fence command's script (`sh DIR/fence.sh`): the harness's stand-in for a power
+/// fence. It reads the fenced member's pid from `DIR/pids/$BATON_FENCE_MEMBER` (written at
+/// each start), sends it SIGKILL, waits until the process is gone (a zombie or no
+/// `/proc/<pid>`, at most 2 s), then until that member's script marker no longer says
+/// `active` (its guard's `deactivate`, at most 1 s), and exits 0: "that member is down".
+pub fn fence_script(dir: &Path) -> String {
+    let d = dir.display();
+    format!(
+        r#"m="$BATON_FENCE_MEMBER"
+pid=$(cat "{d}/pids/$m") || exit 1
+kill -KILL "$pid" 2>/dev/null
+i=0
+while [ $i -lt 1000 ]; do
+  s=$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)
+  if [ -z "$s" ] || [ "$s" = Z ]; then break; fi
+  sleep 0.002; i=$((i+1))
+done
+j=0
+while [ $j -lt 500 ] && grep -q active "{d}/$m.marker" 2>/dev/null; do sleep 0.002; j=$((j+1)); done
+exit 0
+"#
+    )
+}
