@@ -4,7 +4,9 @@
 //! - property 1: without partitions, at most one live node is Promoting or Active;
 //! - property 2: no node is Active unless its latest promotion succeeded;
 //! - properties 3 and 4: from every reached state, once faults stop (and a partition heals),
-//!   a fair run reaches one Active and one Standby with nothing in flight.
+//!   a fair run reaches one Active and one Standby with nothing in flight;
+//! - property 5 (heal by generation, PROTOCOL 5.11): there, the Active holds the newest round
+//!   (on equal rounds it outranks the Standby).
 
 use baton_asn1::election::ElectionMessage;
 use baton_core::{Instant, LinkId};
@@ -269,6 +271,24 @@ impl State {
             && self.n.iter().all(|n| n.cmd.is_none() || n.confirmed)
     }
 
+    /// PROTOCOL 5.8 property 5 (heal by generation, 5.11): converged, the Active holds the
+    /// newest round; on equal rounds it outranks the Standby.
+    fn check_newest_serves(&self) {
+        let (Some(a), Some(b)) = (&self.n[0].e, &self.n[1].e) else {
+            return;
+        };
+        let (active, standby) = if a.role() == NodeRole::Active {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        let (ra, rs) = (active.round(), standby.round());
+        assert!(
+            ra > rs || (ra == rs && active.me() < standby.me()),
+            "property 5 violated: active round {ra}, standby round {rs}: {self:#?}"
+        );
+    }
+
     /// Faults stop: a fair run (restart, heal, deliver, confirm, then timers) must converge,
     /// and stay converged.
     fn assert_converges(&self) {
@@ -278,6 +298,7 @@ impl State {
         for _ in 0..200 {
             if s.converged() {
                 s.check();
+                s.check_newest_serves();
                 return;
             }
             let succ = s.successors(false);
