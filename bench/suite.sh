@@ -5,6 +5,7 @@
 #   bash bench/suite.sh --quick         # a 2-minute check that every section works
 #   bash bench/suite.sh failover --trials 50 --intervals 10
 #   bash bench/suite.sh failover --tls      # a mutual-TLS pair beside the plaintext one
+#   bash bench/suite.sh faults --faults 10  # clusters in namespaces under faults, corosync beside
 # Tables go to standard output and to target/bench-suite/report.md, every sample to
 # target/bench-suite/samples.json. Options: target/release/baton-bench --help.
 set -euo pipefail
@@ -21,6 +22,15 @@ if ! command -v keepalived >/dev/null 2>&1; then
       { apt-get update -q >>"$out/apt.log" 2>&1 && apt-get install -y -q keepalived >>"$out/apt.log" 2>&1; }) ||
       echo "bench/suite.sh: could not install keepalived (see $out/apt.log); its rows will be skipped" >&2
   fi
+fi
+
+# corosync 3.1.7 from Debian, for the faults section's quorum comparison (same rule).
+if ! command -v corosync >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "bench/suite.sh: installing corosync (Debian) for the faults section's comparison" >&2
+  (DEBIAN_FRONTEND=noninteractive apt-get install -y -q corosync >>"$out/apt.log" 2>&1 ||
+    { apt-get update -q >>"$out/apt.log" 2>&1 &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q corosync >>"$out/apt.log" 2>&1; }) ||
+    echo "bench/suite.sh: could not install corosync (see $out/apt.log); its rows will say so" >&2
 fi
 
 cargo build -q --release -p baton-node -p baton-bench

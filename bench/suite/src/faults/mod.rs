@@ -203,7 +203,7 @@ pub fn run(opts: &Options) -> Result<Results, String> {
         }
     }
     let mut tables = vec![table(opts, &samples, &not_run)];
-    tables.extend(corosync::run(opts, &ip, &root, &runtime, &samples));
+    tables.extend(corosync::run(opts, &ip, &root, &samples));
     if !opts.keep {
         let _ = std::fs::remove_dir_all(&root);
     } else {
