@@ -276,6 +276,14 @@ pub fn run(opts: &Options, ip: &Path, root: &Path, samples: &[Sample]) -> Vec<Ta
             cell(Fault::Stop),
         ]);
     }
+    let baton_median = |f: Fault| {
+        let v: Vec<f64> = samples
+            .iter()
+            .filter(|s| s.kind == Kind::Quorum3 && s.fault == f)
+            .filter_map(|s| s.failover_ms)
+            .collect();
+        Summary::of(&v).map(|s| s.median)
+    };
     let programs =
         ["corosync", "corosync-quorumtool", "stdbuf"].map(crate::keepalived::find_program);
     let [Some(a), Some(b), Some(c)] = programs else {
@@ -299,10 +307,23 @@ pub fn run(opts: &Options, ip: &Path, root: &Path, samples: &[Sample]) -> Vec<Ta
     ] {
         let dir = root.join(format!("corosync-{}", token.unwrap_or(0)));
         match run_setting(opts, ip, dir, [a.clone(), b.clone(), c.clone()], token) {
-            Ok(cells) => {
-                let mut row = vec!["corosync: remaining node's membership change".into(), label];
+            Ok((cells, medians)) => {
+                let mut row = vec![
+                    "corosync: remaining node's membership change".into(),
+                    label.clone(),
+                ];
                 row.extend(cells);
                 t.row(row);
+                let ratio = |f: Fault, m: Option<f64>| match (baton_median(f), m) {
+                    (Some(b), Some(c)) if c > 0.0 => format!("{:.2}", b / c),
+                    _ => "-".into(),
+                };
+                t.row(vec![
+                    "baton (3 members) / corosync, medians".into(),
+                    label,
+                    ratio(Fault::Kill, medians[0]),
+                    ratio(Fault::Stop, medians[1]),
+                ]);
             }
             Err(e) => {
                 crate::progress(SECTION, format!("corosync {label}: {e}"));
@@ -329,7 +350,7 @@ fn run_setting(
     dir: PathBuf,
     programs: [PathBuf; 3],
     token: Option<u64>,
-) -> Result<Vec<String>, String> {
+) -> Result<(Vec<String>, [Option<f64>; 2]), String> {
     let mut c = Corosync::start(ip, dir, programs, token)?;
     let since = Instant::now();
     std::thread::sleep(Duration::from_millis(500));
@@ -339,7 +360,8 @@ fn run_setting(
     c.whole(since, Duration::from_secs(30))?;
     let limit = Duration::from_millis(token.unwrap_or(3000) * 5 + 5000);
     let mut cells = Vec::new();
-    for fault in [Fault::Kill, Fault::Stop] {
+    let mut medians = [None, None];
+    for (k, fault) in [Fault::Kill, Fault::Stop].into_iter().enumerate() {
         let mut v = Vec::new();
         let mut missed = 0;
         for n in 1..=opts.corosync_trials {
@@ -347,25 +369,15 @@ fn run_setting(
                 Some(ms) => v.push(ms),
                 None => missed += 1,
             }
-            crate::progress(
-                SECTION,
-                format!(
-                    "corosync token {:?} {} {n}/{}: {:?}",
-                    token,
-                    fault.name(),
-                    opts.corosync_trials,
-                    v.last()
-                ),
-            );
+            let last = v.last().map_or("missed".into(), |ms| format!("{ms:.1} ms"));
+            let what = format!("{} {n}/{}: {last}", fault.name(), opts.corosync_trials);
+            crate::progress(SECTION, format!("corosync token {token:?} {what}"));
         }
+        medians[k] = Summary::of(&v).map(|s| s.median);
         let s = Summary::of(&v).map_or("-".into(), |s| format!("{} ({})", s.triple(1), s.n));
-        cells.push(if missed > 0 {
-            format!("{s}, {missed} missed")
-        } else {
-            s
-        });
+        cells.push(format!("{s}, {missed} missed").replace(", 0 missed", ""));
     }
-    Ok(cells)
+    Ok((cells, medians))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //!
 //! Cluster kinds ([`Kind`]): three members in quorum mode; two members and a witness in
 //! quorum mode; a pair (pair mode); a pair with `[fence]`, whose command kills the fenced
-//! node by its pid ([`cluster::fence_script`]). Every serving member has one linked
+//! node by its pid ([`config::fence_script`]). Every serving member has one linked
 //! component (hosted in this process) and one script component whose `activate` and
 //! `deactivate` write a marker file read every 2 ms ([`observe`]). Faults ([`Fault`]): SIGKILL
 //! of the active; SIGSTOP of the active for twice the detection time (then SIGCONT); a
@@ -15,6 +15,7 @@
 //! again. Then the corosync comparison ([`corosync`]).
 
 mod cluster;
+mod config;
 mod corosync;
 mod forge;
 mod net;
@@ -25,7 +26,8 @@ mod trial;
 use crate::report::Table;
 use crate::stats::Summary;
 use crate::Options;
-use cluster::{Cluster, Timers};
+use cluster::Cluster;
+use config::Timers;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Duration;
