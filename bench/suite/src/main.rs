@@ -78,6 +78,9 @@ pub struct Options {
     /// faults: the clusters' heartbeat, ms (quorum timers scale with it; 100 = defaults).
     #[arg(long, default_value_t = 100)]
     pub faults_heartbeat: u64,
+    /// faults: the cluster kinds to run (default: all four).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub clusters: Vec<faults::Kind>,
     /// faults: corosync trials per fault and timer setting (0: none).
     #[arg(long, default_value_t = 10)]
     pub corosync_trials: usize,

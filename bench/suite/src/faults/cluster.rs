@@ -38,6 +38,8 @@ pub struct Cluster {
     baton: PathBuf,
     nodes: Vec<Option<Child>>,
     stopped: Vec<bool>,
+    /// Members that exited by themselves while the cluster settled, since when.
+    exited: Vec<Option<Instant>>,
     /// The latest status of each member (`None`: unreachable or not heard yet).
     pub status: Vec<Option<ServiceStatus>>,
     comps: Vec<Option<Component>>,
@@ -76,6 +78,7 @@ impl Cluster {
             baton,
             nodes: (0..n).map(|_| None).collect(),
             stopped: vec![false; n],
+            exited: vec![None; n],
             status: vec![None; n],
             comps: vec![None; n],
             tasks: Vec::new(),
@@ -191,6 +194,7 @@ impl Cluster {
             .map_err(|e| format!("cannot write {}: {e}", pid_file.display()))?;
         self.nodes[i] = Some(child);
         self.stopped[i] = false;
+        self.exited[i] = None;
         Ok(())
     }
 
@@ -321,6 +325,19 @@ impl Cluster {
     pub async fn settle(&mut self, timeout: Duration, quiet: Duration) -> Result<usize, String> {
         let deadline = Instant::now() + timeout;
         loop {
+            // A member that exited meanwhile (a fence command killed it) is started again a
+            // second later, as systemd's `Restart=always` with OPERATIONS' `RestartSec=1`.
+            for i in 0..self.names.len() {
+                if let Some(Ok(Some(status))) = self.nodes[i].as_mut().map(Child::try_wait) {
+                    let name = self.names[i];
+                    crate::progress("faults", format!("{name} exited ({status}): restart in 1 s"));
+                    self.nodes[i] = None;
+                    self.exited[i] = Some(Instant::now());
+                }
+                if self.exited[i].is_some_and(|at| at.elapsed() >= Duration::from_secs(1)) {
+                    self.spawn(i)?;
+                }
+            }
             if let Some(a) = self.settled() {
                 self.drain_until((Instant::now() + quiet).min(deadline))
                     .await;

@@ -35,7 +35,7 @@ use std::time::Duration;
 const SECTION: &str = "faults";
 
 /// A kind of cluster.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 pub enum Kind {
     /// alpha, beta, gamma; `election = "quorum"`.
     Quorum3,
@@ -48,7 +48,8 @@ pub enum Kind {
 }
 
 impl Kind {
-    const ALL: [Kind; 4] = [Kind::Quorum3, Kind::Quorum2W, Kind::Pair, Kind::PairFence];
+    /// Every kind, in the order of the tables.
+    pub const ALL: [Kind; 4] = [Kind::Quorum3, Kind::Quorum2W, Kind::Pair, Kind::PairFence];
 
     /// Members: name and whether a witness.
     pub fn members(self) -> Vec<(&'static str, bool)> {
@@ -196,7 +197,12 @@ pub fn run(opts: &Options) -> Result<Results, String> {
     };
     let mut samples = Vec::new();
     let mut not_run = Vec::new();
-    for kind in Kind::ALL {
+    let kinds = if opts.clusters.is_empty() {
+        Kind::ALL.to_vec()
+    } else {
+        opts.clusters.clone()
+    };
+    for kind in kinds {
         let dir = root.join(format!("{kind:?}").to_lowercase());
         let r = runtime.block_on(run_kind(opts, kind, dir, &ip, timers, &mut samples));
         if let Err(e) = r {
