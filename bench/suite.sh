@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The failover / switchover / scale / soak suite, with keepalived side by side (see
 # bench/suite/README.md).
-#   bash bench/suite.sh                 # everything: about 35 minutes (the soak alone is 10)
-#   bash bench/suite.sh --quick         # a 2-minute check that every section works
+#   bash bench/suite.sh                 # everything: about 47 minutes (the soak 10, faults 12)
+#   bash bench/suite.sh --quick         # a 4-minute check that every section works (faults: 2)
 #   bash bench/suite.sh failover --trials 50 --intervals 10
 #   bash bench/suite.sh failover --tls      # a mutual-TLS pair beside the plaintext one
 #   bash bench/suite.sh faults --faults 10  # clusters in namespaces under faults, corosync beside

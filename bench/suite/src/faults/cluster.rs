@@ -330,7 +330,10 @@ impl Cluster {
             for i in 0..self.names.len() {
                 if let Some(Ok(Some(status))) = self.nodes[i].as_mut().map(Child::try_wait) {
                     let name = self.names[i];
-                    crate::progress("faults", format!("{name} exited ({status}): restart in 1 s"));
+                    crate::progress(
+                        "faults",
+                        format!("{name} exited ({status}): restart in 1 s"),
+                    );
                     self.nodes[i] = None;
                     self.exited[i] = Some(Instant::now());
                 }

@@ -102,8 +102,12 @@ mod tests {
             .expect("nomination");
         let text = format!("{m1:?} {m2:?}");
         assert!(
-            text.contains("beta") && text.contains("4000000000 1"),
+            text.contains("heartBeat") && text.contains("nominationMsg"),
             "{text}"
         );
+        assert!(text.contains("Candidate(\"beta\")"), "{text}");
+        // The correlationId "4000000000 1", as the NumericString's bytes.
+        let id: Vec<String> = b"4000000000 1".iter().map(u8::to_string).collect();
+        assert!(text.contains(&id.join(", ")), "{text}");
     }
 }
