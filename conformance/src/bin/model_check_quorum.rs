@@ -15,7 +15,7 @@
 //! thousand, default 900,1100: beyond the configured ρ = 10 % it plants a broken clock), `--demotion MS` (the components' real stop bound,
 //! to plant a broken one), `--converge-sample K` (the fair run from one horizon state in
 //! K; 0: none), `--cold 1` (faults from time 0, not from the first server on), `--eager 1` (role layer and grant writes in the same step), `--threads N`; `--walk SEEDS` (random walks with the CI walk's
-//! budgets, `--first SEED`). Exits 1 on a violation.
+//! budgets, `--first SEED`, `--lost-grants N` overrides the walk's budget). Exits 1 on a violation.
 
 use baton_conformance::model_quorum::check::{check, describe};
 use baton_conformance::model_quorum::walk::{self, WalkConfig};
@@ -42,6 +42,7 @@ fn main() -> ExitCode {
     let mut cold = false;
     let mut rates = None;
     let mut isolate = false;
+    let mut lost_grants = None;
     let mut detect = false;
     let mut demotion = None;
     let mut threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -79,7 +80,10 @@ fn main() -> ExitCode {
         match arg.as_str() {
             "--horizon" => horizon = n as u32,
             "--crashes" => bounds.crashes = small,
-            "--lost-grants" => bounds.lost_grants = small,
+            "--lost-grants" => {
+                bounds.lost_grants = small;
+                lost_grants = Some(small);
+            }
             "--cuts" => bounds.cuts = small,
             "--losses" => bounds.losses = small,
             "--duplicates" => bounds.duplicates = small,
@@ -96,7 +100,11 @@ fn main() -> ExitCode {
         }
     }
     if let Some(count) = walks {
-        return run_walks(topology, first, count);
+        let mut cfg = WalkConfig::new(topology);
+        if let Some(n) = lost_grants {
+            cfg.bounds.lost_grants = n;
+        }
+        return run_walks(cfg, first, count);
     }
     let mut setup = Setup::new(topology, bounds, horizon);
     setup.max_delay = max_delay;
@@ -132,8 +140,8 @@ fn main() -> ExitCode {
     ExitCode::FAILURE
 }
 
-fn run_walks(topology: Topology, first: u64, count: u64) -> ExitCode {
-    let cfg = WalkConfig::new(topology);
+fn run_walks(cfg: WalkConfig, first: u64, count: u64) -> ExitCode {
+    let topology = cfg.topology;
     let start = std::time::Instant::now();
     let (mut faults, mut worst, mut rounds) = (0u64, 0u32, 0u64);
     for seed in first..first + count {

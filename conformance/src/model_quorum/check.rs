@@ -69,10 +69,12 @@ pub fn summary(s: &State) -> String {
             Some(p) => {
                 let e = &p.election;
                 let mut w = format!(
-                    "{:?} round {} seen {}",
+                    "{:?} round {} seen {} won {:?} grant {:?}",
                     e.role(),
                     e.round().0,
-                    e.seen_round().0
+                    e.seen_round().0,
+                    e.serving_round().map(|r| r.0),
+                    e.latest_grant().map(|g| (g.round.0, g.member.0)),
                 );
                 if let Some((r, g, at)) = p.command {
                     let _ = write!(

@@ -99,7 +99,7 @@ pub struct State {
     /// `(i, j)`: member `i`'s Election has its link to `j` up (it may be dead without `i`
     /// knowing yet: failure detection is not instant).
     pub views: BTreeSet<(usize, usize)>,
-    /// `(round, member)` for every member seen `Promoting` or `Active` in that round.
+    /// `(round, member)` for every member seen `Promoting` or `Active` under a round it won.
     pub winners: BTreeSet<(u32, usize)>,
     /// A correct peer was reported misbehaving.
     pub misbehaviour: bool,
@@ -568,12 +568,14 @@ impl State {
         }
     }
 
-    /// Records the rounds of the members serving now.
+    /// Records the round each member serving now won (`serving_round`: a member that
+    /// re-elects while serving \[Q5\] keeps serving under the round it won until it wins
+    /// the new one).
     fn record(&mut self) {
         for m in 0..self.hosts.len() {
             if let Some(e) = self.election(m) {
-                if serving_role(e.role()) {
-                    self.winners.insert((e.round().0, m));
+                if let Some(r) = e.serving_round().filter(|_| serving_role(e.role())) {
+                    self.winners.insert((r.0, m));
                 }
             }
         }
