@@ -49,7 +49,10 @@ fn three_members_server_isolated() {
     s.isolate_server = true;
     let r = run(s);
     assert_holds(&r);
-    assert!(r.examples.contains(&FAILOVER), "the isolated server is never replaced");
+    assert!(
+        r.examples.contains(&FAILOVER),
+        "the isolated server is never replaced"
+    );
 }
 
 #[test]
@@ -59,7 +62,10 @@ fn witness_server_isolated_detected_at_once() {
     s.detect = true;
     let r = run(s);
     assert_holds(&r);
-    assert!(r.examples.contains(&FAILOVER), "the isolated server is never replaced");
+    assert!(
+        r.examples.contains(&FAILOVER),
+        "the isolated server is never replaced"
+    );
 }
 
 #[test]
