@@ -44,7 +44,7 @@
 //! namespaces deleted, on every way out of [`run`] (drop guards), errors and panics included.
 
 mod config;
-mod netns;
+pub(crate) mod netns;
 mod notify;
 pub(crate) mod procs;
 

@@ -5,6 +5,7 @@
 //! address (NO-CARRIER) and its loopback works, so its status listener on 127.0.0.1 stays
 //! reachable from a harness thread inside the namespace.
 
+use crate::keepalived::netns::kill_inside;
 use crate::keepalived::procs::run_quiet;
 use std::path::{Path, PathBuf};
 
@@ -60,21 +61,6 @@ pub fn sweep_stale(ip: &Path) -> Vec<String> {
         }
     }
     removed
-}
-
-/// SIGKILL to every process inside namespace `name` (only ours run there).
-fn kill_inside(ip: &Path, name: &str) {
-    let pids = std::process::Command::new(ip)
-        .args(["netns", "pids", name])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-        .unwrap_or_default();
-    for p in pids.lines().filter_map(|l| l.trim().parse::<i32>().ok()) {
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(p),
-            nix::sys::signal::Signal::SIGKILL,
-        );
-    }
 }
 
 /// The namespaces of one cluster; deleted on drop (after killing what still runs inside).

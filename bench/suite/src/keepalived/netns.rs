@@ -1,7 +1,7 @@
 //! Two network namespaces joined by a veth pair, deleted on drop.
 
 use super::procs::run_quiet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The interface name of the veth end in each namespace.
 pub const IFACE: &str = "bk0";
@@ -43,17 +43,7 @@ pub fn sweep_stale(ip: &std::path::Path) -> Vec<String> {
         if std::path::Path::new(&format!("/proc/{pid}")).exists() {
             continue;
         }
-        let pids = std::process::Command::new(ip)
-            .args(["netns", "pids", name])
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-            .unwrap_or_default();
-        for p in pids.lines().filter_map(|l| l.trim().parse::<i32>().ok()) {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(p),
-                nix::sys::signal::Signal::SIGKILL,
-            );
-        }
+        kill_inside(ip, name);
         if run_quiet(ip, &["netns", "del", name]).is_ok() {
             removed.push(name.to_owned());
         }
@@ -110,6 +100,21 @@ impl Drop for Pair {
             // Deleting a namespace also deletes the veth end inside it (and so its peer).
             let _ = run_quiet(&self.ip, &["netns", "del", &name]);
         }
+    }
+}
+
+/// SIGKILL to every process inside namespace `name` (only ours run there).
+pub(crate) fn kill_inside(ip: &Path, name: &str) {
+    let pids = std::process::Command::new(ip)
+        .args(["netns", "pids", name])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    for p in pids.lines().filter_map(|l| l.trim().parse::<i32>().ok()) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(p),
+            nix::sys::signal::Signal::SIGKILL,
+        );
     }
 }
 
