@@ -4,62 +4,16 @@ use super::actor::{NodeState, NAMES};
 use super::properties::{self, Action, State};
 use super::PairModel;
 use stateright::actor::{ActorModelAction, Network};
-use stateright::{Checker, Expectation, Model, Path};
+use stateright::{Model, Path};
 use std::fmt::Write as _;
-use std::time::{Duration, Instant};
 
-/// What a breadth-first check found.
-#[derive(Debug)]
-pub struct Report {
-    /// Distinct states explored.
-    pub states: usize,
-    /// States generated (with repetitions).
-    pub generated: usize,
-    /// Longest path explored.
-    pub max_depth: usize,
-    /// Wall time.
-    pub elapsed: Duration,
-    /// Violated `Always` properties, each with the path to a violating state.
-    pub counterexamples: Vec<(&'static str, Path<State, Action>)>,
-    /// `Sometimes` properties for which an example was found.
-    pub examples: Vec<&'static str>,
-}
+/// What a breadth-first check of the pair model found.
+pub type Report = super::bfs::Report<State, Action>;
 
 /// Checks `model` breadth-first on `threads` threads, to `max_depth` steps if given
 /// (exhaustively otherwise).
 pub fn check(model: PairModel, threads: usize, max_depth: Option<usize>) -> (PairModel, Report) {
-    let start = Instant::now();
-    let mut builder = model.checker().threads(threads);
-    if let Some(d) = max_depth {
-        builder = builder.target_max_depth(d);
-    }
-    let checker = builder.spawn_bfs().join();
-    let elapsed = start.elapsed();
-    let m = checker.model().clone();
-    let mut counterexamples = Vec::new();
-    let mut examples = Vec::new();
-    let mut found: Vec<_> = checker.discoveries().into_iter().collect();
-    found.sort_by_key(|(name, _)| *name);
-    for (name, path) in found {
-        let expectation = m
-            .properties()
-            .iter()
-            .find(|p| p.name == name)
-            .map(|p| p.expectation.clone());
-        match expectation {
-            Some(Expectation::Sometimes) => examples.push(name),
-            _ => counterexamples.push((name, path)),
-        }
-    }
-    let report = Report {
-        states: checker.unique_state_count(),
-        generated: checker.state_count(),
-        max_depth: checker.max_depth(),
-        elapsed,
-        counterexamples,
-        examples,
-    };
-    (m, report)
+    super::bfs::run(model, threads, max_depth)
 }
 
 /// One line per node: role, connection, component command, host faults.

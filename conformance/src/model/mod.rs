@@ -38,6 +38,7 @@
 //! newer connection (per-direction FIFO forbids it).
 
 pub mod actor;
+pub mod bfs;
 pub mod check;
 pub mod properties;
 pub mod wire;

@@ -3,61 +3,15 @@
 use super::properties::{self, fair_run};
 use super::state::{Action, State};
 use super::{QuorumModel, Setup};
-use stateright::{Checker, Expectation, Model, Path};
+use stateright::Path;
 use std::fmt::Write as _;
-use std::time::{Duration, Instant};
 
-/// What a breadth-first check found.
-#[derive(Debug)]
-pub struct Report {
-    /// Distinct states explored.
-    pub states: usize,
-    /// States generated (with repetitions).
-    pub generated: usize,
-    /// Longest path explored.
-    pub max_depth: usize,
-    /// Wall time.
-    pub elapsed: Duration,
-    /// Violated `Always` properties, each with the path to a violating state.
-    pub counterexamples: Vec<(&'static str, Path<State, Action>)>,
-    /// `Sometimes` properties for which an example was found.
-    pub examples: Vec<&'static str>,
-}
+/// What a breadth-first check of the quorum model found.
+pub type Report = crate::model::bfs::Report<State, Action>;
 
 /// Checks `setup` breadth-first on `threads` threads.
 pub fn check(setup: Setup, threads: usize) -> (QuorumModel, Report) {
-    let start = Instant::now();
-    let checker = QuorumModel { setup }
-        .checker()
-        .threads(threads)
-        .spawn_bfs()
-        .join();
-    let elapsed = start.elapsed();
-    let m = checker.model().clone();
-    let mut counterexamples = Vec::new();
-    let mut examples = Vec::new();
-    let mut found: Vec<_> = checker.discoveries().into_iter().collect();
-    found.sort_by_key(|(name, _)| *name);
-    for (name, path) in found {
-        let sometimes = m
-            .properties()
-            .iter()
-            .any(|p| p.name == name && p.expectation == Expectation::Sometimes);
-        if sometimes {
-            examples.push(name);
-        } else {
-            counterexamples.push((name, path));
-        }
-    }
-    let report = Report {
-        states: checker.unique_state_count(),
-        generated: checker.state_count(),
-        max_depth: checker.max_depth(),
-        elapsed,
-        counterexamples,
-        examples,
-    };
-    (m, report)
+    crate::model::bfs::run(QuorumModel { setup }, threads, None)
 }
 
 /// One line per host, then the messages in flight.
