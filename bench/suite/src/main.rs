@@ -15,6 +15,7 @@ mod machine;
 mod report;
 mod scale;
 mod soak;
+mod spinners;
 mod stats;
 
 use clap::{Parser, ValueEnum};
@@ -81,6 +82,10 @@ pub struct Options {
     /// faults: the cluster kinds to run (default: all four).
     #[arg(long, value_enum, value_delimiter = ',')]
     pub clusters: Vec<faults::Kind>,
+    /// faults: keep both cores busy with two spinning processes for the whole section
+    /// (the clusters and corosync alike).
+    #[arg(long)]
+    pub faults_busy: bool,
     /// faults: corosync trials per fault and timer setting (0: none).
     #[arg(long, default_value_t = 10)]
     pub corosync_trials: usize,

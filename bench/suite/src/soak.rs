@@ -6,44 +6,15 @@
 
 use crate::failover::pair::{Pair, Record, What, NAMES};
 use crate::report::Table;
+use crate::spinners::Spinners;
 use crate::Options;
 use baton_status::State;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 use tokio::time::Instant;
 
 /// The soak's heartbeat interval, ms.
 const HEARTBEAT_MS: u64 = 10;
-
-/// The spinning processes; killed and reaped on drop.
-struct Spinners(Vec<Child>);
-
-impl Spinners {
-    fn start(n: usize) -> Result<Spinners, String> {
-        let mut s = Spinners(Vec::new());
-        for _ in 0..n {
-            let child = Command::new("sh")
-                .arg("-c")
-                .arg("while :; do :; done")
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .map_err(|e| format!("cannot start a spinner (sh): {e}"))?;
-            s.0.push(child);
-        }
-        Ok(s)
-    }
-}
-
-impl Drop for Spinners {
-    fn drop(&mut self) {
-        for c in &mut self.0 {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
 
 /// What the soak counts on one node.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

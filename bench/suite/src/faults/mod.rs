@@ -192,6 +192,12 @@ pub fn run(opts: &Options) -> Result<Results, String> {
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     let root = std::env::temp_dir().join(format!("baton-bench-{}-faults", std::process::id()));
+    let spinners = if opts.faults_busy {
+        crate::progress(SECTION, "both cores kept busy by two spinning processes");
+        Some(crate::spinners::Spinners::start(2)?)
+    } else {
+        None
+    };
     let timers = Timers {
         heartbeat_ms: opts.faults_heartbeat,
     };
@@ -212,6 +218,21 @@ pub fn run(opts: &Options) -> Result<Results, String> {
     }
     let mut tables = vec![table(opts, &samples, &not_run)];
     tables.extend(corosync::run(opts, &ip, &root, &samples));
+    if let Some(t) = tables.first_mut() {
+        t.notes.push(format!(
+            "Machine {}: load average at the end of the section {}.",
+            if spinners.is_some() {
+                "busy (`--faults-busy`: two spinners, `sh -c 'while :; do :; done'`, on 2 cores)"
+            } else {
+                "not loaded by the suite"
+            },
+            std::fs::read_to_string("/proc/loadavg").map_or_else(
+                |_| "unknown".into(),
+                |l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+            )
+        ));
+    }
+    drop(spinners);
     if !opts.keep {
         let _ = std::fs::remove_dir_all(&root);
     } else {
@@ -278,8 +299,14 @@ async fn run_kind(
 fn table(opts: &Options, samples: &[Sample], not_run: &[(Kind, String)]) -> Table {
     let mut t = Table::new(
         format!(
-            "Faults (issue 11): heartbeat {} ms, {} of each fault per cluster",
-            opts.faults_heartbeat, opts.faults
+            "Faults (issue 11): heartbeat {} ms, {} of each fault per cluster{}",
+            opts.faults_heartbeat,
+            opts.faults,
+            if opts.faults_busy {
+                ", both cores busy"
+            } else {
+                ""
+            }
         ),
         &[
             "cluster",
