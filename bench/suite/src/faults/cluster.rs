@@ -288,7 +288,8 @@ impl Cluster {
 
     /// The member that serves if the cluster is settled: it is Active with every service
     /// serving, every other serving member Standby with its linked component registered and
-    /// nothing serving, every witness answering.
+    /// nothing serving, every witness answering, and every member seeing every other one on a
+    /// live link (a fault must not start while a link is still being redialled).
     pub fn settled(&self) -> Option<usize> {
         let serving = self.serving();
         let active: Vec<usize> = serving
@@ -314,7 +315,27 @@ impl Cluster {
         let witnesses = (0..self.names.len())
             .filter(|&i| self.witness[i])
             .all(|i| self.status[i].is_some());
-        (full && comp_ok(a, Some(Role::Active)) && others && witnesses).then_some(a)
+        let linked = (0..self.names.len()).all(|i| self.links_up(i));
+        (full && comp_ok(a, Some(Role::Active)) && others && witnesses && linked).then_some(a)
+    }
+
+    /// Whether member `i`'s last status shows every other member on a live link: no `down` in
+    /// its `members=` word, nor a peer that is `down`.
+    fn links_up(&self, i: usize) -> bool {
+        let Some(s) = &self.status[i] else {
+            return false;
+        };
+        let peer_down = s
+            .peer
+            .as_ref()
+            .is_some_and(|p| p.state == baton_status::PeerState::Down);
+        let member_down = s
+            .extra
+            .iter()
+            .filter_map(|w| w.strip_prefix("members="))
+            .flat_map(|list| list.split(','))
+            .any(|m| m.ends_with(":down"));
+        !peer_down && !member_down
     }
 
     fn state(&self, i: usize) -> Option<State> {
