@@ -149,12 +149,29 @@ impl NodeConfig {
         self.members.get(self.me)
     }
 
+    /// How long this node, starting (or `Negotiating` again) without a peer link, waits
+    /// before [`NodeConfig::alone`] applies: `startup_wait`; but in pair mode with fencing
+    /// and `alone = promote` (where that promotion fences the peer, PROTOCOL 5.10)
+    /// `(1 + rank) × (startup_wait + CONNECT_TIMEOUT)`, the rank being `me` (0 or 1):
+    /// a dial to a live peer may hang for [`crate::CONNECT_TIMEOUT`] (its first SYN lost)
+    /// before the next one reaches it, and two members that start together out of reach of
+    /// each other fence in priority order, not each other at the same instant. Without the
+    /// longer wait, members restarted at once after a fence killed each other in turn for as
+    /// long as a partition lasted (`engine/tests/fence_restarts.rs`).
+    pub fn alone_wait(&self) -> Duration {
+        if self.mode != Mode::Pair || !self.fence || self.alone != Alone::Promote {
+            return self.startup_wait;
+        }
+        let rank = u32::try_from(self.me).unwrap_or(u32::MAX);
+        (self.startup_wait + crate::CONNECT_TIMEOUT).saturating_mul(rank.saturating_add(1))
+    }
+
     pub(crate) fn election(&self) -> ElectionConfig {
         let mut c = ElectionConfig::pair(["a", "b"], self.me);
         c.members = self.members.iter().map(|m| m.name.clone()).collect();
         c.preempt = self.preempt;
         c.alone = self.alone;
-        c.startup_wait = self.startup_wait;
+        c.startup_wait = self.alone_wait();
         c.retry_backoff = self.retry_backoff;
         c.first_correlation_id = self.first_correlation_id;
         c.fence = self.fence;
