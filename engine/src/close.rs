@@ -26,10 +26,21 @@ pub enum CloseReason {
     ElectionBeforeHello,
     /// The peer's hello was refused (PROTOCOL 4): not a `heartBeat`, this node's own id, no
     /// configured member, or none within the dead interval. (The losing one of two links to
-    /// the same peer is [`CloseReason::DuplicatePeerLink`].)
+    /// the same peer is [`CloseReason::DuplicatePeerLink`] or
+    /// [`CloseReason::PeerAlreadyUp`].)
     HelloRefused(HelloRefusal),
-    /// The losing one of two links to the same peer (PROTOCOL 4): the other one stays.
+    /// The losing one of two links to the same peer that came up within a dead interval of
+    /// each other (PROTOCOL 4, duplicate links: both members dialled at once): the link the
+    /// higher-priority member dialled stays.
     DuplicatePeerLink {
+        /// The peer's member name.
+        peer: String,
+    },
+    /// A hello naming a peer that is up on another link, up for at least a dead interval and
+    /// still heard there (PROTOCOL 4, duplicate links): a live link is never displaced. A
+    /// forged peer, or a restarted peer whose old link is half-open (it dies of silence
+    /// within the dead interval, and the peer's next link is taken).
+    PeerAlreadyUp {
         /// The peer's member name.
         peer: String,
     },
@@ -105,6 +116,12 @@ impl fmt::Display for CloseReason {
             CloseReason::HelloRefused(r) => write!(f, "hello refused: {}", Words(r)),
             CloseReason::DuplicatePeerLink { peer } => {
                 write!(f, "hello refused: another link to peer {peer} stays")
+            }
+            CloseReason::PeerAlreadyUp { peer } => {
+                write!(
+                    f,
+                    "hello refused: peer {peer} is up and heard on another link"
+                )
             }
             CloseReason::UnknownMemberId { id } => write!(f, "hello from unknown member id {id}"),
             CloseReason::IdentityMismatch { hello, certificate } => write!(

@@ -30,8 +30,8 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
 struct Peer {
     /// Index of the peer in the member list.
     member: usize,
-    /// The link this node dialled to it, while one is open.
-    link: Option<LinkId>,
+    /// The link this node dialled to it, while one is open, and when it opened.
+    link: Option<(LinkId, Instant)>,
     /// An attempt is under way.
     pending: bool,
     /// When the next attempt is due (if one is wanted then).
@@ -40,8 +40,9 @@ struct Peer {
     backoff: Duration,
 }
 
-/// When to dial each peer: at once at start and whenever a link this node dialled closes,
-/// then after each failure with a back-off doubling from 50 ms up to half of `startup_wait`
+/// When to dial each peer: at once at start and whenever a link this node dialled closes
+/// after living a dead interval (50 ms after one the peer refused sooner), then after each
+/// failure with a back-off doubling from 50 ms up to half of `startup_wait`
 /// (clamped to 20 ms ..= 1 s). No attempt is made while one is under way, while a link this
 /// node dialled is open, or while the peer is up on another link (one it dialled).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,14 +93,14 @@ impl Dialer {
         Some(p.member)
     }
 
-    /// The attempt to `member` connected on `link`. `false` (and nothing changes) when no
-    /// attempt to that member was under way.
-    pub(crate) fn handle_dialed(&mut self, member: usize, link: LinkId) -> bool {
+    /// The attempt to `member` connected on `link` at `now`. `false` (and nothing changes)
+    /// when no attempt to that member was under way.
+    pub(crate) fn handle_dialed(&mut self, now: Instant, member: usize, link: LinkId) -> bool {
         let first = FIRST_BACKOFF.min(self.cap);
         match self.peers.iter_mut().find(|p| p.member == member) {
             Some(p) if p.pending => {
                 p.pending = false;
-                p.link = Some(link);
+                p.link = Some((link, now));
                 p.backoff = first;
                 true
             }
@@ -122,15 +123,32 @@ impl Dialer {
         }
     }
 
-    /// `link` closed. If this node dialled it, dial again at once (a restart of the peer is
-    /// the common case), then back off from the start if that fails. Returns the member it
-    /// led to, if it was one this node dialled.
-    pub(crate) fn handle_link_closed(&mut self, now: Instant, link: LinkId) -> Option<usize> {
+    /// `link` closed. If this node dialled it, dial again: at once if it lived at least
+    /// `settle` (the dead interval; a restart of the peer is the common case), then back off
+    /// from the start if that fails. A link that closed sooner (the peer refused it: it lost
+    /// a race of two links, or the peer still hears this node on another link, PROTOCOL 4)
+    /// is dialled again after the first back-off, not at once, so that a refused link is not
+    /// dialled again in a loop. Returns the member it led to, if it was one this node
+    /// dialled.
+    pub(crate) fn handle_link_closed(
+        &mut self,
+        now: Instant,
+        link: LinkId,
+        settle: Duration,
+    ) -> Option<usize> {
         let first = FIRST_BACKOFF.min(self.cap);
-        let p = self.peers.iter_mut().find(|p| p.link == Some(link))?;
+        let p = self
+            .peers
+            .iter_mut()
+            .find(|p| p.link.map(|l| l.0) == Some(link))?;
+        let opened = p.link.map_or(now, |l| l.1);
         p.link = None;
-        p.next_attempt = now;
         p.backoff = first;
+        p.next_attempt = if now.saturating_duration_since(opened) >= settle {
+            now
+        } else {
+            now + first
+        };
         Some(p.member)
     }
 }
@@ -140,7 +158,7 @@ impl Node {
     /// opens as a peer link this node dialled (as [`Node::handle_link_opened`] with
     /// [`LinkOrigin::Dialled`]). When it closes, the member is dialled again at once.
     pub fn handle_dialed(&mut self, now: Instant, member: usize, link: LinkId) {
-        self.dialer.handle_dialed(member, link);
+        self.dialer.handle_dialed(now, member, link);
         self.handle_link_opened(now, link, LinkKind::Peer(LinkOrigin::Dialled));
     }
 
@@ -185,6 +203,8 @@ mod tests {
     }
 
     const DOWN: fn(usize) -> bool = |_| false;
+    /// The dead interval: a dialled link that lived this long is dialled again at once.
+    const SETTLE: Duration = Duration::from_millis(300);
     const UP: fn(usize) -> bool = |_| true;
 
     /// Fails every attempt as soon as it is due and returns the times of the attempts.
@@ -253,14 +273,40 @@ mod tests {
         let mut d = Dialer::new(ms(0), 0, 2, Duration::from_millis(300));
         assert_eq!(failing_attempts(&mut d, 3), [0, 50, 150]);
         assert_eq!(d.poll_dial(ms(300), DOWN), Some(1));
-        assert!(d.handle_dialed(1, LinkId(4)));
+        assert!(d.handle_dialed(ms(300), 1, LinkId(4)));
         assert_eq!(d.poll_timeout(DOWN), None, "none while our link is open");
         assert_eq!(d.poll_dial(ms(900), DOWN), None);
 
-        assert_eq!(d.handle_link_closed(ms(1000), LinkId(4)), Some(1));
-        assert_eq!(d.handle_link_closed(ms(1000), LinkId(4)), None, "forgotten");
+        assert_eq!(d.handle_link_closed(ms(1000), LinkId(4), SETTLE), Some(1));
+        assert_eq!(
+            d.handle_link_closed(ms(1000), LinkId(4), SETTLE),
+            None,
+            "forgotten"
+        );
         assert_eq!(d.poll_timeout(DOWN), Some(ms(1000)));
         assert_eq!(failing_attempts(&mut d, 4), [1000, 1050, 1150, 1300]);
+    }
+
+    #[test]
+    fn a_dialled_link_closed_within_the_dead_interval_is_dialled_again_after_50_ms() {
+        // The peer refuses each link while it still hears this node on another one
+        // (PROTOCOL 4): no loop of attempts, one every 50 ms; a link that then lives the
+        // dead interval is dialled again at once when it closes.
+        let mut d = Dialer::new(ms(0), 0, 2, Duration::from_millis(300));
+        let mut times = Vec::new();
+        for link in 1..=4 {
+            let at = d.poll_timeout(DOWN).expect("an attempt is wanted");
+            assert_eq!(d.poll_dial(at, DOWN), Some(1));
+            assert!(d.handle_dialed(at, 1, LinkId(link)));
+            assert_eq!(d.handle_link_closed(at, LinkId(link), SETTLE), Some(1));
+            times.push(at.since_origin().as_millis() as u64);
+        }
+        assert_eq!(times, [0, 50, 100, 150]);
+        assert_eq!(d.poll_dial(ms(200), DOWN), Some(1));
+        assert!(d.handle_dialed(ms(200), 1, LinkId(5)));
+        assert_eq!(d.handle_link_closed(ms(500), LinkId(5), SETTLE), Some(1));
+        assert_eq!(d.poll_timeout(DOWN), Some(ms(500)));
+        assert_eq!(failing_attempts(&mut d, 3), [500, 550, 650]);
     }
 
     #[test]
@@ -276,10 +322,17 @@ mod tests {
     #[test]
     fn only_this_nodes_own_links_and_attempts_count() {
         let mut d = Dialer::new(ms(0), 0, 2, Duration::from_millis(300));
-        assert_eq!(d.handle_link_closed(ms(5), LinkId(9)), None, "not dialled");
-        assert!(!d.handle_dialed(1, LinkId(9)), "no attempt under way");
+        assert_eq!(
+            d.handle_link_closed(ms(5), LinkId(9), SETTLE),
+            None,
+            "not dialled"
+        );
+        assert!(
+            !d.handle_dialed(ms(5), 1, LinkId(9)),
+            "no attempt under way"
+        );
         assert!(!d.handle_dial_failed(ms(5), 1), "no attempt under way");
-        assert!(!d.handle_dialed(0, LinkId(9)), "this node itself");
+        assert!(!d.handle_dialed(ms(5), 0, LinkId(9)), "this node itself");
         assert!(!d.handle_dial_failed(ms(5), 7), "no such member");
         assert_eq!(d.poll_timeout(DOWN), Some(ms(0)), "unchanged");
     }

@@ -304,8 +304,9 @@ impl Node {
 
     /// Removes `link` from every machine that knows it.
     fn forget(&mut self, now: Instant, link: LinkId) {
-        // A link this node dialled: dial again at once.
-        self.dialer.handle_link_closed(now, link);
+        // A link this node dialled: dial again (at once if it lived a dead interval).
+        let settle = self.config.dead_interval;
+        self.dialer.handle_link_closed(now, link, settle);
         self.scripts.handle_closed(now, link);
         self.identities.remove(&link);
         match self.links.remove(&link) {

@@ -70,6 +70,9 @@ impl Node {
                     HelloRefusal::Duplicate { member } => CloseReason::DuplicatePeerLink {
                         peer: self.peer_name(&member),
                     },
+                    HelloRefusal::AlreadyUp { member } => CloseReason::PeerAlreadyUp {
+                        peer: self.peer_name(&member),
+                    },
                     other => CloseReason::HelloRefused(other),
                 };
                 self.close(now, link, reason);

@@ -42,6 +42,9 @@ impl fmt::Display for Words<'_, baton_monitor::HelloRefusal> {
             R::UnknownMember(id) => write!(f, "the hello names id {id}, no configured member"),
             R::NoHello => f.write_str("no hello within the dead interval"),
             R::Duplicate { member } => write!(f, "another link to member id {member} stays"),
+            R::AlreadyUp { member } => {
+                write!(f, "member id {member} is up and heard on another link")
+            }
         }
     }
 }

@@ -103,14 +103,22 @@ fn the_losing_one_of_two_peer_links_names_the_peer() {
     p.connect();
     p.run_for(Duration::from_secs(1));
     p.clear_events();
-    // alpha dials again (the same origin): the newer link stays, the old one is refused.
+    // alpha dials again while both hear each other on PEER: the live link stays on both
+    // nodes, the new one is refused (PROTOCOL 4, duplicate links).
     p.connect_on(LinkId(3));
     p.run_for(Duration::from_secs(1));
-    let lost = |peer: &str| (PEER, CloseReason::DuplicatePeerLink { peer: peer.into() });
-    assert_eq!(p.closed(0), [lost("beta")]);
-    assert_eq!(p.closed(1), [lost("alpha")]);
+    let up = |peer: &str| (LinkId(3), CloseReason::PeerAlreadyUp { peer: peer.into() });
+    assert_eq!(p.closed(0), [up("beta")]);
+    assert_eq!(p.closed(1), [up("alpha")]);
     assert_eq!(
-        lost("beta").1.to_string(),
+        up("beta").1.to_string(),
+        "hello refused: peer beta is up and heard on another link"
+    );
+    let lost = CloseReason::DuplicatePeerLink {
+        peer: "beta".into(),
+    };
+    assert_eq!(
+        lost.to_string(),
         "hello refused: another link to peer beta stays"
     );
 }

@@ -1,5 +1,7 @@
 //! Node-to-node liveness on peer links: [`PeerLiveness`].
 
+mod hello;
+
 use crate::ignored::IgnoredReason;
 use crate::message::{component_id, correlation_id, text, Transmit};
 use crate::MonitorError;
@@ -10,6 +12,7 @@ use baton_asn1::monitor::{
 use baton_core::{
     default_stall_threshold, CorrelationCounter, Graced, Instant, LinkId, StallRule, Timers,
 };
+pub use hello::{HelloRefusal, LinkOrigin};
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
@@ -52,34 +55,6 @@ impl PeerConfig {
             stall_threshold: None,
         }
     }
-}
-
-/// Which side opened a peer link (it decides which of two links to the same peer stays).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkOrigin {
-    /// This node dialled it.
-    Dialled,
-    /// The peer dialled it and this node accepted it.
-    Accepted,
-}
-
-/// Why a peer link is refused; the composer closes it and logs the reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HelloRefusal {
-    /// The first frame was not a `heartBeat`.
-    NotAHeartBeat,
-    /// The hello names this node itself.
-    SelfId,
-    /// The hello names no configured member.
-    UnknownMember(String),
-    /// No hello within the dead interval.
-    NoHello,
-    /// Another link to the same member stays (PROTOCOL 4: the one dialled by the
-    /// higher-priority member; between links of the same origin, the newer).
-    Duplicate {
-        /// The member both links lead to.
-        member: String,
-    },
 }
 
 /// What the node learns about its peers.
@@ -131,6 +106,8 @@ struct PeerLink {
     origin: LinkOrigin,
     /// The member named by the peer's hello, once received.
     member: Option<String>,
+    /// When that hello was accepted.
+    up_at: Option<Instant>,
     /// Whether the stall grace was granted since the peer was last heard.
     graced: Graced,
 }
@@ -225,6 +202,7 @@ impl PeerLiveness {
             PeerLink {
                 origin,
                 member: None,
+                up_at: None,
                 graced: Graced::default(),
             },
         );
@@ -335,42 +313,6 @@ impl PeerLiveness {
         self.links
             .iter()
             .filter_map(|(l, p)| p.member.as_deref().map(|m| (m, *l)))
-    }
-
-    /// The peer's first frame on `link`.
-    fn hello(&mut self, now: Instant, link: LinkId, id: String, message: &M) {
-        if !matches!(message, M::heartBeat(_)) {
-            return self.refuse(link, HelloRefusal::NotAHeartBeat);
-        }
-        if id == self.member_text {
-            return self.refuse(link, HelloRefusal::SelfId);
-        }
-        let Some(their_rank) = self.members.iter().position(|m| *m == id) else {
-            return self.refuse(link, HelloRefusal::UnknownMember(id));
-        };
-        if let Some(other) = self.link_of(&id) {
-            // Two links to one peer: the one dialled by the higher-priority member stays.
-            let our_rank = self.members.iter().position(|m| *m == self.member_text);
-            let preferred = if our_rank < Some(their_rank) {
-                LinkOrigin::Dialled
-            } else {
-                LinkOrigin::Accepted
-            };
-            let origin_of = |l: LinkId| self.links.get(&l).map(|p| p.origin);
-            let keep_old =
-                origin_of(other) == Some(preferred) && origin_of(link) != Some(preferred);
-            let loser = if keep_old { link } else { other };
-            self.forget(loser);
-            self.refuse(loser, HelloRefusal::Duplicate { member: id.clone() });
-            if keep_old {
-                return;
-            }
-        }
-        if let Some(peer) = self.links.get_mut(&link) {
-            peer.member = Some(id.clone());
-        }
-        self.alive(now, link);
-        self.events.push_back(Event::PeerUp { member: id, link });
     }
 
     fn alive(&mut self, now: Instant, link: LinkId) {
