@@ -1,6 +1,8 @@
 //! PROTOCOL 5.9: failover, leases, ordered backup, release + handover, with exact messages,
 //! times (ms of the virtual clock) and roles. Default timers: L_v 800, L_a 450, renew 100,
-//! election_timeout 50, stagger 50, retry 100.
+//! election_timeout 50, stagger 300, retry 100. The election timer [Q8]: lease end +
+//! (1 + rank) × 50 + backup rank × 300 (the backup rank leaves out the member last known
+//! serving).
 
 mod quorum_util;
 
@@ -138,7 +140,8 @@ fn renewal_keeps_lease() {
 }
 
 /// Ordered backup: the active dies; the voters' leases end together (1750) and the election
-/// timers are staggered by rank: b (rank 1) at 1850 takes over, c and d stay Standby.
+/// timers are staggered by rank: b (rank 1, backup rank 0: a left out) at 1750 + 2 × 50 =
+/// 1850 takes over, whatever the stagger; c and d stay Standby.
 #[test]
 fn ordered_backup_highest_eligible_takes_over() {
     let mut c = established(&["a", "b", "c", "d"]);
@@ -157,23 +160,24 @@ fn ordered_backup_highest_eligible_takes_over() {
     assert_eq!((c.role(2), c.role(3)), (Standby, Standby));
 }
 
-/// Ordered backup skips a member with a failed fatal component: c (rank 2) at 1900.
+/// Ordered backup skips a member with a failed fatal component: c (rank 2, backup rank 1, a
+/// left out) at 1750 + 3 × 50 + 300 = 2200.
 #[test]
 fn ineligible_member_skipped() {
     let mut c = established(&["a", "b", "c", "d"]);
     c.act(1, |e, now| e.handle_fatal(now));
     c.crash(0);
-    c.run_until(1950);
+    c.run_until(2250);
     assert_eq!(
         c.take_trace(),
         [
-            "1900 c>b nom 2 201 c",
-            "1900 c>d nom 2 202 c",
-            "1900 b>c asg 2 201 c/b",
-            "1900 d>c asg 2 202 c/d",
+            "2200 c>b nom 2 201 c",
+            "2200 c>d nom 2 202 c",
+            "2200 b>c asg 2 201 c/b",
+            "2200 d>c asg 2 202 c/d",
         ]
     );
-    assert_eq!(c.role_times(2), [(1900, Promoting), (1900, Active)]);
+    assert_eq!(c.role_times(2), [(2200, Promoting), (2200, Active)]);
     assert_eq!((c.role(1), c.role(3)), (Standby, Standby));
 }
 

@@ -146,6 +146,16 @@ impl Election {
             .count() as u32
     }
 
+    /// Backup rank for the election timer \[Q8\] (PROTOCOL 5.9.5): as [`Election::rank`], not
+    /// counting the member this node last knew serving either (its lease is what ran out), so
+    /// that the first backup after a failure waits no stagger.
+    pub(crate) fn backup_rank(&self) -> u32 {
+        let known = self.quorum.known_serving;
+        (0..self.config.me)
+            .filter(|i| !self.is_witness(Member(*i)) && known != Some(Member(*i)))
+            .count() as u32
+    }
+
     /// Whether this node may stand as a candidate: not a witness, no fatal failure.
     pub(crate) fn eligible(&self) -> bool {
         !self.is_witness(self.me()) && !self.fatal

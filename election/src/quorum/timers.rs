@@ -16,10 +16,13 @@ pub struct QuorumTimers {
     pub active_lease: Duration,
     /// Period of a serving member's renewals \[Q9\].
     pub renew: Duration,
-    /// Delay after every voter lease has ended before the highest-priority member stands.
+    /// Delay after every voter lease has ended before the highest-priority member stands;
+    /// the member of rank `k` (witnesses not counted, from 0) waits `(1 + k) ×` this.
     pub election_timeout: Duration,
-    /// Added per rank: rank `k` (the k-th eligible member in priority order, from 0) waits
-    /// `k × stagger` more.
+    /// Added per backup rank: the rank not counting the member last known serving (PROTOCOL
+    /// 5.9.5), so the first backup after a failure waits none of it, and at startup (nobody
+    /// known serving) rank `k` waits `k × stagger` more: the margin by which priority order
+    /// holds when members start apart or their timers fire late.
     pub stagger: Duration,
     /// `D`: the longest real time from the start of a demotion until the components have
     /// stopped serving (the component watchdog bound of PROTOCOL 6.3 included).
@@ -36,8 +39,9 @@ pub const DEFAULT_ACTIVE_LEASE: Duration = Duration::from_millis(450);
 pub const DEFAULT_RENEW: Duration = Duration::from_millis(100);
 /// Default [`QuorumTimers::election_timeout`]: 50 ms.
 pub const DEFAULT_ELECTION_TIMEOUT: Duration = Duration::from_millis(50);
-/// Default [`QuorumTimers::stagger`]: 50 ms.
-pub const DEFAULT_STAGGER: Duration = Duration::from_millis(50);
+/// Default [`QuorumTimers::stagger`]: 300 ms (PROTOCOL 5.9.6: priority order at startup on a
+/// loaded host; the first backup's failover does not wait it).
+pub const DEFAULT_STAGGER: Duration = Duration::from_millis(300);
 /// Default [`QuorumTimers::demotion_bound`]: 300 ms.
 pub const DEFAULT_DEMOTION_BOUND: Duration = Duration::from_millis(300);
 /// Default [`QuorumTimers::clock_drift_ppm`]: 10,000 ppm (1 %).
