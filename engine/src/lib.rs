@@ -61,6 +61,7 @@ mod on_monitor;
 mod on_peer;
 mod on_role;
 mod process;
+mod resume;
 mod script;
 mod service_status;
 mod stop;

@@ -6,6 +6,7 @@ use crate::dial::Dialer;
 use crate::event::{Event, LinkKind, Transmit};
 use crate::identity::Identity;
 use crate::notice::Notice;
+use crate::resume::Resume;
 use crate::script::{scripts_of, Scripts};
 use crate::stop::Stop;
 use baton_codec::AnyMessage;
@@ -47,6 +48,8 @@ pub struct Node {
     pub(crate) stop: Option<Stop>,
     /// When to dial each peer ([`Event::Dial`]).
     pub(crate) dialer: Dialer,
+    /// Registrations held after a stall of the node (PROTOCOL 6.3, *A resumed node*).
+    pub(crate) resume: Resume,
     /// The script components: in-process components on links of the node's own
     /// ([`crate::SCRIPT_LINKS`] and up), which the driver never sees.
     pub(crate) scripts: Scripts,
@@ -95,6 +98,7 @@ impl Node {
             deferred_down: Vec::new(),
             stop: None,
             dialer,
+            resume: Resume::default(),
             scripts,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -269,6 +273,7 @@ impl Node {
             self.stop_deadline(),
             self.dial_timeout(),
             self.scripts.poll_timeout(),
+            self.resume.deadline(),
         ]
         .into_iter()
         .flatten()

@@ -170,6 +170,15 @@ pub enum Notice {
     },
     /// About a script component (the node's in-process adapter).
     Script(crate::script::ScriptNotice),
+    /// The node's timers were `late` when it ran again (a stall of the node itself): for
+    /// `hold`, components that register are not told `active` before the election's view
+    /// is settled (PROTOCOL 6.3, *A resumed node*).
+    Resumed {
+        /// How late its earliest timer was.
+        late: Duration,
+        /// How long registrations are held.
+        hold: Duration,
+    },
 }
 
 impl fmt::Display for Notice {
@@ -248,6 +257,13 @@ impl fmt::Display for Notice {
             Notice::ClientHealthMessageIgnored { link } => {
                 write!(f, "{link}: unexpected health message ignored")
             }
+            Notice::Resumed { late, hold } => write!(
+                f,
+                "resumed with timers {} ms late: components registering in the next {} ms \
+                 are given a role once the election settles",
+                late.as_millis(),
+                hold.as_millis()
+            ),
             Notice::StopHandingOver => f.write_str("stop: handing over to the standby, then exiting"),
             Notice::StopNothingToHandOver { reason } => {
                 write!(f, "stop: nothing to hand over ({reason}): exiting")

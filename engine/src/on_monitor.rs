@@ -10,7 +10,7 @@ use baton_monitor::{MonitorEvent, Severity};
 
 impl Node {
     /// Acts on what the health monitor reports: a registered component joins the role layer
-    /// (and receives the current role); a `fatal` failure goes to the Election, a `major` one
+    /// (and receives the current role; held after a stall, see [`crate::resume`]); a `fatal` failure goes to the Election, a `major` one
     /// asks the driver to restart the component.
     pub(crate) fn on_monitor_event(&mut self, now: Instant, e: MonitorEvent) {
         match e {
@@ -20,13 +20,10 @@ impl Node {
                     let reason = CloseReason::ComponentRegisteredAgain { component, link };
                     self.close(now, old, reason);
                 }
-                if let Err(error) = self
-                    .roles
-                    .handle_component_registered(now, link, id.clone())
-                {
-                    let component = id.clone();
-                    let reason = CloseReason::ComponentRegistrationRefused { component, error };
-                    self.close(now, link, reason);
+                // Held after a stall of the node while its components are to be active
+                // (PROTOCOL 6.3, *A resumed node*).
+                if !self.hold_registration(now, link, &id) {
+                    self.join_role_layer(now, link, id.clone());
                 }
                 self.notice(Notice::ComponentRegistered {
                     component: id,

@@ -11,6 +11,7 @@ impl Node {
     /// Moves every machine's transmits out and routes every event, until nothing moves; then
     /// publishes the service status if it changed, and ends a stop that is done.
     pub(crate) fn process(&mut self, now: Instant) {
+        self.note_resume(now);
         loop {
             let mut moved = false;
             while let Some(t) = self.election.poll_transmit() {
@@ -42,6 +43,7 @@ impl Node {
                 self.on_role_event(now, e);
             }
             moved |= self.process_scripts(now);
+            moved |= self.release_held(now);
             while let Some(e) = self.status.poll_event() {
                 match e {
                     ServerEvent::Ignored { link, reason } => {
@@ -63,5 +65,6 @@ impl Node {
         }
         self.check_stop(now);
         self.start_dials(now);
+        self.note_deadline(now);
     }
 }

@@ -1,0 +1,76 @@
+//! A node resuming from a stall of its own (PROTOCOL 6.3, *A resumed node*): components that
+//! register within a dead interval of the resume, while the node's components are to be
+//! active, get their role once the election's view is settled. Exact typed outputs.
+
+mod support;
+
+use baton_core::NodeRole::*;
+use baton_engine::Notice;
+use baton_role::Role;
+use std::time::Duration;
+use support::*;
+
+/// alpha's component (beta's is 1).
+const CA: usize = 0;
+
+fn settled() -> Pair {
+    let mut p = Pair::dialling();
+    p.attach(ALPHA, "10");
+    p.attach(BETA, "10");
+    p.run_until(ms(1000));
+    assert_eq!([p.nodes[0].role(), p.nodes[1].role()], [Active, Standby]);
+    p.clear_events();
+    p
+}
+
+/// alpha (Active) hangs from 1 s to 2 s behind a partition that lasts until 3 s: beta
+/// promotes at 1.3 s. At 2 s alpha's peer is unreachable, so nothing settles its view in the
+/// dead interval: its component, registered again during the hang, is held until 2.3 s and
+/// then given alpha's role (still Active: a partition in pair mode, PROTOCOL 5.6); the
+/// healing after 3 s stands it by.
+#[test]
+fn a_resumed_active_that_cannot_reach_its_peer_activates_after_the_dead_interval() {
+    let mut p = settled();
+    p.hang(ALPHA);
+    p.partition();
+    p.run_until(ms(2000));
+    p.resume(ALPHA);
+    p.run_until(ms(3000));
+    p.heal();
+    p.run_until(ms(4000));
+    let resumed = Notice::Resumed {
+        late: Duration::from_millis(900),
+        hold: Duration::from_millis(300),
+    };
+    assert_eq!(p.timed_notices(ALPHA)[0], (ms(2000), resumed));
+    let roles: Vec<_> = p
+        .set_roles(CA)
+        .into_iter()
+        .map(|(at, m)| (at, m.message))
+        .collect();
+    let set =
+        |role| baton_asn1::role::RoleMessageMessage::setRole(baton_asn1::role::SetRole::new(role));
+    assert_eq!(roles[0], (ms(2300), set(Role::active)));
+    assert_eq!(roles.len(), 2, "{roles:?}");
+    assert_eq!(roles[1].1, set(Role::standby));
+    assert_eq!([p.nodes[0].role(), p.nodes[1].role()], [Standby, Active]);
+}
+
+/// A component that registers on a running Active node is told `active` at once: no stall,
+/// no hold.
+#[test]
+fn without_a_stall_a_registration_is_given_the_role_at_once() {
+    let mut p = settled();
+    p.run_until(ms(1500));
+    let c = p.attach(ALPHA, "11");
+    p.run_until(ms(1600));
+    assert_eq!(
+        p.notices(ALPHA)
+            .iter()
+            .filter(|n| matches!(n, Notice::Resumed { .. }))
+            .count(),
+        0
+    );
+    let roles: Vec<_> = p.set_roles(c).into_iter().map(|(at, _)| at).collect();
+    assert_eq!(roles, [ms(1500)]);
+}
