@@ -170,9 +170,9 @@ pub enum Notice {
     },
     /// About a script component (the node's in-process adapter).
     Script(crate::script::ScriptNotice),
-    /// The node's timers were `late` when it ran again (a stall of the node itself): for
-    /// `hold`, components that register are not told `active` before the election's view
-    /// is settled (PROTOCOL 6.3, *A resumed node*).
+    /// The node's timers were `late` when it ran again (a stall of the node itself), and a
+    /// component registered: for `hold` from then, components that register are not told
+    /// `active` before the election's view is settled (PROTOCOL 6.3, *A resumed node*).
     Resumed {
         /// How late its earliest timer was.
         late: Duration,

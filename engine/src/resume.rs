@@ -18,6 +18,7 @@ use crate::node::Node;
 use crate::notice::Notice;
 use baton_core::{default_stall_threshold, Instant, LinkId};
 use baton_role::Role;
+use std::time::Duration;
 
 /// The state of [`Node`]'s resume rule.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -26,6 +27,8 @@ pub(crate) struct Resume {
     expected: Option<Instant>,
     /// Registrations are held until then, after a stall.
     until: Option<Instant>,
+    /// How late the timers were at that stall, until a registration is held (then noticed).
+    late: Option<Duration>,
     /// The registrations held: (link, component id), in order.
     held: Vec<(LinkId, String)>,
 }
@@ -40,16 +43,16 @@ impl Resume {
 impl Node {
     /// Before an input is processed at `now`: if the node's earliest deadline passed more
     /// than the stall threshold of the heartbeat interval before `now` (PROTOCOL 4), the node
-    /// was stalled, and registrations are held for one dead interval.
+    /// was stalled, and registrations are held for one dead interval (noticed once, when the
+    /// first is held: a timer a few milliseconds late on a busy host logs nothing).
     pub(crate) fn note_resume(&mut self, now: Instant) {
         let Some(expected) = self.resume.expected.take() else {
             return;
         };
         let late = now.saturating_duration_since(expected);
         if late > default_stall_threshold(self.config.heartbeat_interval) {
-            let hold = self.config.dead_interval;
-            self.resume.until = Some(now + hold);
-            self.notice(Notice::Resumed { late, hold });
+            self.resume.until = Some(now + self.config.dead_interval);
+            self.resume.late = Some(late);
         }
     }
 
@@ -65,6 +68,10 @@ impl Node {
         let holding = self.resume.until.is_some_and(|until| now < until)
             && self.roles.current_role() == Some(Role::active);
         if holding {
+            if let Some(late) = self.resume.late.take() {
+                let hold = self.config.dead_interval;
+                self.notice(Notice::Resumed { late, hold });
+            }
             self.resume.held.retain(|(_, held)| held != id);
             self.resume.held.push((link, id.to_owned()));
         }
