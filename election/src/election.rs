@@ -5,7 +5,7 @@ use crate::event::{Event, Generation, Misbehaviour, Transmit};
 use crate::fence::Fencing;
 use crate::ids::Ids;
 use crate::nominator::Nomination;
-use crate::peer::{PeerState, PeerView};
+use crate::peer::PeerState;
 use crate::responder::NominationKind;
 use crate::role::NodeRole;
 use crate::round::Round;
@@ -117,79 +117,6 @@ impl Election {
             e.arm_startup_wait(now);
         }
         Ok(e)
-    }
-
-    // ---- queries ----
-
-    /// The configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
-    /// This node's role.
-    pub fn role(&self) -> NodeRole {
-        self.role
-    }
-
-    /// This node.
-    pub fn me(&self) -> Member {
-        Member(self.config.me)
-    }
-
-    /// The number of the latest [`Event::SetComponents`] command.
-    pub fn generation(&self) -> Generation {
-        self.generation
-    }
-
-    /// Whether a fatal component failure is recorded ([`Election::handle_fatal`]).
-    pub fn is_fatal(&self) -> bool {
-        self.fatal
-    }
-
-    /// The peer of pair mode.
-    pub fn peer(&self) -> Member {
-        Member(1 - self.config.me)
-    }
-
-    /// What this node knows of its pair-mode peer.
-    pub fn peer_view(&self) -> PeerView {
-        self.view(self.peer())
-    }
-
-    /// What this node knows of every other member.
-    pub fn peers(&self) -> impl Iterator<Item = PeerView> + '_ {
-        (0..self.config.members.len())
-            .filter(move |i| *i != self.config.me)
-            .map(|i| self.view(Member(i)))
-    }
-
-    fn view(&self, m: Member) -> PeerView {
-        let p = &self.peers[m.0];
-        PeerView {
-            member: m,
-            name: self.config.name(m).to_owned(),
-            link: p.link,
-            role: p.role,
-        }
-    }
-
-    /// Whether a nomination of this node is pending (sent or backing off) and valid.
-    pub fn nomination_pending(&self) -> bool {
-        self.pending.is_some()
-    }
-
-    /// Whether nothing is in flight on this node's side: no pending nomination, no deferred
-    /// answer, no promotion or demotion under way, nothing queued for the caller.
-    pub fn is_settled(&self) -> bool {
-        if self.is_quorum() {
-            return self.q_is_settled();
-        }
-        self.pending.is_none()
-            && self.after_demotion == AfterDemotion::Nothing
-            && self.fencing.is_none()
-            && !matches!(self.role, NodeRole::Promoting | NodeRole::Demoting)
-            && self.transmits.is_empty()
-            && self.events.is_empty()
     }
 
     // ---- outputs ----

@@ -62,7 +62,7 @@ impl Election {
             self.promote(now);
             return;
         }
-        let member = self.peer();
+        let member = self.pair_peer();
         self.fencing = Some(Fencing {
             member,
             awaiting: true,

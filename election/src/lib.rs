@@ -80,6 +80,7 @@ mod role;
 mod round;
 mod timer;
 mod transitions;
+mod view;
 pub mod wire_id;
 
 pub use config::{

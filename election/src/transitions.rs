@@ -58,7 +58,7 @@ impl Election {
     pub(crate) fn promotion_failed(&mut self, now: Instant) {
         let _ = now;
         self.set_role(NodeRole::PromotionFailed);
-        let peer = self.peer();
+        let peer = self.pair_peer();
         if self.peers[peer.0].link.is_some() {
             self.nominate(peer, NominationKind::Handover);
         }
@@ -93,7 +93,7 @@ impl Election {
     /// then the deferred action.
     pub(crate) fn demotion_done(&mut self, now: Instant) {
         let after = std::mem::replace(&mut self.after_demotion, AfterDemotion::Nothing);
-        let peer = self.peer();
+        let peer = self.pair_peer();
         let Some(link) = self.peers[peer.0].link else {
             // [F5] (PROTOCOL 5.6); with fencing the node waits as Standby (PROTOCOL 5.10).
             if self.config.fence {

@@ -302,16 +302,34 @@ fn demotion_completing_with_peer_down_promotes_f5() {
 #[test]
 fn peer_view_follows_the_assignment() {
     let mut p = Pair::established();
-    let v = p.e(A).peer_view();
+    assert_eq!(p.e(A).peer(), Some(Member(B)));
+    assert_eq!(p.e(B).peer(), Some(Member(A)));
+    let v = p.e(A).peer_view().expect("a pair has a peer");
     assert_eq!(v.member, Member(B));
     assert_eq!(v.name, "b");
     assert_eq!(v.link, Some(LinkId(1)));
     assert_eq!(v.role, Some(PeerRole::Standby));
-    assert_eq!(p.e(B).peer_view().role, Some(PeerRole::Active));
-    assert_eq!(p.e(A).peers().count(), 1);
+    let b_view = p.e(B).peer_view().expect("a pair has a peer");
+    assert_eq!(b_view.role, Some(PeerRole::Active));
+    assert_eq!(p.e(A).peers().collect::<Vec<_>>(), [v]);
     p.crash(B);
-    let v = p.e(A).peer_view();
+    let v = p.e(A).peer_view().expect("a pair has a peer");
     assert_eq!((v.link, v.role), (None, None));
+}
+
+/// Quorum mode has no single peer: `peer()` and `peer_view()` are `None` for every member,
+/// whatever its index (no underflow), and `peers()` lists the others in order.
+#[test]
+fn quorum_mode_has_no_single_peer() {
+    let names = ["a", "b", "c", "d", "e"];
+    for me in 0..names.len() {
+        let e = Election::new(Config::quorum(&names, me), t(0)).unwrap();
+        assert_eq!(e.peer(), None, "member {me}");
+        assert_eq!(e.peer_view(), None, "member {me}");
+        let others: Vec<Member> = e.peers().map(|v| v.member).collect();
+        let expected: Vec<Member> = (0..names.len()).filter(|i| *i != me).map(Member).collect();
+        assert_eq!(others, expected, "member {me}");
+    }
 }
 
 #[test]

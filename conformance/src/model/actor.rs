@@ -342,7 +342,8 @@ impl Node {
             (
                 Timer::Switchover,
                 p.is_some_and(|p| {
-                    p.election.role() == NodeRole::Active && p.election.peer_view().link.is_some()
+                    p.election.role() == NodeRole::Active
+                        && p.election.peer_view().is_some_and(|v| v.link.is_some())
                 }) && h.spent.switchovers < b.switchovers,
             ),
             (
