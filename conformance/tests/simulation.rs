@@ -1,15 +1,18 @@
 //! Deterministic simulation of a pair with seeded faults (`baton_conformance::sim`).
 //!
-//! - `schedules_*`: 1000 seeded schedules in four batches the harness runs in parallel
-//!   (5 s of faults and 8 s of quiet each, every check of `sim::check`);
+//! - `schedules_0_to_249`: 250 seeded schedules of the pair (5 s of faults and 8 s of quiet
+//!   each, every check of `sim::check`); with `sim_quorum.rs` (three, witness, five) 1000
+//!   seeds in all;
 //! - hand-written scenarios with exact expectations;
 //! - `regression_seeds`: seeds that found bugs in the node's composer;
-//! - `replay`: `BATON_SIM_SEED=<seed> cargo test -p baton-conformance --test simulation
-//!   replay -- --nocapture` runs one seed with the full trace on stderr.
+//! - `replay`: `BATON_SIM_SEED=<seed> [BATON_SIM_TOPOLOGY=three|witness|five] cargo test -p
+//!   baton-conformance --test simulation replay -- --nocapture` runs one seed with the full
+//!   trace on stderr.
 //!
-//! More seeds: `cargo run --release -p baton-conformance --bin simulate -- --seeds 100000`.
+//! More seeds: `cargo run --release -p baton-conformance --bin simulate -- --seeds 100000`
+//! (`--mode quorum` for the quorum topologies).
 
-use baton_conformance::sim::{self, check, SimConfig, World};
+use baton_conformance::sim::{self, check, SimConfig, Topology, World};
 use baton_election::NodeRole;
 use std::time::{Duration, Instant as WallClock};
 
@@ -32,21 +35,6 @@ fn batch(seeds: std::ops::Range<u64>) {
 #[test]
 fn schedules_0_to_249() {
     batch(0..250);
-}
-
-#[test]
-fn schedules_250_to_499() {
-    batch(250..500);
-}
-
-#[test]
-fn schedules_500_to_749() {
-    batch(500..750);
-}
-
-#[test]
-fn schedules_750_to_999() {
-    batch(750..1000);
 }
 
 /// Seeds that found bugs in the node's event handlers, then `node/src/engine/route.rs`, now
@@ -72,9 +60,12 @@ fn replay() {
         return;
     };
     let seed: u64 = seed.parse().expect("BATON_SIM_SEED must be a number");
+    let topology: Topology = std::env::var("BATON_SIM_TOPOLOGY")
+        .map_or(Ok(Topology::Pair), |t| t.parse())
+        .expect("BATON_SIM_TOPOLOGY: pair, three, witness or five");
     let config = SimConfig {
         full_trace: true,
-        ..SimConfig::default()
+        ..SimConfig::for_topology(topology)
     };
     match sim::run(seed, &config) {
         Ok(o) => eprintln!("seed {seed}: ok {o:#?}"),

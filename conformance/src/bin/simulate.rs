@@ -2,14 +2,17 @@
 //!
 //! ```text
 //! cargo run --release -p baton-conformance --bin simulate -- --seeds 100000
+//! cargo run --release -p baton-conformance --bin simulate -- --mode quorum --seeds 100000
 //! options: --seeds N (default 1000)   --start S (first seed, default 0)
+//!          --topology pair|three|witness|five (default pair)
+//!          --mode quorum (seed s runs three, witness, five in turn: s % 3)
 //!          --adversarial (duplicate and reorder peer-link frames: beyond TCP)
 //!          --keep-going (report every failing seed instead of stopping at the first)
 //!          --seed S (run one seed with the full trace on stderr)
 //! ```
 #![forbid(unsafe_code)]
 
-use baton_conformance::sim::{self, SimConfig};
+use baton_conformance::sim::{self, SimConfig, Topology};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -19,6 +22,7 @@ fn main() -> ExitCode {
     let mut one = None;
     let mut adversarial = false;
     let mut keep_going = false;
+    let mut topologies = vec![Topology::Pair];
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut number = |name: &str| -> u64 {
@@ -32,9 +36,31 @@ fn main() -> ExitCode {
             "--seed" => one = Some(number("--seed")),
             "--adversarial" => adversarial = true,
             "--keep-going" => keep_going = true,
+            "--topology" => match args.next().map(|t| t.parse::<Topology>()) {
+                Some(Ok(t)) => topologies = vec![t],
+                Some(Err(e)) => {
+                    eprintln!("--topology: {e}");
+                    return ExitCode::FAILURE;
+                }
+                None => {
+                    eprintln!("--topology needs a name");
+                    return ExitCode::FAILURE;
+                }
+            },
+            "--mode" => match args.next().as_deref() {
+                Some("quorum") => {
+                    topologies = vec![Topology::Three, Topology::TwoAndWitness, Topology::Five]
+                }
+                Some("pair") => topologies = vec![Topology::Pair],
+                other => {
+                    eprintln!("--mode: {other:?}: expected pair or quorum");
+                    return ExitCode::FAILURE;
+                }
+            },
             "-h" | "--help" => {
                 eprintln!(
-                    "simulate [--seeds N] [--start S] [--seed S] [--adversarial] [--keep-going]"
+                    "simulate [--seeds N] [--start S] [--seed S] [--topology pair|three|witness|five] \
+                     [--mode pair|quorum] [--adversarial] [--keep-going]"
                 );
                 return ExitCode::SUCCESS;
             }
@@ -44,12 +70,20 @@ fn main() -> ExitCode {
             }
         }
     }
-    let mut config = SimConfig::default();
-    if adversarial {
-        config.network.duplicate_per_mille = 20;
-        config.network.reorder_per_mille = 20;
-    }
+    let configs: Vec<SimConfig> = topologies
+        .iter()
+        .map(|t| {
+            let mut config = SimConfig::for_topology(*t);
+            if adversarial {
+                config.network.duplicate_per_mille = 20;
+                config.network.reorder_per_mille = 20;
+            }
+            config
+        })
+        .collect();
+    let config_of = |seed: u64| &configs[(seed % configs.len() as u64) as usize];
     if let Some(seed) = one {
+        let mut config = config_of(seed).clone();
         config.full_trace = true;
         return match sim::run(seed, &config) {
             Ok(o) => {
@@ -65,11 +99,12 @@ fn main() -> ExitCode {
     let began = Instant::now();
     let mut failed = Vec::new();
     let mut worst = (Duration::ZERO, start);
-    let (mut steps, mut frames, mut faults) = (0u64, 0u64, 0usize);
+    let (mut steps, mut frames, mut faults, mut twice) = (0u64, 0u64, 0usize, 0u64);
     let every = (seeds / 20).max(1);
     for (i, seed) in (start..start.saturating_add(seeds)).enumerate() {
-        match sim::run(seed, &config) {
+        match sim::run(seed, config_of(seed)) {
             Ok(o) => {
+                twice += o.rounds_won_twice;
                 let c = o.converged_after.unwrap_or_default();
                 if c > worst.0 {
                     worst = (c, seed);
@@ -102,9 +137,10 @@ fn main() -> ExitCode {
         seeds as f64 / elapsed.as_secs_f64(),
         failed.len()
     );
+    let names: Vec<String> = topologies.iter().map(ToString::to_string).collect();
     println!(
-        "{faults} faults, {steps} steps, {frames} frames delivered; slowest convergence {:?} (seed {}), bound {:?}",
-        worst.0, worst.1, config.convergence_bound
+        "topologies {}; {faults} faults, {steps} steps, {frames} frames delivered; slowest convergence {:?} (seed {}), bound {:?}; rounds won twice (lost-file runs) {twice}",
+        names.join(","), worst.0, worst.1, config_of(worst.1).convergence_bound
     );
     if failed.is_empty() {
         ExitCode::SUCCESS

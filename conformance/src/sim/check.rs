@@ -24,6 +24,8 @@ use std::fmt;
 pub struct Violation {
     /// The schedule's seed (replay with `BATON_SIM_SEED=<seed>`).
     pub seed: u64,
+    /// The cluster it ran.
+    pub topology: super::Topology,
     /// The check that failed.
     pub check: &'static str,
     /// When.
@@ -38,16 +40,17 @@ impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "seed {}: check {} failed at {}: {}",
+            "seed {} ({}): check {} failed at {}: {}",
             self.seed,
+            self.topology,
             self.check,
             millis(self.at),
             self.message
         )?;
         writeln!(
             f,
-            "replay: BATON_SIM_SEED={} cargo test -p baton-conformance --test simulation replay -- --nocapture",
-            self.seed
+            "replay: BATON_SIM_SEED={} BATON_SIM_TOPOLOGY={} cargo test -p baton-conformance --test simulation replay -- --nocapture",
+            self.seed, self.topology
         )?;
         writeln!(f, "last {} steps:", self.trace.len())?;
         for line in &self.trace {
@@ -94,6 +97,10 @@ pub struct Record {
     pub reset_links: std::collections::BTreeSet<LinkId>,
     /// A violation found while draining events, reported at the end of the step.
     pub(crate) pending_violation: Option<(&'static str, String)>,
+    /// Quorum mode: the member that won each round (check 5).
+    pub winners: BTreeMap<u32, usize>,
+    /// Quorum mode, lost-file runs: rounds won by a second member.
+    pub rounds_won_twice: u64,
 }
 
 impl Record {
@@ -136,6 +143,10 @@ pub fn promotion_confirmed(w: &World, m: usize) -> Result<(), String> {
                 "n{m} is Active but component {id} ({link}) is {state:?}"
             ));
         }
+        if w.members[m].resuming {
+            // Confirmed before the stall; its watchdog may have stood it down since.
+            continue;
+        }
         let comp = w.members[m].components.iter().find(|c| c.id == id);
         if !comp.is_some_and(|c| c.is_active() && c.link == Some(link)) {
             return Err(format!(
@@ -153,7 +164,13 @@ pub fn watchdog_bound(w: &World) -> Result<(), String> {
         let Some(at) = member.crashed_at else {
             continue;
         };
-        if w.now() <= at + WATCHDOG {
+        // The components read their host's clock: a slow one stretches the watchdog by ρ.
+        let slack = if w.config().topology.is_quorum() {
+            WATCHDOG / 50
+        } else {
+            std::time::Duration::ZERO
+        };
+        if w.now() <= at + WATCHDOG + slack {
             continue;
         }
         for (c, comp) in member.components.iter().enumerate() {
@@ -188,7 +205,13 @@ pub fn converged(w: &World) -> Result<(), String> {
             r => return Err(format!("n{m} is {r}")),
         };
         if !node.election().is_settled() {
-            return Err(format!("n{m}'s election is not settled"));
+            let e = node.election();
+            return Err(format!(
+                "n{m}'s election is not settled (candidacy {:?}, persisting {}, fencing {:?})",
+                e.candidacy_round(),
+                e.grant_persisting(),
+                e.fencing()
+            ));
         }
         for peer in node.election().peers() {
             let theirs = w.members[peer.member.0]
@@ -270,6 +293,7 @@ pub fn final_components(w: &World) -> Result<(), String> {
 /// Check 2 when member `m`'s node changes role (called while draining its events).
 pub(crate) fn on_role_changed(w: &mut World, m: usize, from: NodeRole, to: NodeRole) {
     w.record.role_changes.push((w.now(), m, from, to));
+    super::quorum_check::on_promotion(w, m, to);
     if to != NodeRole::Active || w.record.pending_violation.is_some() {
         return;
     }
@@ -318,7 +342,11 @@ pub(crate) fn after_step(w: &mut World) -> Result<(), super::check::Violation> {
     if let Err(e) = watchdog_bound(w) {
         return Err(w.violation("4 (watchdog)", e));
     }
-    if w.record.property1_armed {
+    if w.config().topology.is_quorum() {
+        if let Err((check, e)) = super::quorum_check::after_step(w) {
+            return Err(w.violation(check, e));
+        }
+    } else if w.record.property1_armed {
         if let Err(e) = at_most_one_serving(w) {
             return Err(w.violation("2 (property 1: at most one serving)", e));
         }

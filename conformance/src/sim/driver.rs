@@ -2,6 +2,7 @@
 
 use super::check::{self, Stream, Violation};
 use super::faults;
+use super::host::Held;
 use super::network::{Class, Delivery, End, Packet};
 use super::trace::summary;
 use super::world::{Action, World, RECONNECT_RETRY};
@@ -14,6 +15,10 @@ use baton_engine::{Event, LinkKind, CONNECT_TIMEOUT};
 use baton_monitor::LinkOrigin;
 use baton_status::{ClientEvent, ClientIgnoredReason};
 use std::time::Duration;
+
+/// Quorum mode: the longest time a component's application takes to stand by (the
+/// demotion bound `D` = 300 ms less the local hops and a margin).
+pub const STANDBY_THINK_MAX: Duration = Duration::from_millis(250);
 
 impl World {
     /// Runs until the virtual clock reaches `end` (or a check fails).
@@ -53,13 +58,14 @@ impl World {
 
     fn next_timer(&self) -> Option<Instant> {
         let mut next: Option<Instant> = None;
-        let mut take = |t: Option<Instant>| {
-            if let Some(t) = t {
-                next = Some(next.map_or(t, |n| n.min(t)));
-            }
-        };
         for m in &self.members {
-            if let Some(node) = &m.node {
+            // Deadlines are the host's: the earliest real time its clock reads them.
+            let mut take = |t: Option<Instant>| {
+                if let Some(t) = t.map(|t| m.clock.real(t)) {
+                    next = Some(next.map_or(t, |n| n.min(t)));
+                }
+            };
+            if let Some(node) = m.node.as_ref().filter(|_| !m.stalled) {
                 take(node.poll_timeout());
             }
             for c in &m.components {
@@ -101,9 +107,9 @@ impl World {
     }
 
     fn fire_timers(&mut self) {
-        let now = self.now;
         for m in &mut self.members {
-            if let Some(node) = &mut m.node {
+            let now = m.clock.local(self.now);
+            if let Some(node) = m.node.as_mut().filter(|_| !m.stalled) {
                 if node.poll_timeout().is_some_and(|t| t <= now) {
                     node.handle_timeout(now);
                 }
@@ -119,8 +125,17 @@ impl World {
         }
     }
 
-    fn deliver(&mut self, d: Delivery) {
-        let now = self.now;
+    pub(crate) fn deliver(&mut self, d: Delivery) {
+        if let End::Node(m) = d.to {
+            if self.is_stalled(m) {
+                self.members[m].held.push_back(Held::Delivery(d));
+                return;
+            }
+        }
+        let host = match d.to {
+            End::Node(m) | End::Component(m, _) | End::Client(m) => m,
+        };
+        let now = self.local(host);
         match (&d.packet, d.to) {
             (Packet::Frame(msg), _) => {
                 let (link, from, to) = (d.link, d.from, d.to);
@@ -175,7 +190,16 @@ impl World {
         }
     }
 
-    fn act(&mut self, action: Action) {
+    pub(crate) fn act(&mut self, action: Action) {
+        let node = match action {
+            Action::Dial(a, ..) | Action::DialTimeout(a, ..) => Some(a),
+            Action::GrantWritten(m, _) | Action::FenceDone(m, ..) => Some(m),
+            _ => None,
+        };
+        if let Some(m) = node.filter(|m| self.is_stalled(*m)) {
+            self.members[m].held.push_back(Held::Action(action));
+            return;
+        }
         match action {
             Action::Decide(m, c, correlation) => self.decide(m, c, &correlation),
             Action::ConnectComponent(m, c) => self.connect_component(m, c),
@@ -188,13 +212,15 @@ impl World {
             Action::Fault(i) => faults::apply(self, i),
             Action::Quiet => faults::quiet(self),
             Action::Checkpoint => {}
+            Action::GrantWritten(m, incarnation) => self.grant_written(m, incarnation),
+            Action::FenceDone(m, incarnation, target) => self.fence_done(m, incarnation, target),
         }
     }
 
     /// The application answers `setRole` request `correlation` (unless a newer one replaced
     /// it): it refuses `active` while told to, otherwise it accepts.
     fn decide(&mut self, m: usize, c: usize, correlation: &str) {
-        let now = self.now;
+        let (now, real) = (self.local(m), self.now);
         let comp = &mut self.members[m].components[c];
         let Some(pending) = comp.engine.pending_request() else {
             return;
@@ -203,7 +229,7 @@ impl World {
             return;
         }
         let role = pending.role;
-        let line = if role == Role::Active && now < comp.refuse_until {
+        let line = if role == Role::Active && real < comp.refuse_until {
             if comp.stall {
                 "stalls (no answer)".to_owned()
             } else {
@@ -218,38 +244,35 @@ impl World {
     }
 
     fn connect_component(&mut self, m: usize, c: usize) {
-        let now = self.now;
+        let (now, real) = (self.local(m), self.now);
         self.members[m].components[c].reconnecting = false;
         if self.members[m].components[c].link.is_some() {
             return;
         }
         if self.members[m].node.is_none() {
             self.members[m].components[c].reconnecting = true;
-            self.schedule(now + RECONNECT_RETRY, Action::ConnectComponent(m, c));
+            self.schedule(real + RECONNECT_RETRY, Action::ConnectComponent(m, c));
             return;
         }
         let link = self
             .net
             .open(Class::Component, End::Component(m, c), End::Node(m));
         self.log(|| format!("{link} n{m}c{c} connects to n{m}"));
-        let member = &mut self.members[m];
-        let comp = &mut member.components[c];
+        self.node_link_opened(m, link, LinkKind::Component);
+        let comp = &mut self.members[m].components[c];
         comp.link = Some(link);
-        if let Some(node) = member.node.as_mut() {
-            node.handle_link_opened(now, link, LinkKind::Component);
-        }
         comp.engine.handle_connected(now, link);
     }
 
     fn connect_client(&mut self, m: usize) {
-        let now = self.now;
+        let (now, real) = (self.local(m), self.now);
         self.members[m].client.reconnecting = false;
         if self.members[m].client.link.is_some() {
             return;
         }
         if self.members[m].node.is_none() {
             self.members[m].client.reconnecting = true;
-            self.schedule(now + RECONNECT_RETRY, Action::ConnectClient(m));
+            self.schedule(real + RECONNECT_RETRY, Action::ConnectClient(m));
             return;
         }
         let link = self.net.open(Class::Client, End::Client(m), End::Node(m));
@@ -266,8 +289,18 @@ impl World {
         let member = &mut self.members[m];
         member.client.link = Some(link);
         member.client.status.handle_connected(now, link);
-        if let Some(node) = member.node.as_mut() {
-            node.handle_link_opened(now, link, LinkKind::Client);
+        self.node_link_opened(m, link, LinkKind::Client);
+    }
+
+    /// A link opened at member `m`'s node (held while it is stopped: the kernel accepts).
+    fn node_link_opened(&mut self, m: usize, link: baton_core::LinkId, kind: LinkKind) {
+        if self.is_stalled(m) {
+            self.members[m].held.push_back(Held::Opened(link, kind));
+            return;
+        }
+        let now = self.local(m);
+        if let Some(node) = self.members[m].node.as_mut() {
+            node.handle_link_opened(now, link, kind);
         }
     }
 
@@ -279,10 +312,11 @@ impl World {
         if !self.dialling(a, incarnation) {
             return;
         }
-        let now = self.now;
         if self.net.is_cut(a, b) {
             self.log(|| format!("n{a} dials n{b}: no answer (partition)"));
-            let at = now + CONNECT_TIMEOUT;
+            // The driver's connect timeout runs on a's clock.
+            let clock = self.members[a].clock;
+            let at = clock.real(clock.local(self.now) + CONNECT_TIMEOUT);
             self.schedule(at, Action::DialTimeout(a, b, incarnation));
             return;
         }
@@ -292,13 +326,12 @@ impl World {
         }
         let link = self.net.open(Class::Peer, End::Node(a), End::Node(b));
         self.log(|| format!("n{a} dials n{b} ({link})"));
+        let now = self.local(a);
         if let Some(node) = self.members[a].node.as_mut() {
             node.handle_dialed(now, b, link);
         }
         self.drain_node(a);
-        if let Some(node) = self.members[b].node.as_mut() {
-            node.handle_link_opened(now, link, LinkKind::Peer(LinkOrigin::Accepted));
-        }
+        self.node_link_opened(b, link, LinkKind::Peer(LinkOrigin::Accepted));
         self.drain_node(b);
     }
 
@@ -307,7 +340,7 @@ impl World {
         if !self.dialling(a, incarnation) {
             return;
         }
-        let now = self.now;
+        let now = self.local(a);
         if let Some(node) = self.members[a].node.as_mut() {
             node.handle_dial_failed(now, b);
         }
@@ -341,6 +374,9 @@ impl World {
     /// Sends a node's transmits, acts on its events.
     pub(crate) fn drain_node(&mut self, m: usize) {
         let now = self.now;
+        if self.members[m].stalled {
+            return;
+        }
         let Some(node) = self.members[m].node.as_mut() else {
             return;
         };
@@ -373,7 +409,14 @@ impl World {
                 }
                 Event::StatusChanged(status) => {
                     let line = status.to_string();
-                    for link in self.net.open_links_of(End::Node(m), Class::Client) {
+                    // The clients the node knows (one that connected during a stall is
+                    // not registered yet).
+                    let node = self.members[m].node.as_ref();
+                    let known = |l: &baton_core::LinkId| {
+                        node.is_some_and(|n| n.link_kind(*l) == Some(LinkKind::Client))
+                    };
+                    let links = self.net.open_links_of(End::Node(m), Class::Client);
+                    for link in links.into_iter().filter(known) {
                         if let Some(s) = self.record.streams.get_mut(&link) {
                             s.expected.push(line.clone());
                         }
@@ -389,11 +432,17 @@ impl World {
                 }
                 // The simulation configures no script components.
                 Event::RunHooks { .. } => {}
-                // The simulation configures no fencing.
-                Event::Fence { name, .. } => self.log(|| format!("n{m}: asks to fence {name}")),
-                // The simulation runs pair mode: nothing is persisted.
-                Event::PersistGrant { name, .. } => {
-                    self.log(|| format!("n{m}: asks to persist a grant to {name}"))
+                Event::Fence { member, name, .. } => {
+                    self.log(|| format!("n{m}: asks to fence {name}"));
+                    self.start_fence(m, member);
+                }
+                Event::PersistGrant {
+                    round,
+                    member,
+                    name,
+                } => {
+                    self.log(|| format!("n{m}: persists a grant ({round}, {name})"));
+                    self.persist_grant(m, round, member);
                 }
                 // The connect attempt, as a driver's task would make it.
                 Event::Dial { member } => {
@@ -406,7 +455,7 @@ impl World {
 
     /// Sends a component's frames, acts on its engine's events as the application would.
     fn drain_component(&mut self, m: usize, c: usize) {
-        let now = self.now;
+        let (now, local) = (self.now, self.local(m));
         let comp = &mut self.members[m].components[c];
         let link = comp.link;
         let out: Vec<AnyMessage> = std::iter::from_fn(|| comp.engine.poll_transmit()).collect();
@@ -426,12 +475,17 @@ impl World {
         for e in events {
             match e {
                 ComponentEngineEvent::RoleRequested { role, correlation } => {
-                    let think = if self.rng.chance(1, 20) {
+                    let mut think = if self.rng.chance(1, 20) {
                         self.rng
                             .duration(Duration::from_millis(50), Duration::from_millis(400))
                     } else {
                         self.rng.duration(Duration::ZERO, Duration::from_millis(20))
                     };
+                    if role == Role::Standby && self.config.topology.is_quorum() {
+                        // Quorum mode's demotion bound D (PROTOCOL 5.9.6): a component stops
+                        // serving within D of the demotion's start, the local hop included.
+                        think = think.min(STANDBY_THINK_MAX);
+                    }
                     self.log(|| format!("n{m}c{c}: asked {role} #{correlation}"));
                     self.schedule(now + think, Action::Decide(m, c, correlation));
                 }
@@ -441,7 +495,7 @@ impl World {
                         // The node does not know: close and reconnect (PROTOCOL 6.3).
                         let comp = &mut self.members[m].components[c];
                         if let Some(link) = comp.link.take() {
-                            comp.engine.handle_closed(now);
+                            comp.engine.handle_closed(local);
                             self.net
                                 .close(now, &mut self.rng, link, End::Component(m, c));
                             self.schedule_component_connect(m, c);

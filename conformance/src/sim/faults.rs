@@ -1,11 +1,11 @@
 //! Faults: which ones a schedule injects, when, and the scenario methods that inject them by
 //! hand.
 
-use super::network::{Class, End};
+use super::network::Class;
 use super::rng::Rng;
 use super::world::{Action, SimConfig, World};
 use baton_core::Instant;
-use baton_election::{NodeRole, UsageError};
+use baton_election::NodeRole;
 use std::time::Duration;
 
 /// Which faults a random schedule injects during its fault phase.
@@ -15,29 +15,42 @@ pub struct FaultConfig {
     /// automatic quiet phase).
     pub max_faults: usize,
     /// Relative weights of [`FaultKind`]s, in the order crash, partition, reset, refuse,
-    /// switchover.
-    pub weights: [u64; 5],
+    /// switchover, stall, isolate, flap.
+    pub weights: [u64; 8],
     /// How long a crashed node stays down.
     pub downtime: (Duration, Duration),
     /// How long a partition lasts.
     pub partition: (Duration, Duration),
     /// How long a component refuses `setRole active`.
     pub refusal: (Duration, Duration),
+    /// How long a stalled node stays stopped.
+    pub stall: (Duration, Duration),
 }
 
 impl Default for FaultConfig {
     fn default() -> Self {
         FaultConfig {
             max_faults: 8,
-            weights: [3, 2, 2, 2, 2],
+            weights: [3, 2, 2, 2, 2, 0, 0, 0],
             downtime: (Duration::from_millis(20), Duration::from_millis(1500)),
             partition: (Duration::from_millis(30), Duration::from_millis(1500)),
             refusal: (Duration::from_millis(100), Duration::from_millis(2500)),
+            stall: (Duration::from_millis(100), Duration::from_millis(2500)),
         }
     }
 }
 
 impl FaultConfig {
+    /// Quorum mode's mix: crashes (restarts from the grant file), stalls (SIGSTOP of the
+    /// node, up to 2.5 s, longer than a voter lease), isolation of the active or of a
+    /// minority, link flaps, single cuts, resets, refusals, switchovers.
+    pub fn quorum() -> Self {
+        FaultConfig {
+            weights: [3, 1, 2, 1, 1, 3, 3, 1],
+            ..FaultConfig::default()
+        }
+    }
+
     /// No random faults (scenarios inject their own).
     pub fn none() -> Self {
         FaultConfig {
@@ -60,14 +73,24 @@ pub enum FaultKind {
     Refuse,
     /// Planned switchover on the Active node.
     Switchover,
+    /// A node process stops (SIGSTOP; the Active one half of the time) and resumes later.
+    Stall,
+    /// A set of members is cut from the rest (the Active alone half of the time, else a
+    /// minority) and heals after a while.
+    Isolate,
+    /// A member's links flap: cut and healed 2-6 times, 20-300 ms each.
+    Flap,
 }
 
-const KINDS: [FaultKind; 5] = [
+const KINDS: [FaultKind; 8] = [
     FaultKind::Crash,
     FaultKind::Partition,
     FaultKind::Reset,
     FaultKind::Refuse,
     FaultKind::Switchover,
+    FaultKind::Stall,
+    FaultKind::Isolate,
+    FaultKind::Flap,
 ];
 
 /// One step of the plan.
@@ -79,6 +102,12 @@ pub enum Step {
     Restart(usize),
     /// Heal the partition between two members.
     Heal(usize, usize),
+    /// Resume a stalled member.
+    Resume(usize),
+    /// Cut the members of the mask (bit m = member m) from the others.
+    Cut(u32),
+    /// Heal every cut between the members of the mask and the others.
+    Join(u32),
 }
 
 /// A planned step.
@@ -136,16 +165,58 @@ pub(crate) fn apply(w: &mut World, i: usize) {
     match step {
         Step::Restart(m) => w.restart(m),
         Step::Heal(a, b) => w.heal(a, b),
-        Step::Inject(FaultKind::Crash) => {
-            let alive: Vec<usize> = (0..n).filter(|m| w.members[*m].node.is_some()).collect();
-            let active = alive
-                .iter()
-                .copied()
-                .find(|m| w.role(*m) == Some(NodeRole::Active));
-            let target = match active {
-                Some(a) if w.rng.chance(1, 2) => Some(a),
-                _ => w.rng.pick(alive.len()).map(|i| alive[i]),
+        Step::Resume(m) => w.resume(m),
+        Step::Cut(mask) => w.isolate(mask),
+        Step::Join(mask) => w.join(mask),
+        Step::Inject(FaultKind::Stall) => {
+            let target = w.target(true);
+            if let Some(m) = target {
+                w.stall(m);
+                let (lo, hi) = w.config.faults.stall;
+                let at = w.now + w.rng.duration(lo, hi);
+                w.plan_step(at, Step::Resume(m));
+            }
+        }
+        Step::Inject(FaultKind::Isolate) => {
+            let active = w
+                .target(false)
+                .filter(|m| w.role(*m) == Some(NodeRole::Active));
+            let mask = match active {
+                Some(a) if w.rng.chance(1, 2) => 1 << a,
+                _ => {
+                    let size = 1 + w.rng.below(((n - 1) / 2) as u64) as usize;
+                    let mut mask = 0u32;
+                    while (mask.count_ones() as usize) < size {
+                        mask |= 1 << w.rng.below(n as u64);
+                    }
+                    mask
+                }
             };
+            w.isolate(mask);
+            let (lo, hi) = w.config.faults.partition;
+            let at = w.now + w.rng.duration(lo, hi);
+            w.plan_step(at, Step::Join(mask));
+        }
+        Step::Inject(FaultKind::Flap) => {
+            let mask = 1 << w.rng.below(n as u64);
+            let mut at = w.now;
+            w.isolate(mask);
+            for i in 0..w.rng.range(3, 11) {
+                at += w
+                    .rng
+                    .duration(Duration::from_millis(20), Duration::from_millis(300));
+                let step = if i % 2 == 0 {
+                    Step::Join(mask)
+                } else {
+                    Step::Cut(mask)
+                };
+                w.plan_step(at, step);
+            }
+            at += Duration::from_millis(20);
+            w.plan_step(at, Step::Join(mask));
+        }
+        Step::Inject(FaultKind::Crash) => {
+            let target = w.target(true);
             if let Some(m) = target {
                 w.crash(m);
                 let (lo, hi) = w.config.faults.downtime;
@@ -185,7 +256,8 @@ pub(crate) fn apply(w: &mut World, i: usize) {
             }
         }
         Step::Inject(FaultKind::Switchover) => {
-            if let Some(m) = (0..n).find(|m| w.role(*m) == Some(NodeRole::Active)) {
+            let active = |m: &usize| w.role(*m) == Some(NodeRole::Active) && !w.is_stalled(*m);
+            if let Some(m) = (0..n).find(active) {
                 let _ = w.switchover(m);
             }
         }
@@ -204,6 +276,7 @@ pub(crate) fn quiet(w: &mut World) {
         }
     }
     for m in 0..n {
+        w.resume(m);
         w.restart(m);
         let now = w.now;
         for c in &mut w.members[m].components {
@@ -217,111 +290,24 @@ pub(crate) fn quiet(w: &mut World) {
 }
 
 impl World {
-    fn plan_step(&mut self, at: Instant, step: Step) {
+    /// A live member to hurt: the Active one half of the time (when `active_first`), else
+    /// any live one.
+    fn target(&mut self, active_first: bool) -> Option<usize> {
+        let n = self.members.len();
+        let alive: Vec<usize> = (0..n).filter(|m| self.members[*m].node.is_some()).collect();
+        let active = alive
+            .iter()
+            .copied()
+            .find(|m| self.role(*m) == Some(NodeRole::Active));
+        match active {
+            Some(a) if !active_first || self.rng.chance(1, 2) => Some(a),
+            _ => self.rng.pick(alive.len()).map(|i| alive[i]),
+        }
+    }
+
+    pub(crate) fn plan_step(&mut self, at: Instant, step: Step) {
         self.plan.faults.push(Planned { at, step });
         let i = self.plan.faults.len() - 1;
         self.schedule(at, Action::Fault(i));
-    }
-
-    fn note(&mut self, line: String) {
-        let at = super::trace::millis(self.now);
-        self.plan.applied.push(format!("{at} {line}"));
-        self.log(|| format!("FAULT {line}"));
-    }
-
-    /// Member `m`'s node crashes (process death): its links close (FIN after what it sent),
-    /// its components and client learn it from their links. No restart is planned.
-    pub fn crash(&mut self, m: usize) {
-        if self.members[m].node.is_none() {
-            return;
-        }
-        let role = self.role(m);
-        self.note(format!(
-            "crash n{m} (was {})",
-            role.map_or("?", |r| r.status_word())
-        ));
-        self.members[m].node = None;
-        self.members[m].crashed_at = Some(self.now);
-        for class in [Class::Peer, Class::Component, Class::Client] {
-            for link in self.net.open_links_of(End::Node(m), class) {
-                self.net.close(self.now, &mut self.rng, link, End::Node(m));
-            }
-        }
-    }
-
-    /// Restarts crashed member `m`: a fresh node in `Negotiating`; its components and client
-    /// reconnect, the peer link is dialled again. Nothing if it is up.
-    pub fn restart(&mut self, m: usize) {
-        if self.members[m].node.is_some() {
-            return;
-        }
-        self.note(format!("restart n{m}"));
-        self.start_node(m);
-    }
-
-    /// Partitions members `a` and `b`: their peer links stall silently (the dead interval
-    /// must notice). Property 1 is not checked again until the pair is reconciled.
-    pub fn partition(&mut self, a: usize, b: usize) {
-        self.note(format!("partition n{a} | n{b}"));
-        self.net.partition(a, b);
-        self.record.split_allowed();
-    }
-
-    /// Heals the partition between `a` and `b` (nothing if none).
-    pub fn heal(&mut self, a: usize, b: usize) {
-        if self.net.is_cut(a, b) {
-            self.note(format!("heal n{a} | n{b}"));
-            self.net.heal(self.now, &mut self.rng, a, b);
-            // The held frames arrive within a latency; until a dead interval has passed
-            // after that, either node may still declare the other dead.
-            let settle = self.now + Duration::from_millis(300) + self.net.config().peer_latency.1;
-            self.record.settle_until = self.record.settle_until.max(settle);
-        }
-    }
-
-    /// Resets peer link `link`: what is in flight is lost, both ends close. Each node then
-    /// sees its peer down while it lives, as in a partition: property 1 is suspended until
-    /// the pair is reconciled.
-    pub fn reset_link(&mut self, link: baton_core::LinkId) {
-        self.note(format!("reset {link}"));
-        self.net.reset(self.now, &mut self.rng, link);
-        self.record.split_allowed();
-        self.record.reset_links.insert(link);
-    }
-
-    /// Resets every peer link between `a` and `b`.
-    pub fn reset_peer_links(&mut self, a: usize, b: usize) {
-        let mut links = self.peer_links(a, b);
-        links.extend(self.peer_links(b, a));
-        links.sort();
-        links.dedup();
-        for l in links {
-            self.reset_link(l);
-        }
-    }
-
-    /// Component `c` of member `m` refuses `setRole active` for `d` (with `stall`: leaves it
-    /// unanswered, so the node's role timeout fires).
-    pub fn refuse(&mut self, m: usize, c: usize, d: Duration, stall: bool) {
-        let how = if stall { "stalls on" } else { "refuses" };
-        self.note(format!("n{m}c{c} {how} setRole active for {d:?}"));
-        let comp = &mut self.members[m].components[c];
-        comp.refuse_until = self.now + d;
-        comp.stall = stall;
-    }
-
-    /// Planned switchover on member `m` ([`baton_engine::Node::switchover`]).
-    ///
-    /// # Errors
-    /// The node's refusal (not Active, peer down); also `NotActive` if it is crashed.
-    pub fn switchover(&mut self, m: usize) -> Result<(), UsageError> {
-        let now = self.now;
-        let result = match self.members[m].node.as_mut() {
-            Some(node) => node.switchover(now),
-            None => Err(UsageError::NotActive(NodeRole::Negotiating)),
-        };
-        self.note(format!("switchover on n{m}: {result:?}"));
-        self.drain_node(m);
-        result
     }
 }

@@ -2,24 +2,34 @@
 //! the virtual clock, and what the checks record.
 
 use super::check::{Record, Violation};
+use super::clock::HostClock;
 use super::faults::{FaultConfig, Plan};
+use super::host::{GrantFile, Held};
 use super::network::{Class, End, Network, NetworkConfig};
 use super::rng::Rng;
+use super::topology::Topology;
 use super::trace::Trace;
 use baton_component::engine::{ComponentEngine, ComponentEngineConfig};
 use baton_component::Role;
 use baton_core::{Instant, LinkId};
 use baton_election::NodeRole;
-use baton_engine::{Node, NodeConfig};
+use baton_engine::Node;
 use baton_status::StatusClient;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 /// Everything a run needs besides its seed.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
-    /// Number of members (pair mode: 2; the driver is written for N).
-    pub members: usize,
+    /// The cluster: pair mode, or quorum mode with 3 members, 2 + a witness, or 5.
+    pub topology: Topology,
+    /// Quorum mode: seeds `s` with `s % fence_every == 1 % fence_every` configure `[fence]`
+    /// on every member (0: never; 1: always).
+    pub fence_every: u64,
+    /// Quorum mode: seeds `s` with `s % lost_grant_every == 2 % lost_grant_every` are
+    /// lost-file runs: half of the restarts find the grant file lost or corrupt (0: never;
+    /// 1: always).
+    pub lost_grant_every: u64,
     /// Components per member: drawn in `min..=max` per member.
     pub components: (usize, usize),
     /// Length of the fault phase (faults are injected only within it).
@@ -45,7 +55,9 @@ impl Default for SimConfig {
     /// The CI schedule: a pair, 1-3 components each, 5 s of faults, 8 s of quiet.
     fn default() -> Self {
         SimConfig {
-            members: 2,
+            topology: Topology::Pair,
+            fence_every: 0,
+            lost_grant_every: 0,
             components: (1, 3),
             fault_phase: Duration::from_secs(5),
             quiet_phase: Duration::from_secs(8),
@@ -60,6 +72,27 @@ impl Default for SimConfig {
 }
 
 impl SimConfig {
+    /// The CI schedule of `topology`: the pair's default, or for quorum mode its fault mix
+    /// ([`FaultConfig::quorum`]), a third of the seeds fencing, a fifth losing grant files,
+    /// and the quorum convergence bound ([`QUORUM_CONVERGENCE_BOUND`]).
+    pub fn for_topology(topology: Topology) -> Self {
+        if !topology.is_quorum() {
+            return SimConfig::default();
+        }
+        SimConfig {
+            topology,
+            fence_every: 3,
+            lost_grant_every: 5,
+            faults: FaultConfig::quorum(),
+            network: NetworkConfig {
+                duplicate_per_mille: 5,
+                ..NetworkConfig::default()
+            },
+            convergence_bound: QUORUM_CONVERGENCE_BOUND,
+            ..SimConfig::default()
+        }
+    }
+
     /// No random faults at all: for hand-written scenarios that inject their own.
     pub fn scripted() -> Self {
         SimConfig {
@@ -74,6 +107,10 @@ impl SimConfig {
 /// its dial back-off cap 150 ms (half the 300 ms `startup_wait`) + role timeout 1 s + three
 /// election retries 300 ms + two slow component answers 2 x 400 ms = 3.55 s, rounded up.
 pub const CONVERGENCE_BOUND: Duration = Duration::from_secs(4);
+
+/// The convergence bound of check 1 in quorum mode (derived in [`crate::sim`], "The quorum
+/// bound"): 5.76 s, rounded up.
+pub const QUORUM_CONVERGENCE_BOUND: Duration = Duration::from_secs(7);
 
 /// Component and status-client reconnect attempts while their node is down.
 pub const RECONNECT_RETRY: Duration = Duration::from_millis(50);
@@ -126,6 +163,18 @@ pub struct Client {
 pub struct Member {
     /// The node, `None` while crashed.
     pub node: Option<Node>,
+    /// The host's clock (read by the node, its components and its client).
+    pub clock: HostClock,
+    /// The node process is stopped (SIGSTOP): it takes no input and fires no timer until
+    /// it resumes; what arrives for it waits in `held`.
+    pub stalled: bool,
+    /// Inputs for a stalled node, in order of arrival.
+    pub(crate) held: VecDeque<Held>,
+    /// The node is reading what waited during its stall (its components may have stood
+    /// down meanwhile, on their watchdog: check 2's application side does not apply).
+    pub(crate) resuming: bool,
+    /// Quorum mode: `state_dir/grant` and the writes in progress.
+    pub grant: GrantFile,
     /// Number of starts so far (1 after the first).
     pub incarnation: u32,
     /// When it last crashed, while down.
@@ -164,6 +213,10 @@ pub(crate) enum Action {
     Quiet,
     /// Nothing: a step at this time, so that the checks run.
     Checkpoint,
+    /// Member `m`'s grant write (of its incarnation `.1`) completed.
+    GrantWritten(usize, u32),
+    /// Member `m`'s fence command (of its incarnation `.1`) against member `.2` ended.
+    FenceDone(usize, u32, usize),
 }
 
 /// The whole simulated world. Drive it with [`World::run_until`] / [`World::run_for`];
@@ -184,6 +237,10 @@ pub struct World {
     pub(crate) trace: Trace,
     pub(crate) record: Record,
     pub(crate) steps: u64,
+    /// This run configures `[fence]`.
+    pub(crate) fencing: bool,
+    /// This run is a lost-file run.
+    pub(crate) lost_grants: bool,
 }
 
 impl World {
@@ -191,10 +248,18 @@ impl World {
     /// connect, random faults planned from `seed` (none with [`SimConfig::scripted`]).
     pub fn new(seed: u64, config: SimConfig) -> World {
         let mut rng = Rng::new(seed);
-        let n = config.members;
+        let topology = config.topology;
+        let n = topology.members();
+        let every = |k: u64, r: u64| topology.is_quorum() && k > 0 && seed % k == r % k;
+        let fencing = every(config.fence_every, 1);
+        let lost_grants = every(config.lost_grant_every, 2);
         let mut members = Vec::with_capacity(n);
         for m in 0..n {
-            let count = rng.range(config.components.0 as u64, config.components.1 as u64);
+            let count = if topology.is_witness(m) {
+                0
+            } else {
+                rng.range(config.components.0 as u64, config.components.1 as u64)
+            };
             let components = (0..count as usize)
                 .map(|c| {
                     let id = format!("{}{}", m + 1, c + 1);
@@ -209,8 +274,21 @@ impl World {
                     }
                 })
                 .collect();
+            let clock = if topology.is_quorum() {
+                HostClock::draw(
+                    &mut rng,
+                    baton_election::QuorumTimers::default().clock_drift_ppm,
+                )
+            } else {
+                HostClock::EXACT
+            };
             members.push(Member {
                 node: None,
+                clock,
+                stalled: false,
+                held: VecDeque::new(),
+                resuming: false,
+                grant: GrantFile::default(),
                 incarnation: 0,
                 crashed_at: None,
                 components,
@@ -235,6 +313,8 @@ impl World {
             steps: 0,
             plan,
             config,
+            fencing,
+            lost_grants,
         };
         for m in 0..n {
             w.start_node(m);
@@ -338,6 +418,7 @@ impl World {
     pub(crate) fn violation(&self, check: &'static str, message: String) -> Violation {
         Violation {
             seed: self.seed,
+            topology: self.config.topology,
             check,
             at: self.now,
             message,
@@ -345,32 +426,32 @@ impl World {
         }
     }
 
-    /// Starts (or restarts) member `m`'s node: a fresh `Node`, `Negotiating`, no links.
+    /// Starts (or restarts) member `m`'s node: a fresh `Node`, `Negotiating`, no links; in
+    /// quorum mode from the grant its file holds (`Unknown` if none, or lost).
     pub(crate) fn start_node(&mut self, m: usize) {
-        let n = self.config.members;
-        let mut cfg = NodeConfig::pair([("alpha", "1"), ("beta", "2")], m.min(1));
-        cfg.members = (0..n)
-            .map(|i| baton_engine::MemberConfig {
-                name: member_name(i),
-                id: (i + 1).to_string(),
-            })
-            .collect();
-        cfg.me = m;
+        let persisted = self.members[m].grant.persisted();
+        let mut cfg = self.config.topology.node_config(m, self.fencing, persisted);
         // Ids differ across restarts, as a driver seeding them from the clock would make them.
+        let now = self.local(m);
         let member = &mut self.members[m];
         member.incarnation += 1;
         cfg.first_correlation_id =
             self.now.since_origin().as_millis() as u64 * 1000 + member.incarnation as u64;
-        let node = Node::new(cfg, self.now).expect("valid simulation config");
+        let node = Node::new(cfg, now).expect("valid simulation config");
         member.node = Some(node);
         member.crashed_at = None;
         let incarnation = member.incarnation;
-        self.log(|| format!("n{m}: start (incarnation {incarnation})"));
+        self.log(|| format!("n{m}: start (incarnation {incarnation}, grant {persisted:?})"));
         for c in 0..self.members[m].components.len() {
             self.schedule_component_connect(m, c);
         }
         self.schedule_client_connect(m);
         self.drain_node(m);
+    }
+
+    /// Member `m`'s clock now.
+    pub fn local(&self, m: usize) -> Instant {
+        self.members[m].clock.local(self.now)
     }
 
     pub(crate) fn schedule_component_connect(&mut self, m: usize, c: usize) {
@@ -409,12 +490,4 @@ impl World {
             })
             .collect()
     }
-}
-
-/// The `Candidate` name of member `i`.
-pub fn member_name(i: usize) -> String {
-    const NAMES: [&str; 5] = ["alpha", "beta", "gamma", "delta", "epsilon"];
-    NAMES
-        .get(i)
-        .map_or_else(|| format!("m{i}"), |s| (*s).to_owned())
 }
