@@ -1,8 +1,7 @@
 //! PROTOCOL 5.9: failover, leases, ordered backup, release + handover, with exact messages,
 //! times (ms of the virtual clock) and roles. Default timers: L_v 800, L_a 450, renew 100,
-//! election_timeout 50, stagger 300, retry 100. The election timer [Q8]: lease end +
-//! (1 + rank) × 50 + backup rank × 300 (the backup rank leaves out the member last known
-//! serving).
+//! election_timeout 50, stagger 300, retry 100. The election timer [Q8]: lease end + 50 +
+//! 300 per member before this one, but 50 for the member last known serving.
 
 mod quorum_util;
 
@@ -140,7 +139,7 @@ fn renewal_keeps_lease() {
 }
 
 /// Ordered backup: the active dies; the voters' leases end together (1750) and the election
-/// timers are staggered by rank: b (rank 1, backup rank 0: a left out) at 1750 + 2 × 50 =
+/// timers are staggered by rank: b (a before it, last known serving: 50) at 1750 + 50 + 50 =
 /// 1850 takes over, whatever the stagger; c and d stay Standby.
 #[test]
 fn ordered_backup_highest_eligible_takes_over() {
@@ -160,24 +159,24 @@ fn ordered_backup_highest_eligible_takes_over() {
     assert_eq!((c.role(2), c.role(3)), (Standby, Standby));
 }
 
-/// Ordered backup skips a member with a failed fatal component: c (rank 2, backup rank 1, a
-/// left out) at 1750 + 3 × 50 + 300 = 2200.
+/// Ordered backup skips a member with a failed fatal component: c (a before it, last known
+/// serving: 50; b: 300) at 1750 + 50 + 50 + 300 = 2150.
 #[test]
 fn ineligible_member_skipped() {
     let mut c = established(&["a", "b", "c", "d"]);
     c.act(1, |e, now| e.handle_fatal(now));
     c.crash(0);
-    c.run_until(2250);
+    c.run_until(2200);
     assert_eq!(
         c.take_trace(),
         [
-            "2200 c>b nom 2 201 c",
-            "2200 c>d nom 2 202 c",
-            "2200 b>c asg 2 201 c/b",
-            "2200 d>c asg 2 202 c/d",
+            "2150 c>b nom 2 201 c",
+            "2150 c>d nom 2 202 c",
+            "2150 b>c asg 2 201 c/b",
+            "2150 d>c asg 2 202 c/d",
         ]
     );
-    assert_eq!(c.role_times(2), [(2200, Promoting), (2200, Active)]);
+    assert_eq!(c.role_times(2), [(2150, Promoting), (2150, Active)]);
     assert_eq!((c.role(1), c.role(3)), (Standby, Standby));
 }
 

@@ -207,11 +207,12 @@ fn q5b_veto_for_another_in_own_round_reelects() {
 
 /// \[Q7\] A self-nomination is a grant to itself: b (standing at 900, its nominations slow),
 /// a and c (at 950) each refuse the others in round 1 with a veto naming themselves, so no
-/// round-1 grant can be given twice and nobody wins round 1. (No stagger: b at 800 + 2 × 50,
-/// c at 800 + 3 × 50, a, started at 100, at 900 + 50.)
+/// round-1 grant can be given twice and nobody wins round 1. (Stagger 50: b at 800 + 50 + 50,
+/// c at 800 + 50 + 2 × 50, a, started at 100, at 900 + 50.)
 #[test]
 fn q7_self_nomination_is_a_grant_to_itself() {
-    let mut c = Cluster::with(&["a", "b", "c"], &[], |c| c.quorum.stagger = Duration::ZERO);
+    let stagger = Duration::from_millis(50);
+    let mut c = Cluster::with(&["a", "b", "c"], &[], |c| c.quorum.stagger = stagger);
     c.deliver = false;
     c.start(1);
     c.start(2);

@@ -35,18 +35,20 @@ impl Election {
         self.maybe_arm_election(now);
     }
 
-    /// \[Q8\] The election timer: lease end + `(1 + rank) × election_timeout + backup rank ×
-    /// stagger`, armed only when no voter lease runs (this node's own included) and the node
-    /// may stand. The backup rank leaves out the member last known serving: the first backup
-    /// after a failure waits `2 × election_timeout`, whatever the stagger; the rank keeps
-    /// two members' timers apart where their backup ranks are equal (PROTOCOL 5.9.5).
+    /// \[Q8\] The election timer, armed only when no voter lease runs (this node's own
+    /// included) and the node may stand: lease end + `election_timeout` + one `stagger` per
+    /// member before this one that may serve, except that the member last known serving adds
+    /// `election_timeout` instead (PROTOCOL 5.9.5): the first backup after a failure waits
+    /// `2 × election_timeout` whatever the stagger, two members' timers stay apart, and with
+    /// `stagger = election_timeout` this is `election_timeout + rank × stagger`.
     pub(crate) fn maybe_arm_election(&mut self, now: Instant) {
         if self.quorum.lease != VoterLease::Free || !self.can_stand() {
             self.quorum.timers.stop(QTimer::Election);
             return;
         }
         let t = &self.config.quorum;
-        let at = now + t.election_timeout * (1 + self.rank()) + t.stagger * self.backup_rank();
+        let (rank, backup) = (self.rank(), self.backup_rank());
+        let at = now + t.election_timeout * (1 + rank - backup) + t.stagger * backup;
         self.quorum.timers.set(QTimer::Election, at);
     }
 

@@ -16,13 +16,13 @@ pub struct QuorumTimers {
     pub active_lease: Duration,
     /// Period of a serving member's renewals \[Q9\].
     pub renew: Duration,
-    /// Delay after every voter lease has ended before the highest-priority member stands;
-    /// the member of rank `k` (witnesses not counted, from 0) waits `(1 + k) ×` this.
+    /// Delay after every voter lease has ended before the highest-priority member stands.
     pub election_timeout: Duration,
-    /// Added per backup rank: the rank not counting the member last known serving (PROTOCOL
-    /// 5.9.5), so the first backup after a failure waits none of it, and at startup (nobody
-    /// known serving) rank `k` waits `k × stagger` more: the margin by which priority order
-    /// holds when members start apart or their timers fire late.
+    /// Added per member before this one in priority order that may serve (witnesses not
+    /// counted), except the member last known serving, which adds `election_timeout`
+    /// instead (PROTOCOL 5.9.5): the first backup after a failure waits none of it; at
+    /// startup (nobody known serving) rank `k` waits `k × stagger` more: the margin by which
+    /// priority order holds when members start apart or their timers fire late.
     pub stagger: Duration,
     /// `D`: the longest real time from the start of a demotion until the components have
     /// stopped serving (the component watchdog bound of PROTOCOL 6.3 included).
