@@ -31,15 +31,14 @@ pub enum CloseReason {
     HelloRefused(HelloRefusal),
     /// The losing one of two links to the same peer that came up within a dead interval of
     /// each other (PROTOCOL 4, duplicate links: both members dialled at once): the link the
-    /// higher-priority member dialled stays.
+    /// higher-priority member dialled stays (of one origin, the newer).
     DuplicatePeerLink {
         /// The peer's member name.
         peer: String,
     },
-    /// A hello naming a peer that is up on another link, up for at least a dead interval and
-    /// still heard there (PROTOCOL 4, duplicate links): a live link is never displaced. A
-    /// forged peer, or a restarted peer whose old link is half-open (it dies of silence
-    /// within the dead interval, and the peer's next link is taken).
+    /// A hello naming a peer settled on another link waited, and the peer was heard there
+    /// (or a newer hello for it came, or this link fell silent) (PROTOCOL 4, duplicate
+    /// links): a live link is never displaced. A forged peer, or a stale attempt.
     PeerAlreadyUp {
         /// The peer's member name.
         peer: String,

@@ -41,6 +41,10 @@ impl Node {
             (LinkKind::Peer(_), AnyMessage::Election(m)) => {
                 if self.peer_links.contains_key(&link) {
                     self.election.handle_message(now, link, m);
+                } else if self.peers.parked(link).is_some() {
+                    // Its hello waits (PROTOCOL 4, duplicate links): the peer may be genuine
+                    // and its link the one that stays; the Election tolerates the loss.
+                    self.notice(Notice::ElectionOnWaitingLink { link });
                 } else {
                     self.close(now, link, CloseReason::ElectionBeforeHello);
                 }

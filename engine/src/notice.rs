@@ -56,6 +56,22 @@ pub enum Notice {
         /// The grace: the dead interval.
         within: Duration,
     },
+    /// A valid hello for `peer` on `link` waits: the peer is settled on `up_on` (PROTOCOL 4,
+    /// duplicate links). `link` is refused when the peer is next heard on `up_on` (a forged
+    /// peer, a stale attempt), or takes its place if `up_on` dies first.
+    PeerLinkWaits {
+        /// The peer's member name.
+        peer: String,
+        /// The waiting link.
+        link: LinkId,
+        /// The link the peer is up on.
+        up_on: LinkId,
+    },
+    /// An Election message on a link whose hello waits ([`Notice::PeerLinkWaits`]): dropped.
+    ElectionOnWaitingLink {
+        /// The link.
+        link: LinkId,
+    },
     /// The peer closed a link while another link to it awaits its hello: both members
     /// dialled at once and this one lost the duplicate-link rule (PROTOCOL 4). Down only if
     /// no link is up `within`.
@@ -190,6 +206,14 @@ impl fmt::Display for Notice {
                 write!(f, "{link} is closed: {interface} message not sent")
             }
             Notice::PeerUp { peer, link } => write!(f, "peer {peer} up on {link}"),
+            Notice::PeerLinkWaits { peer, link, up_on } => write!(
+                f,
+                "peer {peer}: the hello on {link} waits while {up_on} is heard (refused if \
+                 {peer} is heard there, taken if {up_on} dies)"
+            ),
+            Notice::ElectionOnWaitingLink { link } => {
+                write!(f, "election message on {link}, whose hello waits: dropped")
+            }
             Notice::PeerDown { peer, link } => write!(f, "peer {peer} down ({link})"),
             Notice::PeerLinkClosedForMisbehaviour { peer, link, within } => write!(
                 f,

@@ -16,18 +16,22 @@ impl Node {
     /// lost to the duplicate-link rule) after the dead interval.
     pub(crate) fn on_peer_event(&mut self, now: Instant, e: PeerEvent) {
         match e {
-            PeerEvent::PeerUp { member, link } => {
-                let Some(i) = self.config.members.iter().position(|m| m.id == member) else {
-                    self.close(now, link, CloseReason::UnknownMemberId { id: member });
-                    return;
-                };
-                self.peer_links.insert(link, Member(i));
-                let peer = self.config.members[i].name.clone();
-                self.notice(Notice::PeerUp { peer, link });
-                self.election.handle_link_up(now, link, Member(i));
-                let _ = self.status.handle_client_connected(now, link);
-                let id = self.correlation.next_id();
-                self.send(link, baton_status::get_status(&id));
+            PeerEvent::PeerUp { member, link } => self.peer_up(now, member, link),
+            PeerEvent::Parked {
+                member,
+                link,
+                up_on,
+            } => {
+                let peer = self.peer_name(&member);
+                self.notice(Notice::PeerLinkWaits { peer, link, up_on });
+            }
+            PeerEvent::Moved { member, from, to } => {
+                // The old link died of silence (or closed) while the peer's hello waited on
+                // `to` (PROTOCOL 4, duplicate links): the peer moves, and was never down.
+                self.peer_links.remove(&from);
+                let peer = self.peer_name(&member);
+                self.close(now, from, CloseReason::PeerSilent { peer });
+                self.peer_up(now, member, to);
             }
             PeerEvent::PeerDead { member, link } if self.misbehaving.remove(&link) => {
                 self.peer_links.remove(&link);
@@ -81,6 +85,22 @@ impl Node {
                 self.notice(Notice::PeerMessageIgnored { link, reason })
             }
         }
+    }
+
+    /// `member` is up on `link`: the Election learns of it (a second link-up for a member up
+    /// on another link moves it there) and the peer is asked its status.
+    fn peer_up(&mut self, now: Instant, member: String, link: baton_core::LinkId) {
+        let Some(i) = self.config.members.iter().position(|m| m.id == member) else {
+            self.close(now, link, CloseReason::UnknownMemberId { id: member });
+            return;
+        };
+        self.peer_links.insert(link, Member(i));
+        let peer = self.config.members[i].name.clone();
+        self.notice(Notice::PeerUp { peer, link });
+        self.election.handle_link_up(now, link, Member(i));
+        let _ = self.status.handle_client_connected(now, link);
+        let id = self.correlation.next_id();
+        self.send(link, baton_status::get_status(&id));
     }
 
     /// Whether a peer link is open whose hello has not come yet.

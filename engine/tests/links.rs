@@ -30,8 +30,9 @@ fn drain(node: &mut Node) -> Vec<Event> {
 
 /// The fault suite's forged peer (issue 11) on a quorum voter: gamma hears beta (serving
 /// round 1) on link 1 and alpha on link 2; at 1 s a connection claims to be beta and asks
-/// gamma to serve in round 4000000000. Refused at its hello; its nomination is dropped:
-/// gamma sees no higher round, takes no role, and beta's link is untouched.
+/// gamma to serve in round 4000000000. Its hello waits, its nomination is dropped, and beta's
+/// next heartbeat refuses it: gamma sees no higher round, takes no role, and beta's link is
+/// untouched.
 #[test]
 fn a_forged_peer_cannot_displace_a_live_link_in_quorum_mode() {
     let mut node = Node::new(gamma(), ms(0)).unwrap();
@@ -68,14 +69,25 @@ fn a_forged_peer_cannot_displace_a_live_link_in_quorum_mode() {
     assert_eq!(
         drain(&mut node),
         [
-            Event::CloseLink {
+            Event::Notice(Notice::PeerLinkWaits {
+                peer: "beta".into(),
                 link: forged,
-                reason: CloseReason::PeerAlreadyUp {
-                    peer: "beta".into()
-                }
-            },
-            Event::Notice(Notice::FrameOnUnknownLink { link: forged }),
+                up_on: beta,
+            }),
+            Event::Notice(Notice::ElectionOnWaitingLink { link: forged }),
         ]
+    );
+    // beta's next heartbeat on its own link refuses the forger.
+    let beat = heart_beat("99", "2", ComponentStatus::ok);
+    node.handle_frame(ms(1050), beta, beat.into());
+    assert_eq!(
+        drain(&mut node),
+        [Event::CloseLink {
+            link: forged,
+            reason: CloseReason::PeerAlreadyUp {
+                peer: "beta".into()
+            }
+        }]
     );
     assert_eq!(node.election().seen_round(), Round(1));
     assert_eq!(node.role(), role);
@@ -85,6 +97,9 @@ fn a_forged_peer_cannot_displace_a_live_link_in_quorum_mode() {
         Some(LinkKind::Peer(LinkOrigin::Accepted))
     );
 }
+
+/// The link alpha dialled at start, the one that stays.
+const LINK: u64 = 12;
 
 /// alpha and beta dialled each other at start (alpha's link 12 stays), alpha Active, beta
 /// Standby at 1 s, records cleared.
@@ -124,44 +139,46 @@ fn a_restarted_peer_is_linked_again_at_once() {
 }
 
 /// A restart that leaves the old link half-open (beta's host reset: no FIN reached alpha):
-/// alpha hears nothing more from beta on link 12, but until its dead interval ends
-/// (1.3 s: beta last heard at 1 s) link 12 is beta's live link, so each of beta's new links
-/// is refused (`PeerAlreadyUp`), one every 50 ms (the dialler's first back-off, not a loop).
-/// Link 12 then dies of silence and the next pair of links is up in that instant; the race
-/// of the two settles on alpha's, on both nodes. No role changes anywhere but beta's
-/// standing by.
+/// alpha hears nothing more from beta on link 12, but until its dead interval ends (1.3 s:
+/// beta last heard at 1 s) link 12 is beta's live link, so the hello on beta's new link 14
+/// waits there (its election messages dropped). Link 12 then dies of silence and beta moves
+/// to link 14 in that instant, never down for alpha's election; beta stands by. No other
+/// link is dialled, none refused.
 #[test]
-fn a_peer_restarted_behind_a_half_open_link_is_linked_once_the_old_link_dies() {
+fn a_peer_restarted_behind_a_half_open_link_moves_to_its_new_link_when_the_old_one_dies() {
     let mut p = settled();
     p.hang(BETA);
     p.run_until(ms(1100));
     p.restart(BETA, 1001);
     p.run_until(ms(2000));
-    let up = |l: u64| {
-        (
-            LinkId(l),
-            CloseReason::PeerAlreadyUp {
-                peer: "beta".into(),
-            },
-        )
+    let new = LinkId(14);
+    let waits = Notice::PeerLinkWaits {
+        peer: "beta".into(),
+        link: new,
+        up_on: LinkId(LINK),
     };
+    let alpha: Vec<_> = (p.timed_notices(ALPHA).into_iter())
+        .filter(|(_, n)| !matches!(n, Notice::FrameOnUnknownLink { .. }))
+        .collect();
+    assert_eq!(
+        alpha,
+        [
+            (ms(1100), waits),
+            (ms(1100), Notice::ElectionOnWaitingLink { link: new }),
+            (
+                ms(1300),
+                Notice::PeerUp {
+                    peer: "beta".into(),
+                    link: new
+                }
+            ),
+        ]
+    );
     let silent = CloseReason::PeerSilent {
         peer: "beta".into(),
     };
-    let lost = |peer: &str| CloseReason::DuplicatePeerLink { peer: peer.into() };
-    assert_eq!(
-        p.closed(ALPHA),
-        [
-            up(14),
-            up(15),
-            up(16),
-            up(17),
-            (LinkId(12), silent),
-            (LinkId(19), lost("beta"))
-        ]
-    );
-    assert_eq!(p.closed(BETA), [(LinkId(19), lost("alpha"))]);
-    assert_eq!(peer_ups(&p, ALPHA), [(ms(1300), LinkId(18))]);
+    assert_eq!(p.closed(ALPHA), [(LinkId(LINK), silent)]);
+    assert_eq!(p.closed(BETA), []);
     assert_eq!(p.roles_of(BETA), [(ms(1300), Standby)]);
     assert_eq!(p.roles_of(ALPHA), []);
 }

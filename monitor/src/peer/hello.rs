@@ -33,10 +33,10 @@ pub enum HelloRefusal {
         /// The member both links lead to.
         member: String,
     },
-    /// The hello names a member that has been up on another link for at least a dead
-    /// interval and is still heard there (PROTOCOL 4, duplicate links): a live link is never
-    /// displaced. A forged peer, or a peer whose old link is half-open (that link dies of
-    /// silence within the dead interval, then the peer's next link is taken).
+    /// The hello named a member settled on another link (up for at least a dead interval),
+    /// and waited (parked); then the member was heard on that link, or a newer hello for it
+    /// came (PROTOCOL 4, duplicate links): a live link is never displaced. A forged peer, or
+    /// a stale attempt of the peer's.
     AlreadyUp {
         /// The member named by the hello.
         member: String,
@@ -71,12 +71,8 @@ impl PeerLiveness {
                 Keep::New => {
                     self.refuse(other, HelloRefusal::Duplicate { member: id.clone() });
                 }
-                Keep::Old(Refusal::Duplicate) => {
-                    return self.refuse(link, HelloRefusal::Duplicate { member: id });
-                }
-                Keep::Old(Refusal::AlreadyUp) => {
-                    return self.refuse(link, HelloRefusal::AlreadyUp { member: id });
-                }
+                Keep::Old => return self.refuse(link, HelloRefusal::Duplicate { member: id }),
+                Keep::Park => return self.park(now, link, id),
             }
         }
         if let Some(peer) = self.links.get_mut(&link) {
@@ -100,31 +96,24 @@ struct Candidate {
 /// What the duplicate-link rule decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Keep {
-    /// The link already up stays; the new one is refused with the reason.
-    Old(Refusal),
+    /// The link already up stays; the new one is refused ([`HelloRefusal::Duplicate`]).
+    Old,
     /// The new link replaces the old one (closed as [`HelloRefusal::Duplicate`]).
     New,
-}
-
-/// Which refusal the losing new link gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Refusal {
-    /// [`HelloRefusal::Duplicate`]: it lost a race.
-    Duplicate,
-    /// [`HelloRefusal::AlreadyUp`]: the old link is settled.
-    AlreadyUp,
+    /// The old link is settled: the new one waits for its fate (`park`).
+    Park,
 }
 
 /// The duplicate-link rule (PROTOCOL 4): a valid hello for a member arrives on `new` while
 /// `old` is up to it (heard within the dead interval, or it would have been closed).
 ///
-/// - `old` up for at least `dead_interval` (settled): it stays, whatever `new` is. A new link
-///   never displaces a live one; `old` goes only when it closes or falls silent for the dead
-///   interval (a restarted peer's old link is closed by its kernel, or dies of silence).
+/// - `old` up for at least `dead_interval` (settled): it stays, whatever `new` is, and `new`
+///   waits (is parked): a new link never displaces a live one; `old` goes only when it closes
+///   or falls silent for the dead interval, and `new` then takes its place.
 /// - Otherwise the two links race (both members dialled at once): the link dialled by the
 ///   higher-priority member stays (`we_rank_higher`: this node has the higher priority, so it
 ///   prefers the links it dialled), on both nodes alike; between links of the same origin the
-///   older stays.
+///   newer stays (the peer dialled again: it found the older one dead).
 fn duplicate(
     old: Candidate,
     new: Candidate,
@@ -132,17 +121,17 @@ fn duplicate(
     dead_interval: Duration,
 ) -> Keep {
     if new.up_at >= old.up_at + dead_interval {
-        return Keep::Old(Refusal::AlreadyUp);
+        return Keep::Park;
     }
     let preferred = if we_rank_higher {
         LinkOrigin::Dialled
     } else {
         LinkOrigin::Accepted
     };
-    if new.origin == preferred && old.origin != preferred {
+    if new.origin == preferred || old.origin != preferred {
         Keep::New
     } else {
-        Keep::Old(Refusal::Duplicate)
+        Keep::Old
     }
 }
 
@@ -166,11 +155,7 @@ mod tests {
             for old in [Dialled, Accepted] {
                 for new in [Dialled, Accepted] {
                     let keep = duplicate(c(old, 100), c(new, 400), higher, DEAD);
-                    assert_eq!(
-                        keep,
-                        Keep::Old(Refusal::AlreadyUp),
-                        "{higher} {old:?} {new:?}"
-                    );
+                    assert_eq!(keep, Keep::Park, "{higher} {old:?} {new:?}");
                 }
             }
         }
@@ -181,11 +166,13 @@ mod tests {
         let cases = [
             // (we rank higher, old, new, expected)
             (true, Accepted, Dialled, Keep::New),
-            (true, Dialled, Accepted, Keep::Old(Refusal::Duplicate)),
+            (true, Dialled, Accepted, Keep::Old),
             (false, Dialled, Accepted, Keep::New),
-            (false, Accepted, Dialled, Keep::Old(Refusal::Duplicate)),
-            (true, Dialled, Dialled, Keep::Old(Refusal::Duplicate)),
-            (false, Accepted, Accepted, Keep::Old(Refusal::Duplicate)),
+            (false, Accepted, Dialled, Keep::Old),
+            (true, Dialled, Dialled, Keep::New),
+            (false, Accepted, Accepted, Keep::New),
+            (true, Accepted, Accepted, Keep::New),
+            (false, Dialled, Dialled, Keep::New),
         ];
         for (higher, old, new, expected) in cases {
             let keep = duplicate(c(old, 100), c(new, 399), higher, DEAD);

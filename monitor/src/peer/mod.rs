@@ -1,6 +1,10 @@
 //! Node-to-node liveness on peer links: [`PeerLiveness`].
 
+mod config;
 mod hello;
+mod park;
+
+pub use config::PeerConfig;
 
 use crate::ignored::IgnoredReason;
 use crate::message::{component_id, correlation_id, text, Transmit};
@@ -15,47 +19,6 @@ use baton_core::{
 pub use hello::{HelloRefusal, LinkOrigin};
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
-
-/// Configuration of a [`PeerLiveness`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PeerConfig {
-    /// This node's member id (the ASN.1 `ComponentId`: digits, at most 16).
-    pub member_id: String,
-    /// Every member's id, this node's included, highest priority first (PROTOCOL 1.2).
-    pub members: Vec<String>,
-    /// Interval between heartbeats on each peer link (PROTOCOL 4: default 100 ms).
-    pub heartbeat_interval: Duration,
-    /// Silence after which a peer is dead; `None` (the default) means three heartbeat
-    /// intervals (PROTOCOL 4). A link whose hello does not come within it is refused.
-    pub dead_interval: Option<Duration>,
-    /// The grace after this node's own stall (PROTOCOL 4, *stall grace*): a dead interval
-    /// that ends more than [`stall_threshold`] after its deadline (this node did not run
-    /// in time, so neither did it read) is extended once by this much before the peer is
-    /// declared dead, giving the peer (stalled too, perhaps) one chance to be heard. `None`
-    /// (the default) means one heartbeat interval; zero disables the grace. It only ever
-    /// delays a promotion, never hastens one; its cost is that a peer that really died
-    /// while this node was stalled is declared dead up to one grace later.
-    ///
-    /// [`stall_threshold`]: PeerConfig::stall_threshold
-    pub stall_grace: Option<Duration>,
-    /// How late a dead interval must end to count as a stall of this node; `None` (the
-    /// default) means [`default_stall_threshold`] of the heartbeat interval.
-    pub stall_threshold: Option<Duration>,
-}
-
-impl PeerConfig {
-    /// The defaults for `member_id` among `members`.
-    pub fn new(member_id: impl Into<String>, members: Vec<String>) -> Self {
-        PeerConfig {
-            member_id: member_id.into(),
-            members,
-            heartbeat_interval: Duration::from_millis(100),
-            dead_interval: None,
-            stall_grace: None,
-            stall_threshold: None,
-        }
-    }
-}
 
 /// What the node learns about its peers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +38,28 @@ pub enum Event {
         member: String,
         /// The link it was up on.
         link: LinkId,
+    },
+    /// A valid hello for `member` on `link` waits: the member is settled on `up_on` (PROTOCOL
+    /// 4, duplicate links). Nothing but heartbeats is taken from `link` until the member is
+    /// heard on `up_on` (then `link` is refused) or `up_on` dies ([`Event::Moved`]).
+    Parked {
+        /// The member the hello names.
+        member: String,
+        /// The waiting link.
+        link: LinkId,
+        /// The link the member is up on.
+        up_on: LinkId,
+    },
+    /// `member`'s link `from` fell silent for the dead interval, or closed, while a hello for
+    /// it waited on `to`: the member is up on `to` now, and was never down (as for a second
+    /// [`Event::PeerUp`]). `from` is forgotten; the composer closes it if it is open.
+    Moved {
+        /// The peer's member id.
+        member: String,
+        /// The link it was up on.
+        from: LinkId,
+        /// The link it is up on now.
+        to: LinkId,
     },
     /// The peer link `link` is refused; the composer closes it.
     HelloRefused {
@@ -108,6 +93,9 @@ struct PeerLink {
     member: Option<String>,
     /// When that hello was accepted.
     up_at: Option<Instant>,
+    /// The member named by a hello that waits while that member is settled on another link
+    /// (PROTOCOL 4, duplicate links; see `park`).
+    parked: Option<String>,
     /// Whether the stall grace was granted since the peer was last heard.
     graced: Graced,
 }
@@ -203,6 +191,7 @@ impl PeerLiveness {
                 origin,
                 member: None,
                 up_at: None,
+                parked: None,
                 graced: Graced::default(),
             },
         );
@@ -211,14 +200,15 @@ impl PeerLiveness {
         Ok(())
     }
 
-    /// A peer link closed: [`Event::PeerDead`] if it was up.
-    pub fn handle_link_closed(&mut self, _now: Instant, link: LinkId) {
+    /// A peer link closed: [`Event::PeerDead`] if it was up ([`Event::Moved`] if a hello for
+    /// its member was parked).
+    pub fn handle_link_closed(&mut self, now: Instant, link: LinkId) {
         if let Some(PeerLink {
             member: Some(member),
             ..
         }) = self.forget(link)
         {
-            self.events.push_back(Event::PeerDead { member, link });
+            self.up_link_gone(now, link, member);
         }
     }
 
@@ -229,6 +219,15 @@ impl PeerLiveness {
             return;
         };
         let id = text(&message.component_id.0);
+        if let Some(parked) = peer.parked.clone() {
+            // A parked link's heartbeats keep it open; nothing else is taken from it.
+            if id == parked && !matches!(message.message, M::healthQueryResponse(_)) {
+                self.timers.set(Timer::Dead(link), now + self.dead_interval);
+            } else {
+                self.ignore(link, IgnoredReason::UnexpectedMessage);
+            }
+            return;
+        }
         let Some(member) = peer.member.clone() else {
             self.hello(now, link, id, &message.message);
             return;
@@ -244,9 +243,13 @@ impl PeerLiveness {
             return;
         }
         match message.message {
-            M::heartBeat(_) => self.alive(now, link),
+            M::heartBeat(_) => {
+                self.alive(now, link);
+                self.refuse_parked_for(link);
+            }
             M::healthQuery(_) => {
                 self.alive(now, link);
+                self.refuse_parked_for(link);
                 self.transmits.push_back(Transmit {
                     link,
                     message: HealthMonitorMessage::new(
@@ -277,7 +280,13 @@ impl PeerLiveness {
                     Some(PeerLink {
                         member: Some(member),
                         ..
-                    }) => self.events.push_back(Event::PeerDead { member, link }),
+                    }) => {
+                        self.up_link_gone(now, link, member);
+                    }
+                    Some(PeerLink {
+                        parked: Some(member),
+                        ..
+                    }) => self.refuse(link, HelloRefusal::AlreadyUp { member }),
                     Some(PeerLink { member: None, .. }) => self.refuse(link, HelloRefusal::NoHello),
                     None => {}
                 },
