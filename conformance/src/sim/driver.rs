@@ -1,24 +1,17 @@
 //! The driver loop: the virtual clock, deliveries, timers, draining every machine, dialling.
 
-use super::check::{self, Stream, Violation};
+use super::check::{self, Violation};
 use super::faults;
 use super::host::Held;
 use super::network::{Class, Delivery, End, Packet};
 use super::trace::summary;
-use super::world::{Action, World, RECONNECT_RETRY};
+use super::world::{Action, World};
 use baton_asn1::status::ServiceStatusMessageMessage as S;
 use baton_codec::AnyMessage;
-use baton_component::engine::ComponentEngineEvent;
-use baton_component::{Role, WatchdogReason};
 use baton_core::Instant;
-use baton_engine::{Event, LinkKind, CONNECT_TIMEOUT};
-use baton_monitor::LinkOrigin;
+use baton_engine::{Event, LinkKind};
 use baton_status::{ClientEvent, ClientIgnoredReason};
 use std::time::Duration;
-
-/// Quorum mode: the longest time a component's application takes to stand by (the
-/// demotion bound `D` = 300 ms less the local hops and a margin).
-pub const STANDBY_THINK_MAX: Duration = Duration::from_millis(250);
 
 impl World {
     /// Runs until the virtual clock reaches `end` (or a check fails).
@@ -217,141 +210,6 @@ impl World {
         }
     }
 
-    /// The application answers `setRole` request `correlation` (unless a newer one replaced
-    /// it): it refuses `active` while told to, otherwise it accepts.
-    fn decide(&mut self, m: usize, c: usize, correlation: &str) {
-        let (now, real) = (self.local(m), self.now);
-        let comp = &mut self.members[m].components[c];
-        let Some(pending) = comp.engine.pending_request() else {
-            return;
-        };
-        if pending.correlation != correlation {
-            return;
-        }
-        let role = pending.role;
-        let line = if role == Role::Active && real < comp.refuse_until {
-            if comp.stall {
-                "stalls (no answer)".to_owned()
-            } else {
-                let _ = comp.engine.refuse(now);
-                "refuses".to_owned()
-            }
-        } else {
-            let _ = comp.engine.accept(now);
-            "accepts".to_owned()
-        };
-        self.log(|| format!("n{m}c{c}: {line} setRole({role}) #{correlation}"));
-    }
-
-    fn connect_component(&mut self, m: usize, c: usize) {
-        let (now, real) = (self.local(m), self.now);
-        self.members[m].components[c].reconnecting = false;
-        if self.members[m].components[c].link.is_some() {
-            return;
-        }
-        if self.members[m].node.is_none() {
-            self.members[m].components[c].reconnecting = true;
-            self.schedule(real + RECONNECT_RETRY, Action::ConnectComponent(m, c));
-            return;
-        }
-        let link = self
-            .net
-            .open(Class::Component, End::Component(m, c), End::Node(m));
-        self.log(|| format!("{link} n{m}c{c} connects to n{m}"));
-        self.node_link_opened(m, link, LinkKind::Component);
-        let comp = &mut self.members[m].components[c];
-        comp.link = Some(link);
-        comp.engine.handle_connected(now, link);
-    }
-
-    fn connect_client(&mut self, m: usize) {
-        let (now, real) = (self.local(m), self.now);
-        self.members[m].client.reconnecting = false;
-        if self.members[m].client.link.is_some() {
-            return;
-        }
-        if self.members[m].node.is_none() {
-            self.members[m].client.reconnecting = true;
-            self.schedule(real + RECONNECT_RETRY, Action::ConnectClient(m));
-            return;
-        }
-        let link = self.net.open(Class::Client, End::Client(m), End::Node(m));
-        self.log(|| format!("{link} n{m}cli connects to n{m}"));
-        self.record.streams.insert(
-            link,
-            Stream {
-                member: m,
-                expected: Vec::new(),
-                received: Vec::new(),
-                closed: false,
-            },
-        );
-        let member = &mut self.members[m];
-        member.client.link = Some(link);
-        member.client.status.handle_connected(now, link);
-        self.node_link_opened(m, link, LinkKind::Client);
-    }
-
-    /// A link opened at member `m`'s node (held while it is stopped: the kernel accepts).
-    fn node_link_opened(&mut self, m: usize, link: baton_core::LinkId, kind: LinkKind) {
-        if self.is_stalled(m) {
-            self.members[m].held.push_back(Held::Opened(link, kind));
-            return;
-        }
-        let now = self.local(m);
-        if let Some(node) = self.members[m].node.as_mut() {
-            node.handle_link_opened(now, link, kind);
-        }
-    }
-
-    /// Member `a`'s node (in `incarnation`) asked to dial member `b`: in a partition nobody
-    /// answers and the attempt is abandoned after the engine's [`CONNECT_TIMEOUT`]; a peer
-    /// that is down refuses at once; otherwise the link opens at both ends at once. An
-    /// attempt of an earlier incarnation of `a` went down with it.
-    fn dial(&mut self, a: usize, b: usize, incarnation: u32) {
-        if !self.dialling(a, incarnation) {
-            return;
-        }
-        if self.net.is_cut(a, b) {
-            self.log(|| format!("n{a} dials n{b}: no answer (partition)"));
-            // The driver's connect timeout runs on a's clock.
-            let clock = self.members[a].clock;
-            let at = clock.real(clock.local(self.now) + CONNECT_TIMEOUT);
-            self.schedule(at, Action::DialTimeout(a, b, incarnation));
-            return;
-        }
-        if self.members[b].node.is_none() {
-            self.log(|| format!("n{a} dials n{b}: refused (down)"));
-            return self.dial_failed(a, b, incarnation);
-        }
-        let link = self.net.open(Class::Peer, End::Node(a), End::Node(b));
-        self.log(|| format!("n{a} dials n{b} ({link})"));
-        let now = self.local(a);
-        if let Some(node) = self.members[a].node.as_mut() {
-            node.handle_dialed(now, b, link);
-        }
-        self.drain_node(a);
-        self.node_link_opened(b, link, LinkKind::Peer(LinkOrigin::Accepted));
-        self.drain_node(b);
-    }
-
-    /// Member `a`'s attempt to dial `b` failed (refused, or abandoned).
-    fn dial_failed(&mut self, a: usize, b: usize, incarnation: u32) {
-        if !self.dialling(a, incarnation) {
-            return;
-        }
-        let now = self.local(a);
-        if let Some(node) = self.members[a].node.as_mut() {
-            node.handle_dial_failed(now, b);
-        }
-        self.drain_node(a);
-    }
-
-    /// Whether member `a` still runs the node of `incarnation`.
-    fn dialling(&self, a: usize, incarnation: u32) -> bool {
-        self.members[a].node.is_some() && self.members[a].incarnation == incarnation
-    }
-
     pub(crate) fn drain_all(&mut self) -> Result<(), Violation> {
         for m in 0..self.members.len() {
             self.drain_node(m);
@@ -449,60 +307,6 @@ impl World {
                     let incarnation = self.members[m].incarnation;
                     self.schedule(now, Action::Dial(m, member, incarnation));
                 }
-            }
-        }
-    }
-
-    /// Sends a component's frames, acts on its engine's events as the application would.
-    fn drain_component(&mut self, m: usize, c: usize) {
-        let (now, local) = (self.now, self.local(m));
-        let comp = &mut self.members[m].components[c];
-        let link = comp.link;
-        let out: Vec<AnyMessage> = std::iter::from_fn(|| comp.engine.poll_transmit()).collect();
-        let events: Vec<ComponentEngineEvent> =
-            std::iter::from_fn(|| comp.engine.poll_event()).collect();
-        if let Some(link) = link {
-            for msg in out {
-                self.net.send(
-                    now,
-                    &mut self.rng,
-                    link,
-                    End::Component(m, c),
-                    Packet::Frame(msg),
-                );
-            }
-        }
-        for e in events {
-            match e {
-                ComponentEngineEvent::RoleRequested { role, correlation } => {
-                    let mut think = if self.rng.chance(1, 20) {
-                        self.rng
-                            .duration(Duration::from_millis(50), Duration::from_millis(400))
-                    } else {
-                        self.rng.duration(Duration::ZERO, Duration::from_millis(20))
-                    };
-                    if role == Role::Standby && self.config.topology.is_quorum() {
-                        // Quorum mode's demotion bound D (PROTOCOL 5.9.6): a component stops
-                        // serving within D of the demotion's start, the local hop included.
-                        think = think.min(STANDBY_THINK_MAX);
-                    }
-                    self.log(|| format!("n{m}c{c}: asked {role} #{correlation}"));
-                    self.schedule(now + think, Action::Decide(m, c, correlation));
-                }
-                ComponentEngineEvent::SelfDemoted { reason } => {
-                    self.log(|| format!("n{m}c{c}: watchdog demoted it ({reason:?})"));
-                    if reason == WatchdogReason::Silent {
-                        // The node does not know: close and reconnect (PROTOCOL 6.3).
-                        let comp = &mut self.members[m].components[c];
-                        if let Some(link) = comp.link.take() {
-                            comp.engine.handle_closed(local);
-                            self.net
-                                .close(now, &mut self.rng, link, End::Component(m, c));
-                            self.schedule_component_connect(m, c);
-                        }
-                    }
-                }
-                other => self.log(|| format!("n{m}c{c}: {other:?}")),
             }
         }
     }

@@ -113,12 +113,15 @@
 //! (0.45 s); a promotion stalled on a component fails at the role timeout (1 s) and hands
 //! over (0.1 s); two slow component answers (0.8 s): 5.76 s, bound 7 s.
 
+mod application;
 pub mod check;
 pub mod clock;
+mod connect;
 mod driver;
 pub mod faults;
 pub mod host;
 mod inject;
+mod member;
 pub mod network;
 pub mod quorum_check;
 pub mod rng;
@@ -128,12 +131,12 @@ mod world;
 
 pub use check::Violation;
 pub use faults::{FaultConfig, FaultKind};
+pub use member::{Client, Component, Member};
 pub use network::NetworkConfig;
 pub use rng::Rng;
 pub use topology::{member_name, Topology};
 pub use world::{
-    Client, Component, Member, SimConfig, World, CONVERGENCE_BOUND, QUORUM_CONVERGENCE_BOUND,
-    RECONNECT_RETRY, WATCHDOG,
+    SimConfig, World, CONVERGENCE_BOUND, QUORUM_CONVERGENCE_BOUND, RECONNECT_RETRY, WATCHDOG,
 };
 
 use baton_core::Instant;
