@@ -4,14 +4,23 @@
 
 mod support;
 
-use baton_core::NodeRole::*;
-use baton_engine::Notice;
+use baton_core::{LinkId, NodeRole::*};
+use baton_engine::{CloseReason, Notice};
+use baton_monitor::HelloRefusal;
 use baton_role::Role;
 use std::time::Duration;
 use support::*;
 
-/// alpha's component (beta's is 1).
+/// alpha's component.
 const CA: usize = 0;
+/// beta's component.
+const CB: usize = 1;
+/// The peer link alpha dialled at start, the one that stays.
+const LINK: u64 = 12;
+
+fn set(cid: &str, role: Role) -> baton_asn1::role::RoleMessage {
+    baton_role::set_role(cid, role)
+}
 
 fn settled() -> Pair {
     let mut p = Pair::dialling();
@@ -21,6 +30,63 @@ fn settled() -> Pair {
     assert_eq!([p.nodes[0].role(), p.nodes[1].role()], [Active, Standby]);
     p.clear_events();
     p
+}
+
+/// PROTOCOL 4 and 6.3: alpha (Active) hangs from 1 s to 2 s. Its component's watchdog
+/// stands it by at 1.19 s (190 ms after the last query), before beta promotes at 1.3 s,
+/// so no two components are active at once. beta's attempts to reach the hung alpha get no
+/// hello. At 2 s alpha reads everything first (its peer link closed, its component
+/// reconnected), dials, and the pair heals as after a partition [F2]: alpha, whose round is
+/// older, stands by. Its component, registered again, is never told `active` in between.
+#[test]
+fn a_hung_active_resumes_and_the_pair_heals() {
+    let mut p = settled();
+    p.hang(ALPHA);
+    p.run_until(ms(2000));
+    p.resume(ALPHA);
+    p.run_until(ms(3000));
+    let watchdog = baton_component::engine::ComponentEngineEvent::SelfDemoted {
+        reason: baton_component::WatchdogReason::Silent,
+    };
+    assert_eq!(p.components[CA].events[0], (ms(1190), watchdog));
+    assert_eq!(p.set_roles(CB)[0], (ms(1300), set("102", Role::active)));
+    let no_hello = CloseReason::HelloRefused(HelloRefusal::NoHello);
+    let silent = CloseReason::PeerSilent {
+        peer: "alpha".into(),
+    };
+    let lost = |peer: &str| CloseReason::DuplicatePeerLink { peer: peer.into() };
+    assert_eq!(
+        p.closed(BETA),
+        [
+            (LinkId(LINK), silent),
+            (LinkId(15), no_hello.clone()),
+            (LinkId(16), no_hello),
+            (LinkId(17), lost("alpha")),
+        ]
+    );
+    assert_eq!(p.closed(ALPHA), [(LinkId(17), lost("beta"))]);
+    // Heal by generation (PROTOCOL 5.11): beta's promotion (round 2) is newer than alpha's
+    // (round 1): alpha demotes, beta keeps the service. No second failover after a stall.
+    assert_eq!(
+        p.roles_of(ALPHA),
+        [(ms(2000), Demoting), (ms(2000), Standby)]
+    );
+    assert_eq!(
+        p.roles_of(BETA),
+        [(ms(1300), Promoting), (ms(1300), Active)]
+    );
+    // alpha's component, back from its watchdog, registered while alpha was hung. alpha, its
+    // timers 900 ms late, holds that registration (PROTOCOL 6.3, *A resumed node*) until the
+    // election has healed: the component is told standby, never active.
+    let resumed = Notice::Resumed {
+        late: Duration::from_millis(900),
+        hold: Duration::from_millis(300),
+    };
+    let held: Vec<_> = (p.timed_notices(ALPHA).into_iter())
+        .filter(|(_, n)| matches!(n, Notice::Resumed { .. }))
+        .collect();
+    assert_eq!(held, [(ms(2000), resumed)]);
+    assert_eq!(p.set_roles(CA), [(ms(2000), set("2", Role::standby))]);
 }
 
 /// alpha (Active) hangs from 1 s to 2 s behind a partition that lasts until 3 s: beta

@@ -317,59 +317,6 @@ fn dual_active_heals() {
     assert_eq!(p.set_roles(CA), [(ms(2350), set("2", Role::standby))]);
 }
 
-/// PROTOCOL 4 and 6.3: alpha (Active) hangs from 1 s to 2 s. Its component's watchdog
-/// stands it by at 1.19 s (190 ms after the last query), before beta promotes at 1.3 s,
-/// so no two components are active at once. beta's attempts to reach the hung alpha get no
-/// hello. At 2 s alpha reads everything first (its peer link closed, its component
-/// reconnected), dials, and the pair heals as after a partition [F2]: alpha, whose round is
-/// older, stands by. Its component, registered again, is never told `active` in between.
-#[test]
-fn a_hung_active_resumes_and_the_pair_heals() {
-    let mut p = settled();
-    p.hang(ALPHA);
-    p.run_until(ms(2000));
-    p.resume(ALPHA);
-    p.run_until(ms(3000));
-    let watchdog = baton_component::engine::ComponentEngineEvent::SelfDemoted {
-        reason: baton_component::WatchdogReason::Silent,
-    };
-    assert_eq!(p.components[CA].events[0], (ms(1190), watchdog));
-    assert_eq!(p.set_roles(CB)[0], (ms(1300), set("102", Role::active)));
-    let no_hello = CloseReason::HelloRefused(baton_monitor::HelloRefusal::NoHello);
-    assert_eq!(
-        p.closed(BETA),
-        [
-            (LinkId(LINK), silent("alpha")),
-            (LinkId(15), no_hello.clone()),
-            (LinkId(16), no_hello),
-            (LinkId(17), duplicate("alpha")),
-        ]
-    );
-    assert_eq!(p.closed(ALPHA), [(LinkId(17), duplicate("beta"))]);
-    // Heal by generation (PROTOCOL 5.11): beta's promotion (round 2) is newer than alpha's
-    // (round 1): alpha demotes, beta keeps the service. No second failover after a stall.
-    assert_eq!(
-        p.roles_of(ALPHA),
-        [(ms(2000), Demoting), (ms(2000), Standby)]
-    );
-    assert_eq!(
-        p.roles_of(BETA),
-        [(ms(1300), Promoting), (ms(1300), Active)]
-    );
-    // alpha's component, back from its watchdog, registered while alpha was hung. alpha, its
-    // timers 900 ms late, holds that registration (PROTOCOL 6.3, *A resumed node*) until the
-    // election has healed: the component is told standby, never active.
-    let resumed = Notice::Resumed {
-        late: Duration::from_millis(900),
-        hold: Duration::from_millis(300),
-    };
-    let held: Vec<_> = (p.timed_notices(ALPHA).into_iter())
-        .filter(|(_, n)| matches!(n, Notice::Resumed { .. }))
-        .collect();
-    assert_eq!(held, [(ms(2000), resumed)]);
-    assert_eq!(p.set_roles(CA), [(ms(2000), set("2", Role::standby))]);
-}
-
 /// The stop policy (PROTOCOL 7.6): a stop on the Active hands over, then exits once the
 /// peer agreed; the node then goes away and its peer sees it down, already promoting.
 #[test]
