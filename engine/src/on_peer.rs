@@ -103,11 +103,14 @@ impl Node {
         self.send(link, baton_status::get_status(&id));
     }
 
-    /// Whether a peer link is open whose hello has not come yet.
+    /// Whether a peer link is open whose hello has not come yet (a parked hello came: its
+    /// link takes over from the old one in the peer monitor itself, PROTOCOL 4).
     fn peer_hello_pending(&self) -> bool {
-        self.links
-            .iter()
-            .any(|(l, k)| matches!(k, LinkKind::Peer(_)) && !self.peer_links.contains_key(l))
+        self.links.iter().any(|(l, k)| {
+            matches!(k, LinkKind::Peer(_))
+                && !self.peer_links.contains_key(l)
+                && self.peers.parked(*l).is_none()
+        })
     }
 
     /// The member name of the peer with member id `id` (the id itself if none has it: the
