@@ -19,6 +19,7 @@
 
 use baton_conformance::model_quorum::walk::{describe, walk, WalkConfig};
 use baton_conformance::model_quorum::Topology as ModelTopology;
+use baton_conformance::sim::clock::HostClock;
 use baton_conformance::sim::{self, check, FaultConfig, SimConfig, Topology, World};
 use baton_election::NodeRole;
 use std::time::{Duration, Instant as WallClock};
@@ -233,4 +234,67 @@ fn fencing_kills_a_stalled_active() {
     assert_eq!(w.role(old), Some(NodeRole::Standby));
     assert_eq!(active(&w), new);
     check::converged(&w).unwrap();
+}
+
+/// The first seed of `0..100` that breaks "at most one serving" under `config`.
+fn first_dual_active(config: &SimConfig) -> Option<sim::Violation> {
+    (0..100).find_map(|seed| {
+        sim::run(seed, config)
+            .err()
+            .filter(|v| v.check == "6 (at most one serving)")
+    })
+}
+
+/// The checks can fail: applications that take up to 900 ms to stand by (beyond the
+/// demotion bound `D` = 300 ms of the lease inequality) let a new member serve beside them.
+#[test]
+fn a_planted_slow_demotion_is_found() {
+    let config = SimConfig {
+        standby_think_max: ms(900),
+        ..ci(Topology::Three)
+    };
+    let v = first_dual_active(&config).expect("a demotion beyond D is found");
+    eprintln!("{}", v.message);
+}
+
+/// A converged three-member cluster whose clocks, from now on, run at `slow` ppm on the
+/// active and `fast` ppm on the others (the same readings now); then the active is cut off.
+fn isolate_drifting_active(slow: i64, fast: i64) -> (World, Result<(), sim::Violation>) {
+    let config = SimConfig {
+        faults: FaultConfig::none(),
+        fence_every: 0,
+        lost_grant_every: 0,
+        ..ci(Topology::Three)
+    };
+    let mut w = World::new(21, config);
+    run(&mut w, ms(3000));
+    let a = active(&w);
+    let t = w.now().since_origin().as_nanos() as i128;
+    for m in 0..3 {
+        let rate_ppm = if m == a { slow } else { fast };
+        let reading = w.members[m].clock.local(w.now()).since_origin().as_nanos() as i128;
+        let origin = reading - t * (1_000_000 + i128::from(rate_ppm)) / 1_000_000 + 1;
+        let origin = Duration::from_nanos(u64::try_from(origin).expect("origins are seconds"));
+        w.members[m].clock = HostClock { rate_ppm, origin };
+    }
+    w.isolate(1 << a);
+    let result = w.run_for(ms(2000));
+    (w, result)
+}
+
+/// At the edge of ρ (the active 1 % slow, the voters 1 % fast) the isolated active stands
+/// down before another member serves; the checks fail with 45 % (planted).
+#[test]
+fn drift_within_rho_is_safe_beyond_it_is_found() {
+    let (w, within) = isolate_drifting_active(-10_000, 10_000);
+    within.unwrap_or_else(|v| panic!("{v}"));
+    assert_eq!(
+        (0..3)
+            .filter(|m| w.role(*m) == Some(NodeRole::Active))
+            .count(),
+        1
+    );
+    let (_, beyond) = isolate_drifting_active(-450_000, 450_000);
+    let v = beyond.expect_err("two serving at once");
+    assert_eq!(v.check, "6 (at most one serving)", "{v}");
 }

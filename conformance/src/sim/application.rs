@@ -11,7 +11,8 @@ use baton_component::{Role, WatchdogReason};
 use std::time::Duration;
 
 /// Quorum mode: the longest time a component's application takes to stand by (the
-/// demotion bound `D` = 300 ms less the local hops and a margin).
+/// demotion bound `D` = 300 ms less the local hops and a margin); the default of
+/// [`SimConfig::standby_think_max`](super::SimConfig::standby_think_max).
 pub const STANDBY_THINK_MAX: Duration = Duration::from_millis(250);
 
 impl World {
@@ -72,7 +73,13 @@ impl World {
                     if role == Role::Standby && self.config.topology.is_quorum() {
                         // Quorum mode's demotion bound D (PROTOCOL 5.9.6): a component stops
                         // serving within D of the demotion's start, the local hop included.
-                        think = think.min(STANDBY_THINK_MAX);
+                        let max = self.config.standby_think_max;
+                        think = if max > STANDBY_THINK_MAX {
+                            // Planted: demotions outlast D.
+                            self.rng.duration(Duration::ZERO, max)
+                        } else {
+                            think.min(max)
+                        };
                     }
                     self.log(|| format!("n{m}c{c}: asked {role} #{correlation}"));
                     self.schedule(now + think, Action::Decide(m, c, correlation));

@@ -1,6 +1,7 @@
 //! The simulated world: members (a node, its components, its status client), the network,
 //! the virtual clock, and what the checks record.
 
+use super::application::STANDBY_THINK_MAX;
 use super::check::{Record, Violation};
 use super::clock::HostClock;
 use super::faults::{FaultConfig, Plan};
@@ -38,6 +39,13 @@ pub struct SimConfig {
     pub quiet_phase: Duration,
     /// Which faults, how many, how long.
     pub faults: FaultConfig,
+    /// Quorum mode: each host's clock rate is drawn within `1 ± clock_drift_ppm / 10⁶`
+    /// (default: the timers' ρ, 10,000; beyond it only to plant a fault).
+    pub clock_drift_ppm: u32,
+    /// Quorum mode: the longest time an application takes to stand by (default
+    /// [`STANDBY_THINK_MAX`], within the demotion bound; longer only to plant a fault: then
+    /// every standby answer takes up to it).
+    pub standby_think_max: Duration,
     /// Latencies and adversarial stress.
     pub network: NetworkConfig,
     /// Time from the start of the quiet phase by which the pair must have converged
@@ -62,6 +70,8 @@ impl Default for SimConfig {
             fault_phase: Duration::from_secs(5),
             quiet_phase: Duration::from_secs(8),
             faults: FaultConfig::default(),
+            clock_drift_ppm: baton_election::QuorumTimers::default().clock_drift_ppm,
+            standby_think_max: STANDBY_THINK_MAX,
             network: NetworkConfig::default(),
             convergence_bound: CONVERGENCE_BOUND,
             trace_len: 300,
@@ -200,10 +210,7 @@ impl World {
                 })
                 .collect();
             let clock = if topology.is_quorum() {
-                HostClock::draw(
-                    &mut rng,
-                    baton_election::QuorumTimers::default().clock_drift_ppm,
-                )
+                HostClock::draw(&mut rng, config.clock_drift_ppm)
             } else {
                 HostClock::EXACT
             };
