@@ -143,4 +143,17 @@ impl World {
     fn dialling(&self, a: usize, incarnation: u32) -> bool {
         self.members[a].node.is_some() && self.members[a].incarnation == incarnation
     }
+
+    /// The peer links member `a`'s node holds open to member `b`.
+    pub fn peer_links(&self, a: usize, b: usize) -> Vec<baton_core::LinkId> {
+        self.net
+            .open_links_of(End::Node(a), Class::Peer)
+            .into_iter()
+            .filter(|l| {
+                self.net
+                    .link(*l)
+                    .is_some_and(|k| k.ends.contains(&End::Node(b)))
+            })
+            .collect()
+    }
 }

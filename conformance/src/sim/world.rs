@@ -7,12 +7,12 @@ use super::clock::HostClock;
 use super::faults::{FaultConfig, Plan};
 use super::host::GrantFile;
 pub use super::member::{Client, Component, Member};
-use super::network::{Class, End, Network, NetworkConfig};
+use super::network::{Network, NetworkConfig};
 use super::rng::Rng;
 use super::topology::Topology;
 use super::trace::Trace;
 use baton_component::engine::{ComponentEngine, ComponentEngineConfig};
-use baton_core::{Instant, LinkId};
+use baton_core::Instant;
 use baton_election::NodeRole;
 use baton_engine::Node;
 use baton_status::StatusClient;
@@ -384,18 +384,5 @@ impl World {
     /// Member `m`'s clock now.
     pub fn local(&self, m: usize) -> Instant {
         self.members[m].clock.local(self.now)
-    }
-
-    /// The peer links member `a`'s node holds open to member `b`.
-    pub fn peer_links(&self, a: usize, b: usize) -> Vec<LinkId> {
-        self.net
-            .open_links_of(End::Node(a), Class::Peer)
-            .into_iter()
-            .filter(|l| {
-                self.net
-                    .link(*l)
-                    .is_some_and(|k| k.ends.contains(&End::Node(b)))
-            })
-            .collect()
     }
 }
