@@ -384,14 +384,13 @@ fn an_impostor_of_the_peer_changes_no_role() {
             &["hello refused: peer beta is up and heard on another link"],
         );
         expect_refused(&pair, 0, &Target::Tcp(pair.specs[0].peer), &[alpha_case]).await;
-        for i in 0..2 {
+        for (i, name) in NAMES.iter().enumerate() {
             assert!(
                 !pair
                     .log_since(i, base.marks[i])
                     .iter()
                     .any(|l| l.contains("peer alpha up") || l.contains("peer beta up")),
-                "{}: a peer link came up again",
-                NAMES[i]
+                "{name}: a peer link came up again"
             );
         }
 
