@@ -13,6 +13,7 @@
 mod support;
 
 mod fence;
+mod forged;
 mod harness;
 mod quorum;
 mod refused;
