@@ -293,7 +293,6 @@ pub fn final_components(w: &World) -> Result<(), String> {
 /// Check 2 when member `m`'s node changes role (called while draining its events).
 pub(crate) fn on_role_changed(w: &mut World, m: usize, from: NodeRole, to: NodeRole) {
     w.record.role_changes.push((w.now(), m, from, to));
-    super::quorum_check::on_promotion(w, m, to);
     if to != NodeRole::Active || w.record.pending_violation.is_some() {
         return;
     }

@@ -8,14 +8,13 @@
 //!   close). A stalled or crashed node's components count until they stood down.
 //! - [`witness_never_serves`]: a witness node is never Promoting or Active and has no
 //!   components.
-//! - [`on_promotion`]: at most one member wins a round: the round a member is Promoting or
-//!   Active in is recorded, and a second member in the same round is a violation. In a
+//! - one winner per round: at every step the round each Promoting or Active member serves in
+//!   is recorded, and a second member in the same round is a violation. In a
 //!   lost-file run (a restart found its grant file lost or corrupt) a round can be won twice
 //!   (`conformance/MODEL.md`, quorum finding 1; PROTOCOL 5.9.3): there the rule checked is
 //!   only "never two serving at once", and rounds won twice are counted.
 
 use super::world::World;
-use baton_election::NodeRole;
 
 /// At most one member has an active component now.
 pub fn one_serving(w: &World) -> Result<(), String> {
@@ -53,36 +52,41 @@ pub fn witness_never_serves(w: &World) -> Result<(), String> {
     Ok(())
 }
 
-/// Member `m` became Promoting or Active: records its round; a round another member won is
-/// a violation (counted instead in a lost-file run).
-pub(crate) fn on_promotion(w: &mut World, m: usize, to: NodeRole) {
-    if !to.is_promoting_or_active() || !w.config().topology.is_quorum() {
-        return;
-    }
-    let Some(node) = &w.members[m].node else {
-        return;
-    };
-    let election = node.election();
-    let Some(round) = election.serving_round().or(election.candidacy_round()) else {
-        return;
-    };
-    let winner = *w.record.winners.entry(round.0).or_insert(m);
-    if winner == m {
-        return;
-    }
-    if w.lost_grants {
+/// Records the round each Promoting or Active member serves in (`serving_round`, which a
+/// re-election keeping the role moves on \[Q5\]); a round another member won is a violation
+/// (counted instead in a lost-file run).
+fn record_winners(w: &mut World) -> Result<(), (&'static str, String)> {
+    for m in 0..w.members.len() {
+        let Some(node) = &w.members[m].node else {
+            continue;
+        };
+        if !node.role().is_promoting_or_active() {
+            continue;
+        }
+        let Some(round) = node.election().serving_round() else {
+            continue;
+        };
+        let winner = *w.record.winners.entry(round.0).or_insert(m);
+        if winner == m {
+            continue;
+        }
+        if !w.lost_grants {
+            return Err((
+                "5 (one winner per round)",
+                format!("round {round} won by n{winner} and by n{m}"),
+            ));
+        }
+        // Counted once per round; the second winner is remembered in its place.
+        w.record.winners.insert(round.0, m);
         w.record.rounds_won_twice += 1;
         w.log(|| format!("round {round} won by n{winner} and n{m} (a grant file was lost)"));
-    } else if w.record.pending_violation.is_none() {
-        w.record.pending_violation = Some((
-            "5 (one winner per round)",
-            format!("round {round} won by n{winner} and by n{m}"),
-        ));
     }
+    Ok(())
 }
 
 /// The quorum checks after a step.
-pub(crate) fn after_step(w: &World) -> Result<(), (&'static str, String)> {
+pub(crate) fn after_step(w: &mut World) -> Result<(), (&'static str, String)> {
+    record_winners(w)?;
     one_serving(w).map_err(|e| ("6 (at most one serving)", e))?;
     witness_never_serves(w).map_err(|e| ("7 (witness)", e))
 }
