@@ -172,9 +172,7 @@ pub(crate) fn apply(w: &mut World, i: usize) {
             let target = w.target(true);
             if let Some(m) = target {
                 w.stall(m);
-                let (lo, hi) = w.config.faults.stall;
-                let at = w.now + w.rng.duration(lo, hi);
-                w.plan_step(at, Step::Resume(m));
+                w.plan_after(w.config.faults.stall, Step::Resume(m));
             }
         }
         Step::Inject(FaultKind::Isolate) => {
@@ -193,9 +191,7 @@ pub(crate) fn apply(w: &mut World, i: usize) {
                 }
             };
             w.isolate(mask);
-            let (lo, hi) = w.config.faults.partition;
-            let at = w.now + w.rng.duration(lo, hi);
-            w.plan_step(at, Step::Join(mask));
+            w.plan_after(w.config.faults.partition, Step::Join(mask));
         }
         Step::Inject(FaultKind::Flap) => {
             let mask = 1 << w.rng.below(n as u64);
@@ -219,9 +215,7 @@ pub(crate) fn apply(w: &mut World, i: usize) {
             let target = w.target(true);
             if let Some(m) = target {
                 w.crash(m);
-                let (lo, hi) = w.config.faults.downtime;
-                let at = w.now + w.rng.duration(lo, hi);
-                w.plan_step(at, Step::Restart(m));
+                w.plan_after(w.config.faults.downtime, Step::Restart(m));
             }
         }
         Step::Inject(FaultKind::Partition) => {
@@ -229,9 +223,7 @@ pub(crate) fn apply(w: &mut World, i: usize) {
             let b = (a + 1 + w.rng.below(n as u64 - 1) as usize) % n;
             if !w.net.is_cut(a, b) {
                 w.partition(a, b);
-                let (lo, hi) = w.config.faults.partition;
-                let at = w.now + w.rng.duration(lo, hi);
-                w.plan_step(at, Step::Heal(a.min(b), a.max(b)));
+                w.plan_after(w.config.faults.partition, Step::Heal(a.min(b), a.max(b)));
             }
         }
         Step::Inject(FaultKind::Reset) => {
@@ -303,6 +295,12 @@ impl World {
             Some(a) if !active_first || self.rng.chance(1, 2) => Some(a),
             _ => self.rng.pick(alive.len()).map(|i| alive[i]),
         }
+    }
+
+    /// Plans `step` after a delay drawn in `range` (a repair).
+    fn plan_after(&mut self, range: (Duration, Duration), step: Step) {
+        let at = self.now + self.rng.duration(range.0, range.1);
+        self.plan_step(at, step);
     }
 
     pub(crate) fn plan_step(&mut self, at: Instant, step: Step) {
