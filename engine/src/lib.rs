@@ -53,6 +53,7 @@ mod config;
 mod dial;
 mod event;
 mod frame;
+mod history;
 mod identity;
 mod node;
 mod notice;
@@ -69,11 +70,12 @@ mod words;
 
 pub use close::CloseReason;
 pub use config::{
-    Change, Config, ConfigDiff, FenceCommand, MemberConfig, NodeConfig, NodeConfigError, Refusal,
-    ScriptComponent, TlsFiles,
+    Change, Config, ConfigDiff, FenceCommand, LogFormat, MemberConfig, NodeConfig, NodeConfigError,
+    Refusal, ScriptComponent, TlsFiles,
 };
 pub use dial::CONNECT_TIMEOUT;
 pub use event::{Event, LinkKind, Transmit};
+pub use history::{Cause, History, Transition, HISTORY_LEN};
 pub use identity::{Identity, Requester, SwitchoverRefused};
 pub use node::Node;
 pub use notice::Notice;

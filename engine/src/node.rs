@@ -4,6 +4,7 @@ use crate::close::CloseReason;
 use crate::config::{Change, ConfigDiff, NodeConfig, NodeConfigError};
 use crate::dial::Dialer;
 use crate::event::{Event, LinkKind, Transmit};
+use crate::history::{Cause, History};
 use crate::identity::Identity;
 use crate::notice::Notice;
 use crate::resume::Resume;
@@ -53,6 +54,8 @@ pub struct Node {
     /// The script components: in-process components on links of the node's own
     /// ([`crate::SCRIPT_LINKS`] and up), which the driver never sees.
     pub(crate) scripts: Scripts,
+    /// The last role transitions, with their causes ([`Node::history`]).
+    pub(crate) history: History,
     pub(crate) transmits: VecDeque<Transmit>,
     pub(crate) events: VecDeque<Event>,
 }
@@ -100,6 +103,7 @@ impl Node {
             dialer,
             resume: Resume::default(),
             scripts,
+            history: History::default(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         };
@@ -121,6 +125,11 @@ impl Node {
     /// The current service status line.
     pub fn status(&self) -> &ServiceStatus {
         self.status.status()
+    }
+
+    /// The last role transitions, each with its time and cause (`baton status --history`).
+    pub fn history(&self) -> &History {
+        &self.history
     }
 
     /// The Election, for inspection (tests, the simulation, `baton status` details).
@@ -220,6 +229,14 @@ impl Node {
 
     /// A decoded frame arrived on `link`.
     pub fn handle_frame(&mut self, now: Instant, link: LinkId, message: AnyMessage) {
+        if let (Some(m), AnyMessage::Election(e)) = (self.peer_links.get(&link), &message) {
+            let peer = self
+                .config
+                .members
+                .get(m.0)
+                .map_or("?", |p| p.name.as_str());
+            self.history.election_input(peer, e);
+        }
         match self.links.get(&link).copied() {
             Some(kind) => self.route_frame(now, link, kind, message),
             None => self.notice(Notice::FrameOnUnknownLink { link }),
@@ -229,6 +246,7 @@ impl Node {
 
     /// Timers due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.history.input(Cause::Timer);
         let (due, later): (Vec<_>, Vec<_>) =
             self.deferred_down.drain(..).partition(|(_, at)| *at <= now);
         self.deferred_down = later;
@@ -250,6 +268,7 @@ impl Node {
     /// # Errors
     /// When this node is not Active or its peer is down.
     pub fn switchover(&mut self, now: Instant) -> Result<(), UsageError> {
+        self.history.input(Cause::Switchover);
         // A peer link closed for misbehaviour is still up for the Election (until the dead
         // interval): the handover request would go nowhere, and the node would stand by with
         // nobody to take over (found by the `node_ops` fuzz target).
@@ -351,6 +370,7 @@ impl Node {
 
     /// Queues a notice for the driver's log.
     pub(crate) fn notice(&mut self, notice: Notice) {
+        self.history.notice(&notice);
         self.events.push_back(Event::Notice(notice));
     }
 }

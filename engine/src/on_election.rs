@@ -13,6 +13,7 @@ impl Node {
     pub(crate) fn on_election_event(&mut self, now: Instant, e: ElectionEvent) {
         match e {
             ElectionEvent::RoleChanged { from, to } => {
+                self.history.record(now, from, to);
                 self.events.push_back(Event::RoleChanged { from, to })
             }
             ElectionEvent::SetComponents { role, generation } => {

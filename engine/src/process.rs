@@ -66,5 +66,6 @@ impl Node {
         self.check_stop(now);
         self.start_dials(now);
         self.note_deadline(now);
+        self.history.end_step(now);
     }
 }

@@ -26,6 +26,7 @@ impl Node {
         if self.stop.is_some() {
             return;
         }
+        self.history.input(crate::history::Cause::Stop);
         let deadline = match self.switchover(now) {
             Ok(()) => {
                 self.notice(Notice::StopHandingOver);

@@ -158,7 +158,8 @@ impl Config {
                 || self.component_tcp != new.component_tcp
                 || self.status != new.status
                 || self.control_socket != new.control_socket
-                || self.control_tcp != new.control_tcp,
+                || self.control_tcp != new.control_tcp
+                || self.metrics != new.metrics,
             Refusal::Listeners,
         );
         refuse(self.tls.is_some() != new.tls.is_some(), Refusal::Tls);

@@ -38,6 +38,8 @@ fn base() -> Config {
         tls: None,
         state_dir: None,
         fence: None,
+        metrics: None,
+        log_format: crate::config::LogFormat::Text,
     }
 }
 
@@ -149,6 +151,10 @@ fn each_rule_refuses_its_own_fields() {
         [Refusal::Listeners]
     );
     assert_eq!(refused(|c| c.status = None), [Refusal::Listeners]);
+    assert_eq!(
+        refused(|c| c.metrics = Some("127.0.0.1:9421".parse().unwrap())),
+        [Refusal::Listeners]
+    );
     assert_eq!(
         refused(|c| c.control_socket = Some("/run/c".into())),
         [Refusal::Listeners]

@@ -91,4 +91,18 @@ pub struct Config {
     pub state_dir: Option<PathBuf>,
     /// The fence command, if fencing is configured (then `node.fence` is set).
     pub fence: Option<FenceCommand>,
+    /// The Prometheus listener (`listen.metrics`: `GET /metrics`), if any.
+    pub metrics: Option<SocketAddr>,
+    /// How log lines are written (`log_format`).
+    pub log_format: LogFormat,
+}
+
+/// How the node writes its log lines (`log_format`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Text, one line an event (`text`, the default).
+    #[default]
+    Text,
+    /// One JSON object a line (`json`).
+    Json,
 }

@@ -16,6 +16,9 @@ pub(super) struct File {
     pub(super) max_frame: Option<Spanned<u64>>,
     #[serde(default)]
     pub(super) log: Option<String>,
+    /// `"text"` or `"json"`.
+    #[serde(default)]
+    pub(super) log_format: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) preempt: bool,
     #[serde(default)]
@@ -102,6 +105,8 @@ pub(super) struct FileListen {
     pub(super) status: Option<Spanned<String>>,
     pub(super) control_socket: Option<PathBuf>,
     pub(super) control_tcp: Option<Spanned<String>>,
+    /// Prometheus `GET /metrics`.
+    pub(super) metrics: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

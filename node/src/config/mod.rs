@@ -15,7 +15,7 @@ pub use tls::load_tls;
 
 use baton_codec::Encoding;
 use baton_election::Alone;
-use baton_engine::{MemberConfig, NodeConfig};
+use baton_engine::{LogFormat, MemberConfig, NodeConfig};
 use baton_monitor::{ComponentPolicy, Severity};
 use error::Ctx;
 use file::File;
@@ -312,6 +312,23 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             .map(|a| addr(a, "listen.control_tcp", &cx))
             .transpose()?,
     };
+    let metrics = file
+        .listen
+        .metrics
+        .as_ref()
+        .map(|a| addr(a, "listen.metrics", &cx))
+        .transpose()?;
+    let log_format = match &file.log_format {
+        None => LogFormat::Text,
+        Some(f) => match f.get_ref().as_str() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                let problem = format!("{other:?}: expected text or json");
+                return Err(cx.err(Some(f.span()), "log_format", problem));
+            }
+        },
+    };
     Ok(Config {
         path: path.to_owned(),
         node,
@@ -327,6 +344,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         tls,
         state_dir: cluster.state_dir,
         fence: cluster.fence,
+        metrics,
+        log_format,
     })
 }
 
