@@ -116,19 +116,19 @@ pub(super) struct FileComponent {
     #[serde(default)]
     pub(super) severity: Option<Spanned<String>>,
     #[serde(default)]
-    pub(super) dead_interval_ms: Option<u64>,
+    pub(super) dead_interval_ms: Option<Spanned<u64>>,
     #[serde(default)]
-    pub(super) check: Option<String>,
+    pub(super) check: Option<Spanned<String>>,
     #[serde(default)]
-    pub(super) activate: Option<String>,
+    pub(super) activate: Option<Spanned<String>>,
     #[serde(default)]
-    pub(super) deactivate: Option<String>,
+    pub(super) deactivate: Option<Spanned<String>>,
     #[serde(default)]
-    pub(super) start: Option<String>,
+    pub(super) start: Option<Spanned<String>>,
     #[serde(default)]
-    pub(super) stop: Option<String>,
+    pub(super) stop: Option<Spanned<String>>,
     #[serde(default)]
-    pub(super) timeout_ms: Option<u64>,
+    pub(super) timeout_ms: Option<Spanned<u64>>,
     #[serde(default)]
-    pub(super) check_interval_ms: Option<u64>,
+    pub(super) check_interval_ms: Option<Spanned<u64>>,
 }

@@ -2,24 +2,29 @@
 //! [`Config`] (re-exported here), with errors that name the key and the line
 //! ([`ConfigError`]). What a reload may change is the engine's [`Config::diff`].
 
+mod address;
 mod cluster;
+mod components;
 mod error;
 mod file;
 mod quorum;
 mod tls;
+mod watchdog;
+mod whole;
 
+pub use address::{peer_addresses, reachable, resolve};
 pub use baton_engine::{Config, FenceCommand, ScriptComponent};
 pub use cluster::MAX_MEMBERS;
 pub use error::ConfigError;
 pub use tls::load_tls;
+pub use whole::load_cluster;
 
+use address::addr;
 use baton_codec::Encoding;
 use baton_election::Alone;
 use baton_engine::{LogFormat, MemberConfig, NodeConfig};
-use baton_monitor::{ComponentPolicy, Severity};
 use error::Ctx;
 use file::File;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 use toml::Spanned;
@@ -52,16 +57,6 @@ pub fn member_name_problem(name: &str) -> Option<String> {
         ));
     }
     None
-}
-
-fn addr(s: &Spanned<String>, key: &str, cx: &Ctx<'_>) -> Result<SocketAddr, ConfigError> {
-    s.get_ref().parse().map_err(|e| {
-        cx.err(
-            Some(s.span()),
-            key,
-            format!("{:?} is not an IP address and port: {e}", s.get_ref()),
-        )
-    })
 }
 
 /// Reads and checks a configuration file.
@@ -198,6 +193,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             id: id.clone(),
         });
     }
+    let spans: Vec<_> = file.members.iter().map(|m| &m.address).collect();
+    address::check_members(&addresses, &spans, &cx)?;
     node.me = node
         .members
         .iter()
@@ -221,57 +218,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         Some(m) if (64..=16 * 1024 * 1024).contains(m.get_ref()) => *m.get_ref() as usize,
         Some(m) => return Err(cx.err(Some(m.span()), "max_frame", "must be 64 to 16777216 bytes")),
     };
-    for (i, c) in file.components.iter().enumerate() {
-        let id = c.id.get_ref();
-        if id.is_empty() || id.len() > 16 || !id.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(cx.err(
-                Some(c.id.span()),
-                format!("component[{i}].id"),
-                format!("{id:?}: 1 to 16 digits"),
-            ));
-        }
-        if node.components.contains_key(id) {
-            return Err(cx.err(
-                Some(c.id.span()),
-                format!("component[{i}].id"),
-                "listed twice",
-            ));
-        }
-        let severity = match &c.severity {
-            None => Severity::Minor,
-            Some(s) => s.get_ref().parse().map_err(|_| {
-                cx.err(
-                    Some(s.span()),
-                    format!("component[{i}].severity"),
-                    format!("{:?}: expected minor, major or fatal", s.get_ref()),
-                )
-            })?,
-        };
-        node.components.insert(
-            id.clone(),
-            ComponentPolicy {
-                severity,
-                dead_interval: c.dead_interval_ms.map(Duration::from_millis),
-            },
-        );
-        let is_script = [&c.check, &c.activate, &c.deactivate, &c.start, &c.stop]
-            .iter()
-            .any(|h| h.is_some());
-        if is_script {
-            node.scripts.push(ScriptComponent {
-                id: id.clone(),
-                check: c.check.clone(),
-                activate: c.activate.clone(),
-                deactivate: c.deactivate.clone(),
-                start: c.start.clone(),
-                stop: c.stop.clone(),
-                timeout: c.timeout_ms.map_or(hook_timeout, Duration::from_millis),
-                check_interval: c
-                    .check_interval_ms
-                    .map_or(Duration::from_secs(1), Duration::from_millis),
-            });
-        }
-    }
+    components::read(&file.components, &mut node, hook_timeout, &cx)?;
     let cluster = cluster::cluster(&file, &mut node, &cx)?;
     node.validate()
         .map_err(|e| cx.err(None, "member", e.to_string()))?;
@@ -329,6 +276,32 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             }
         },
     };
+    let span = |s: &Option<Spanned<String>>| s.as_ref().map(Spanned::span);
+    let own = [
+        (
+            "listen.component_tcp",
+            component_tcp,
+            span(&file.listen.component_tcp),
+        ),
+        ("listen.status", status, span(&file.listen.status)),
+        (
+            "listen.control_tcp",
+            control_tcp,
+            span(&file.listen.control_tcp),
+        ),
+        ("listen.metrics", metrics, span(&file.listen.metrics)),
+    ];
+    let mut listeners = vec![(
+        format!("member[{}].address", node.me),
+        addresses[node.me],
+        Some(file.members[node.me].address.span()),
+    )];
+    listeners.extend(
+        own.into_iter()
+            .filter_map(|(key, a, s)| a.map(|a| (key.to_owned(), a, s))),
+    );
+    address::check_listeners(&listeners, &cx)?;
+    watchdog::check(&file, &node, &cx)?;
     Ok(Config {
         path: path.to_owned(),
         node,
@@ -352,4 +325,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
 #[cfg(test)]
 mod cluster_tests;
 #[cfg(test)]
+mod ops_tests;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod whole_tests;

@@ -1,6 +1,7 @@
 //! Parsing: defaults, errors naming the line and key, `[tls]` and `listen.control_tcp`.
 
 use super::*;
+use baton_monitor::Severity;
 
 const GOOD: &str = r#"
 name = "alpha"
