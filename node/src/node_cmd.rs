@@ -73,7 +73,7 @@ pub fn run(args: &NodeArgs) -> Result<(), Failure> {
         baton_node::config::load(&args.config).map_err(|e| Failure::invalid(e.to_string()))?;
     // The TLS files are checked before anything starts (the driver loads them again).
     baton_node::config::load_tls(&cfg).map_err(|e| Failure::invalid(e.to_string()))?;
-    baton_node::logging::init(&cfg.log);
+    baton_node::logging::init_with(&cfg.log, cfg.log_format);
     // One thread: the driver owns the node and every link task only hands it frames, so
     // more threads bought no parallelism, only cross-thread wakeups (futexes) and per-thread
     // allocator arenas. Script hooks are child processes (tokio::process), signals are tokio's:
