@@ -6,6 +6,8 @@
 //! - [`config`]: the configuration file;
 //! - [`client`]: connecting to a node's TCP listener as a client (with TLS when given);
 //! - [`tls`]: mutual TLS for the TCP links, and the certificates it uses;
+//! - [`metrics`]: Prometheus metrics (`listen.metrics`); [`history`]: the role transitions
+//!   for `baton status --history`; [`logging`]: text or JSON lines, repeats counted;
 //! - the `baton` binary (`src/main.rs`): the command-line tool.
 #![forbid(unsafe_code)]
 
@@ -13,7 +15,9 @@ pub mod client;
 pub mod config;
 pub mod driver;
 pub mod guard;
+pub mod history;
 pub mod logging;
 pub mod loopback;
+pub mod metrics;
 pub mod tls;
 pub mod watch;

@@ -23,6 +23,10 @@ pub struct StatusArgs {
     /// One JSON document per status line.
     #[arg(long)]
     json: bool,
+    /// Also the node's last role transitions, each with its time and cause (asked on its
+    /// control socket: needs --config).
+    #[arg(long, conflicts_with = "watch")]
+    history: bool,
     /// The node's status listener [default: the configuration's listen.status with
     /// --config, else 127.0.0.1:7421].
     #[arg(long)]
@@ -203,6 +207,21 @@ pub fn status(args: &StatusArgs) -> Result<(), Failure> {
         (None, Some(c)) => c.node.me().map(|m| m.name.clone()),
         _ => None,
     };
+    if args.history {
+        let cfg = cfg.as_ref().ok_or_else(|| {
+            Failure::invalid("--history asks the node's control socket: give --config FILE")
+        })?;
+        let (line, history) = runtime()?
+            .block_on(baton_node::history::fetch(cfg))
+            .map_err(fail)?;
+        let status: ServiceStatus = line.parse().map_err(|e| fail(format!("{line:?}: {e}")))?;
+        let text = render(&status, args.json, me.as_deref());
+        println!(
+            "{}",
+            baton_node::history::attach(&text, args.json, &history)
+        );
+        return Ok(());
+    }
     runtime()?
         .block_on(status_async(args, address, encoding, tls, me.as_deref()))
         .map_err(|mut f| {

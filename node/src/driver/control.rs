@@ -20,6 +20,8 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) enum Command {
     /// Planned switchover.
     Switchover,
+    /// The status line and the history of role transitions (`baton status --history`).
+    History,
 }
 
 impl fmt::Display for Command {
@@ -27,6 +29,7 @@ impl fmt::Display for Command {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Command::Switchover => "switchover",
+            Command::History => crate::history::COMMAND,
         })
     }
 }
@@ -56,10 +59,14 @@ where
             Err(_) => format!("error: no command within {} s", COMMAND_TIMEOUT.as_secs()),
             Ok(Err(e)) => format!("error: {e}"),
             Ok(Ok(_)) => match line.trim() {
-                "switchover" => {
+                word @ ("switchover" | crate::history::COMMAND) => {
+                    let command = match word {
+                        "switchover" => Command::Switchover,
+                        _ => Command::History,
+                    };
                     let (reply, rx) = oneshot::channel();
                     let cmd = Input::Control {
-                        command: Command::Switchover,
+                        command,
                         requester,
                         reply,
                     };
@@ -69,7 +76,7 @@ where
                         rx.await.unwrap_or_else(|_| "error: no answer".to_owned())
                     }
                 }
-                other => format!("error: unknown command {other:?} (known: switchover)"),
+                other => format!("error: unknown command {other:?} (known: switchover, history)"),
             },
         };
         let _ = write.write_all(format!("{answer}\n").as_bytes()).await;

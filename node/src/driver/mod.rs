@@ -15,7 +15,8 @@
 //!   SIGINT, SIGHUP as [`Request`]s; `reload`: SIGHUP's configuration diff; `hooks`: the
 //!   script components' hook processes; `fence`: the fence command (PROTOCOL 5.10);
 //!   `grant`: quorum mode's grant file in `state_dir` (PROTOCOL 5.9); `render`: the log
-//!   lines.
+//!   lines; `notify`: systemd's notifications (`Type=notify`); the metrics
+//!   ([`crate::metrics`]) are fed from the node's outputs here.
 //!
 //! Its TCP goes through a [`Net`]: [`run`] uses the operating system's ([`TokioNet`]) and
 //! signals; [`run_with`] takes any network (a simulated one in `node/tests/turmoil.rs`), a
@@ -34,6 +35,7 @@ mod link;
 mod links;
 mod listen;
 mod net;
+mod notify;
 mod reload;
 mod render;
 mod run;

@@ -69,11 +69,20 @@ pub(crate) fn dial_failed(peer: &str, remote: SocketAddr, error: &DialError) {
     debug!(%peer, %remote, "dial failed: {error}");
 }
 
-/// The other side closed `link`, or its I/O failed; `misbehaved`: it broke the framing or
-/// stalled mid-frame.
-pub(crate) fn link_closed(link: LinkId, remote: &str, reason: &str, misbehaved: bool) {
+/// The other side closed `link` (of `kind`, if the node knows it), or its I/O failed;
+/// `misbehaved`: it broke the framing or stalled mid-frame. A status client's end is
+/// routine: at debug (every `baton status` is one).
+pub(crate) fn link_closed(
+    link: LinkId,
+    kind: Option<LinkKind>,
+    remote: &str,
+    reason: &str,
+    misbehaved: bool,
+) {
     if misbehaved {
         warn!(%link, %remote, "link closed: {reason}");
+    } else if kind == Some(LinkKind::Client) {
+        debug!(%link, %remote, "link closed: {reason}");
     } else {
         info!(%link, %remote, "link closed: {reason}");
     }

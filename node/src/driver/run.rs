@@ -95,6 +95,9 @@ async fn drive<N: Net>(
     let _listeners = listen::open(&cfg, &net, &inbox_tx, tls.as_ref())
         .await
         .map_err(|(what, error)| DriverError::Listen { what, error })?;
+    let metrics = crate::metrics::Metrics::open(&cfg)
+        .await
+        .map_err(|(what, error)| DriverError::Listen { what, error })?;
 
     // Script components: `deactivate` (and `stop`) before anything else, clearing what a
     // crashed node may have left active (PROTOCOL 11, note 15). The node's clock starts after.
@@ -121,6 +124,8 @@ async fn drive<N: Net>(
     }
     d.tls = tls;
     d.guard = guard;
+    d.metrics = metrics;
+    d.notify = super::notify::Notifier::from_env();
 
     let mut requests_open = true;
     // One timer for the node's deadline, moved when the deadline moves (a new one per input
@@ -129,6 +134,7 @@ async fn drive<N: Net>(
     tokio::pin!(sleep);
     'run: loop {
         d.tick_guard();
+        d.notify.tick();
         d.drain();
         if d.should_exit() {
             break;
@@ -173,16 +179,20 @@ async fn drive<N: Net>(
             }
             request = requests.recv(), if requests_open => match request {
                 Some(Request::Stop) => {
+                    d.notify.stopping();
                     let now = d.now();
                     d.node.stop(now);
                 }
                 Some(Request::Exit) => {
+                    d.notify.stopping();
                     info!("exiting without handover");
                     break;
                 }
                 Some(Request::Reload) => {
+                    d.notify.reloading();
                     let now = d.now();
                     super::reload::reload(&mut d.cfg, &mut d.node, now, d.tls.as_ref());
+                    d.notify.reloaded();
                 }
                 None => requests_open = false,
             },

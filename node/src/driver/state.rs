@@ -40,6 +40,10 @@ pub(crate) struct Driver<N> {
     pub(crate) tls: Option<Tls>,
     /// The script guard, when the node has script components (PROTOCOL 6.3; `crate::guard`).
     pub(crate) guard: Option<crate::guard::Client>,
+    /// Prometheus metrics, when `listen.metrics` is set.
+    pub(crate) metrics: crate::metrics::Metrics,
+    /// systemd's notifications, when it runs the node.
+    pub(crate) notify: super::notify::Notifier,
 }
 
 impl<N: Net> Driver<N> {
@@ -68,6 +72,8 @@ impl<N: Net> Driver<N> {
             role,
             tls: None,
             guard: None,
+            metrics: crate::metrics::Metrics::default(),
+            notify: super::notify::Notifier::default(),
         }
     }
 
@@ -81,7 +87,7 @@ impl<N: Net> Driver<N> {
     pub(crate) fn next_due(&self) -> Option<Instant> {
         let node = self.node.poll_timeout().map(|t| self.t0 + t.since_origin());
         let guard = self.guard.as_ref().map(crate::guard::Client::due);
-        node.into_iter().chain(guard).min()
+        node.into_iter().chain(guard).chain(self.notify.due()).min()
     }
 
     /// Whether the node said [`Event::Exit`], or must stop ([`Driver::fatal`]).
@@ -127,6 +133,7 @@ impl<N: Net> Driver<N> {
             },
             Input::Frame { link, message } => {
                 if self.links.contains(link) {
+                    self.metrics.received(self.node.link_kind(link));
                     self.node.handle_frame(now, link, message);
                 }
             }
@@ -136,7 +143,10 @@ impl<N: Net> Driver<N> {
                 misbehaved,
             } => {
                 if let Some(remote) = self.links.remove(link) {
-                    render::link_closed(link, &remote, &reason, misbehaved);
+                    let kind = self.node.link_kind(link);
+                    render::link_closed(link, kind, &remote, &reason, misbehaved);
+                    self.metrics
+                        .closed(if misbehaved { "framing" } else { "remote" });
                     if misbehaved {
                         self.node.handle_link_misbehaved(now, link);
                     } else {
@@ -154,11 +164,21 @@ impl<N: Net> Driver<N> {
                         Ok(()) => "ok: switchover started".to_owned(),
                         Err(e) => format!("error: {e}"),
                     },
+                    Command::History => {
+                        let zero = crate::logging::time::now().saturating_sub(now.since_origin());
+                        let status = self.node.status();
+                        crate::history::answer(status, self.node.history(), zero)
+                    }
                 };
-                info!("control: {command} from {requester}: {answer}");
+                if command == Command::History {
+                    tracing::debug!("control: {command} from {requester}");
+                } else {
+                    info!("control: {command} from {requester}: {answer}");
+                }
                 let _ = reply.send(answer);
             }
             Input::HooksDone(done) => {
+                self.metrics.hooks_done(done.job, done.ok);
                 if let Some(guard) = &mut self.guard {
                     guard.job_done(done.job, done.ok);
                 }
@@ -186,10 +206,12 @@ impl<N: Net> Driver<N> {
 
     /// Writes the node's transmits and acts on its events, until both are empty.
     pub(crate) fn drain(&mut self) {
+        let mut any = false;
         loop {
             let mut moved = false;
             while let Some(t) = self.node.poll_transmit() {
                 moved = true;
+                self.metrics.sent(self.node.link_kind(t.link));
                 if let Err(reason) = self.links.send(t.link, t.message) {
                     self.close(t.link, &reason);
                 }
@@ -197,11 +219,17 @@ impl<N: Net> Driver<N> {
             while let Some(e) = self.node.poll_event() {
                 moved = true;
                 render::event(&e, &self.links, self.node.role());
+                self.metrics.event(&e, &self.node);
+                self.notify.event(&e);
                 self.act(e);
             }
             if !moved {
+                if any {
+                    self.metrics.refresh(&self.node);
+                }
                 return;
             }
+            any = true;
         }
     }
 
@@ -290,6 +318,7 @@ impl<N: Net> Driver<N> {
     fn close(&mut self, link: LinkId, reason: &str) {
         if let Some(remote) = self.links.remove(link) {
             render::closing(link, &remote, reason);
+            self.metrics.closed("unwritable");
             let now = self.now();
             self.node.handle_link_closed(now, link);
         }

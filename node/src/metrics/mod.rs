@@ -1,0 +1,409 @@
+//! Prometheus metrics (`[listen] metrics = "127.0.0.1:9421"`, `GET /metrics`), fed by the
+//! driver from the engine's typed outputs, served by [`http`]. Names and labels in the style
+//! of keepalived-exporter and ha_cluster_exporter:
+//!
+//! | series | type | what |
+//! |---|---|---|
+//! | `baton_role{role}` | gauge | 1 for the node's role, 0 for the others (`negotiating`, `standby`, `promoting`, `active`, `demoting`, `failed`) |
+//! | `baton_transitions_total{from,to}` | counter | role changes |
+//! | `baton_failover_duration_seconds` | histogram | a failover, from the fault noticed to the components confirmed active |
+//! | `baton_peer_up{member}` | gauge | 1 while the member's link is up (hellos exchanged) |
+//! | `baton_component_up{component}` | gauge | 1 while the component's health is `ok` |
+//! | `baton_frames_received_total{link}`, `baton_frames_sent_total{link}` | counter | frames by link kind: `peer`, `component`, `client` |
+//! | `baton_link_closes_total{reason}` | counter | links closed: by the node, the reason's name (`peer_silent`, `duplicate_peer_link`, ...); by the other side `remote`; for broken framing `framing`; a link that could not be written `unwritable` |
+//! | `baton_hooks_run_total{component,hooks}`, `baton_hooks_failed_total{component,hooks}` | counter | script component hook jobs that ended, and those that failed; `hooks` names the job's hooks that have a command (`check`, `start+activate`, `deactivate+stop`) |
+//! | `baton_quorate` | gauge | quorum mode only: 1 while this member and the members up on its links are a majority |
+
+mod http;
+
+use crate::config::Config;
+use baton_core::NodeRole;
+use baton_election::Mode;
+use baton_engine::{Event, JobId, LinkKind, Node};
+use baton_monitor::ComponentHealthState;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::task::AbortHandle;
+
+/// The bounds of `baton_failover_duration_seconds`, in seconds.
+pub const FAILOVER_BUCKETS: [f64; 12] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// Every role, by its status word.
+const ROLES: [NodeRole; 6] = [
+    NodeRole::Negotiating,
+    NodeRole::Standby,
+    NodeRole::Promoting,
+    NodeRole::Active,
+    NodeRole::Demoting,
+    NodeRole::PromotionFailed,
+];
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RoleLabels {
+    role: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TransitionLabels {
+    from: String,
+    to: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct MemberLabels {
+    member: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ComponentLabels {
+    component: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LinkLabels {
+    link: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabels {
+    reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct HookLabels {
+    component: String,
+    hooks: String,
+}
+
+/// The metrics of a node that serves them.
+struct Inner {
+    role: Family<RoleLabels, Gauge>,
+    transitions: Family<TransitionLabels, Counter>,
+    failover: Histogram,
+    peer_up: Family<MemberLabels, Gauge>,
+    component_up: Family<ComponentLabels, Gauge>,
+    received: Family<LinkLabels, Counter>,
+    sent: Family<LinkLabels, Counter>,
+    closes: Family<ReasonLabels, Counter>,
+    hooks_run: Family<HookLabels, Counter>,
+    hooks_failed: Family<HookLabels, Counter>,
+    quorate: Option<Gauge>,
+    /// The hook jobs under way, with their labels.
+    jobs: HashMap<JobId, HookLabels>,
+    /// The HTTP listener's task.
+    server: Option<AbortHandle>,
+}
+
+/// The node's metrics, or nothing when `listen.metrics` is not set (every call then does
+/// nothing). The HTTP listener stops when this is dropped.
+#[derive(Default)]
+pub struct Metrics(Option<Box<Inner>>);
+
+impl Drop for Metrics {
+    fn drop(&mut self) {
+        if let Some(server) = self.0.as_ref().and_then(|m| m.server.as_ref()) {
+            server.abort();
+        }
+    }
+}
+
+impl Metrics {
+    /// Opens `listen.metrics` if `cfg` sets it and registers every series; nothing otherwise.
+    ///
+    /// # Errors
+    /// The listener could not be opened: its name for the log, and why.
+    pub async fn open(cfg: &Config) -> Result<Metrics, (String, std::io::Error)> {
+        let Some(address) = cfg.metrics else {
+            return Ok(Metrics(None));
+        };
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|e| (format!("metrics address {address}"), e))?;
+        let mut registry = Registry::default();
+        let inner = Inner::register(&mut registry, cfg);
+        let server = Some(http::serve(listener, Arc::new(registry)));
+        Ok(Metrics(Some(Box::new(Inner { server, ..inner }))))
+    }
+
+    /// A frame arrived on a link of `kind` (`None`: one the node does not know).
+    pub fn received(&self, kind: Option<LinkKind>) {
+        if let Some(m) = &self.0 {
+            m.received.get_or_create(&link_labels(kind)).inc();
+        }
+    }
+
+    /// A frame is written on a link of `kind`.
+    pub fn sent(&self, kind: Option<LinkKind>) {
+        if let Some(m) = &self.0 {
+            m.sent.get_or_create(&link_labels(kind)).inc();
+        }
+    }
+
+    /// A link closed without the node asking: `reason` is `remote`, `framing` or
+    /// `unwritable`.
+    pub fn closed(&self, reason: &str) {
+        if let Some(m) = &self.0 {
+            let labels = ReasonLabels {
+                reason: reason.to_owned(),
+            };
+            m.closes.get_or_create(&labels).inc();
+        }
+    }
+
+    /// One of the node's events (after it happened: `node` is the node since).
+    pub fn event(&mut self, event: &Event, node: &Node) {
+        let Some(m) = &mut self.0 else { return };
+        match event {
+            Event::RoleChanged { from, to } => {
+                let labels = TransitionLabels {
+                    from: from.status_word().to_owned(),
+                    to: to.status_word().to_owned(),
+                };
+                m.transitions.get_or_create(&labels).inc();
+                let failover = node
+                    .history()
+                    .last()
+                    .filter(|t| t.from == *from && t.to == *to);
+                if let Some(d) = failover.and_then(|t| t.failover) {
+                    m.failover.observe(d.as_secs_f64());
+                }
+            }
+            Event::CloseLink { reason, .. } => {
+                let labels = ReasonLabels {
+                    reason: snake_case_variant(&format!("{reason:?}")),
+                };
+                m.closes.get_or_create(&labels).inc();
+            }
+            Event::RunHooks { id, job } => {
+                // The hooks that have a command (a job may name `start` for a component
+                // without one).
+                let script = node.config().scripts.get(job.component);
+                let hooks: Vec<&str> = job
+                    .hooks
+                    .iter()
+                    .filter(|h| script.is_some_and(|s| h.command(s).is_some()))
+                    .map(|h| h.name())
+                    .collect();
+                let labels = HookLabels {
+                    component: job.env.component.clone(),
+                    hooks: hooks.join("+"),
+                };
+                m.jobs.insert(*id, labels);
+            }
+            _ => {}
+        }
+    }
+
+    /// The hook job `job` ended, `ok` if every hook succeeded.
+    pub fn hooks_done(&mut self, job: JobId, ok: bool) {
+        let Some(m) = &mut self.0 else { return };
+        if let Some(labels) = m.jobs.remove(&job) {
+            m.hooks_run.get_or_create(&labels).inc();
+            if !ok {
+                m.hooks_failed.get_or_create(&labels).inc();
+            }
+        }
+    }
+
+    /// The gauges from the node as it is now: its role, its peers, its components, quorum.
+    pub fn refresh(&self, node: &Node) {
+        let Some(m) = &self.0 else { return };
+        let role = node.role();
+        for r in ROLES {
+            let labels = RoleLabels {
+                role: r.status_word().to_owned(),
+            };
+            m.role.get_or_create(&labels).set(i64::from(r == role));
+        }
+        let cfg = node.config();
+        let mut up = 1;
+        for (i, member) in cfg.members.iter().enumerate() {
+            if i == cfg.me {
+                continue;
+            }
+            let is_up = node.peer_is_up(i);
+            up += usize::from(is_up);
+            let labels = MemberLabels {
+                member: member.name.clone(),
+            };
+            m.peer_up.get_or_create(&labels).set(i64::from(is_up));
+        }
+        for (id, health, _, _) in node.health().components() {
+            let labels = ComponentLabels {
+                component: id.to_owned(),
+            };
+            let ok = health == ComponentHealthState::Ok;
+            m.component_up.get_or_create(&labels).set(i64::from(ok));
+        }
+        if let Some(q) = &m.quorate {
+            q.set(i64::from(2 * up > cfg.members.len()));
+        }
+    }
+}
+
+impl Inner {
+    /// Every series, registered in `registry`; no server yet.
+    fn register(registry: &mut Registry, cfg: &Config) -> Inner {
+        let failover = Histogram::new(FAILOVER_BUCKETS);
+        let quorate = (cfg.node.mode == Mode::Quorum).then(Gauge::default);
+        let inner = Inner {
+            role: Family::default(),
+            transitions: Family::default(),
+            failover,
+            peer_up: Family::default(),
+            component_up: Family::default(),
+            received: Family::default(),
+            sent: Family::default(),
+            closes: Family::default(),
+            hooks_run: Family::default(),
+            hooks_failed: Family::default(),
+            quorate,
+            jobs: HashMap::new(),
+            server: None,
+        };
+        let r = registry;
+        r.register(
+            "baton_role",
+            "The node's role (1) among all roles (0)",
+            inner.role.clone(),
+        );
+        r.register(
+            "baton_transitions",
+            "Role changes",
+            inner.transitions.clone(),
+        );
+        r.register(
+            "baton_failover_duration_seconds",
+            "Failovers: from the fault noticed to the components confirmed active",
+            inner.failover.clone(),
+        );
+        r.register(
+            "baton_peer_up",
+            "Whether a member is up on a peer link",
+            inner.peer_up.clone(),
+        );
+        r.register(
+            "baton_component_up",
+            "Whether a component's health is ok",
+            inner.component_up.clone(),
+        );
+        r.register(
+            "baton_frames_received",
+            "Frames received, by link kind",
+            inner.received.clone(),
+        );
+        r.register(
+            "baton_frames_sent",
+            "Frames sent, by link kind",
+            inner.sent.clone(),
+        );
+        r.register(
+            "baton_link_closes",
+            "Links closed, by reason",
+            inner.closes.clone(),
+        );
+        r.register(
+            "baton_hooks_run",
+            "Script component hook jobs that ended",
+            inner.hooks_run.clone(),
+        );
+        r.register(
+            "baton_hooks_failed",
+            "Script component hook jobs that failed",
+            inner.hooks_failed.clone(),
+        );
+        if let Some(q) = &inner.quorate {
+            r.register(
+                "baton_quorate",
+                "Quorum mode: whether this member and those up on its links are a majority",
+                q.clone(),
+            );
+        }
+        inner
+    }
+}
+
+fn link_labels(kind: Option<LinkKind>) -> LinkLabels {
+    LinkLabels {
+        link: kind.map_or_else(|| "unknown".to_owned(), |k| k.to_string()),
+    }
+}
+
+/// The variant name at the start of a `Debug` text, in snake case: `PeerSilent { .. }` is
+/// `peer_silent`.
+fn snake_case_variant(debug: &str) -> String {
+    let mut out = String::new();
+    for c in debug.chars().take_while(char::is_ascii_alphanumeric) {
+        if c.is_ascii_uppercase() {
+            if !out.is_empty() {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::snake_case_variant;
+    use crate::config::parse;
+    use baton_engine::LogFormat;
+    use std::path::Path;
+
+    fn file(top: &str, listen: &str) -> String {
+        format!(
+            "name = \"a\"\n{top}\n[[member]]\nname = \"a\"\nid = \"1\"\n\
+             address = \"127.0.0.1:7401\"\n[[member]]\nname = \"b\"\nid = \"2\"\n\
+             address = \"127.0.0.1:7402\"\n[listen]\n{listen}\n"
+        )
+    }
+
+    #[test]
+    fn the_configuration_sets_the_listener_and_the_log_format() {
+        let path = Path::new("a.toml");
+        let cfg = parse(path, &file("", "")).expect("valid");
+        assert_eq!((cfg.metrics, cfg.log_format), (None, LogFormat::Text));
+        let text = file("log_format = \"json\"", "metrics = \"127.0.0.1:9421\"");
+        let cfg = parse(path, &text).expect("valid");
+        let want = Some(([127, 0, 0, 1], 9421).into());
+        assert_eq!((cfg.metrics, cfg.log_format), (want, LogFormat::Json));
+        let bad = parse(path, &file("log_format = \"xml\"", ""))
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        assert_eq!(
+            bad,
+            Err("a.toml:2:14: log_format: \"xml\": expected text or json".to_owned())
+        );
+        let bad = parse(path, &file("", "metrics = \"nowhere\""))
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        assert!(
+            bad.as_ref().is_err_and(|e| e.contains("listen.metrics")),
+            "{bad:?}"
+        );
+    }
+
+    #[test]
+    fn reason_labels_are_the_variant_names() {
+        assert_eq!(
+            snake_case_variant("PeerSilent { peer: \"a\" }"),
+            "peer_silent"
+        );
+        assert_eq!(
+            snake_case_variant("ElectionBeforeHello"),
+            "election_before_hello"
+        );
+        assert_eq!(snake_case_variant("HelloRefused(SelfId)"), "hello_refused");
+    }
+}
