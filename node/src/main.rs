@@ -1,6 +1,7 @@
 //! `baton`: the failover toolkit's command-line tool.
 //!
-//! Exit status: 0 on success, 2 on any invalid input (one line on stderr), 1 on other failures.
+//! Exit status: 0 on success, 2 on any invalid input (one line on stderr), 1 on other failures;
+//! `baton status` says the node's state by its exit status (see its help).
 #![forbid(unsafe_code)]
 
 mod certs_cmd;
@@ -8,6 +9,7 @@ mod codec_cmd;
 mod demo;
 mod node_cmd;
 mod status_cmd;
+mod switchover_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -28,12 +30,17 @@ enum Command {
     Decode(codec_cmd::DecodeArgs),
     /// Run a node: `baton node --config FILE.toml`.
     Node(node_cmd::NodeArgs),
-    /// Check a node configuration file and report the first error with its line and key.
+    /// Check a node configuration file and report the first error with its line and key;
+    /// with the files of every member, also check them together as one cluster.
     CheckConfig(node_cmd::CheckArgs),
     /// Ask a node for its service status (getStatus); with --watch, print every change.
+    ///
+    /// Exit status: 0 active, 3 standby, 4 degraded, 5 negotiating, 6 promoting, 7
+    /// demoting, 8 failed; 1 when the node gave no answer, 2 on invalid input.
     Status(status_cmd::StatusArgs),
-    /// Ask the active node to hand the service over to its standby (planned switchover).
-    Switchover(status_cmd::SwitchoverArgs),
+    /// Ask the active node to hand the service over to its standby (planned switchover);
+    /// with --wait, return when the handover completed (exit 1 if it failed or timed out).
+    Switchover(switchover_cmd::SwitchoverArgs),
     /// Start a real pair of nodes on loopback, fail over, switch over, and print the timeline.
     Demo(demo::DemoArgs),
     /// Make the cluster's TLS files: `certs init DIR NAME...` (the CA and each member's),
@@ -70,8 +77,12 @@ fn main() -> ExitCode {
         Command::Decode(args) => codec_cmd::run_decode(&args),
         Command::Node(args) => node_cmd::run(&args),
         Command::CheckConfig(args) => node_cmd::check(&args),
-        Command::Status(args) => status_cmd::status(&args),
-        Command::Switchover(args) => status_cmd::switchover(&args),
+        // The state's exit status, the status line printed.
+        Command::Status(args) => match status_cmd::status(&args) {
+            Ok(code) => return ExitCode::from(code),
+            Err(f) => Err(f),
+        },
+        Command::Switchover(args) => switchover_cmd::switchover(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Certs(args) => certs_cmd::run(&args),
         Command::Guard(args) => {

@@ -14,19 +14,62 @@ pub struct NodeArgs {
 /// Arguments of `baton check-config`.
 #[derive(clap::Args)]
 pub struct CheckArgs {
-    /// The configuration file to check.
-    file: PathBuf,
+    /// The configuration file to check; with more files, each is checked and then all of
+    /// them together as one cluster (one file per member: the same members, ids, addresses
+    /// and order, election mode, encoding, [tls] and cluster timers in every file).
+    #[arg(required = true, num_args = 1.., value_name = "FILE")]
+    files: Vec<PathBuf>,
 }
 
-/// `baton check-config FILE`: exit 0 and a summary, or status 2 and the error with its line.
+/// `baton check-config FILE [FILE ...]`: exit 0 and a summary per file (and one for the
+/// cluster), or status 2 and every problem found, each with its file, line and key.
 pub fn check(args: &CheckArgs) -> Result<(), Failure> {
-    let cfg = baton_node::config::load(&args.file).map_err(|e| Failure::invalid(e.to_string()))?;
-    let tls = baton_node::config::load_tls(&cfg).map_err(|e| Failure::invalid(e.to_string()))?;
+    if let [file] = args.files.as_slice() {
+        let cfg = baton_node::config::load(file).map_err(|e| Failure::invalid(e.to_string()))?;
+        let tls =
+            baton_node::config::load_tls(&cfg).map_err(|e| Failure::invalid(e.to_string()))?;
+        println!("{}", summary(&cfg, tls.is_some()));
+        return Ok(());
+    }
+    let mut problems: Vec<String> = Vec::new();
+    let mut lines = Vec::new();
+    match baton_node::config::load_cluster(&args.files) {
+        Err(errors) => problems.extend(errors.iter().map(ToString::to_string)),
+        Ok(cfgs) => {
+            for cfg in &cfgs {
+                match baton_node::config::load_tls(cfg) {
+                    Ok(tls) => lines.push(summary(cfg, tls.is_some())),
+                    Err(e) => problems.push(e.to_string()),
+                }
+            }
+            if let Some(first) = cfgs.first() {
+                lines.push(cluster_line(first, &cfgs));
+            }
+        }
+    }
+    match problems.split_last() {
+        None => {
+            for line in lines {
+                println!("{line}");
+            }
+            Ok(())
+        }
+        Some((last, rest)) => {
+            for p in rest {
+                eprintln!("baton: {p}");
+            }
+            Err(Failure::invalid(last.clone()))
+        }
+    }
+}
+
+/// One file's summary: `alpha.toml: ok: member alpha (id 1) of 2, pair mode, ...`.
+fn summary(cfg: &baton_node::config::Config, tls: bool) -> String {
     let me = &cfg.node.members[cfg.node.me];
-    println!(
+    format!(
         "{}: ok: member {} (id {}{}) of {}, {}, encoding {}, {} component(s), {} script \
          component(s), {}",
-        args.file.display(),
+        cfg.path.display(),
         me.name,
         me.id,
         if cfg.node.witnesses.contains(&cfg.node.me) {
@@ -35,17 +78,42 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
             ""
         },
         cfg.node.members.len(),
-        cluster_summary(&cfg),
+        cluster_summary(cfg),
         cfg.encoding,
         cfg.node.components.len(),
         cfg.node.scripts.len(),
-        if tls.is_some() {
+        if tls {
             "mutual TLS on every TCP link"
         } else {
             "no [tls]: TCP links unauthenticated"
         }
+    )
+}
+
+/// The cluster's summary: `cluster: ok: 2 files agree: members alpha beta, ...`, naming the
+/// members no file was given for.
+fn cluster_line(first: &baton_node::config::Config, cfgs: &[baton_node::config::Config]) -> String {
+    let names: Vec<&str> = first.node.members.iter().map(|m| m.name.as_str()).collect();
+    let missing: Vec<&str> = names
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !cfgs.iter().any(|c| c.node.me == *i))
+        .map(|(_, n)| *n)
+        .collect();
+    let mut line = format!(
+        "cluster: ok: {} files agree: members {}, {}, encoding {}, heartbeat {} ms, dead \
+         interval {} ms",
+        cfgs.len(),
+        names.join(" "),
+        cluster_summary(first),
+        first.encoding,
+        first.node.heartbeat_interval.as_millis(),
+        first.node.dead_interval.as_millis(),
     );
-    Ok(())
+    if !missing.is_empty() {
+        line.push_str(&format!(" (no file given for {})", missing.join(" ")));
+    }
+    line
 }
 
 /// The election mode, witnesses, `state_dir` and fencing, for `check-config`'s summary.

@@ -1,23 +1,34 @@
-//! `baton status` and `baton switchover`: operator commands.
+//! `baton status`: a node's service status, once (the exit status says the state) or, with
+//! `--watch`, every change with its time, across restarts of the node; and what `baton
+//! switchover` shares with it (the TLS arguments, the runtime).
 
 use crate::Failure;
 use baton_codec::{AnyMessage, Encoding, FrameCodec};
 use baton_core::{Instant, LinkId};
 use baton_node::client::{self, TLS_HINT};
-use baton_node::config::{load_tls, Config};
+use baton_node::config::{load_tls, reachable, Config};
+use baton_node::logging::time::rfc3339;
 use baton_node::tls::{TlsConfig, TlsFiles};
-use baton_status::{ClientEvent, PeerState, ServiceStatus, StatusClient, StatusClientConfig};
+use baton_node::watch::{follow, Seen, Target};
+use baton_status::{
+    ClientEvent, PeerState, ServiceStatus, State, StatusClient, StatusClientConfig,
+};
 use futures_util::{SinkExt, StreamExt};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+/// How often `--watch` asks an unreachable node again.
+const WATCH_RETRY: Duration = Duration::from_secs(1);
+use tokio::sync::mpsc;
 use tokio_util::codec::Framed;
 
 /// Arguments of `baton status`.
 #[derive(clap::Args)]
 pub struct StatusArgs {
-    /// Keep the connection and print every status indication.
+    /// Keep following the node: every status with the time it came (RFC 3339, UTC), and
+    /// `unreachable` while the node cannot be reached (it is asked again every second, so
+    /// a restart is followed).
     #[arg(long)]
     watch: bool,
     /// One JSON document per status line.
@@ -27,9 +38,9 @@ pub struct StatusArgs {
     /// control socket: needs --config).
     #[arg(long, conflicts_with = "watch")]
     history: bool,
-    /// The node's status listener [default: the configuration's listen.status with
-    /// --config, else 127.0.0.1:7421].
-    #[arg(long)]
+    /// The node's status listener, `host:port` [default: the configuration's listen.status
+    /// with --config, else 127.0.0.1:7421].
+    #[arg(long, value_parser = parse_address)]
     address: Option<SocketAddr>,
     /// Encoding rule of the node's links [default: the configuration's with --config, else
     /// der].
@@ -39,23 +50,9 @@ pub struct StatusArgs {
     tls: TlsArgs,
 }
 
-/// Arguments of `baton switchover`.
-#[derive(clap::Args)]
-pub struct SwitchoverArgs {
-    /// The node's control socket (`listen.control_socket` of its configuration).
-    #[arg(long, conflicts_with_all = ["config", "address"])]
-    control: Option<PathBuf>,
-    /// The node's control TCP listener (`listen.control_tcp`): TLS with an admin client
-    /// certificate (--ca, --cert, --key) or a member's (--config).
-    #[arg(long)]
-    address: Option<SocketAddr>,
-    #[command(flatten)]
-    tls: TlsArgs,
-}
-
 /// Where the TLS files of a client come from: a member's configuration, or the three files.
 #[derive(clap::Args)]
-pub struct TlsArgs {
+pub(crate) struct TlsArgs {
     /// A member's configuration file: its addresses, encoding and `[tls]` files.
     #[arg(long, short)]
     config: Option<PathBuf>,
@@ -72,7 +69,7 @@ pub struct TlsArgs {
 
 impl TlsArgs {
     /// The member's configuration, if given.
-    fn config(&self) -> Result<Option<Config>, Failure> {
+    pub(crate) fn config(&self) -> Result<Option<Config>, Failure> {
         self.config
             .as_ref()
             .map(|c| baton_node::config::load(c).map_err(|e| Failure::invalid(e.to_string())))
@@ -80,7 +77,7 @@ impl TlsArgs {
     }
 
     /// The TLS configuration: the three files, or the member's `[tls]`; `None`: plain TCP.
-    fn load(&self, cfg: Option<&Config>) -> Result<Option<TlsConfig>, Failure> {
+    pub(crate) fn load(&self, cfg: Option<&Config>) -> Result<Option<TlsConfig>, Failure> {
         if let (Some(ca), Some(cert), Some(key)) = (&self.ca, &self.cert, &self.key) {
             let files = TlsFiles {
                 ca: ca.clone(),
@@ -98,7 +95,7 @@ impl TlsArgs {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -108,7 +105,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         })
 }
 
-fn fail(message: String) -> Failure {
+pub(crate) fn fail(message: String) -> Failure {
     Failure { message, status: 1 }
 }
 
@@ -186,14 +183,36 @@ fn members(status: &ServiceStatus, me: Option<&str>) -> Vec<(String, String)> {
     all
 }
 
-/// `baton status`.
-pub fn status(args: &StatusArgs) -> Result<(), Failure> {
+/// `baton status`'s exit status for a node in `state` (OPERATIONS, Operating): 0 active,
+/// 3 standby, 4 degraded, 5 negotiating, 6 promoting, 7 demoting, 8 failed. (1: no answer,
+/// 2: invalid input, as every command.)
+pub fn exit_code(state: State) -> u8 {
+    match state {
+        State::Active => 0,
+        State::Standby => 3,
+        State::Degraded => 4,
+        State::Negotiating => 5,
+        State::Promoting => 6,
+        State::Demoting => 7,
+        State::Failed => 8,
+    }
+}
+
+/// `host:port` on the command line: an IP address, or a host name resolved now.
+pub(crate) fn parse_address(text: &str) -> Result<SocketAddr, String> {
+    baton_node::config::resolve(text)
+}
+
+/// `baton status`: the exit status says the node's state ([`exit_code`]); with --watch, it
+/// runs until interrupted.
+pub fn status(args: &StatusArgs) -> Result<u8, Failure> {
     let cfg = args.tls.config()?;
     let tls = args.tls.load(cfg.as_ref())?;
     let address = match (args.address, &cfg) {
         (Some(a), _) => a,
         (None, Some(c)) => c
             .status
+            .map(reachable)
             .ok_or_else(|| Failure::invalid(format!("{}: no listen.status", c.path.display())))?,
         (None, None) => SocketAddr::from(([127, 0, 0, 1], 7421)),
     };
@@ -220,10 +239,22 @@ pub fn status(args: &StatusArgs) -> Result<(), Failure> {
             "{}",
             baton_node::history::attach(&text, args.json, &history)
         );
-        return Ok(());
+        return Ok(exit_code(status.state));
+    }
+    if args.watch {
+        let target = Target {
+            address,
+            tls,
+            encoding,
+        };
+        return runtime()?.block_on(watch(target, args.json, me.as_deref()));
     }
     runtime()?
-        .block_on(status_async(args, address, encoding, tls, me.as_deref()))
+        .block_on(status_async(address, encoding, tls))
+        .map(|status| {
+            println!("{}", render(&status, args.json, me.as_deref()));
+            exit_code(status.state)
+        })
         .map_err(|mut f| {
             // Closed, or TLS bytes that do not frame: the node may want a certificate.
             if plain && f.message.starts_with(&address.to_string()) {
@@ -233,13 +264,53 @@ pub fn status(args: &StatusArgs) -> Result<(), Failure> {
         })
 }
 
+/// `line` with the time it came: `2026-12-05T16:30:01.123456Z active ...` (the time on the
+/// first line of a multi-line status), or a JSON document with `time` added.
+fn stamped(line: &str, json: bool) -> String {
+    let now = rfc3339(baton_node::logging::time::now());
+    if json {
+        if let Ok(serde_json::Value::Object(mut doc)) = serde_json::from_str(line) {
+            doc.insert("time".to_owned(), now.into());
+            return serde_json::Value::Object(doc).to_string();
+        }
+    }
+    format!("{now} {line}")
+}
+
+/// `--watch`: every status with its time; `unreachable: WHY` once when the node goes away
+/// (asked again every second until it answers); ends on a refused certificate.
+async fn watch(target: Target, json: bool, me: Option<&str>) -> Result<u8, Failure> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    tokio::spawn(follow(target, WATCH_RETRY, tx));
+    let mut reachable = None;
+    while let Some(seen) = rx.recv().await {
+        match seen {
+            Seen::Status(status) => {
+                reachable = Some(true);
+                println!("{}", stamped(&render(&status, json, me), json));
+            }
+            Seen::Lost(why) if reachable != Some(false) => {
+                reachable = Some(false);
+                let line = if json {
+                    serde_json::json!({"state": null, "unreachable": why}).to_string()
+                } else {
+                    format!("unreachable: {why}")
+                };
+                println!("{}", stamped(&line, json));
+            }
+            Seen::Lost(_) => {}
+            Seen::Refused(why) => return Err(fail(why)),
+        }
+    }
+    Err(fail("the status follower ended".to_owned()))
+}
+
+/// One `getStatus` and its answer, within 3 s.
 async fn status_async(
-    args: &StatusArgs,
     address: SocketAddr,
     encoding: Encoding,
     tls: Option<TlsConfig>,
-    me: Option<&str>,
-) -> Result<(), Failure> {
+) -> Result<ServiceStatus, Failure> {
     let t0 = tokio::time::Instant::now();
     let now = || Instant::from_duration(t0.elapsed());
     let (stream, _) = client::connect(address, tls.as_ref(), Duration::from_secs(2))
@@ -251,10 +322,10 @@ async fn status_async(
     client
         .request(now())
         .map_err(|e| fail(format!("cannot ask: {e}")))?;
-    // Without --watch, give up after this, whatever the node sends (or fails to).
+    // Give up after this, whatever the node sends (or fails to).
     let give_up = tokio::time::Instant::now() + Duration::from_secs(3);
     loop {
-        if !args.watch && tokio::time::Instant::now() >= give_up {
+        if tokio::time::Instant::now() >= give_up {
             return Err(fail(format!("{address} gave no usable answer within 3 s")));
         }
         while let Some(t) = client.poll_transmit() {
@@ -265,29 +336,18 @@ async fn status_async(
         }
         while let Some(e) = client.poll_event() {
             match e {
-                ClientEvent::Status { status, .. } => {
-                    println!("{}", render(&status, args.json, me));
-                    if !args.watch {
-                        return Ok(());
-                    }
-                }
-                ClientEvent::Indication { status } => {
-                    if args.watch {
-                        println!("{}", render(&status, args.json, me));
-                    }
-                }
+                ClientEvent::Status { status, .. } => return Ok(status),
+                ClientEvent::Indication { .. } => {}
                 ClientEvent::RequestTimedOut { .. } => {
                     return Err(fail(format!("{address} did not answer getStatus")))
                 }
                 ClientEvent::Ignored { reason } => eprintln!("baton: ignored: {reason:?}"),
             }
         }
-        let far = tokio::time::Instant::now() + Duration::from_secs(3600);
         let deadline = client
             .poll_timeout()
             .map(|t| t0 + t.since_origin())
-            .unwrap_or(far)
-            .min(if args.watch { far } else { give_up });
+            .map_or(give_up, |d| d.min(give_up));
         tokio::select! {
             frame = framed.next() => match frame {
                 Some(Ok(AnyMessage::Status(m))) => client.handle_message(now(), m),
@@ -298,82 +358,4 @@ async fn status_async(
             () = tokio::time::sleep_until(deadline) => client.handle_timeout(now()),
         }
     }
-}
-
-/// Where a switchover request goes.
-enum Control {
-    /// A control socket.
-    Local(PathBuf),
-    /// A control TCP listener, with TLS.
-    Remote(SocketAddr, TlsConfig),
-}
-
-/// `baton switchover`.
-pub fn switchover(args: &SwitchoverArgs) -> Result<(), Failure> {
-    let cfg = args.tls.config()?;
-    let remote = |address: SocketAddr, cfg: Option<&Config>| match args.tls.load(cfg)? {
-        Some(tls) => Ok(Control::Remote(address, tls)),
-        None => Err(Failure::invalid(format!(
-            "a switchover over TCP ({address}) needs an admin client certificate: give --ca, \
-             --cert and --key, or --config with a member's configuration that has [tls]"
-        ))),
-    };
-    let target =
-        match (&args.control, args.address, &cfg) {
-            (Some(p), _, _) => Control::Local(p.clone()),
-            (None, Some(a), cfg) => remote(a, cfg.as_ref())?,
-            (None, None, Some(c)) => match (&c.control_socket, c.control_tcp) {
-                (Some(p), _) => Control::Local(p.clone()),
-                (None, Some(a)) => remote(a, Some(c))?,
-                (None, None) => {
-                    return Err(Failure::invalid(format!(
-                        "{}: no listen.control_socket or listen.control_tcp",
-                        c.path.display()
-                    )))
-                }
-            },
-            (None, None, None) => return Err(Failure::invalid(
-                "give --control PATH, --address ADDR with --ca, --cert and --key, or --config FILE",
-            )),
-        };
-    runtime()?.block_on(async {
-        let (stream, to): (client::ClientStream, String) = match target {
-            Control::Local(path) => {
-                let s = tokio::net::UnixStream::connect(&path)
-                    .await
-                    .map_err(|e| fail(format!("cannot connect to {}: {e}", path.display())))?;
-                (Box::new(s), path.display().to_string())
-            }
-            Control::Remote(address, tls) => {
-                let (s, _) = client::connect(address, Some(&tls), Duration::from_secs(2))
-                    .await
-                    .map_err(|e| fail(e.to_string()))?;
-                (s, address.to_string())
-            }
-        };
-        let (read, mut write) = tokio::io::split(stream);
-        write
-            .write_all(b"switchover\n")
-            .await
-            .map_err(|e| fail(format!("cannot send to {to}: {e}")))?;
-        let mut line = String::new();
-        tokio::time::timeout(
-            Duration::from_secs(5),
-            BufReader::new(read).read_line(&mut line),
-        )
-        .await
-        .map_err(|_| fail(format!("no answer from {to} in 5 s")))?
-        .map_err(|e| fail(format!("cannot read the answer of {to}: {e}")))?;
-        let line = line.trim();
-        if line.starts_with("ok") {
-            println!("{line}");
-            Ok(())
-        } else if line.is_empty() {
-            Err(fail(format!(
-                "{to} closed the connection without an answer"
-            )))
-        } else {
-            Err(fail(line.to_owned()))
-        }
-    })
 }
