@@ -114,7 +114,8 @@ async fn drive<N: Net>(
     let me = d.cfg.node.me;
     info!(
         member = %d.node.config().members[me].name,
-        peer_address = %d.cfg.addresses[me],
+        listen = %d.cfg.addresses[me],
+        peers = %crate::config::peer_addresses(&d.cfg),
         encoding = %d.cfg.encoding,
         tls = tls.is_some(),
         "node started"
