@@ -27,7 +27,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use tokio::task::AbortHandle;
 
@@ -98,6 +98,8 @@ struct Inner {
     quorate: Option<Gauge>,
     /// The hook jobs under way, with their labels.
     jobs: HashMap<JobId, HookLabels>,
+    /// The components with a `baton_component_up` series.
+    components: BTreeSet<String>,
     /// The HTTP listener's task.
     server: Option<AbortHandle>,
 }
@@ -213,9 +215,10 @@ impl Metrics {
         }
     }
 
-    /// The gauges from the node as it is now: its role, its peers, its components, quorum.
-    pub fn refresh(&self, node: &Node) {
-        let Some(m) = &self.0 else { return };
+    /// The gauges from the node as it is now: its role, its peers, its components (a
+    /// component the node forgot loses its series), quorum.
+    pub fn refresh(&mut self, node: &Node) {
+        let Some(m) = &mut self.0 else { return };
         let role = node.role();
         for r in ROLES {
             let labels = RoleLabels {
@@ -236,13 +239,22 @@ impl Metrics {
             };
             m.peer_up.get_or_create(&labels).set(i64::from(is_up));
         }
+        let mut known = BTreeSet::new();
         for (id, health, _, _) in node.health().components() {
             let labels = ComponentLabels {
                 component: id.to_owned(),
             };
             let ok = health == ComponentHealthState::Ok;
             m.component_up.get_or_create(&labels).set(i64::from(ok));
+            known.insert(id.to_owned());
         }
+        for gone in m.components.difference(&known) {
+            let labels = ComponentLabels {
+                component: gone.clone(),
+            };
+            m.component_up.remove(&labels);
+        }
+        m.components = known;
         if let Some(q) = &m.quorate {
             q.set(i64::from(2 * up > cfg.members.len()));
         }
@@ -267,6 +279,7 @@ impl Inner {
             hooks_failed: Family::default(),
             quorate,
             jobs: HashMap::new(),
+            components: BTreeSet::new(),
             server: None,
         };
         let r = registry;
@@ -352,6 +365,14 @@ fn snake_case_variant(debug: &str) -> String {
         }
     }
     out
+}
+
+/// The metrics of `cfg` without a listener, and their registry (tests).
+#[cfg(test)]
+fn unserved(cfg: &Config) -> (Metrics, Registry) {
+    let mut registry = Registry::default();
+    let inner = Inner::register(&mut registry, cfg);
+    (Metrics(Some(Box::new(inner))), registry)
 }
 
 #[cfg(test)]
