@@ -68,8 +68,11 @@ pub enum Cause {
     Switchover,
     /// The node was told to stop: it hands over first.
     Stop,
-    /// A timer of the node ran out: the startup wait, a retry, a lease (quorum mode), the
-    /// grace of a peer link closed for misbehaviour.
+    /// The node was negotiating and a timer ran out: the startup wait (PROTOCOL 5.6) or,
+    /// in quorum mode, an election timer, with no outcome from a peer: it decided alone.
+    StartupWait,
+    /// Another timer of the node ran out: a retry, a lease (quorum mode), the grace of a
+    /// peer link closed for misbehaviour.
     Timer,
     /// None of the above: a link opened or closed, a grant persisted, a fence command ended.
     Other,
@@ -78,7 +81,7 @@ pub enum Cause {
 impl Cause {
     /// A short name of the kind of cause, for machines: `peer_down`, `peer_up`,
     /// `peer_election`, `component_failed`, `component_recovered`, `promotion_failed`,
-    /// `components_confirmed`, `switchover`, `stop`, `timer`, `other`.
+    /// `components_confirmed`, `switchover`, `stop`, `startup_wait`, `timer`, `other`.
     pub fn kind(&self) -> &'static str {
         match self {
             Cause::PeerDown { .. } => "peer_down",
@@ -90,6 +93,7 @@ impl Cause {
             Cause::ComponentsConfirmed => "components_confirmed",
             Cause::Switchover => "switchover",
             Cause::Stop => "stop",
+            Cause::StartupWait => "startup_wait",
             Cause::Timer => "timer",
             Cause::Other => "other",
         }
@@ -143,6 +147,7 @@ impl fmt::Display for Cause {
             Cause::ComponentsConfirmed => f.write_str("components confirmed"),
             Cause::Switchover => f.write_str("switchover asked"),
             Cause::Stop => f.write_str("stopping: handing over"),
+            Cause::StartupWait => f.write_str("no peer's answer within the startup wait"),
             Cause::Timer => f.write_str("timer"),
             Cause::Other => f.write_str("other"),
         }
@@ -269,6 +274,10 @@ impl History {
             c
         } else {
             Cause::Other
+        };
+        let cause = match cause {
+            Cause::Timer if from == NodeRole::Negotiating => Cause::StartupWait,
+            c => c,
         };
         self.changed = true;
         let mut failover = None;

@@ -193,3 +193,27 @@ fn the_history_is_bounded() {
     assert_eq!(alpha[0], t(5000, Active, Demoting, Cause::Switchover));
     assert_eq!(alpha.last(), Some(&done(20540, 20)));
 }
+
+/// Alone at startup: alpha, whose peer never answers, decides when its startup wait ends.
+#[test]
+fn alone_at_startup_is_the_startup_wait() {
+    let mut p = Pair::new();
+    p.run_until(ms(1000));
+    let wait = p.configs[ALPHA].startup_wait.as_millis() as u64;
+    assert_eq!(
+        history(&p, ALPHA),
+        [
+            t(wait, Negotiating, Promoting, Cause::StartupWait),
+            t(wait, Promoting, Active, Cause::ComponentsConfirmed),
+        ]
+    );
+    let first = p.nodes[ALPHA]
+        .history()
+        .iter()
+        .next()
+        .map(ToString::to_string);
+    assert_eq!(
+        first.as_deref(),
+        Some("negotiating -> promoting: no peer's answer within the startup wait")
+    );
+}
