@@ -44,6 +44,11 @@
 //!
 //! Outputs are typed: [`Event::CloseLink`] with a [`CloseReason`], [`Event::Notice`] with a
 //! [`Notice`]; their `Display` is the operator's log line.
+//!
+//! History (`history`): the node keeps its last [`HISTORY_LEN`] role changes, each with its
+//! time and [`Cause`] (the step's telling notice, else its input) and, for a failover, the
+//! time from the fault to the components confirmed ([`Node::history`]; `baton status
+//! --history` shows it).
 
 #![forbid(unsafe_code)]
 
