@@ -254,7 +254,8 @@ impl Counted {
         }
     }
 
-    fn summary(&self, w: &mut Writer<'_>, s: &Summary) -> fmt::Result {
+    /// Writes the count `s` as one line.
+    pub(crate) fn summary(&self, w: &mut Writer<'_>, s: &Summary) -> fmt::Result {
         if self.json {
             return json::summary(w, s);
         }

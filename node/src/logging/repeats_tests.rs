@@ -1,9 +1,10 @@
 //! [`Repeats`](super::repeats::Repeats) on explicit times: what is written, what is counted,
 //! and when the counts come out.
 
-use super::repeats::{Fields, Repeats, Summary, Value, MAX_SITES};
+use super::repeats::{Counted, Fields, Repeats, Summary, Value, MAX_SITES};
 use std::time::Duration;
 use tracing::Level;
+use tracing_subscriber::fmt::format::Writer;
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -122,4 +123,27 @@ fn sites_are_bounded() {
     }
     let got = r.observe(ms(100), Some(MAX_SITES), Level::WARN, check(failed));
     assert_eq!(got, (vec![summary(1, failed, 1)], true));
+}
+
+/// A count as a text line (the event as `tracing` writes it, `repeated=N` last) and as JSON.
+#[test]
+fn a_count_is_written_as_its_warning_with_repeated() {
+    let s = summary(2000, "failed: exit status: 1", 10);
+    let line = |json: bool| {
+        let mut out = String::new();
+        let written = Counted::new(json).summary(&mut Writer::new(&mut out), &s);
+        assert!(written.is_ok());
+        out
+    };
+    assert_eq!(
+        line(false),
+        "1970-01-01T00:00:02.000000Z  WARN failed: exit status: 1 component=1001 hook=check \
+         repeated=10\n"
+    );
+    assert_eq!(
+        line(true),
+        "{\"component\":\"1001\",\"hook\":\"check\",\"level\":\"WARN\",\
+         \"message\":\"failed: exit status: 1\",\"repeated\":10,\
+         \"timestamp\":\"1970-01-01T00:00:02.000000Z\"}\n"
+    );
 }
