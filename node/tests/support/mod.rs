@@ -392,7 +392,8 @@ pub async fn status_json(address: SocketAddr) -> Result<serde_json::Value, Strin
         .await
         .map_err(|_| "baton status did not end within 5 s".to_owned())?
         .map_err(|e| format!("baton status: {e}"))?;
-    if !out.status.success() {
+    // The exit status says the state (0 active, 3 to 8 the others); 1 and 2 are failures.
+    if !matches!(out.status.code(), Some(0 | 3..=8)) {
         return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
     }
     serde_json::from_slice(&out.stdout).map_err(|e| format!("not JSON: {e}"))
