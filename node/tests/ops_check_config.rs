@@ -131,3 +131,20 @@ fn b1_b3_b6_one_file_problems_are_refused() {
          stop, or use severity minor (log) or fatal (hand over)"
     );
 }
+
+#[test]
+fn b3_the_node_refuses_at_start_what_check_config_refuses() {
+    let dir = Scratch::new("b3start");
+    let zero = format!("{}timeout_ms = 0\n", file("alpha"));
+    std::fs::write(dir.path.join("a.toml"), zero).expect("file written");
+    let out = Command::new(BATON)
+        .args(["node", "--config", "a.toml"])
+        .current_dir(&dir.path)
+        .output()
+        .expect("baton runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "baton: a.toml:20:14: component[0].timeout_ms: must be 1 to 3600000 milliseconds"
+    );
+}
