@@ -86,8 +86,10 @@ pub enum Refusal {
     /// `preempt` or `alone`.
     PreemptAlone,
     /// A listener: component socket or TCP address, status address, control socket or TCP
-    /// address.
+    /// address, metrics address.
     Listeners,
+    /// `log_format` (the log's format is set when the node starts).
+    LogFormat,
     /// TLS turned on or off (`[tls]` added or removed).
     Tls,
     /// The script components' commands or timers.
@@ -106,6 +108,7 @@ impl fmt::Display for Refusal {
             Refusal::Timers => "timers",
             Refusal::PreemptAlone => "preempt or alone",
             Refusal::Listeners => "listeners",
+            Refusal::LogFormat => "log_format",
             Refusal::Tls => "tls on or off",
             Refusal::ScriptComponents => "script components",
             Refusal::ComponentsAddedOrRemoved => "components added or removed",
@@ -162,6 +165,7 @@ impl Config {
                 || self.metrics != new.metrics,
             Refusal::Listeners,
         );
+        refuse(self.log_format != new.log_format, Refusal::LogFormat);
         refuse(self.tls.is_some() != new.tls.is_some(), Refusal::Tls);
         refuse(old_n.scripts != new_n.scripts, Refusal::ScriptComponents);
         let same_ids = old_n.components.keys().eq(new_n.components.keys());

@@ -156,6 +156,10 @@ fn each_rule_refuses_its_own_fields() {
         [Refusal::Listeners]
     );
     assert_eq!(
+        refused(|c| c.log_format = crate::config::LogFormat::Json),
+        [Refusal::LogFormat]
+    );
+    assert_eq!(
         refused(|c| c.control_socket = Some("/run/c".into())),
         [Refusal::Listeners]
     );
