@@ -217,3 +217,38 @@ fn alone_at_startup_is_the_startup_wait() {
         Some("negotiating -> promoting: no peer's answer within the startup wait")
     );
 }
+
+/// A fenced promotion (PROTOCOL 5.10): beta notices alpha down at 1 s, fences it, and
+/// promotes when the fence command succeeded at 1.1 s: the cause is alpha down, and the
+/// failover counts from then (the fence's 100 ms included).
+#[test]
+fn a_fenced_promotion_keeps_the_fault_as_its_cause() {
+    let mut p = Pair::with(|me| {
+        let mut c = config(me);
+        c.fence = true;
+        c
+    });
+    p.connect();
+    p.run_until(ms(1000));
+    p.crash(ALPHA);
+    p.run_until(ms(1100));
+    assert_eq!(p.nodes[BETA].role(), Standby, "fencing");
+    let now = p.now;
+    p.nodes[BETA].handle_fence_done(now, "alpha", true);
+    p.flush();
+    let down = Cause::PeerDown {
+        peer: "alpha".into(),
+    };
+    let all = history(&p, BETA);
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert_eq!(
+        all[1..],
+        [
+            t(1100, Standby, Promoting, down),
+            Transition {
+                failover: Some(Duration::from_millis(100)),
+                ..t(1100, Promoting, Active, Cause::ComponentsConfirmed)
+            },
+        ]
+    );
+}
