@@ -192,3 +192,26 @@ fn timers_that_break_the_watchdog_rule_are_refused_with_the_numbers() {
     .is_ok());
     assert!(parse(Path::new("a.toml"), &pair("heartbeat_ms = 10", SCRIPT)).is_ok());
 }
+
+#[test]
+fn a_witness_has_no_watchdog_to_fit() {
+    let three = |me: &str| {
+        format!(
+            "name = \"{me}\"\nstate_dir = \"s\"\n\n[[member]]\nname = \"alpha\"\nid = \"1\"\n\
+             address = \"127.0.0.1:7401\"\n\n[[member]]\nname = \"beta\"\nid = \"2\"\n\
+             address = \"127.0.0.1:7402\"\n\n[[member]]\nname = \"gamma\"\nid = \"3\"\n\
+             address = \"127.0.0.1:7403\"\nwitness = true\n\n[timers]\nheartbeat_ms = 100\n\
+             dead_interval_ms = 200\n\n[listen]\nstatus = \"127.0.0.1:7421\"\n"
+        )
+    };
+    assert!(parse(Path::new("g.toml"), &three("gamma")).is_ok());
+    assert_eq!(
+        parse(Path::new("a.toml"), &three("alpha"))
+            .unwrap_err()
+            .to_string(),
+        "a.toml:22:20: timers.dead_interval_ms: no linked component's watchdog fits (PROTOCOL \
+         6.3): it must be longer than the query interval (100 ms) and at most \
+         dead_interval_ms - heartbeat_ms - 2 ms = 200 - 100 - 2 = 98 ms; shorten \
+         query_interval_ms or lengthen dead_interval_ms"
+    );
+}

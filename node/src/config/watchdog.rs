@@ -22,8 +22,8 @@ fn ms(d: Duration) -> u128 {
 }
 
 /// Checks `node`'s heartbeat, dead and query intervals against the rule, for the kinds of
-/// component the file has: script components need a guard bound, linked ones (or a node
-/// with no `[[component]]`, which takes linked components on their default policy) a
+/// component the file has: script components need a guard bound, linked ones (or a serving
+/// member with no `[[component]]`, which takes linked components on their default policy) a
 /// watchdog that fits.
 pub(super) fn check(file: &File, node: &NodeConfig, cx: &Ctx<'_>) -> Result<(), ConfigError> {
     let (h, d, q) = (
@@ -57,7 +57,10 @@ pub(super) fn check(file: &File, node: &NodeConfig, cx: &Ctx<'_>) -> Result<(), 
             ));
         }
     }
-    let linked = file.components.len() > node.scripts.len() || file.components.is_empty();
+    // A witness never serves: no component of its own.
+    let witness = node.witnesses.contains(&node.me);
+    let linked =
+        !witness && (file.components.len() > node.scripts.len() || file.components.is_empty());
     // The longest watchdog the rule allows; it must exceed the query interval.
     let longest = slack.saturating_sub(MARGIN);
     if linked && longest <= q {
