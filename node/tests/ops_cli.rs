@@ -243,6 +243,25 @@ fn b8_b7_node_started_names_its_addresses_and_hooks_at_exit_see_the_names() {
             assert!(tokio::time::Instant::now() < deadline + STEP, "{}", lines());
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        assert_eq!(lines(), "deactivate alpha beta standby\n".repeat(4));
+        // SIGTERM with the peer up: the handover's deactivate.
+        pair.kill(0);
+        watch
+            .until("alpha gone again", STEP, |s| s[0].is_none())
+            .await;
+        start_alpha_then_beta(&mut pair, &mut watch).await;
+        let pid = pair.pid(0).expect("alpha runs").to_string();
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        let deadline = tokio::time::Instant::now() + STEP;
+        while lines().lines().count() < 6 || pair.running(0) {
+            assert!(tokio::time::Instant::now() < deadline, "{}", lines());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        watch
+            .until("beta active", STEP, |s| is(&s[1], State::Active))
+            .await;
+        assert_eq!(lines(), "deactivate alpha beta standby\n".repeat(6));
     });
 }
