@@ -122,7 +122,11 @@ impl fmt::Display for CloseReason {
                     "hello refused: peer {peer} is up and heard on another link"
                 )
             }
-            CloseReason::UnknownMemberId { id } => write!(f, "hello from unknown member id {id}"),
+            CloseReason::UnknownMemberId { id } => write!(
+                f,
+                "hello refused: the hello names id {id}, no configured member (member id \
+                 mismatch: both configurations must list the same members with the same ids)"
+            ),
             CloseReason::IdentityMismatch { hello, certificate } => write!(
                 f,
                 "hello refused: member {certificate}'s certificate cannot speak as {hello}"

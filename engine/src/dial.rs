@@ -1,8 +1,7 @@
-//! Keeping a peer link up: each member dials each peer it has no link to, with a back-off
-//! capped below `startup_wait`, so that a restarted node is always reached before it would
-//! decide it is alone. When both members dial at once, the hello rule keeps the link dialled
-//! by the higher-priority member (PROTOCOL 4, duplicate links; the numbers: PROTOCOL 11,
-//! note 17).
+//! Keeping a peer link up: each member dials each peer it has no link to, with a back-off,
+//! so that a restarted node is always reached before it would decide it is alone. When both
+//! members dial at once, the hello rule keeps the link dialled by the higher-priority member
+//! (PROTOCOL 4, *Dialling* and *duplicate links*; the numbers: PROTOCOL 11, note 17).
 //!
 //! The [`Dialer`] decides when, inside the [`Node`]: the Node emits [`Event::Dial`] when an
 //! attempt is due ([`Node::poll_timeout`] includes the next one); the driver makes it
@@ -30,24 +29,32 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
 struct Peer {
     /// Index of the peer in the member list.
     member: usize,
-    /// The link this node dialled to it, while one is open, and when it opened.
-    link: Option<(LinkId, Instant)>,
+    /// The link this node dialled to it, while one is open.
+    dialled: Option<LinkId>,
+    /// The link the peer is up on (whoever dialled it), and since when.
+    up: Option<(LinkId, Instant)>,
     /// An attempt is under way.
     pending: bool,
     /// When the next attempt is due (if one is wanted then).
     next_attempt: Instant,
-    /// The wait after the next failure.
+    /// The wait after the next failure (before the cap of a connect failure).
     backoff: Duration,
 }
 
-/// When to dial each peer: at once at start and whenever a link this node dialled closes
-/// after living a dead interval (50 ms after one the peer refused sooner), then after each
-/// failure with a back-off doubling from 50 ms up to half of `startup_wait`
-/// (clamped to 20 ms ..= 1 s). No attempt is made while one is under way, while a link this
-/// node dialled is open, or while the peer is up on another link (one it dialled).
+/// When to dial each peer (PROTOCOL 4, *Dialling*): at once at start; then, after each failed
+/// attempt, after a back-off that starts at 50 ms and doubles. A failed attempt is a connect
+/// that failed or timed out, or a link this node dialled that closed before the peer had been
+/// up on it for a dead interval (refused, or closed at once by whatever answered). After a
+/// connect failure the wait is capped at half of `startup_wait` (clamped to 20 ms ..= 1 s): a
+/// restarting peer is reached before it would decide it is alone. After a refused link it
+/// keeps doubling up to 1 s: whatever refused it is running (and, if it is the peer, dials
+/// this node itself). Only a peer up for a dead interval starts the back-off again: when its
+/// link closes, it is dialled again at once. No attempt is made while one is under way, while
+/// a link this node dialled is open, or while the peer is up on another link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Dialer {
     peers: Vec<Peer>,
+    /// The cap of the wait after a connect failure.
     cap: Duration,
 }
 
@@ -59,7 +66,8 @@ impl Dialer {
             .filter(|m| *m != me)
             .map(|member| Peer {
                 member,
-                link: None,
+                dialled: None,
+                up: None,
                 pending: false,
                 next_attempt: now,
                 backoff: FIRST_BACKOFF.min(cap),
@@ -93,43 +101,50 @@ impl Dialer {
         Some(p.member)
     }
 
-    /// The attempt to `member` connected on `link` at `now`. `false` (and nothing changes)
-    /// when no attempt to that member was under way.
-    pub(crate) fn handle_dialed(&mut self, now: Instant, member: usize, link: LinkId) -> bool {
-        let first = FIRST_BACKOFF.min(self.cap);
+    /// The attempt to `member` connected on `link`. `false` (and nothing changes) when no
+    /// attempt to that member was under way. The back-off goes on until the peer has been up
+    /// for a dead interval ([`Dialer::handle_link_closed`]).
+    pub(crate) fn handle_dialed(&mut self, member: usize, link: LinkId) -> bool {
         match self.peers.iter_mut().find(|p| p.member == member) {
             Some(p) if p.pending => {
                 p.pending = false;
-                p.link = Some((link, now));
-                p.backoff = first;
+                p.dialled = Some(link);
                 true
             }
             _ => false,
         }
     }
 
-    /// The attempt to `member` failed (or timed out): wait, longer each time. `false` (and
-    /// nothing changes) when no attempt to that member was under way.
+    /// The attempt to `member` failed (or timed out): wait, longer each time, at most the
+    /// cap. `false` (and nothing changes) when no attempt to that member was under way.
     pub(crate) fn handle_dial_failed(&mut self, now: Instant, member: usize) -> bool {
         let cap = self.cap;
         match self.peers.iter_mut().find(|p| p.member == member) {
             Some(p) if p.pending => {
                 p.pending = false;
-                p.next_attempt = now + p.backoff;
-                p.backoff = (p.backoff * 2).min(cap);
+                p.next_attempt = now + p.backoff.min(cap);
+                p.backoff = (p.backoff * 2).min(MAX_CAP);
                 true
             }
             _ => false,
         }
     }
 
-    /// `link` closed. If this node dialled it, dial again: at once if it lived at least
-    /// `settle` (the dead interval; a restart of the peer is the common case), then back off
-    /// from the start if that fails. A link that closed sooner (the peer refused it: it lost
-    /// a race of two links, or the peer still hears this node on another link, PROTOCOL 4)
-    /// is dialled again after the first back-off, not at once, so that a refused link is not
-    /// dialled again in a loop. Returns the member it led to, if it was one this node
-    /// dialled.
+    /// `member` is up on `link` since `now` (its hello accepted, or it moved there from
+    /// another link, PROTOCOL 4).
+    pub(crate) fn handle_peer_up(&mut self, now: Instant, member: usize, link: LinkId) {
+        if let Some(p) = self.peers.iter_mut().find(|p| p.member == member) {
+            p.up = Some((link, now));
+        }
+    }
+
+    /// `link` closed. If the peer had been up on it for at least `settle` (the dead
+    /// interval; a restart of the peer is the common case), the back-off starts again and
+    /// the peer is dialled again at once. Otherwise, if this node dialled it, it counts as a
+    /// failed attempt: the next one follows the back-off, which doubles up to 1 s (so that a
+    /// link refused at once is not dialled again in a loop: a member with its own address
+    /// for its peer's, or member ids that differ between the two configurations). Returns
+    /// the member it led to, if this node dialled it.
     pub(crate) fn handle_link_closed(
         &mut self,
         now: Instant,
@@ -140,25 +155,36 @@ impl Dialer {
         let p = self
             .peers
             .iter_mut()
-            .find(|p| p.link.map(|l| l.0) == Some(link))?;
-        let opened = p.link.map_or(now, |l| l.1);
-        p.link = None;
-        p.backoff = first;
-        p.next_attempt = if now.saturating_duration_since(opened) >= settle {
-            now
-        } else {
-            now + first
-        };
-        Some(p.member)
+            .find(|p| p.dialled == Some(link) || p.up.is_some_and(|(l, _)| l == link))?;
+        let dialled = p.dialled == Some(link);
+        if dialled {
+            p.dialled = None;
+        }
+        let mut settled = false;
+        if let Some((l, since)) = p.up {
+            if l == link {
+                p.up = None;
+                settled = now.saturating_duration_since(since) >= settle;
+            }
+        }
+        if settled {
+            p.backoff = first;
+            p.next_attempt = now;
+        } else if dialled {
+            p.next_attempt = now + p.backoff;
+            p.backoff = (p.backoff * 2).min(MAX_CAP);
+        }
+        dialled.then_some(p.member)
     }
 }
 
 impl Node {
     /// The connect attempt to member `member` that [`Event::Dial`] asked for succeeded: `link`
     /// opens as a peer link this node dialled (as [`Node::handle_link_opened`] with
-    /// [`LinkOrigin::Dialled`]). When it closes, the member is dialled again at once.
+    /// [`LinkOrigin::Dialled`]). When it closes, the member is dialled again: at once if it
+    /// was up on it for a dead interval, else after the back-off (PROTOCOL 4, *Dialling*).
     pub fn handle_dialed(&mut self, now: Instant, member: usize, link: LinkId) {
-        self.dialer.handle_dialed(now, member, link);
+        self.dialer.handle_dialed(member, link);
         self.handle_link_opened(now, link, LinkKind::Peer(LinkOrigin::Dialled));
     }
 
@@ -189,9 +215,9 @@ impl Node {
 }
 
 /// Whether an attempt to `p` is wanted (at its time): no link of ours, none under way, and
-/// the peer not already up on a link it dialled.
+/// the peer not already up on another link.
 fn wanted(p: &Peer, peer_up: impl Fn(usize) -> bool) -> bool {
-    p.link.is_none() && !p.pending && !peer_up(p.member)
+    p.dialled.is_none() && !p.pending && !peer_up(p.member)
 }
 
 #[cfg(test)]
@@ -203,7 +229,7 @@ mod tests {
     }
 
     const DOWN: fn(usize) -> bool = |_| false;
-    /// The dead interval: a dialled link that lived this long is dialled again at once.
+    /// The dead interval: a peer up this long on a link is dialled again at once.
     const SETTLE: Duration = Duration::from_millis(300);
     const UP: fn(usize) -> bool = |_| true;
 
@@ -215,6 +241,22 @@ mod tests {
             assert_eq!(d.poll_dial(at, DOWN), Some(1));
             assert_eq!(d.poll_timeout(DOWN), None, "none while one is under way");
             assert!(d.handle_dial_failed(at, 1));
+            times.push(at.since_origin().as_millis() as u64);
+        }
+        times
+    }
+
+    /// Connects every attempt as soon as it is due on a fresh link, which the other side
+    /// closes after `lives` (before any hello); returns the times of the attempts.
+    fn refused_attempts(d: &mut Dialer, count: usize, lives: Duration) -> Vec<u64> {
+        let mut times = Vec::new();
+        for link in 0..count {
+            let at = d.poll_timeout(DOWN).expect("an attempt is wanted");
+            let link = LinkId(100 + link as u64);
+            assert_eq!(d.poll_dial(at, DOWN), Some(1));
+            assert!(d.handle_dialed(1, link));
+            assert_eq!(d.poll_timeout(DOWN), None, "none while our link is open");
+            assert_eq!(d.handle_link_closed(at + lives, link, SETTLE), Some(1));
             times.push(at.since_origin().as_millis() as u64);
         }
         times
@@ -269,44 +311,72 @@ mod tests {
     }
 
     #[test]
-    fn a_closed_dialled_link_is_dialled_again_at_once_and_backs_off_from_the_start() {
+    fn a_peer_up_for_a_dead_interval_is_dialled_again_at_once_and_backs_off_from_the_start() {
         let mut d = Dialer::new(ms(0), 0, 2, Duration::from_millis(300));
         assert_eq!(failing_attempts(&mut d, 3), [0, 50, 150]);
         assert_eq!(d.poll_dial(ms(300), DOWN), Some(1));
-        assert!(d.handle_dialed(ms(300), 1, LinkId(4)));
+        assert!(d.handle_dialed(1, LinkId(4)));
         assert_eq!(d.poll_timeout(DOWN), None, "none while our link is open");
         assert_eq!(d.poll_dial(ms(900), DOWN), None);
+        d.handle_peer_up(ms(301), 1, LinkId(4));
 
-        assert_eq!(d.handle_link_closed(ms(1000), LinkId(4), SETTLE), Some(1));
+        assert_eq!(d.handle_link_closed(ms(601), LinkId(4), SETTLE), Some(1));
         assert_eq!(
-            d.handle_link_closed(ms(1000), LinkId(4), SETTLE),
+            d.handle_link_closed(ms(601), LinkId(4), SETTLE),
             None,
             "forgotten"
         );
-        assert_eq!(d.poll_timeout(DOWN), Some(ms(1000)));
-        assert_eq!(failing_attempts(&mut d, 4), [1000, 1050, 1150, 1300]);
+        assert_eq!(d.poll_timeout(DOWN), Some(ms(601)));
+        assert_eq!(failing_attempts(&mut d, 4), [601, 651, 751, 901]);
     }
 
     #[test]
-    fn a_dialled_link_closed_within_the_dead_interval_is_dialled_again_after_50_ms() {
-        // The peer refuses each link while it still hears this node on another one
-        // (PROTOCOL 4): no loop of attempts, one every 50 ms; a link that then lives the
-        // dead interval is dialled again at once when it closes.
+    fn a_dialled_link_closed_before_the_peer_was_up_a_dead_interval_is_a_failed_attempt() {
+        // Up for 299 ms only: as a refused attempt, the back-off goes on from where it was.
         let mut d = Dialer::new(ms(0), 0, 2, Duration::from_millis(300));
-        let mut times = Vec::new();
-        for link in 1..=4 {
-            let at = d.poll_timeout(DOWN).expect("an attempt is wanted");
-            assert_eq!(d.poll_dial(at, DOWN), Some(1));
-            assert!(d.handle_dialed(at, 1, LinkId(link)));
-            assert_eq!(d.handle_link_closed(at, LinkId(link), SETTLE), Some(1));
-            times.push(at.since_origin().as_millis() as u64);
-        }
-        assert_eq!(times, [0, 50, 100, 150]);
-        assert_eq!(d.poll_dial(ms(200), DOWN), Some(1));
-        assert!(d.handle_dialed(ms(200), 1, LinkId(5)));
-        assert_eq!(d.handle_link_closed(ms(500), LinkId(5), SETTLE), Some(1));
-        assert_eq!(d.poll_timeout(DOWN), Some(ms(500)));
-        assert_eq!(failing_attempts(&mut d, 3), [500, 550, 650]);
+        assert_eq!(failing_attempts(&mut d, 2), [0, 50]);
+        assert_eq!(d.poll_dial(ms(150), DOWN), Some(1));
+        assert!(d.handle_dialed(1, LinkId(4)));
+        d.handle_peer_up(ms(151), 1, LinkId(4));
+        assert_eq!(d.handle_link_closed(ms(450), LinkId(4), SETTLE), Some(1));
+        assert_eq!(d.poll_timeout(DOWN), Some(ms(650)), "waits 200 ms");
+    }
+
+    #[test]
+    fn links_refused_at_once_back_off_from_50_ms_to_1_s() {
+        // PROTOCOL 4, Dialling: each link is accepted and closed at once (this node's own
+        // address configured for its peer, member ids that differ between the two files):
+        // 50 ms doubling to 1 s, not a loop of attempts, whatever startup_wait is.
+        let mut d = Dialer::new(ms(0), 0, 2, Duration::from_millis(300));
+        assert_eq!(
+            refused_attempts(&mut d, 10, Duration::ZERO),
+            [0, 50, 150, 350, 750, 1550, 2550, 3550, 4550, 5550]
+        );
+        // A connect failure then waits at most the cap (half of startup_wait).
+        assert_eq!(failing_attempts(&mut d, 2), [6550, 6700]);
+    }
+
+    #[test]
+    fn links_refused_after_the_hello_timeout_back_off_from_when_they_closed() {
+        // Accepted, and closed by this node for want of a hello after the dead interval.
+        let mut d = Dialer::new(ms(0), 0, 2, Duration::from_millis(300));
+        assert_eq!(
+            refused_attempts(&mut d, 4, SETTLE),
+            [0, 350, 750, 1250],
+            "closed at 300, 650, 1050: then 50, 100, 200 ms"
+        );
+    }
+
+    #[test]
+    fn a_settled_peer_on_a_link_it_dialled_also_restarts_the_back_off() {
+        let mut d = Dialer::new(ms(0), 0, 2, Duration::from_millis(300));
+        assert_eq!(refused_attempts(&mut d, 3, Duration::ZERO), [0, 50, 150]);
+        // The peer dials, and is up on its link for a second.
+        d.handle_peer_up(ms(200), 1, LinkId(9));
+        assert_eq!(d.poll_timeout(UP), None);
+        assert_eq!(d.handle_link_closed(ms(1200), LinkId(9), SETTLE), None);
+        assert_eq!(d.poll_timeout(DOWN), Some(ms(1200)));
+        assert_eq!(refused_attempts(&mut d, 2, Duration::ZERO), [1200, 1250]);
     }
 
     #[test]
@@ -327,12 +397,9 @@ mod tests {
             None,
             "not dialled"
         );
-        assert!(
-            !d.handle_dialed(ms(5), 1, LinkId(9)),
-            "no attempt under way"
-        );
+        assert!(!d.handle_dialed(1, LinkId(9)), "no attempt under way");
         assert!(!d.handle_dial_failed(ms(5), 1), "no attempt under way");
-        assert!(!d.handle_dialed(ms(5), 0, LinkId(9)), "this node itself");
+        assert!(!d.handle_dialed(0, LinkId(9)), "this node itself");
         assert!(!d.handle_dial_failed(ms(5), 7), "no such member");
         assert_eq!(d.poll_timeout(DOWN), Some(ms(0)), "unchanged");
     }

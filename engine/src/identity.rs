@@ -117,7 +117,7 @@ impl Node {
         link: LinkId,
         identity: Identity,
     ) {
-        self.dialer.handle_dialed(now, member, link);
+        self.dialer.handle_dialed(member, link);
         let kind = LinkKind::Peer(LinkOrigin::Dialled);
         self.handle_link_authenticated(now, link, kind, identity);
     }

@@ -5,15 +5,19 @@ use crate::close::CloseReason;
 use crate::event::LinkKind;
 use crate::node::Node;
 use crate::notice::Notice;
-use baton_core::Instant;
+use baton_asn1::election::ElectionMessage;
+use baton_core::{Instant, LinkId};
+use baton_election::wire_id::WireId;
 use baton_election::Member;
 use baton_monitor::{HelloRefusal, PeerEvent};
 use baton_status::PeerState;
 
 impl Node {
     /// Acts on what the peer monitor reports: a peer up goes to the Election and is asked
-    /// its status; a peer down is a link down, at once or (a link closed for misbehaviour, or
-    /// lost to the duplicate-link rule) after the dead interval.
+    /// its status; a peer down is a link down, at once or (a link this node closed for
+    /// misbehaviour, or one closed while another peer link awaits its hello) after the dead
+    /// interval unless a link to the peer is up by then (PROTOCOL 4, *Peer failure*). Either
+    /// way the status line says `down` from the close (PROTOCOL 6.7).
     pub(crate) fn on_peer_event(&mut self, now: Instant, e: PeerEvent) {
         match e {
             PeerEvent::PeerUp { member, link } => self.peer_up(now, member, link),
@@ -34,7 +38,12 @@ impl Node {
                 self.peer_up(now, member, to);
             }
             PeerEvent::PeerDead { member, link } if self.misbehaving.remove(&link) => {
+                // PROTOCOL 4, *Closing a link for misbehaviour*: the peer is alive and will
+                // connect again, so this close is a peer failure only if no link to it is up
+                // within the dead interval (a node keeps its role when its peer sends
+                // garbage); the status says `down` meanwhile (6.7).
                 self.peer_links.remove(&link);
+                self.set_member_down(&member);
                 let at = now + self.config.dead_interval;
                 self.deferred_down.push((link, at));
                 let peer = self.peer_name(&member);
@@ -51,6 +60,7 @@ impl Node {
                 // still open here died of silence: it takes the next arm and is closed (found
                 // by the node_ops fuzz target: a silent link was kept open, unanswered).
                 self.peer_links.remove(&link);
+                self.set_member_down(&member);
                 let at = now + self.config.dead_interval;
                 self.deferred_down.push((link, at));
                 let peer = self.peer_name(&member);
@@ -59,9 +69,7 @@ impl Node {
             }
             PeerEvent::PeerDead { member, link } => {
                 self.peer_links.remove(&link);
-                if let Some(i) = self.config.members.iter().position(|m| m.id == member) {
-                    self.member_states[i] = PeerState::Down;
-                }
+                self.set_member_down(&member);
                 self.election.handle_link_down(now, link);
                 let peer = self.peer_name(&member);
                 let reason = CloseReason::PeerSilent { peer: peer.clone() };
@@ -89,12 +97,13 @@ impl Node {
 
     /// `member` is up on `link`: the Election learns of it (a second link-up for a member up
     /// on another link moves it there) and the peer is asked its status.
-    fn peer_up(&mut self, now: Instant, member: String, link: baton_core::LinkId) {
+    fn peer_up(&mut self, now: Instant, member: String, link: LinkId) {
         let Some(i) = self.config.members.iter().position(|m| m.id == member) else {
             self.close(now, link, CloseReason::UnknownMemberId { id: member });
             return;
         };
         self.peer_links.insert(link, Member(i));
+        self.dialer.handle_peer_up(now, i, link);
         let peer = self.config.members[i].name.clone();
         self.notice(Notice::PeerUp { peer, link });
         self.election.handle_link_up(now, link, Member(i));
@@ -111,6 +120,50 @@ impl Node {
                 && !self.peer_links.contains_key(l)
                 && self.peers.parked(*l).is_none()
         })
+    }
+
+    /// An Election answer from the peer on up link `link` that will not count (PROTOCOL 5.4
+    /// \[F7\]): ignored, and logged as section 9 says ([`Notice::StaleAnswer`]). One whose
+    /// `correlationId` is not `"<round> <seq>"` is the Election's to report
+    /// ([`Notice::PeerMisbehaved`]); quorum mode judges its answers itself.
+    pub(crate) fn note_stale_answer(&mut self, link: LinkId, m: &ElectionMessage) {
+        use baton_asn1::election::{ElectionMessageMessage as E, ElectionResult as R};
+        let E::electionResult(result) = &m.message else {
+            return;
+        };
+        let Some(from) = self.peer_links.get(&link).copied() else {
+            return;
+        };
+        let id = &m.correlation_id;
+        let well_formed = WireId::from_correlation_id(id).is_ok();
+        let pair = self.election.peer().is_some();
+        if !pair || !well_formed || self.election.answer_counts(from, id) {
+            return;
+        }
+        let answer = match result {
+            R::assigment(_) => "assigment",
+            R::veto(_) => "veto",
+            R::electionError(_) => "electionError",
+        };
+        let peer = self
+            .config
+            .members
+            .get(from.0)
+            .map_or_else(|| "?".to_owned(), |p| p.name.clone());
+        let correlation_id = String::from_utf8_lossy(id.0.as_bytes()).into_owned();
+        self.notice(Notice::StaleAnswer {
+            peer,
+            answer,
+            correlation_id,
+        });
+    }
+
+    /// The member with member id `id` has no up link any more: its state reads `down` until
+    /// it reports one again (PROTOCOL 6.7).
+    fn set_member_down(&mut self, id: &str) {
+        if let Some(i) = self.config.members.iter().position(|m| m.id == id) {
+            self.member_states[i] = PeerState::Down;
+        }
     }
 
     /// The member name of the peer with member id `id` (the id itself if none has it: the

@@ -38,8 +38,15 @@ impl fmt::Display for Words<'_, baton_monitor::HelloRefusal> {
         use baton_monitor::HelloRefusal as R;
         match self.0 {
             R::NotAHeartBeat => f.write_str("the first message was not a heartBeat"),
-            R::SelfId => f.write_str("the hello names this node itself"),
-            R::UnknownMember(id) => write!(f, "the hello names id {id}, no configured member"),
+            R::SelfId => f.write_str(
+                "the hello names this node itself (its own member id: is this node's own \
+                 address configured for a peer, or do two members share an id?)",
+            ),
+            R::UnknownMember(id) => write!(
+                f,
+                "the hello names id {id}, no configured member (member id mismatch: both \
+                 configurations must list the same members with the same ids)"
+            ),
             R::NoHello => f.write_str("no hello within the dead interval"),
             R::Duplicate { member } => write!(f, "another link to member id {member} stays"),
             R::AlreadyUp { member } => {

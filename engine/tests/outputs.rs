@@ -93,7 +93,8 @@ fn a_hello_from_no_member_is_refused_with_the_typed_refusal() {
     assert_eq!(p.closed(0), [(link, refused.clone())]);
     assert_eq!(
         refused.to_string(),
-        "hello refused: the hello names id 99, no configured member"
+        "hello refused: the hello names id 99, no configured member (member id mismatch: \
+         both configurations must list the same members with the same ids)"
     );
 }
 
