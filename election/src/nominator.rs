@@ -104,11 +104,7 @@ impl Election {
             }
         };
         self.note_round(id.round);
-        let matches = self
-            .pending
-            .as_ref()
-            .is_some_and(|n| n.to == from && n.awaiting && n.seq == id.seq);
-        if !matches {
+        if !self.answers_latest_send(from, id.seq) {
             return;
         }
         let Some(nomination) = self.pending.take() else {
@@ -159,6 +155,14 @@ impl Election {
             PeerRole::Standby
         });
         self.adopt(now, active, is_veto, id.round);
+    }
+
+    /// Whether an answer from `from` whose `correlationId` has `seq` counts \[F7\]: it answers
+    /// the latest send of the pending (hence valid) nomination to `from`, not answered yet.
+    pub(crate) fn answers_latest_send(&self, from: Member, seq: u16) -> bool {
+        self.pending
+            .as_ref()
+            .is_some_and(|n| n.to == from && n.awaiting && n.seq == seq)
     }
 
     /// PROTOCOL 5.6: adopt the assignment naming `active`; `peer_round` is the responder's

@@ -69,6 +69,17 @@ impl Election {
         }
     }
 
+    /// Whether an Election answer from `from` carrying `id` would count (PROTOCOL 5.4 \[F7\]):
+    /// pair mode, a well-formed `correlationId` whose `seq` is that of the latest send of this
+    /// node's pending nomination to `from`, not answered yet. Any other answer is ignored by
+    /// [`Election::handle_message`] (a caller logs it: PROTOCOL 9, stale answers); `false` in
+    /// quorum mode, whose answers this does not judge.
+    pub fn answer_counts(&self, from: Member, id: &baton_asn1::election::CorrelationId) -> bool {
+        !self.is_quorum()
+            && crate::wire_id::WireId::from_correlation_id(id)
+                .is_ok_and(|id| self.answers_latest_send(from, id.seq))
+    }
+
     /// Whether a nomination of this node is pending (sent or backing off) and valid.
     pub fn nomination_pending(&self) -> bool {
         self.pending.is_some()

@@ -40,6 +40,7 @@ impl Node {
             }
             (LinkKind::Peer(_), AnyMessage::Election(m)) => {
                 if self.peer_links.contains_key(&link) {
+                    self.note_stale_answer(link, &m);
                     self.election.handle_message(now, link, m);
                 } else if self.peers.parked(link).is_some() {
                     // Its hello waits (PROTOCOL 4, duplicate links): the peer may be genuine

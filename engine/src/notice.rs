@@ -98,6 +98,17 @@ pub enum Notice {
         /// What it did.
         reason: Misbehaviour,
     },
+    /// The peer sent an Election answer that does not count (PROTOCOL 5.4 \[F7\]): to an
+    /// earlier send, to a void nomination, a second answer, an unknown `correlationId`.
+    /// Ignored: it changed nothing (PROTOCOL 9, "Ignored, logged, link kept").
+    StaleAnswer {
+        /// The peer's member name.
+        peer: String,
+        /// `assigment`, `veto` or `electionError`.
+        answer: &'static str,
+        /// The answer's `correlationId`.
+        correlation_id: String,
+    },
     /// The peer answered this node's nomination with an `electionError` other than the
     /// transient ones: usually the two configurations disagree (PROTOCOL 5.5).
     NominationRefused {
@@ -231,6 +242,15 @@ impl fmt::Display for Notice {
             Notice::PeerMisbehaved { peer, reason } => {
                 write!(f, "peer {peer} misbehaved: {reason}")
             }
+            Notice::StaleAnswer {
+                peer,
+                answer,
+                correlation_id,
+            } => write!(
+                f,
+                "peer {peer}: stale {answer} ignored: correlationId {correlation_id:?} answers \
+                 no nomination pending"
+            ),
             Notice::NominationRefused { peer, description } => {
                 write!(f, "peer {peer} refused our nomination: {description}")
             }

@@ -285,6 +285,12 @@ fn a_superseded_job_is_dropped_and_the_newer_one_answers() {
             }),
             role_changed(NodeRole::Negotiating, NodeRole::Standby),
             run(1, &[Hook::Deactivate, Hook::Stop]),
+            // alpha's answer to beta's self-nomination, void since beta stood by [F7].
+            Event::Notice(Notice::StaleAnswer {
+                peer: "alpha".to_owned(),
+                answer: "electionError",
+                correlation_id: "0 1".to_owned(),
+            }),
             run(2, &[Hook::Check]),
             Event::Notice(Notice::ComponentRoleFailed {
                 component: ID.to_owned(),
