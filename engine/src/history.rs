@@ -7,10 +7,11 @@
 //! role change of the Election with the most telling of them:
 //! 1. the end of a promotion or demotion is [`Cause::ComponentsConfirmed`] (PROTOCOL 6.1);
 //! 2. else the first telling notice of the step;
-//! 3. else what the input was;
+//! 3. else what the input was, unless a timer;
 //! 4. else a fault noticed in an earlier step that no role change followed yet (a peer down
-//!    before a fence command ended, PROTOCOL 5.10);
-//! 5. else [`Cause::Other`].
+//!    before a fence command ended, PROTOCOL 5.10; a peer link closed with a grace that ran
+//!    out; a lease that ran out after the peer went down);
+//! 5. else the timer ([`Cause::StartupWait`] while negotiating), or [`Cause::Other`].
 //!
 //! A promotion from `standby` that ends `active` also records how long the failover took:
 //! from the fault that caused it (the step that noticed it) to the components confirmed.
@@ -190,6 +191,9 @@ pub struct History {
     input: Option<Cause>,
     /// The first telling notice of this step.
     noticed: Option<Cause>,
+    /// A peer link of this step closed with a grace (for misbehaviour, or while another
+    /// link awaited its hello): the peer down if no link is up by its end.
+    grace: Option<Cause>,
     /// A fault noticed in an earlier step, and when, that no role change followed yet.
     pending: Option<(Cause, Instant)>,
     /// When the failover under way began (its fault noticed).
@@ -242,6 +246,12 @@ impl History {
     /// A notice of this step: the first telling one is the step's cause; a peer up or a
     /// component recovered clears the matching fault of an earlier step.
     pub(crate) fn notice(&mut self, notice: &Notice) {
+        if let Notice::PeerLinkClosedForMisbehaviour { peer, .. }
+        | Notice::PeerLinkClosedAwaitingHello { peer, .. } = notice
+        {
+            let peer = peer.clone();
+            self.grace.get_or_insert(Cause::PeerDown { peer });
+        }
         let Some(cause) = Cause::of_notice(notice) else {
             return;
         };
@@ -265,12 +275,17 @@ impl History {
         let mut since = now;
         // Followed by a role change: no longer pending.
         let pending = self.pending.take();
+        // A timer that ends a wait a fault began (a lease, a peer link's grace) is told by
+        // the fault.
+        let input = self.input.clone().filter(|c| *c != Cause::Timer);
         let cause = if matches!((from, to), (Promoting, Active) | (Demoting, Standby)) {
             Cause::ComponentsConfirmed
-        } else if let Some(c) = self.noticed.clone().or_else(|| self.input.clone()) {
+        } else if let Some(c) = self.noticed.clone().or(input) {
             c
         } else if let Some((c, at)) = pending {
             since = at;
+            c
+        } else if let Some(c) = self.input.clone() {
             c
         } else {
             Cause::Other
@@ -307,8 +322,9 @@ impl History {
     /// The step that ran at `now` is over: a fault it noticed that no role change followed
     /// stays pending; the rest is forgotten.
     pub(crate) fn end_step(&mut self, now: Instant) {
-        if let Some(c) = self.noticed.take() {
-            if c.is_fault() && !self.changed {
+        let grace = self.grace.take();
+        if let Some(c) = self.noticed.take().filter(Cause::is_fault).or(grace) {
+            if !self.changed {
                 self.pending = Some((c, now));
             }
         }

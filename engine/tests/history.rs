@@ -252,3 +252,31 @@ fn a_fenced_promotion_keeps_the_fault_as_its_cause() {
         ]
     );
 }
+
+/// A peer link closed for misbehaviour at 1 s, the peer (hung) not back within the dead
+/// interval: beta promotes at 1.3 s for alpha down, the failover counted from 1 s.
+#[test]
+fn a_peer_link_grace_that_ran_out_is_the_peer_down() {
+    let mut p = Pair::new();
+    p.connect();
+    p.run_until(ms(1000));
+    let now = p.now;
+    p.nodes[BETA].handle_link_misbehaved(now, PEER);
+    p.alive[ALPHA] = false;
+    p.run_until(ms(2000));
+    let down = Cause::PeerDown {
+        peer: "alpha".into(),
+    };
+    let all = history(&p, BETA);
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert_eq!(
+        all[1..],
+        [
+            t(1300, Standby, Promoting, down),
+            Transition {
+                failover: Some(Duration::from_millis(300)),
+                ..t(1300, Promoting, Active, Cause::ComponentsConfirmed)
+            },
+        ]
+    );
+}
