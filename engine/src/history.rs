@@ -10,7 +10,7 @@
 //! 3. else what the input was, unless a timer;
 //! 4. else a fault noticed in an earlier step that no role change followed yet (a peer down
 //!    before a fence command ended, PROTOCOL 5.10; a peer link closed with a grace that ran
-//!    out; a lease that ran out after the peer went down);
+//!    out);
 //! 5. else the timer ([`Cause::StartupWait`] while negotiating), or [`Cause::Other`].
 //!
 //! A promotion from `standby` that ends `active` also records how long the failover took:
