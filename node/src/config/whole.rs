@@ -33,9 +33,10 @@ impl Parsed {
 
     /// `A.toml:12:6` where the span is, `A.toml (not written: the default)` when the key is
     /// not written.
-    fn at(&self, span: Option<Range<usize>>) -> String {
+    fn at(&self, span: Option<Range<usize>>, key: &str) -> String {
         match span.map(|s| self.cx().line_col(s)) {
             Some((line, col)) => format!("{}:{line}:{col}", self.path.display()),
+            None if key == "tls" => format!("{}", self.path.display()),
             None => format!("{} (not written: the default)", self.path.display()),
         }
     }
@@ -70,7 +71,7 @@ pub fn load_cluster(paths: &[PathBuf]) -> Result<Vec<Config>, Vec<ConfigError>> 
                     format!(
                         "{:?} here and in {}: one file per member",
                         p.file.name.get_ref(),
-                        twin.at(Some(twin.file.name.span()))
+                        twin.at(Some(twin.file.name.span()), "name")
                     ),
                 ));
             }
@@ -232,11 +233,17 @@ fn compare(first: &Parsed, p: &Parsed, errors: &mut Vec<ConfigError>) {
         setting(key, va, vb, sa, sb);
     }
     for d in diffs {
+        // A key this file does not write has no line: say why its value is what it is.
+        let unwritten = match (&d.span, d.key.as_str()) {
+            (None, "tls") => "",
+            (None, _) => " (not written: the default)",
+            _ => "",
+        };
         let message = format!(
-            "{} here, {} in {}: {}",
+            "{}{unwritten} here, {} in {}: {}",
             d.here,
             d.there,
-            first.at(d.first_span),
+            first.at(d.first_span, &d.key),
             d.why
         );
         errors.push(p.cx().err(d.span, d.key, message));

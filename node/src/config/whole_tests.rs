@@ -161,3 +161,23 @@ fn a_file_that_fails_alone_is_reported_with_the_others() {
         ]
     );
 }
+
+#[test]
+fn a_key_written_in_one_file_only_is_named_in_both() {
+    let alpha = file(
+        "alpha",
+        "encoding = \"uper\"\n[tls]\nca = \"ca.pem\"\ncert = \"a.pem\"\nkey = \"a.key\"",
+    );
+    assert_eq!(
+        errors(
+            "unwritten",
+            &[("a.toml", alpha), ("b.toml", file("beta", ""))]
+        ),
+        [
+            "b.toml: encoding: der (not written: the default) here, uper in a.toml:2:12: every \
+             file of the cluster must say the same",
+            "b.toml: tls: no [tls] here, [tls] in a.toml:4:6: every file of the cluster must say \
+             the same"
+        ]
+    );
+}
