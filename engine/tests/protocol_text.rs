@@ -209,3 +209,10 @@ fn a_handover_request_waiting_to_retry_is_still_pending_for_f10() {
     );
     assert_eq!(b.role(), Standby);
 }
+
+/// PROTOCOL 2.3: a receiver MUST accept leading zeros in `"<round> <seq>"`.
+#[test]
+fn an_election_correlation_id_with_leading_zeros_is_accepted() {
+    use baton_election::{Round, WireId};
+    assert_eq!(WireId::parse("007 0012"), Ok(WireId::new(Round(7), 12)));
+}

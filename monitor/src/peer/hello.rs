@@ -113,7 +113,9 @@ enum Keep {
 /// - Otherwise the two links race (both members dialled at once): the link dialled by the
 ///   higher-priority member stays (`we_rank_higher`: this node has the higher priority, so it
 ///   prefers the links it dialled), on both nodes alike; between links of the same origin the
-///   newer stays (the peer dialled again: it found the older one dead).
+///   newer stays (the peer dialled again: it found the older one dead). "Newer" is the link
+///   whose hello arrived later at this node, whatever order the links opened in; two links
+///   open without a hello are not judged until one's hello arrives (PROTOCOL 4).
 fn duplicate(
     old: Candidate,
     new: Candidate,
