@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod compare;
+mod control;
 mod failover;
 mod faults;
 mod keepalived;
@@ -82,6 +83,9 @@ pub struct Options {
     /// faults: the cluster kinds to run (default: all four).
     #[arg(long, value_enum, value_delimiter = ',')]
     pub clusters: Vec<faults::Kind>,
+    /// faults: the faults to run (default: all seven).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub fault: Vec<faults::Fault>,
     /// faults: keep both cores busy with two spinning processes for the whole section
     /// (the clusters and corosync alike).
     #[arg(long)]

@@ -795,32 +795,13 @@ impl Pair {
     pub async fn switchover(&mut self, i: usize) -> Result<Instant, String> {
         let path = self.dir.join(format!("{}.ctl", NAMES[i]));
         let t0 = Instant::now();
-        let answer = control_command(&path, "switchover").await?;
+        let answer = crate::control::command(&path, "switchover").await?;
         if answer.starts_with("ok") {
             Ok(t0)
         } else {
             Err(format!("switchover refused by {}: {answer}", NAMES[i]))
         }
     }
-}
-
-/// One command on a node's control socket; its answer line.
-async fn control_command(path: &Path, command: &str) -> Result<String, String> {
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
-    let stream = tokio::net::UnixStream::connect(path)
-        .await
-        .map_err(|e| format!("cannot reach {}: {e}", path.display()))?;
-    let (read, mut write) = stream.into_split();
-    write
-        .write_all(format!("{command}\n").as_bytes())
-        .await
-        .map_err(|e| format!("control socket: {e}"))?;
-    let mut line = String::new();
-    tokio::io::BufReader::new(read)
-        .read_line(&mut line)
-        .await
-        .map_err(|e| format!("control socket: {e}"))?;
-    Ok(line.trim().to_owned())
 }
 
 #[cfg(test)]

@@ -217,6 +217,14 @@ impl Cluster {
         Ok(t0)
     }
 
+    /// `switchover` on member `i`'s control socket: the time just before connecting, and
+    /// the node's answer.
+    pub async fn switchover(&mut self, i: usize) -> Result<(Instant, String), String> {
+        let path = self.dir.join(format!("{}.ctl", self.names[i]));
+        let t0 = Instant::now();
+        Ok((t0, crate::control::command(&path, "switchover").await?))
+    }
+
     /// SIGSTOP (`stop`) or SIGCONT to member `i`.
     pub fn pause(&mut self, i: usize, stop: bool) -> Result<(), String> {
         let pid = self.pid(i).ok_or("not running")?;

@@ -257,6 +257,7 @@ pub fn run(opts: &Options, ip: &Path, root: &Path, samples: &[Sample]) -> Vec<Ta
             "timers",
             "SIGKILL, ms: min / median / max (n)",
             "SIGSTOP, ms: min / median / max (n)",
+            "switchover, ms: min / median / max (n)",
         ],
     );
     let hb = opts.faults_heartbeat;
@@ -274,6 +275,7 @@ pub fn run(opts: &Options, ip: &Path, root: &Path, samples: &[Sample]) -> Vec<Ta
             format!("heartbeat {hb} ms, voter lease {} ms", 8 * hb),
             cell(Fault::Kill),
             cell(Fault::Stop),
+            cell(Fault::Switchover),
         ]);
     }
     let baton_median = |f: Fault| {
@@ -313,6 +315,7 @@ pub fn run(opts: &Options, ip: &Path, root: &Path, samples: &[Sample]) -> Vec<Ta
                     label.clone(),
                 ];
                 row.extend(cells);
+                row.push("none (votequorum has no switchover)".into());
                 t.row(row);
                 let ratio = |f: Fault, m: Option<f64>| match (baton_median(f), m) {
                     (Some(b), Some(c)) if c > 0.0 => format!("{:.2}", b / c),
@@ -323,6 +326,7 @@ pub fn run(opts: &Options, ip: &Path, root: &Path, samples: &[Sample]) -> Vec<Ta
                     label,
                     ratio(Fault::Kill, medians[0]),
                     ratio(Fault::Stop, medians[1]),
+                    "-".into(),
                 ]);
             }
             Err(e) => {
@@ -338,7 +342,8 @@ pub fn run(opts: &Options, ip: &Path, root: &Path, samples: &[Sample]) -> Vec<Ta
          resource is started). Matched: corosync's `token` set to baton's detection time (9 \
          heartbeats) and `token_coefficient` to 0 (by default corosync adds 650 ms per node beyond two: \
          an effective token of 3650 ms for three nodes at the defaults); its consensus timeout \
-         stays at its default, 1.2 x token."
+         stays at its default, 1.2 x token. Switchover: from just before the `switchover` \
+         command on the active's control socket to another member serving both components."
             .into(),
     );
     vec![t]

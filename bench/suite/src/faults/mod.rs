@@ -10,7 +10,8 @@
 //! of the active; SIGSTOP of the active for twice the detection time (then SIGCONT); a
 //! partition of the active and of a standby (its bridge port down for as long); a flapping
 //! link (the active's port down and up five times, each for 0.25-1.25 detection times); a
-//! forged peer ([`forge`]). Per fault: dual-active moments and overlap (over the fault and the
+//! forged peer ([`forge`]); a planned switchover (`switchover` on the active's control
+//! socket: not a fault, but the same counts apply). Per fault: dual-active moments and overlap (over the fault and the
 //! recovery), the time to another member serving everything, and whether the cluster settled
 //! again. Then the corosync comparison ([`corosync`]).
 
@@ -77,7 +78,7 @@ impl Kind {
 }
 
 /// A fault.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 pub enum Fault {
     /// SIGKILL of the active node.
     Kill,
@@ -91,16 +92,20 @@ pub enum Fault {
     Flap,
     /// A forged peer: hello as the active, then `nominationMsg{standby}`.
     Forged,
+    /// A planned switchover: `switchover` on the active's control socket.
+    Switchover,
 }
 
 impl Fault {
-    const ALL: [Fault; 6] = [
+    /// Every fault, in the order of the tables.
+    pub const ALL: [Fault; 7] = [
         Fault::Kill,
         Fault::Stop,
         Fault::PartitionActive,
         Fault::PartitionMinority,
         Fault::Flap,
         Fault::Forged,
+        Fault::Switchover,
     ];
 
     /// Its name in the tables.
@@ -112,6 +117,7 @@ impl Fault {
             Fault::PartitionMinority => "partition a standby",
             Fault::Flap => "flapping link (active)",
             Fault::Forged => "forged peer",
+            Fault::Switchover => "switchover (planned)",
         }
     }
 }
@@ -256,7 +262,12 @@ async fn run_kind(
         format!("{}: starting in {}", kind.name(), c.dir().display()),
     );
     let mut active = c.settle(p.settle, p.quiet).await?;
-    for fault in Fault::ALL {
+    let faults = if opts.fault.is_empty() {
+        Fault::ALL.to_vec()
+    } else {
+        opts.fault.clone()
+    };
+    for fault in faults {
         for n in 1..=opts.faults {
             let label = format!("{} / {} {n}/{}", kind.name(), fault.name(), opts.faults);
             let (o, a) = trial::run(&mut c, fault, active, &p)
@@ -363,7 +374,8 @@ fn table(opts: &Options, samples: &[Sample], not_run: &[(Kind, String)]) -> Tabl
          the time two or more served, over the fault and the recovery after it. New active: from \
          just before the fault to another member serving both services (for a partitioned \
          standby or a forged peer: a member starting to serve beside, or instead of, the active; \
-         a flap may fail over when the link stays down past the detection time). Converged: settled again \
+         a flap may fail over when the link stays down past the detection time; for a switchover: \
+         from just before the command to the member it hands over to serving both). Converged: settled again \
          (one member active with both services, the others standby) within the settle time \
          after the fault was undone, without restarting the cluster. See bench/suite/README.md."
             .into(),

@@ -166,6 +166,14 @@ pub async fn run(
                 Err(_) => o.note = Some("forger: no result".into()),
             }
         }
+        Fault::Switchover => {
+            let answer;
+            (t0, answer) = c.switchover(old).await?;
+            if !answer.starts_with("ok") {
+                o.note = Some(format!("switchover answered: {answer}"));
+            }
+            watch(c, old, t0, t0 + p.hold, &mut found).await;
+        }
     }
     o.failover_ms = found;
     c.revive()?;
