@@ -147,6 +147,12 @@ async fn settle_pending() {
 }
 
 /// The thread reading the script components' marker files every 2 ms; stopped on drop.
+///
+/// Each pass reads every file first and then records the stops before the starts: recorded in
+/// file order, a handover seen in one pass (the new instance's file read `active`, the old
+/// one's `standby`) would count as a moment of a few microseconds whenever the new instance's
+/// file comes first, the old instance still marked serving from the pass before. Stops first,
+/// two instances count as overlapping only when one pass read both `active`.
 pub struct Markers {
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -159,9 +165,19 @@ impl Markers {
         let flag = stop.clone();
         let thread = std::thread::spawn(move || {
             while !flag.load(Ordering::Relaxed) {
-                for (member, path) in &files {
-                    let text = std::fs::read_to_string(path).unwrap_or_default();
-                    shared.set(*member, SCRIPT, text.trim() == "active");
+                let read: Vec<(usize, bool)> = files
+                    .iter()
+                    .map(|(member, path)| {
+                        let text = std::fs::read_to_string(path).unwrap_or_default();
+                        (*member, text.trim() == "active")
+                    })
+                    .collect();
+                for on in [false, true] {
+                    for &(member, serving) in &read {
+                        if serving == on {
+                            shared.set(member, SCRIPT, on);
+                        }
+                    }
                 }
                 std::thread::sleep(Duration::from_millis(2));
             }
