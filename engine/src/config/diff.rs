@@ -96,6 +96,8 @@ pub enum Refusal {
     ScriptComponents,
     /// Components added or removed (their policies are then not applied either).
     ComponentsAddedOrRemoved,
+    /// The components' order (`after`, PROTOCOL 6.1).
+    ComponentOrder,
 }
 
 impl fmt::Display for Refusal {
@@ -112,6 +114,7 @@ impl fmt::Display for Refusal {
             Refusal::Tls => "tls on or off",
             Refusal::ScriptComponents => "script components",
             Refusal::ComponentsAddedOrRemoved => "components added or removed",
+            Refusal::ComponentOrder => "components' order (after)",
         })
     }
 }
@@ -168,6 +171,10 @@ impl Config {
         refuse(self.log_format != new.log_format, Refusal::LogFormat);
         refuse(self.tls.is_some() != new.tls.is_some(), Refusal::Tls);
         refuse(old_n.scripts != new_n.scripts, Refusal::ScriptComponents);
+        refuse(
+            old_n.component_order != new_n.component_order,
+            Refusal::ComponentOrder,
+        );
         let same_ids = old_n.components.keys().eq(new_n.components.keys());
         refuse(!same_ids, Refusal::ComponentsAddedOrRemoved);
         let mut applied = Vec::new();

@@ -131,4 +131,7 @@ pub(super) struct FileComponent {
     pub(super) timeout_ms: Option<Spanned<u64>>,
     #[serde(default)]
     pub(super) check_interval_ms: Option<Spanned<u64>>,
+    /// The components this one takes its role after (PROTOCOL 6.1, components in order).
+    #[serde(default)]
+    pub(super) after: Option<Spanned<Vec<Spanned<String>>>>,
 }

@@ -327,6 +327,8 @@ mod cluster_tests;
 #[cfg(test)]
 mod ops_tests;
 #[cfg(test)]
+mod order_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod whole_tests;
