@@ -98,6 +98,8 @@ pub enum Refusal {
     ComponentsAddedOrRemoved,
     /// The components' order (`after`, PROTOCOL 6.1).
     ComponentOrder,
+    /// The remote check's commands or keys (PROTOCOL 6.8).
+    RemoteCheck,
 }
 
 impl fmt::Display for Refusal {
@@ -115,6 +117,7 @@ impl fmt::Display for Refusal {
             Refusal::ScriptComponents => "script components",
             Refusal::ComponentsAddedOrRemoved => "components added or removed",
             Refusal::ComponentOrder => "components' order (after)",
+            Refusal::RemoteCheck => "remote_check, uplink_check or their keys",
         })
     }
 }
@@ -174,6 +177,10 @@ impl Config {
         refuse(
             old_n.component_order != new_n.component_order,
             Refusal::ComponentOrder,
+        );
+        refuse(
+            old_n.remote_check != new_n.remote_check || self.remote_check != new.remote_check,
+            Refusal::RemoteCheck,
         );
         let same_ids = old_n.components.keys().eq(new_n.components.keys());
         refuse(!same_ids, Refusal::ComponentsAddedOrRemoved);

@@ -43,6 +43,8 @@ pub struct NodeConfig {
     pub components: BTreeMap<String, ComponentPolicy>,
     /// The script components (each also has its policy in `components`).
     pub scripts: Vec<ScriptComponent>,
+    /// Checks from the client's side (`remote_check`, PROTOCOL 6.8): `None` without them.
+    pub remote_check: Option<crate::RemoteCheckConfig>,
     /// Which components take their role after which (`after = […]`; PROTOCOL 6.1,
     /// *Components in order*). Every name in it must be a key of `components`.
     pub component_order: ComponentOrder,
@@ -129,6 +131,7 @@ impl NodeConfig {
             components: BTreeMap::new(),
             scripts: Vec::new(),
             component_order: ComponentOrder::default(),
+            remote_check: None,
             first_correlation_id: 1,
             authenticated: false,
             mode: Mode::Pair,
