@@ -41,13 +41,15 @@ impl Node {
         self.remote.as_ref()
     }
 
-    /// One step of the composition loop (PROTOCOL 6.8): a Standby checks the member that
-    /// reports `active` (nobody otherwise); runs due go to the driver; an Active node hands
-    /// over to a standby member that asks for the service. True if anything moved.
+    /// One step of the composition loop (PROTOCOL 6.8): a Standby (not a witness) checks the
+    /// member that reports `active` (nobody otherwise); runs due go to the driver; an Active
+    /// node hands over to a standby member that asks for the service. True if anything moved.
     pub(crate) fn step_remote(&mut self, now: Instant) -> bool {
         let mut moved = false;
+        // A witness never serves: it has no service to compare with the active's.
+        let standby = self.election.role() == NodeRole::Standby && !self.is_witness();
         if let Some(remote) = &mut self.remote {
-            let target = (self.election.role() == NodeRole::Standby)
+            let target = standby
                 .then(|| {
                     (0..self.config.members.len()).find(|&i| {
                         i != self.config.me
