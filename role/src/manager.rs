@@ -439,6 +439,11 @@ impl RoleManager {
         for link in free {
             if let Some(a) = &mut self.assignment {
                 a.held.remove(&link);
+                if !self.components.contains_key(&link) {
+                    // Not registered any more (never the case: kept so a round cannot hang).
+                    a.outstanding.remove(&link);
+                    continue;
+                }
             }
             self.send_set_role(now, link, role);
         }
