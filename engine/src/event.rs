@@ -110,6 +110,18 @@ pub enum Event {
         /// Its name (what the file records).
         name: String,
     },
+    /// Run the remote check against member `member` (PROTOCOL 6.8): its `uplink_check` first,
+    /// if configured, then `remote_check` with the member's name, peer address and host in
+    /// `BATON_ACTIVE_MEMBER`, `BATON_ACTIVE_ADDRESS` and `BATON_ACTIVE_HOST`; then report the
+    /// outcome with [`crate::Node::handle_remote_check_done`].
+    RemoteCheck {
+        /// The run, named in the report.
+        id: u64,
+        /// The member checked, its index in the configuration.
+        member: usize,
+        /// Its name.
+        name: String,
+    },
     /// Run these hooks of a script component, after the jobs of that component already
     /// handed over and never at the same time as one; then report its end with
     /// [`crate::Node::handle_hooks_done`].

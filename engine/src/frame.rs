@@ -122,10 +122,11 @@ impl Node {
     fn peer_said(&mut self, link: LinkId, line: &str) {
         let word = line.split_whitespace().next().unwrap_or("");
         let state = State::from_word(word).map_or(PeerState::Unknown, PeerState::Up);
-        if let Some(m) = self.peer_links.get(&link) {
+        if let Some(m) = self.peer_links.get(&link).copied() {
             if let Some(slot) = self.member_states.get_mut(m.0) {
                 *slot = state;
             }
+            self.note_remote_word(m.0, line);
         }
     }
 }

@@ -69,6 +69,12 @@ pub enum Cause {
     Switchover,
     /// The node was told to stop: it hands over first.
     Stop,
+    /// A standby member's remote checks failed and it asked for the service
+    /// (`remote=handover`, PROTOCOL 6.8): this active node hands over.
+    RemoteCheckHandover {
+        /// The member that asked.
+        peer: String,
+    },
     /// The node was negotiating and a timer ran out: the startup wait (PROTOCOL 5.6) or,
     /// in quorum mode, an election timer, with no outcome from a peer: it decided alone.
     StartupWait,
@@ -82,7 +88,8 @@ pub enum Cause {
 impl Cause {
     /// A short name of the kind of cause, for machines: `peer_down`, `peer_up`,
     /// `peer_election`, `component_failed`, `component_recovered`, `promotion_failed`,
-    /// `components_confirmed`, `switchover`, `stop`, `startup_wait`, `timer`, `other`.
+    /// `components_confirmed`, `switchover`, `stop`, `remote_check_handover`, `startup_wait`,
+    /// `timer`, `other`.
     pub fn kind(&self) -> &'static str {
         match self {
             Cause::PeerDown { .. } => "peer_down",
@@ -94,6 +101,7 @@ impl Cause {
             Cause::ComponentsConfirmed => "components_confirmed",
             Cause::Switchover => "switchover",
             Cause::Stop => "stop",
+            Cause::RemoteCheckHandover { .. } => "remote_check_handover",
             Cause::StartupWait => "startup_wait",
             Cause::Timer => "timer",
             Cause::Other => "other",
@@ -148,6 +156,9 @@ impl fmt::Display for Cause {
             Cause::ComponentsConfirmed => f.write_str("components confirmed"),
             Cause::Switchover => f.write_str("switchover asked"),
             Cause::Stop => f.write_str("stopping: handing over"),
+            Cause::RemoteCheckHandover { peer } => {
+                write!(f, "{peer}'s remote checks fail: it asked for the service")
+            }
             Cause::StartupWait => f.write_str("no peer's answer within the startup wait"),
             Cause::Timer => f.write_str("timer"),
             Cause::Other => f.write_str("other"),

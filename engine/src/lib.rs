@@ -65,8 +65,10 @@ mod notice;
 mod on_election;
 mod on_monitor;
 mod on_peer;
+mod on_remote;
 mod on_role;
 mod process;
+mod remote_check;
 mod resume;
 mod script;
 mod service_status;
@@ -76,7 +78,7 @@ mod words;
 pub use close::CloseReason;
 pub use config::{
     Change, Config, ConfigDiff, FenceCommand, LogFormat, MemberConfig, NodeConfig, NodeConfigError,
-    Refusal, ScriptComponent, TlsFiles,
+    Refusal, RemoteCheckCommands, ScriptComponent, TlsFiles,
 };
 pub use dial::CONNECT_TIMEOUT;
 pub use event::{Event, LinkKind, Transmit};
@@ -84,4 +86,5 @@ pub use history::{Cause, History, Transition, HISTORY_LEN};
 pub use identity::{Identity, Requester, SwitchoverRefused};
 pub use node::Node;
 pub use notice::Notice;
+pub use remote_check::{RemoteCheck, RemoteCheckConfig, RemoteOutcome, RemoteRun, RemoteVerdict};
 pub use script::{Hook, HookEnv, HookJob, JobId, ScriptNotice, SCRIPT_LINKS};

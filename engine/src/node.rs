@@ -56,6 +56,11 @@ pub struct Node {
     pub(crate) scripts: Scripts,
     /// The last role transitions, with their causes ([`Node::history`]).
     pub(crate) history: History,
+    /// Checks from the client's side, if configured (PROTOCOL 6.8).
+    pub(crate) remote: Option<crate::RemoteCheck>,
+    /// By member index: its last status line asked for the service (`remote=handover`), and
+    /// this node has not acted on it yet.
+    pub(crate) remote_asks: Vec<bool>,
     pub(crate) transmits: VecDeque<Transmit>,
     pub(crate) events: VecDeque<Event>,
 }
@@ -75,6 +80,8 @@ impl Node {
         let scripts = scripts_of(&config).map_err(NodeConfigError::ScriptId)?;
         let dialer = Dialer::new(now, config.me, config.members.len(), config.startup_wait);
         let member_states = vec![PeerState::Unknown; config.members.len()];
+        let remote = config.remote_check.map(crate::RemoteCheck::new);
+        let remote_asks = vec![false; config.members.len()];
         let mut node = Node {
             roles: RoleManager::with_correlation(
                 config.role(),
@@ -104,6 +111,8 @@ impl Node {
             resume: Resume::default(),
             scripts,
             history: History::default(),
+            remote,
+            remote_asks,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         };
@@ -260,6 +269,9 @@ impl Node {
         self.peers.handle_timeout(now);
         self.status.handle_timeout(now);
         self.scripts.handle_timeout(now);
+        if let Some(r) = &mut self.remote {
+            r.handle_timeout(now);
+        }
         self.process(now);
     }
 
@@ -293,6 +305,9 @@ impl Node {
             self.dial_timeout(),
             self.scripts.poll_timeout(),
             self.resume.deadline(),
+            self.remote
+                .as_ref()
+                .and_then(crate::RemoteCheck::poll_timeout),
         ]
         .into_iter()
         .flatten()

@@ -206,12 +206,69 @@ pub enum Notice {
         /// How long registrations are held.
         hold: Duration,
     },
+    /// This standby's verdict on the active's service changed (PROTOCOL 6.8): logged once
+    /// per change.
+    RemoteCheck {
+        /// The member checked.
+        active: String,
+        /// The new verdict.
+        verdict: crate::RemoteVerdict,
+        /// Failed checks in a row that make the verdict failing.
+        failures: u32,
+        /// Whether this member asks for the service.
+        handover: bool,
+    },
+    /// A standby member asked for the service (`remote=handover`, PROTOCOL 6.8): this active
+    /// node hands over as a planned switchover does, or cannot (`refused`).
+    RemoteHandoverAsked {
+        /// The member that asked.
+        peer: String,
+        /// Why the switchover could not start, if it could not.
+        refused: Option<UsageError>,
+    },
 }
 
 impl fmt::Display for Notice {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Notice::LinkOpenedTwice { link } => write!(f, "{link} opened twice: ignored"),
+            Notice::RemoteCheck {
+                active,
+                verdict,
+                failures,
+                handover,
+            } => match verdict {
+                crate::RemoteVerdict::Ok => {
+                    write!(f, "remote check of {active}'s service: ok")
+                }
+                crate::RemoteVerdict::Failing => {
+                    write!(
+                        f,
+                        "remote check of {active}'s service: failing ({failures} in a row while \
+                         it says it is healthy)"
+                    )?;
+                    if *handover {
+                        f.write_str(": asking for the service")?;
+                    }
+                    Ok(())
+                }
+                crate::RemoteVerdict::UplinkFailing => write!(
+                    f,
+                    "remote check of {active}'s service: not run, this member's uplink check \
+                     fails (it blames itself, not {active})"
+                ),
+            },
+            Notice::RemoteHandoverAsked { peer, refused } => match refused {
+                None => write!(
+                    f,
+                    "{peer}'s remote checks fail and it asks for the service: handing over"
+                ),
+                Some(e) => write!(
+                    f,
+                    "{peer}'s remote checks fail and it asks for the service: cannot hand \
+                     over: {e}"
+                ),
+            },
             Notice::FrameOnUnknownLink { link } => write!(f, "frame on unknown {link}: dropped"),
             Notice::NotSent { link, interface } => {
                 write!(f, "{link} is closed: {interface} message not sent")

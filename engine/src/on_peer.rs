@@ -163,6 +163,7 @@ impl Node {
     fn set_member_down(&mut self, id: &str) {
         if let Some(i) = self.config.members.iter().position(|m| m.id == id) {
             self.member_states[i] = PeerState::Down;
+            self.remote_asks[i] = false;
         }
     }
 

@@ -44,6 +44,7 @@ impl Node {
             }
             moved |= self.process_scripts(now);
             moved |= self.release_held(now);
+            moved |= self.step_remote(now);
             while let Some(e) = self.status.poll_event() {
                 match e {
                     ServerEvent::Ignored { link, reason } => {

@@ -40,6 +40,10 @@ impl Node {
         status
             .extra
             .extend(self.cluster_words(status.state, cluster));
+        // PROTOCOL 6.7, 6.8: the standby's verdict on the active's service.
+        if let Some(word) = self.remote.as_ref().and_then(crate::RemoteCheck::word) {
+            status.extra.push(word.to_owned());
+        }
         status
     }
 

@@ -113,7 +113,8 @@ pub(crate) fn fail(message: String) -> Failure {
 /// cluster of three or more members (`members=`), one line per member with its state. As
 /// JSON: `status` (the line), `state`, `peer`, `components`, and `members` (every member,
 /// this node included, with its state; from `members=`, or from the node and its `peer=`),
-/// plus `round`, `lease_ms` and `fencing` when the line has them.
+/// plus `round`, `lease_ms`, `fencing` and `remote` (`failing`, `handover`,
+/// `uplink-failing`: a standby's remote check, PROTOCOL 6.8) when the line has them.
 pub fn render(status: &ServiceStatus, json: bool, me: Option<&str>) -> String {
     let members = members(status, me);
     if !json {
@@ -161,6 +162,9 @@ pub fn render(status: &ServiceStatus, json: bool, me: Option<&str>) -> String {
     }
     if let Some(name) = word("fencing=") {
         doc["fencing"] = name.into();
+    }
+    if let Some(verdict) = word("remote=") {
+        doc["remote"] = verdict.into();
     }
     doc.to_string()
 }

@@ -28,6 +28,7 @@ pub mod component;
 mod error;
 pub mod manager;
 mod message;
+mod order;
 
 pub use baton_asn1::role::{Role, RoleMessage};
 pub use component::{
@@ -40,3 +41,4 @@ pub use manager::{
     RoleConfig, RoleManager,
 };
 pub use message::{set_role, set_role_response, Transmit};
+pub use order::{ComponentOrder, OrderError};

@@ -1,6 +1,7 @@
 //! The node side: [`RoleManager`], the registry of a node's components and their roles.
 
 use crate::message::{correlation_text, set_role, Transmit};
+use crate::order::ComponentOrder;
 use crate::RoleError;
 use baton_asn1::role::{ReturnCode, Role, RoleMessage, RoleMessageMessage};
 use baton_core::{CorrelationCounter, Instant, LinkId, Timers};
@@ -8,16 +9,21 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
 
 /// Configuration of a [`RoleManager`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleConfig {
-    /// How long a component may take to answer `setRole` (PROTOCOL 6.1: default 1 s).
+    /// How long a component may take to answer `setRole` (PROTOCOL 6.1: default 1 s). It runs
+    /// per `setRole`, from the moment it is sent: in a round in order, per step.
     pub role_timeout: Duration,
+    /// Which components take their role after which (PROTOCOL 6.1, *Components in order*);
+    /// empty by default: every role goes to all at once.
+    pub order: ComponentOrder,
 }
 
 impl Default for RoleConfig {
     fn default() -> Self {
         RoleConfig {
             role_timeout: Duration::from_secs(1),
+            order: ComponentOrder::default(),
         }
     }
 }
@@ -147,6 +153,9 @@ struct Assignment {
     role: Role,
     generation: u64,
     outstanding: BTreeSet<LinkId>,
+    /// Outstanding components not sent `setRole` yet: waiting for their turn in the order
+    /// (PROTOCOL 6.1, *Components in order*). A subset of `outstanding`.
+    held: BTreeSet<LinkId>,
     failed: Vec<FailedComponent>,
 }
 
@@ -159,6 +168,12 @@ struct Assignment {
 /// to an abandoned assignment never counts toward a later one. A new `assign` supersedes the
 /// one in progress (the generation counter names them). A component that registers late
 /// receives the current role; while an assignment is in progress it joins it.
+///
+/// With a [`ComponentOrder`] ([`RoleConfig::order`]), a round sends `setRole` to a component
+/// only once its turn has come: `active` once every registered component it is after
+/// confirmed, `standby` once every registered component that is after it answered (success
+/// or not: a demotion always completes). Until then the component is **held**: it keeps its
+/// role state, and no role timeout runs for it (each step has its own, from its `setRole`).
 #[derive(Debug, Clone)]
 pub struct RoleManager {
     config: RoleConfig,
@@ -219,6 +234,7 @@ impl RoleManager {
             self.timers.stop(old);
             if let Some(a) = &mut self.assignment {
                 a.outstanding.remove(&old);
+                a.held.remove(&old);
             }
         }
         self.components.insert(
@@ -232,8 +248,11 @@ impl RoleManager {
         if let Some(role) = self.role {
             if let Some(a) = &mut self.assignment {
                 a.outstanding.insert(link);
+                a.held.insert(link);
+                self.release(now);
+            } else {
+                self.send_set_role(now, link, role);
             }
-            self.send_set_role(now, link, role);
         }
         Ok(())
     }
@@ -241,39 +260,61 @@ impl RoleManager {
     /// The link of a component closed: it leaves the registry. If it owed an answer, it fails
     /// with [`FailureReason::LinkClosed`]. Unknown links are ignored (not every link carries a
     /// component).
-    pub fn handle_link_closed(&mut self, _now: Instant, link: LinkId) {
+    ///
+    /// A component held for its turn (PROTOCOL 6.1, *Components in order*) owes no answer yet:
+    /// it leaves the round as if it had never registered, and the components it held back
+    /// take their turn.
+    pub fn handle_link_closed(&mut self, now: Instant, link: LinkId) {
         if !self.components.contains_key(&link) {
             return;
         }
-        self.settle(link, Err(FailureReason::LinkClosed));
+        let held = self
+            .assignment
+            .as_ref()
+            .is_some_and(|a| a.held.contains(&link));
+        if held {
+            self.timers.stop(link);
+            if let Some(a) = &mut self.assignment {
+                a.held.remove(&link);
+                a.outstanding.remove(&link);
+            }
+        } else {
+            self.settle(now, link, Err(FailureReason::LinkClosed));
+        }
         if let Some(e) = self.components.remove(&link) {
-            self.by_id.remove(&e.id);
+            if self.by_id.get(&e.id) == Some(&link) {
+                self.by_id.remove(&e.id);
+            }
+        }
+        if held {
+            self.release(now);
+            self.check_done();
         }
     }
 
     /// Assigns `role` to every registered component: `setRole` with a fresh `correlationId`
-    /// each, role timeout armed. Supersedes the assignment in progress, if any. Returns the new
-    /// assignment's generation (1 for the first). With no component registered the assignment
-    /// completes at once ([`Event::AssignmentDone`]).
+    /// each, role timeout armed, at once or, with an order, as each one's turn comes.
+    /// Supersedes the assignment in progress, if any. Returns the new assignment's generation
+    /// (1 for the first). With no component registered the assignment completes at once
+    /// ([`Event::AssignmentDone`]).
     pub fn assign(&mut self, now: Instant, role: Role) -> u64 {
         self.generation += 1;
         self.role = Some(role);
-        let links: Vec<LinkId> = self.components.keys().copied().collect();
+        let links: BTreeSet<LinkId> = self.components.keys().copied().collect();
         self.assignment = Some(Assignment {
             role,
             generation: self.generation,
-            outstanding: links.iter().copied().collect(),
+            outstanding: links.clone(),
+            held: links,
             failed: Vec::new(),
         });
-        for link in links {
-            self.send_set_role(now, link, role);
-        }
+        self.release(now);
         self.check_done();
         self.generation
     }
 
     /// A `RoleMessage` from the component on `link`.
-    pub fn handle_message(&mut self, _now: Instant, link: LinkId, message: RoleMessage) {
+    pub fn handle_message(&mut self, now: Instant, link: LinkId, message: RoleMessage) {
         let Some(entry) = self.components.get(&link) else {
             self.ignore(link, IgnoredReason::UnregisteredLink);
             return;
@@ -295,13 +336,13 @@ impl RoleManager {
             ReturnCode::success => Ok(()),
             ReturnCode::failure => Err(FailureReason::Refused),
         };
-        self.settle(link, outcome);
+        self.settle(now, link, outcome);
     }
 
     /// Fails every component whose role timeout has passed at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
         while let Some(link) = self.timers.next_expired(now) {
-            self.settle(link, Err(FailureReason::TimedOut));
+            self.settle(now, link, Err(FailureReason::TimedOut));
         }
     }
 
@@ -365,8 +406,51 @@ impl RoleManager {
         self.transmits.push_back(Transmit { link, message });
     }
 
+    /// Sends `setRole` to every held component whose turn has come (PROTOCOL 6.1, *Components
+    /// in order*): for `active`, no component it is after is still outstanding; for `standby`,
+    /// no component after it is. Held components are outstanding too, so a chain goes one step
+    /// at a time; the order is acyclic ([`ComponentOrder::new`]), so some component is always
+    /// free while any is held.
+    fn release(&mut self, now: Instant) {
+        let Some(a) = &self.assignment else {
+            return;
+        };
+        let order = &self.config.order;
+        let waits_for = |other: &str| {
+            self.by_id
+                .get(other)
+                .is_some_and(|l| a.outstanding.contains(l))
+        };
+        let free: Vec<LinkId> = a
+            .held
+            .iter()
+            .copied()
+            .filter(|link| {
+                let Some(e) = self.components.get(link) else {
+                    return true;
+                };
+                match a.role {
+                    Role::active => !order.after(&e.id).any(waits_for),
+                    Role::standby => !order.before(&e.id).any(waits_for),
+                }
+            })
+            .collect();
+        let role = a.role;
+        for link in free {
+            if let Some(a) = &mut self.assignment {
+                a.held.remove(&link);
+                if !self.components.contains_key(&link) {
+                    // Not registered any more (never the case: kept so a round cannot hang).
+                    a.outstanding.remove(&link);
+                    continue;
+                }
+            }
+            self.send_set_role(now, link, role);
+        }
+    }
+
     /// Records the outcome of the outstanding `setRole` on `link` (nothing if none).
-    fn settle(&mut self, link: LinkId, outcome: Result<(), FailureReason>) {
+    fn settle(&mut self, now: Instant, link: LinkId, outcome: Result<(), FailureReason>) {
         self.timers.stop(link);
         let Some(entry) = self.components.get_mut(&link) else {
             return;
@@ -412,6 +496,7 @@ impl RoleManager {
             }
             a.failed.push(FailedComponent { component, reason });
         }
+        self.release(now);
         self.check_done();
     }
 

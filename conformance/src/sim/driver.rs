@@ -288,8 +288,8 @@ impl World {
                 Event::Exit { handed_over } => {
                     self.log(|| format!("n{m}: exits (handed over: {handed_over})"))
                 }
-                // The simulation configures no script components.
-                Event::RunHooks { .. } => {}
+                // The simulation configures no script components and no remote check.
+                Event::RunHooks { .. } | Event::RemoteCheck { .. } => {}
                 Event::Fence { member, name, .. } => {
                     self.log(|| format!("n{m}: asks to fence {name}"));
                     self.start_fence(m, member);

@@ -96,6 +96,10 @@ pub enum Refusal {
     ScriptComponents,
     /// Components added or removed (their policies are then not applied either).
     ComponentsAddedOrRemoved,
+    /// The components' order (`after`, PROTOCOL 6.1).
+    ComponentOrder,
+    /// The remote check's commands or keys (PROTOCOL 6.8).
+    RemoteCheck,
 }
 
 impl fmt::Display for Refusal {
@@ -112,6 +116,8 @@ impl fmt::Display for Refusal {
             Refusal::Tls => "tls on or off",
             Refusal::ScriptComponents => "script components",
             Refusal::ComponentsAddedOrRemoved => "components added or removed",
+            Refusal::ComponentOrder => "components' order (after)",
+            Refusal::RemoteCheck => "remote_check, uplink_check or their keys",
         })
     }
 }
@@ -168,6 +174,14 @@ impl Config {
         refuse(self.log_format != new.log_format, Refusal::LogFormat);
         refuse(self.tls.is_some() != new.tls.is_some(), Refusal::Tls);
         refuse(old_n.scripts != new_n.scripts, Refusal::ScriptComponents);
+        refuse(
+            old_n.component_order != new_n.component_order,
+            Refusal::ComponentOrder,
+        );
+        refuse(
+            old_n.remote_check != new_n.remote_check || self.remote_check != new.remote_check,
+            Refusal::RemoteCheck,
+        );
         let same_ids = old_n.components.keys().eq(new_n.components.keys());
         refuse(!same_ids, Refusal::ComponentsAddedOrRemoved);
         let mut applied = Vec::new();

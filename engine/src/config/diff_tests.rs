@@ -40,6 +40,7 @@ fn base() -> Config {
         fence: None,
         metrics: None,
         log_format: crate::config::LogFormat::Text,
+        remote_check: None,
     }
 }
 

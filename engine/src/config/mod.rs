@@ -34,6 +34,18 @@ pub struct ScriptComponent {
     pub check_interval: Duration,
 }
 
+/// The commands of checks from the client's side (PROTOCOL 6.8; OPERATIONS, "Checks from the
+/// client's side"): the driver runs them with `sh -c` for each [`crate::Event::RemoteCheck`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteCheckCommands {
+    /// `remote_check`: exit 0 means the active's service answered.
+    pub command: String,
+    /// `uplink_check`: exit 0 means this member's own uplink works; run first.
+    pub uplink: Option<String>,
+    /// Longest either may run (the hook timeout); past it, killed and failed.
+    pub timeout: Duration,
+}
+
 /// Where a member's TLS files are (PEM): the cluster CA, its certificate, its key. Paths
 /// only: the driver reads and checks them; the engine sees verified identities only.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +107,8 @@ pub struct Config {
     pub metrics: Option<SocketAddr>,
     /// How log lines are written (`log_format`).
     pub log_format: LogFormat,
+    /// The remote check's commands, if configured (then `node.remote_check` is set).
+    pub remote_check: Option<RemoteCheckCommands>,
 }
 
 /// How the node writes its log lines (`log_format`).

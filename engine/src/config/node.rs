@@ -3,7 +3,7 @@
 use super::ScriptComponent;
 use baton_election::{Alone, Config as ElectionConfig, Mode, PersistedGrant, QuorumTimers};
 use baton_monitor::{ComponentPolicy, MonitorConfig, PeerConfig};
-use baton_role::RoleConfig;
+use baton_role::{ComponentOrder, RoleConfig};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -43,6 +43,11 @@ pub struct NodeConfig {
     pub components: BTreeMap<String, ComponentPolicy>,
     /// The script components (each also has its policy in `components`).
     pub scripts: Vec<ScriptComponent>,
+    /// Checks from the client's side (`remote_check`, PROTOCOL 6.8): `None` without them.
+    pub remote_check: Option<crate::RemoteCheckConfig>,
+    /// Which components take their role after which (`after = […]`; PROTOCOL 6.1,
+    /// *Components in order*). Every name in it must be a key of `components`.
+    pub component_order: ComponentOrder,
     /// First correlation id; a driver may seed it so ids differ across restarts.
     pub first_correlation_id: u64,
     /// Every peer link must carry a certificate's identity (PROTOCOL 3.4): the driver sets it
@@ -92,6 +97,14 @@ pub enum NodeConfigError {
     /// A script component's id is not 1 to 16 digits.
     #[error("script component: {0}")]
     ScriptId(baton_component::engine::InvalidComponentId),
+    /// A component is after one that is not configured.
+    #[error("component {component} is after {after}, which is not a configured component")]
+    UnknownAfter {
+        /// The component.
+        component: String,
+        /// The name it is after.
+        after: String,
+    },
 }
 
 impl NodeConfig {
@@ -117,6 +130,8 @@ impl NodeConfig {
             query_interval: heartbeat,
             components: BTreeMap::new(),
             scripts: Vec::new(),
+            component_order: ComponentOrder::default(),
+            remote_check: None,
             first_correlation_id: 1,
             authenticated: false,
             mode: Mode::Pair,
@@ -205,6 +220,7 @@ impl NodeConfig {
     pub(crate) fn role(&self) -> RoleConfig {
         RoleConfig {
             role_timeout: self.role_timeout,
+            order: self.component_order.clone(),
         }
     }
 
@@ -231,6 +247,16 @@ impl NodeConfig {
             }
             if self.members[..i].iter().any(|o| o.id == m.id) {
                 return Err(NodeConfigError::DuplicateId(m.id.clone()));
+            }
+        }
+        for (component, after) in self.component_order.pairs() {
+            for a in after {
+                if !self.components.contains_key(a) {
+                    return Err(NodeConfigError::UnknownAfter {
+                        component: component.to_owned(),
+                        after: a.to_owned(),
+                    });
+                }
             }
         }
         Ok(())

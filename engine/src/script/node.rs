@@ -8,6 +8,7 @@ use crate::node::Node;
 use crate::notice::Notice;
 use baton_component::engine::InvalidComponentId;
 use baton_core::{Instant, LinkId, NodeRole};
+use baton_role::ComponentOrder;
 
 /// This node's member name and its peer's (empty when there is none), told to every hook.
 fn names(config: &NodeConfig) -> (&str, &str) {
@@ -19,6 +20,22 @@ fn names(config: &NodeConfig) -> (&str, &str) {
         .find(|(i, _)| *i != config.me)
         .map_or("", |(_, m)| m.name.as_str());
     (member, peer)
+}
+
+/// `jobs` (one per script component, a clean-up) reordered as a demotion runs them (PROTOCOL
+/// 6.1, *Components in order*): each component's job after the jobs of every component that
+/// is after it.
+fn in_demotion_order(jobs: Vec<HookJob>, order: &ComponentOrder) -> Vec<HookJob> {
+    if order.is_empty() {
+        return jobs;
+    }
+    let ids: Vec<&str> = jobs.iter().map(|j| j.env.component.as_str()).collect();
+    let sequence = order.demotion_sequence(&ids);
+    let mut slots: Vec<Option<HookJob>> = jobs.into_iter().map(Some).collect();
+    sequence
+        .into_iter()
+        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+        .collect()
 }
 
 /// The script components of `config`, not connected.
@@ -36,20 +53,25 @@ impl Node {
     /// `stop`, for every script component (a crashed node may have left one active; PROTOCOL
     /// 11, note 15). The driver runs them one after another, every hook of each whatever the
     /// one before it did, and waits for them.
+    ///
+    /// With an order (`after`, PROTOCOL 6.1) the jobs come in the order of a demotion: a
+    /// component's after every component that is after it ([`in_demotion_order`]).
     pub fn start_jobs(config: &NodeConfig) -> Vec<HookJob> {
         let (member, peer) = names(config);
-        cleanup_jobs(config.scripts.iter().map(|s| s.id.as_str()), member, peer)
+        let jobs = cleanup_jobs(config.scripts.iter().map(|s| s.id.as_str()), member, peer);
+        in_demotion_order(jobs, &config.component_order)
     }
 
     /// The hooks to run as the node exits, after its last event: `deactivate`, then `stop`,
     /// for every script component, if the node still holds the service (any role but
     /// Standby and Negotiating); none otherwise. The driver runs them one after another,
     /// every hook of each, each job after the one its component is running, and waits.
+    /// In the order of a demotion, as [`Node::start_jobs`].
     pub fn exit_jobs(&self) -> Vec<HookJob> {
         if matches!(self.role(), NodeRole::Standby | NodeRole::Negotiating) {
             return Vec::new();
         }
-        self.scripts.exit_jobs()
+        in_demotion_order(self.scripts.exit_jobs(), &self.config.component_order)
     }
 
     /// The driver ran the job of [`Event::RunHooks`] `id` to its end: `ok` if every hook

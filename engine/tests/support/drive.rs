@@ -178,6 +178,19 @@ impl Pair {
                 self.jobs.push((now, i, id, job));
                 self.net.push(done, Item::HooksDone { node: i, id, ok });
             }
+            Event::RemoteCheck { id, member, .. } => {
+                let outcome = self.remote_outcome[i];
+                self.remote_runs.push((now, i, member));
+                let done = now + self.hook_time;
+                self.net.push(
+                    done,
+                    Item::RemoteDone {
+                        node: i,
+                        id,
+                        outcome,
+                    },
+                );
+            }
             // The driver exits: as a crash, for everyone else.
             Event::Exit { .. } => self.go_down(i),
             _ => {}
@@ -333,6 +346,10 @@ impl Pair {
             }
             Item::HooksDone { node, id, ok } => {
                 self.nodes[node].handle_hooks_done(now, id, ok);
+                self.drain(node);
+            }
+            Item::RemoteDone { node, id, outcome } => {
+                self.nodes[node].handle_remote_check_done(now, id, outcome);
                 self.drain(node);
             }
         }

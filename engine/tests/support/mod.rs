@@ -93,6 +93,10 @@ pub struct Pair {
     pub hook_ok: fn(&HookJob) -> bool,
     /// The hook jobs each node asked for, in order, with the time each was asked.
     pub jobs: Vec<(Instant, usize, JobId, HookJob)>,
+    /// What a remote check run of each node finds (PROTOCOL 6.8; `Ok` by default).
+    pub remote_outcome: Vec<baton_engine::RemoteOutcome>,
+    /// The remote check runs: (time asked, node, member checked).
+    pub remote_runs: Vec<(Instant, usize, usize)>,
     /// The identity each node's certificate gives it on peer links (mutual TLS, PROTOCOL
     /// 3.4): a node learns its peer's with `handle_link_authenticated` (or
     /// `handle_dialed_authenticated`); `None` (the default): links open unauthenticated.
@@ -145,6 +149,8 @@ impl Pair {
             hook_time: Duration::ZERO,
             hook_ok: |_| true,
             jobs: Vec::new(),
+            remote_outcome: vec![baton_engine::RemoteOutcome::Ok; 2],
+            remote_runs: Vec::new(),
             certificates: vec![None; 2],
             hook_busy: Vec::new(),
             net: Net::default(),

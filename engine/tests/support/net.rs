@@ -80,6 +80,12 @@ pub enum Item {
     },
     /// Node `node`'s hook job `id` ended.
     HooksDone { node: usize, id: JobId, ok: bool },
+    /// Node `node`'s remote check run `id` ended.
+    RemoteDone {
+        node: usize,
+        id: u64,
+        outcome: baton_engine::RemoteOutcome,
+    },
 }
 
 impl Item {
@@ -88,7 +94,7 @@ impl Item {
         match self {
             Item::Frame { to, .. } | Item::Opened { to, .. } | Item::Closed { to, .. } => Some(*to),
             Item::Connected { from, .. } | Item::DialFailed { from, .. } => Some(End::Node(*from)),
-            Item::HooksDone { node, .. } => Some(End::Node(*node)),
+            Item::HooksDone { node, .. } | Item::RemoteDone { node, .. } => Some(End::Node(*node)),
             Item::Reconnect { comp } | Item::Answer { comp, .. } => Some(End::Component(*comp)),
             // The target's kernel accepts, whatever its process is doing.
             Item::Syn { .. } => None,

@@ -2,13 +2,15 @@
 //! `id`, `severity` and `dead_interval_ms`; a script component (commands the node runs) takes
 //! `id`, `severity`, its commands and `timeout_ms` / `check_interval_ms`. A table with keys of
 //! both kinds, a zero interval, or a `major` severity the node cannot carry out is refused
-//! (issue 15: B3, B6).
+//! (issue 15: B3, B6). Either kind may name the components it takes its role after
+//! (`after`, PROTOCOL 6.1): unknown names, itself and cycles are refused.
 
 use super::error::Ctx;
 use super::file::FileComponent;
 use super::{ms, ConfigError, ScriptComponent};
 use baton_engine::NodeConfig;
 use baton_monitor::{ComponentPolicy, Severity};
+use baton_role::{ComponentOrder, OrderError};
 use std::time::Duration;
 use toml::Spanned;
 
@@ -95,7 +97,57 @@ pub(super) fn read(
             });
         }
     }
+    node.component_order = order(tables, node, cx)?;
     Ok(())
+}
+
+/// The `after` lists: each name a component of this file, not the component itself, and no
+/// cycle (the error names the table of the cycle's first component).
+fn order(
+    tables: &[FileComponent],
+    node: &NodeConfig,
+    cx: &Ctx<'_>,
+) -> Result<ComponentOrder, ConfigError> {
+    let mut pairs = Vec::new();
+    for (i, c) in tables.iter().enumerate() {
+        let Some(after) = &c.after else { continue };
+        let id = c.id.get_ref();
+        for (j, a) in after.get_ref().iter().enumerate() {
+            let key = format!("component[{i}].after[{j}]");
+            let name = a.get_ref();
+            if name == id {
+                return Err(cx.err(
+                    Some(a.span()),
+                    key,
+                    format!("component {id} cannot be after itself"),
+                ));
+            }
+            if !node.components.contains_key(name) {
+                return Err(cx.err(
+                    Some(a.span()),
+                    key,
+                    format!("{name:?} is not the id of a [[component]] of this file"),
+                ));
+            }
+        }
+        pairs.push((
+            id.clone(),
+            after.get_ref().iter().map(|a| a.get_ref().clone()),
+        ));
+    }
+    ComponentOrder::new(pairs).map_err(|e| {
+        let first = match &e {
+            OrderError::SelfReference(id) => id.clone(),
+            OrderError::Cycle(ids) => ids.first().cloned().unwrap_or_default(),
+        };
+        let at = tables.iter().position(|c| *c.id.get_ref() == first);
+        let span = at.and_then(|i| tables[i].after.as_ref().map(Spanned::span));
+        cx.err(
+            span,
+            format!("component[{}].after", at.unwrap_or(0)),
+            e.to_string(),
+        )
+    })
 }
 
 /// An interval key that has no default here: 1 ms to an hour when given.

@@ -40,6 +40,19 @@ pub(super) struct File {
     pub(super) state_dir: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) fence: Option<FileFence>,
+    /// Checks from the client's side (PROTOCOL 6.8): the command a standby runs against the
+    /// active's service.
+    #[serde(default)]
+    pub(super) remote_check: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) remote_check_interval_ms: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub(super) remote_check_failures: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub(super) remote_check_handover: Option<Spanned<bool>>,
+    /// This member's own uplink, checked before each remote check.
+    #[serde(default)]
+    pub(super) uplink_check: Option<Spanned<String>>,
 }
 
 /// `[fence]`: the command run against the member being replaced (PROTOCOL 5.10).
@@ -131,4 +144,7 @@ pub(super) struct FileComponent {
     pub(super) timeout_ms: Option<Spanned<u64>>,
     #[serde(default)]
     pub(super) check_interval_ms: Option<Spanned<u64>>,
+    /// The components this one takes its role after (PROTOCOL 6.1, components in order).
+    #[serde(default)]
+    pub(super) after: Option<Spanned<Vec<Spanned<String>>>>,
 }

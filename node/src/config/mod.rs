@@ -8,6 +8,7 @@ mod components;
 mod error;
 mod file;
 mod quorum;
+mod remote;
 mod tls;
 mod watchdog;
 mod whole;
@@ -219,6 +220,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         Some(m) => return Err(cx.err(Some(m.span()), "max_frame", "must be 64 to 16777216 bytes")),
     };
     components::read(&file.components, &mut node, hook_timeout, &cx)?;
+    let remote_check = remote::read(&file, &mut node, hook_timeout, &cx)?;
     let cluster = cluster::cluster(&file, &mut node, &cx)?;
     node.validate()
         .map_err(|e| cx.err(None, "member", e.to_string()))?;
@@ -319,6 +321,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         fence: cluster.fence,
         metrics,
         log_format,
+        remote_check,
     })
 }
 
@@ -326,6 +329,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
 mod cluster_tests;
 #[cfg(test)]
 mod ops_tests;
+#[cfg(test)]
+mod order_tests;
+#[cfg(test)]
+mod remote_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -55,6 +55,14 @@ pub(crate) enum Input {
     GuardReport(crate::guard::Report),
     /// A fence command ended (PROTOCOL 5.10).
     FenceDone(fence::FenceDone),
+    /// A remote check run ended (PROTOCOL 6.8).
+    RemoteDone(super::remote::RemoteDone),
+}
+
+impl From<super::remote::RemoteDone> for Input {
+    fn from(done: super::remote::RemoteDone) -> Input {
+        Input::RemoteDone(done)
+    }
 }
 
 impl From<fence::FenceDone> for Input {

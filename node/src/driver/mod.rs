@@ -37,6 +37,7 @@ mod listen;
 mod net;
 mod notify;
 mod reload;
+mod remote;
 mod render;
 mod run;
 mod secure;

@@ -33,6 +33,7 @@ pub(crate) fn event(event: &Event, links: &Links, role: NodeRole) {
         // grant store logs its writes.
         Event::Exit { handed_over: true }
         | Event::RunHooks { .. }
+        | Event::RemoteCheck { .. }
         | Event::Dial { .. }
         | Event::PersistGrant { .. } => {}
     }

@@ -10,6 +10,7 @@ use super::hooks;
 use super::input::Input;
 use super::links::Links;
 use super::net::Net;
+use super::remote;
 use super::render;
 use super::secure::Tls;
 use crate::config::Config;
@@ -190,6 +191,11 @@ impl<N: Net> Driver<N> {
                 }
             }
             Input::FenceDone(done) => self.node.handle_fence_done(now, &done.name, done.ok),
+            Input::RemoteDone(done) => {
+                self.node
+                    .handle_remote_check_done(now, done.id, done.outcome);
+                self.metrics.refresh(&self.node);
+            }
         }
     }
 
@@ -260,6 +266,24 @@ impl<N: Net> Driver<N> {
                 self.hooks.submit(id, job);
             }
             Event::Fence { member, name, id } => self.fence(member, name, id),
+            Event::RemoteCheck { id, member, name } => {
+                let active = remote::Active {
+                    name,
+                    address: self.cfg.addresses.get(member).copied(),
+                };
+                match &self.cfg.remote_check {
+                    Some(commands) => remote::spawn(commands, id, active, self.inbox.clone()),
+                    // Without the commands the node never asks (its configuration has none).
+                    None => {
+                        let now = self.now();
+                        self.node.handle_remote_check_done(
+                            now,
+                            id,
+                            baton_engine::RemoteOutcome::Ok,
+                        );
+                    }
+                }
+            }
             Event::PersistGrant {
                 round,
                 member,

@@ -78,7 +78,10 @@ impl Client {
         });
         match launch(bound, &reader) {
             Ok((child, stdin)) => {
-                let cleanup = Node::start_jobs(node).into_iter().zip(node.scripts.clone());
+                // By component index (start_jobs gives them in the order of a demotion).
+                let mut jobs = Node::start_jobs(node);
+                jobs.sort_by_key(|j| j.component);
+                let cleanup = jobs.into_iter().zip(node.scripts.clone());
                 Some(Client {
                     child,
                     stdin,

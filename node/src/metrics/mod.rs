@@ -13,6 +13,8 @@
 //! | `baton_link_closes_total{reason}` | counter | links closed: by the node, the reason's name (`peer_silent`, `duplicate_peer_link`, ...); by the other side `remote`; for broken framing `framing`; a link that could not be written `unwritable` |
 //! | `baton_hooks_run_total{component,hooks}`, `baton_hooks_failed_total{component,hooks}` | counter | script component hook jobs that ended, and those that failed; `hooks` names the job's hooks that have a command (`check`, `start+activate`, `deactivate+stop`) |
 //! | `baton_quorate` | gauge | quorum mode only: 1 while this member and the members up on its links are a majority |
+//! | `baton_remote_check_failing` | gauge | with `remote_check` only: 1 while this standby reports the active's service failing (PROTOCOL 6.8) |
+//! | `baton_remote_check_failures_total` | counter | with `remote_check` only: remote checks that failed |
 
 mod http;
 
@@ -96,6 +98,8 @@ struct Inner {
     hooks_run: Family<HookLabels, Counter>,
     hooks_failed: Family<HookLabels, Counter>,
     quorate: Option<Gauge>,
+    /// With `remote_check`: `baton_remote_check_failing`, `baton_remote_check_failures_total`.
+    remote: Option<(Gauge, Counter)>,
     /// The hook jobs under way, with their labels.
     jobs: HashMap<JobId, HookLabels>,
     /// The components with a `baton_component_up` series.
@@ -258,6 +262,12 @@ impl Metrics {
         if let Some(q) = &m.quorate {
             q.set(i64::from(2 * up > cfg.members.len()));
         }
+        if let (Some((failing, failures)), Some(r)) = (&m.remote, node.remote_check()) {
+            failing.set(i64::from(
+                r.verdict() == baton_engine::RemoteVerdict::Failing,
+            ));
+            failures.inc_by(r.failures_total().saturating_sub(failures.get()));
+        }
     }
 }
 
@@ -278,6 +288,10 @@ impl Inner {
             hooks_run: Family::default(),
             hooks_failed: Family::default(),
             quorate,
+            remote: cfg
+                .remote_check
+                .is_some()
+                .then(|| (Gauge::default(), Counter::default())),
             jobs: HashMap::new(),
             components: BTreeSet::new(),
             server: None,
@@ -338,6 +352,18 @@ impl Inner {
                 "baton_quorate",
                 "Quorum mode: whether this member and those up on its links are a majority",
                 q.clone(),
+            );
+        }
+        if let Some((failing, failures)) = &inner.remote {
+            r.register(
+                "baton_remote_check_failing",
+                "Whether this standby reports the active's service failing from the client's side",
+                failing.clone(),
+            );
+            r.register(
+                "baton_remote_check_failures",
+                "Remote checks that failed",
+                failures.clone(),
             );
         }
         inner

@@ -137,3 +137,27 @@ fn a_pair_member_has_no_quorate_series() {
         "{all:?}"
     );
 }
+
+/// With `remote_check`, the two remote check series, at zero before any check; none without.
+#[test]
+fn a_remote_check_adds_its_series() {
+    let cfg = parse(Path::new("a.toml"), &file("remote_check = \"true\"", "")).expect("valid");
+    let node = Node::new(cfg.node.clone(), Instant::ZERO).expect("a node");
+    let (mut metrics, registry) = unserved(&cfg);
+    metrics.refresh(&node);
+    let all = samples(&registry);
+    for want in [
+        "baton_remote_check_failing 0",
+        "baton_remote_check_failures_total 0",
+    ] {
+        assert!(all.contains(&want.to_owned()), "{all:?}");
+    }
+    let cfg = parse(Path::new("a.toml"), &file("", "")).expect("valid");
+    let (mut metrics, registry) = unserved(&cfg);
+    metrics.refresh(&node);
+    let all = samples(&registry);
+    assert!(
+        all.iter().all(|l| !l.starts_with("baton_remote")),
+        "{all:?}"
+    );
+}
