@@ -8,6 +8,7 @@
 //! - [`tls`]: mutual TLS for the TCP links, and the certificates it uses;
 //! - [`metrics`]: Prometheus metrics (`listen.metrics`); [`history`]: the role transitions
 //!   for `baton status --history`; [`logging`]: text or JSON lines, repeats counted;
+//! - [`realtime`]: `realtime = true` (locked memory, SCHED_FIFO; hooks started normal);
 //! - the `baton` binary (`src/main.rs`): the command-line tool.
 #![forbid(unsafe_code)]
 
@@ -19,5 +20,6 @@ pub mod history;
 pub mod logging;
 pub mod loopback;
 pub mod metrics;
+pub mod realtime;
 pub mod tls;
 pub mod watch;

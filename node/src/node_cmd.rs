@@ -132,6 +132,9 @@ fn cluster_summary(cfg: &baton_node::config::Config) -> String {
     if let Some(f) = &cfg.fence {
         s.push_str(&format!(", fencing ({} ms)", f.timeout.as_millis()));
     }
+    if let Some(p) = cfg.realtime {
+        s.push_str(&format!(", realtime (SCHED_FIFO {p}, memory locked)"));
+    }
     s
 }
 
@@ -142,6 +145,11 @@ pub fn run(args: &NodeArgs) -> Result<(), Failure> {
     // The TLS files are checked before anything starts (the driver loads them again).
     baton_node::config::load_tls(&cfg).map_err(|e| Failure::invalid(e.to_string()))?;
     baton_node::logging::init_with(&cfg.log, cfg.log_format);
+    // Before the runtime, so every thread of the node is real-time; hooks are started
+    // normal. Not obtaining it is a warning, not an error (OPERATIONS "Real-time scheduling").
+    if let Some(priority) = cfg.realtime {
+        baton_node::realtime::enter(priority).log();
+    }
     // One thread: the driver owns the node and every link task only hands it frames, so
     // more threads bought no parallelism, only cross-thread wakeups (futexes) and per-thread
     // allocator arenas. Script hooks are child processes (tokio::process), signals are tokio's:

@@ -90,6 +90,8 @@ pub enum Refusal {
     Listeners,
     /// `log_format` (the log's format is set when the node starts).
     LogFormat,
+    /// `realtime` or `realtime_priority` (applied when the node starts).
+    Realtime,
     /// TLS turned on or off (`[tls]` added or removed).
     Tls,
     /// The script components' commands or timers.
@@ -113,6 +115,7 @@ impl fmt::Display for Refusal {
             Refusal::PreemptAlone => "preempt or alone",
             Refusal::Listeners => "listeners",
             Refusal::LogFormat => "log_format",
+            Refusal::Realtime => "realtime or realtime_priority",
             Refusal::Tls => "tls on or off",
             Refusal::ScriptComponents => "script components",
             Refusal::ComponentsAddedOrRemoved => "components added or removed",
@@ -172,6 +175,7 @@ impl Config {
             Refusal::Listeners,
         );
         refuse(self.log_format != new.log_format, Refusal::LogFormat);
+        refuse(self.realtime != new.realtime, Refusal::Realtime);
         refuse(self.tls.is_some() != new.tls.is_some(), Refusal::Tls);
         refuse(old_n.scripts != new_n.scripts, Refusal::ScriptComponents);
         refuse(

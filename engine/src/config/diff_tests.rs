@@ -41,6 +41,7 @@ fn base() -> Config {
         metrics: None,
         log_format: crate::config::LogFormat::Text,
         remote_check: None,
+        realtime: None,
     }
 }
 
@@ -160,6 +161,7 @@ fn each_rule_refuses_its_own_fields() {
         refused(|c| c.log_format = crate::config::LogFormat::Json),
         [Refusal::LogFormat]
     );
+    assert_eq!(refused(|c| c.realtime = Some(10)), [Refusal::Realtime]);
     assert_eq!(
         refused(|c| c.control_socket = Some("/run/c".into())),
         [Refusal::Listeners]

@@ -109,6 +109,9 @@ pub struct Config {
     pub log_format: LogFormat,
     /// The remote check's commands, if configured (then `node.remote_check` is set).
     pub remote_check: Option<RemoteCheckCommands>,
+    /// `realtime = true`: the real-time priority (SCHED_FIFO, 1 to 99; `realtime_priority`)
+    /// the node runs its loop at, with its memory locked; `None`: normal scheduling.
+    pub realtime: Option<u8>,
 }
 
 /// How the node writes its log lines (`log_format`).

@@ -19,6 +19,12 @@ pub(super) struct File {
     /// `"text"` or `"json"`.
     #[serde(default)]
     pub(super) log_format: Option<Spanned<String>>,
+    /// Real-time scheduling and locked memory (OPERATIONS "Real-time scheduling").
+    #[serde(default)]
+    pub(super) realtime: Option<Spanned<bool>>,
+    /// The SCHED_FIFO priority with `realtime = true`, 1 to 99.
+    #[serde(default)]
+    pub(super) realtime_priority: Option<Spanned<u64>>,
     #[serde(default)]
     pub(super) preempt: bool,
     #[serde(default)]

@@ -278,6 +278,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             }
         },
     };
+    let realtime = realtime(&file, &cx)?;
     let span = |s: &Option<Spanned<String>>| s.as_ref().map(Spanned::span);
     let own = [
         (
@@ -322,7 +323,25 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         metrics,
         log_format,
         remote_check,
+        realtime,
     })
+}
+
+/// `realtime` and `realtime_priority`: the priority, or `None` for normal scheduling.
+fn realtime(file: &File, cx: &Ctx<'_>) -> Result<Option<u8>, ConfigError> {
+    let on = file.realtime.as_ref().is_some_and(|r| *r.get_ref());
+    match &file.realtime_priority {
+        None => Ok(on.then_some(crate::realtime::DEFAULT_PRIORITY)),
+        Some(p) if !on => Err(cx.err(Some(p.span()), "realtime_priority", "needs realtime = true")),
+        Some(p) => match u8::try_from(*p.get_ref()) {
+            Ok(n @ 1..=99) => Ok(Some(n)),
+            _ => Err(cx.err(
+                Some(p.span()),
+                "realtime_priority",
+                format!("{}: must be 1 to 99 (SCHED_FIFO)", p.get_ref()),
+            )),
+        },
+    }
 }
 
 #[cfg(test)]

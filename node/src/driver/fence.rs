@@ -53,8 +53,8 @@ pub(crate) async fn run(fence: &FenceCommand, target: &Target) -> bool {
     let member = &target.name;
     let address = target.address.map(|a| a.to_string()).unwrap_or_default();
     info!(%member, id = %target.id, %address, "fencing: running the fence command");
-    let child = tokio::process::Command::new("sh")
-        .arg("-c")
+    let mut sh = tokio::process::Command::new("sh");
+    sh.arg("-c")
         .arg(&fence.command)
         .env("BATON_FENCE_MEMBER", member)
         .env("BATON_FENCE_ID", &target.id)
@@ -62,8 +62,9 @@ pub(crate) async fn run(fence: &FenceCommand, target: &Target) -> bool {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn();
+        .kill_on_drop(true);
+    // Normal scheduling even with `realtime = true` (crate::realtime).
+    let child = crate::realtime::spawn(sh);
     let mut child = match child {
         Ok(c) => c,
         Err(e) => {

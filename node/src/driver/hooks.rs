@@ -163,8 +163,8 @@ async fn run_hook(script: &ScriptComponent, hook: Hook, job: &HookJob) -> bool {
     };
     let env = &job.env;
     let role = env.role.name();
-    let child = tokio::process::Command::new("sh")
-        .arg("-c")
+    let mut sh = tokio::process::Command::new("sh");
+    sh.arg("-c")
         .arg(command)
         .env("BATON_COMPONENT", &env.component)
         .env("BATON_HOOK", hook.name())
@@ -174,8 +174,9 @@ async fn run_hook(script: &ScriptComponent, hook: Hook, job: &HookJob) -> bool {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn();
+        .kill_on_drop(true);
+    // Normal scheduling even with `realtime = true` (crate::realtime).
+    let child = crate::realtime::spawn(sh);
     let id = &env.component;
     let mut child = match child {
         Ok(c) => c,

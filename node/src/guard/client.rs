@@ -58,6 +58,8 @@ pub(crate) struct Client {
     broken: bool,
     retry_at: Instant,
     bound: Duration,
+    /// `realtime = true`: the priority the guard runs at too.
+    realtime: Option<u8>,
     reader: Reader,
 }
 
@@ -76,7 +78,7 @@ impl Client {
         let reader: Reader = Box::new(move |out| {
             tokio::spawn(read_reports(out, inbox.clone()));
         });
-        match launch(bound, &reader) {
+        match launch(bound, cfg.realtime, &reader) {
             Ok((child, stdin)) => {
                 // By component index (start_jobs gives them in the order of a demotion).
                 let mut jobs = Node::start_jobs(node);
@@ -97,6 +99,7 @@ impl Client {
                     broken: false,
                     retry_at: Instant::now(),
                     bound,
+                    realtime: cfg.realtime,
                     reader,
                 })
             }
@@ -219,7 +222,7 @@ impl Client {
     /// Starts the guard again after it went away, and arms it with every component the node
     /// holds armed (the same arming numbers).
     fn restart(&mut self, now: Instant) {
-        match launch(self.bound, &self.reader) {
+        match launch(self.bound, self.realtime, &self.reader) {
             Ok((child, stdin)) => {
                 self.child = child;
                 self.stdin = stdin;
@@ -291,9 +294,10 @@ pub(crate) async fn beat_while<F: std::future::Future>(
 /// Starts the guard and its reports' reader.
 fn launch(
     bound: Duration,
+    realtime: Option<u8>,
     reader: &Reader,
 ) -> std::io::Result<(tokio::process::Child, UnixStream)> {
-    let (mut child, stdin) = spawn(bound)?;
+    let (mut child, stdin) = spawn(bound, realtime)?;
     let pid = child.id().unwrap_or(0);
     info!(pid, bound_ms = bound.as_millis() as u64, "guard started");
     if let Some(out) = child.stdout.take() {
@@ -302,21 +306,31 @@ fn launch(
     Ok((child, stdin))
 }
 
-/// Starts `baton guard` (this executable) in its own process group, its stdin our socket.
-fn spawn(bound: Duration) -> std::io::Result<(tokio::process::Child, UnixStream)> {
+/// Starts `baton guard` (this executable) in its own process group, its stdin our socket;
+/// with `realtime`, it locks its memory and raises its own loop (it is started normal, as
+/// hooks are: crate::realtime).
+fn spawn(
+    bound: Duration,
+    realtime: Option<u8>,
+) -> std::io::Result<(tokio::process::Child, UnixStream)> {
     let exe = std::env::current_exe()?;
     let (ours, theirs) = UnixStream::pair()?;
     ours.set_nonblocking(true)?;
-    let child = tokio::process::Command::new(exe)
+    let mut guard = tokio::process::Command::new(exe);
+    guard
         .arg("guard")
         .arg("--bound-ms")
-        .arg(bound.as_millis().to_string())
+        .arg(bound.as_millis().to_string());
+    if let Some(priority) = realtime {
+        guard.arg("--realtime-priority").arg(priority.to_string());
+    }
+    guard
         .env(crate::logging::FORMAT_ENV, crate::logging::format_word())
         .stdin(Stdio::from(OwnedFd::from(theirs)))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
-        .process_group(0)
-        .spawn()?;
+        .process_group(0);
+    let child = crate::realtime::spawn(guard)?;
     Ok((child, ours))
 }
 

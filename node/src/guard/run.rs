@@ -20,6 +20,9 @@ pub struct GuardArgs {
     /// components down.
     #[arg(long)]
     pub bound_ms: u64,
+    /// The node's `realtime = true`: lock memory and run at this SCHED_FIFO priority.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=99))]
+    pub realtime_priority: Option<u8>,
 }
 
 /// `baton guard`: runs until `bye` or until the node's end of stdin closed and the armed
@@ -29,12 +32,17 @@ pub struct GuardArgs {
 /// When the runtime or the signal handlers cannot start.
 pub fn main(args: &GuardArgs) -> Result<(), String> {
     crate::logging::init("info");
+    // Before the runtime, so its threads are real-time too; hooks are started normal.
+    let realtime = args.realtime_priority.map(crate::realtime::enter);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("guard: cannot start the runtime: {e}"))?;
     // Every line of the guard, its hooks' included, says whose it is.
     let span = tracing::info_span!("guard", pid = std::process::id());
+    if let Some(outcome) = &realtime {
+        span.in_scope(|| outcome.log());
+    }
     runtime.block_on(run(Duration::from_millis(args.bound_ms)).instrument(span))
 }
 
