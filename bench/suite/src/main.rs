@@ -40,6 +40,28 @@ pub enum Section {
     Faults,
 }
 
+/// Which soaks to run: `realtime = true` off, on, or both (`--soak-realtime`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SoakRealtime {
+    /// Normal scheduling only.
+    Off,
+    /// `realtime = true` only.
+    On,
+    /// Normal, then `realtime = true`.
+    Both,
+}
+
+impl SoakRealtime {
+    /// Whether each soak to run has `realtime = true`, in order.
+    pub fn modes(self) -> &'static [bool] {
+        match self {
+            SoakRealtime::Off => &[false],
+            SoakRealtime::On => &[true],
+            SoakRealtime::Both => &[false, true],
+        }
+    }
+}
+
 /// Command line of `baton-bench`.
 #[derive(Debug, Parser)]
 #[command(
@@ -59,6 +81,10 @@ pub struct Options {
     /// Length of the soak, seconds.
     #[arg(long, default_value_t = 600)]
     pub soak_secs: u64,
+    /// The soak's nodes: normal scheduling (`off`), `realtime = true` (`on`), or one soak of
+    /// each, normal first, in one table (`both`).
+    #[arg(long, value_enum, default_value_t = SoakRealtime::Off)]
+    pub soak_realtime: SoakRealtime,
     /// Component counts of the scale section.
     #[arg(long, value_delimiter = ',', default_values_t = [1000usize, 10000])]
     pub components: Vec<usize>,

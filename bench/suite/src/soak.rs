@@ -233,29 +233,60 @@ pub fn run(opts: &Options) -> Result<Vec<Table>, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let dir = std::env::temp_dir().join(format!("baton-bench-{}-soak", std::process::id()));
-    let result = runtime.block_on(soak(opts, dir.clone()));
-    if opts.keep {
-        crate::progress(
-            "soak",
-            format!("configuration and logs kept in {}", dir.display()),
-        );
+    let mut runs = Vec::new();
+    for &realtime in opts.soak_realtime.modes() {
+        let tag = if realtime { "-rt" } else { "" };
+        let dir =
+            std::env::temp_dir().join(format!("baton-bench-{}-soak{tag}", std::process::id()));
+        let result = runtime.block_on(soak(opts, dir.clone(), realtime));
+        if opts.keep {
+            crate::progress(
+                "soak",
+                format!("configuration and logs kept in {}", dir.display()),
+            );
+        }
+        runs.push(result?);
     }
-    result
+    Ok(vec![table(opts, &runs)])
 }
 
-async fn soak(opts: &Options, dir: std::path::PathBuf) -> Result<Vec<Table>, String> {
-    let mut pair =
-        Pair::start(dir, opts.baton_exe(), None, HEARTBEAT_MS, "info", opts.keep).await?;
+/// What one soak measured.
+struct Run {
+    realtime: bool,
+    active: usize,
+    elapsed: f64,
+    counts: [Counts; 2],
+    changes: Vec<String>,
+    cpu: [String; 2],
+    running: [bool; 2],
+    moments: [usize; 2],
+    overlap_ms: f64,
+    load_end: Option<f64>,
+    loads: Vec<f64>,
+    late: Late,
+}
+
+async fn soak(opts: &Options, dir: std::path::PathBuf, realtime: bool) -> Result<Run, String> {
+    let mut pair = Pair::start(
+        dir,
+        opts.baton_exe(),
+        None,
+        HEARTBEAT_MS,
+        "info",
+        opts.keep,
+        realtime,
+    )
+    .await?;
     let active = pair.settle(Duration::from_secs(20)).await?;
     let _ = pair.take_overlaps();
     let pids = [pair.pid(0), pair.pid(1)];
     let spinners = Spinners::start(2)?;
     let duration = Duration::from_secs(opts.soak_secs);
+    let mode = if realtime { " realtime = true;" } else { "" };
     crate::progress(
         "soak",
         format!(
-            "{} active; {} s at a {HEARTBEAT_MS} ms heartbeat with 2 spinners",
+            "{mode} {} active; {} s at a {HEARTBEAT_MS} ms heartbeat with 2 spinners",
             NAMES[active], opts.soak_secs
         ),
     );
@@ -280,9 +311,9 @@ async fn soak(opts: &Options, dir: std::path::PathBuf) -> Result<Vec<Table>, Str
         crate::progress(
             "soak",
             format!(
-                "{:.0}/{} s (alpha/beta): failovers {}/{}, state changes {}/{}, role requests \
-                 {}/{}, self-demotions {}/{}, component drops {}/{}, status drops {}/{}, \
-                 harness late >20 ms {}, load {}",
+                "{mode} {:.0}/{} s (alpha/beta): failovers {}/{}, state changes {}/{}, role \
+                 requests {}/{}, self-demotions {}/{}, component drops {}/{}, status drops \
+                 {}/{}, harness late >20 ms {}, load {}",
                 start.elapsed().as_secs_f64(),
                 opts.soak_secs,
                 c[0].failovers,
@@ -324,14 +355,54 @@ async fn soak(opts: &Options, dir: std::path::PathBuf) -> Result<Vec<Table>, Str
         }
         _ => "?".into(),
     };
+    let moments = [0, 1].map(|n| overlaps.moments.iter().filter(|m| m.node == n).count());
+    crate::progress(
+        "soak",
+        format!(
+            "{mode} done: {} events counted ({} node state changes)",
+            counter.total(),
+            counter.counts[0].state_changes + counter.counts[1].state_changes
+        ),
+    );
+    Ok(Run {
+        realtime,
+        active,
+        elapsed,
+        counts: counter.counts.clone(),
+        changes: counter.changes.clone(),
+        cpu: [cpu(0), cpu(1)],
+        running,
+        moments,
+        overlap_ms: overlaps.overlap.as_secs_f64() * 1000.0,
+        load_end,
+        loads,
+        late,
+    })
+}
+
+/// One table, two columns (alpha, beta) per run, a note per run.
+fn table(opts: &Options, runs: &[Run]) -> Table {
+    let label = |r: &Run, name: &str| {
+        if runs.len() > 1 || r.realtime {
+            let mode = if r.realtime { "realtime" } else { "normal" };
+            format!("{name} ({mode})")
+        } else {
+            name.to_owned()
+        }
+    };
+    let mut header = vec!["counted after the settle".to_owned()];
+    for r in runs {
+        header.push(label(r, "alpha"));
+        header.push(label(r, "beta"));
+    }
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
     let mut t = Table::new(
         format!(
             "soak: {} s at a {HEARTBEAT_MS} ms heartbeat, both cores busy, no fault",
             opts.soak_secs
         ),
-        &["counted after the settle", "alpha", "beta"],
+        &header,
     );
-    let c = &counter.counts;
     type Count = fn(&Counts) -> usize;
     let rows: [(&str, Count); 7] = [
         ("promotions (became active)", |c| c.failovers),
@@ -346,69 +417,69 @@ async fn soak(opts: &Options, dir: std::path::PathBuf) -> Result<Vec<Table>, Str
         ("component links dropped", |c| c.component_drops),
         ("status watcher disconnects", |c| c.status_drops),
     ];
-    for (name, f) in rows {
-        t.row(vec![
-            name.into(),
-            f(&c[0]).to_string(),
-            f(&c[1]).to_string(),
-        ]);
-    }
-    let started_on = |node: usize| overlaps.moments.iter().filter(|m| m.node == node).count();
-    t.row(vec![
-        "dual-active moments (a component started serving beside its twin)".into(),
-        started_on(0).to_string(),
-        started_on(1).to_string(),
-    ]);
-    t.row(vec!["node CPU, % of one core".into(), cpu(0), cpu(1)]);
-    t.row(vec![
-        "node still running at the end".into(),
-        running[0].to_string(),
-        running[1].to_string(),
-    ]);
-    let mean_load = if loads.is_empty() {
-        "?".into()
-    } else {
-        format!("{:.2}", loads.iter().sum::<f64>() / loads.len() as f64)
+    let row = |t: &mut Table, name: &str, cell: &dyn Fn(&Run, usize) -> String| {
+        let mut cells = vec![name.to_owned()];
+        for r in runs {
+            cells.push(cell(r, 0));
+            cells.push(cell(r, 1));
+        }
+        t.row(cells);
     };
-    t.notes.push(format!(
-        "{} active at the start; measured for {elapsed:.1} s; 1-minute load average {} at the \
-         end, {mean_load} on average over the run's samples; dual-active moments {} ({:.1} ms \
-         overlap in all); 2 spinners (`sh -c 'while :; do :; done'`); component watchdog {:.0} ms, \
-         node dead interval 30 ms.",
-        NAMES[active],
-        load_end.map_or("?".into(), |l| format!("{l:.2}")),
-        overlaps.moments.len(),
-        overlaps.overlap.as_secs_f64() * 1000.0,
-        crate::failover::pair::watchdog(Duration::from_millis(HEARTBEAT_MS)).as_secs_f64() * 1000.0,
-    ));
-    t.notes.push(format!(
-        "This process (the harness, hosting the four components) asked to wake every 2 ms \
-         {} times: woke at most {:.1} ms late, {} times more than 10 ms late, {} times more \
-         than 20 ms (the components' watchdog is 18 ms).",
-        late.ticks, late.max_ms, late.over_10ms, late.over_20ms
-    ));
-    if !counter.changes.is_empty() {
-        let shown: Vec<&str> = counter
-            .changes
-            .iter()
-            .take(20)
-            .map(String::as_str)
-            .collect();
-        t.notes.push(format!(
-            "State changes ({} in all): {}",
-            counter.changes.len(),
-            shown.join("; ")
-        ));
+    for (name, f) in rows {
+        row(&mut t, name, &|r, i| f(&r.counts[i]).to_string());
     }
-    crate::progress(
-        "soak",
-        format!(
-            "done: {} events counted ({} node state changes)",
-            counter.total(),
-            c[0].state_changes + c[1].state_changes
-        ),
+    row(
+        &mut t,
+        "dual-active moments (a component started serving beside its twin)",
+        &|r, i| r.moments[i].to_string(),
     );
-    Ok(vec![t])
+    row(&mut t, "node CPU, % of one core", &|r, i| r.cpu[i].clone());
+    row(&mut t, "node still running at the end", &|r, i| {
+        r.running[i].to_string()
+    });
+    for r in runs {
+        let mode = if r.realtime {
+            "With `realtime = true` (both nodes: locked memory, SCHED_FIFO 10): "
+        } else if runs.len() > 1 {
+            "Normal scheduling: "
+        } else {
+            ""
+        };
+        let mean_load = if r.loads.is_empty() {
+            "?".into()
+        } else {
+            format!("{:.2}", r.loads.iter().sum::<f64>() / r.loads.len() as f64)
+        };
+        t.notes.push(format!(
+            "{mode}{} active at the start; measured for {:.1} s; 1-minute load average {} at \
+             the end, {mean_load} on average over the run's samples; dual-active moments {} \
+             ({:.1} ms overlap in all); 2 spinners (`sh -c 'while :; do :; done'`); component \
+             watchdog {:.0} ms, node dead interval 30 ms. This process (the harness, hosting the \
+             four components, normally scheduled) asked to wake every 2 ms {} times: woke at \
+             most {:.1} ms late, {} times more than 10 ms late, {} times more than 20 ms (the \
+             components' watchdog is 18 ms).",
+            NAMES[r.active],
+            r.elapsed,
+            r.load_end.map_or("?".into(), |l| format!("{l:.2}")),
+            r.moments[0] + r.moments[1],
+            r.overlap_ms,
+            crate::failover::pair::watchdog(Duration::from_millis(HEARTBEAT_MS)).as_secs_f64()
+                * 1000.0,
+            r.late.ticks,
+            r.late.max_ms,
+            r.late.over_10ms,
+            r.late.over_20ms
+        ));
+        if !r.changes.is_empty() {
+            let shown: Vec<&str> = r.changes.iter().take(20).map(String::as_str).collect();
+            t.notes.push(format!(
+                "{mode}state changes ({} in all): {}",
+                r.changes.len(),
+                shown.join("; ")
+            ));
+        }
+    }
+    t
 }
 
 #[cfg(test)]
@@ -496,5 +567,61 @@ mod tests {
         // This process has a stat file with numbers where utime and stime are.
         assert!(cpu_ticks(std::process::id()).is_some());
         assert!(cpu_ticks(u32::MAX).is_none());
+    }
+
+    fn run_of(realtime: bool, promotions: usize) -> Run {
+        let mut counts = [Counts::default(), Counts::default()];
+        counts[1].failovers = promotions;
+        Run {
+            realtime,
+            active: 0,
+            elapsed: 600.0,
+            counts,
+            changes: Vec::new(),
+            cpu: ["1.0".into(), "2.0".into()],
+            running: [true, true],
+            moments: [0, 0],
+            overlap_ms: 0.0,
+            load_end: Some(2.0),
+            loads: vec![2.0],
+            late: Late::default(),
+        }
+    }
+
+    #[test]
+    fn both_soaks_share_one_table_normal_first() {
+        let opts = <crate::Options as clap::Parser>::parse_from([
+            "baton-bench",
+            "soak",
+            "--soak-realtime",
+            "both",
+        ]);
+        assert_eq!(opts.soak_realtime.modes(), [false, true]);
+        let t = table(&opts, &[run_of(false, 3), run_of(true, 0)]);
+        assert_eq!(
+            t.header,
+            [
+                "counted after the settle",
+                "alpha (normal)",
+                "beta (normal)",
+                "alpha (realtime)",
+                "beta (realtime)"
+            ]
+        );
+        assert_eq!(
+            t.rows[0],
+            ["promotions (became active)", "0", "3", "0", "0"]
+        );
+        assert_eq!(
+            t.rows[8],
+            ["node CPU, % of one core", "1.0", "2.0", "1.0", "2.0"]
+        );
+        assert!(
+            t.notes[1].starts_with("With `realtime = true`"),
+            "{:?}",
+            t.notes
+        );
+        let one = table(&opts, &[run_of(false, 1)]);
+        assert_eq!(one.header, ["counted after the settle", "alpha", "beta"]);
     }
 }

@@ -347,7 +347,16 @@ async fn run_interval(
     interval: u64,
     dir: std::path::PathBuf,
 ) -> Result<(Vec<Series>, Vec<(Scenario, Tally)>), String> {
-    let mut pair = Pair::start(dir, opts.baton_exe(), certs, interval, "info", opts.keep).await?;
+    let mut pair = Pair::start(
+        dir,
+        opts.baton_exe(),
+        certs,
+        interval,
+        "info",
+        opts.keep,
+        false,
+    )
+    .await?;
     let tls = if certs.is_some() { " with TLS" } else { "" };
     let heartbeat = pair.heartbeat;
     let timeout = trial_timeout(heartbeat);

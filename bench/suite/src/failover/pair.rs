@@ -199,6 +199,7 @@ fn write_configs(
     peer: [u16; 2],
     status: [u16; 2],
     certs: Option<&Path>,
+    realtime: bool,
 ) -> Result<(), String> {
     for (i, name) in NAMES.iter().enumerate() {
         let d = dir.display();
@@ -206,6 +207,7 @@ fn write_configs(
             r#"# baton-bench: member {name}
 name = "{name}"
 log = "{log}"
+realtime = {realtime}
 
 [[member]]
 name = "alpha"
@@ -456,7 +458,9 @@ impl Pair {
     ///
     /// With `certs` (a folder made by `baton certs`: `ca.pem`, one `NAME.pem`/`NAME.key` per
     /// member and the client `bench.pem`/`bench.key`), both members' files get `[tls]` and
-    /// the watchers connect with the client's certificate.
+    /// the watchers connect with the client's certificate. With `realtime`, both nodes run
+    /// with `realtime = true` (locked memory, SCHED_FIFO: OPERATIONS "Real-time scheduling").
+    #[allow(clippy::too_many_arguments)]
     pub async fn start(
         dir: PathBuf,
         baton: PathBuf,
@@ -464,6 +468,7 @@ impl Pair {
         heartbeat_ms: u64,
         log: &str,
         keep: bool,
+        realtime: bool,
     ) -> Result<Pair, String> {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)
@@ -471,7 +476,7 @@ impl Pair {
         let heartbeat = Duration::from_millis(heartbeat_ms);
         let peer = [free_port()?, free_port()?];
         let status_ports = [free_port()?, free_port()?];
-        write_configs(&dir, heartbeat_ms, log, peer, status_ports, certs)?;
+        write_configs(&dir, heartbeat_ms, log, peer, status_ports, certs, realtime)?;
         let client_tls = match certs {
             Some(c) => Some(
                 TlsConfig::load(&TlsFiles {
