@@ -7,11 +7,12 @@
 mod certs_cmd;
 mod codec_cmd;
 mod demo;
+mod dist_cmd;
 mod node_cmd;
 mod status_cmd;
 mod switchover_cmd;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
 
 /// baton: active/standby failover over four ASN.1 interfaces.
@@ -50,6 +51,12 @@ enum Command {
     /// operators.
     #[command(hide = true)]
     Guard(baton_node::guard::GuardArgs),
+    /// Write the manual pages (roff) into DIR: baton.1 and one per subcommand (packaging).
+    #[command(hide = true)]
+    Man(dist_cmd::ManArgs),
+    /// Print the shell completions for SHELL (bash, zsh, fish, ...) (packaging).
+    #[command(hide = true)]
+    Completions(dist_cmd::CompletionsArgs),
 }
 
 /// A failure to report: the message and the exit status.
@@ -88,6 +95,8 @@ fn main() -> ExitCode {
         Command::Guard(args) => {
             baton_node::guard::main(&args).map_err(|message| Failure { message, status: 1 })
         }
+        Command::Man(args) => dist_cmd::man(&args, Cli::command()),
+        Command::Completions(args) => dist_cmd::completions(&args, Cli::command()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
