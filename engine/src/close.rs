@@ -161,3 +161,32 @@ impl fmt::Display for CloseReason {
         }
     }
 }
+
+#[cfg(test)]
+mod docs_tests {
+    use super::CloseReason;
+
+    /// docs/OPERATIONS.md "Logs" quotes these reasons as the node prints them (white space
+    /// folded: the text wraps).
+    #[test]
+    fn operations_logs_quotes_the_reasons_as_printed() {
+        let fold = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let ops = fold(include_str!("../../docs/OPERATIONS.md"));
+        let logs = ops.split("## Logs").nth(1).expect("the Logs section");
+        let unknown = CloseReason::UnknownMemberId { id: "99".into() };
+        let too_long = baton_codec::FrameError::TooLong {
+            declared: 4_294_967_295,
+            max: 65_536,
+        };
+        for printed in [
+            format!("`link closed: {unknown}`"),
+            format!("`link closed: bad frame: {too_long}`"),
+        ] {
+            assert!(logs.contains(&fold(&printed)), "OPERATIONS lacks {printed}");
+        }
+        assert!(
+            !logs.contains("UnknownMember`"),
+            "a type name, not the printed reason"
+        );
+    }
+}
