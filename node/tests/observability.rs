@@ -1,9 +1,13 @@
 //! Observability of real `baton node` processes (issue 15, items 2, 3, 4 and 7): the history
 //! through `baton status --history`, Prometheus metrics scraped during a failover, systemd's
 //! notifications on a socket the test binds, JSON logs, a repeating warning counted, status
-//! clients logged at debug.
+//! clients logged at debug; `baton_quorate` of a quorum member as its peers go and come.
 
 mod support;
+
+#[path = "cluster/harness.rs"]
+#[allow(dead_code)] // the cluster tests use the rest
+mod harness;
 
 use baton_status::State;
 use std::collections::BTreeMap;
@@ -217,3 +221,56 @@ async fn baton(args: &[&str], pair: &Pair, i: usize) -> String {
 mod logs;
 #[path = "observability/notify.rs"]
 mod notify;
+
+/// The `baton_quorate` gauge of one member, polled until it is `want` (`within`).
+async fn until_quorate(address: SocketAddr, want: f64, within: Duration) {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let all = scrape(address).await;
+        let q = series(&all, "baton_quorate");
+        if q == [("baton_quorate".to_owned(), want)] {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "baton_quorate not {want} after {within:?}: {q:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Three members in quorum mode, alpha scraped: quorate while all three are up, still with
+/// one peer gone (two of three), not with both gone, quorate again when one comes back.
+#[test]
+fn quorate_follows_the_majority() {
+    let members = [
+        harness::serving("alpha"),
+        harness::serving("beta"),
+        harness::serving("gamma"),
+    ];
+    let mut c = harness::Cluster::new("quorate", &members, "election = \"quorum\"", "");
+    let metrics: SocketAddr = ([127, 0, 0, 1], free_port()).into();
+    let path = c.config(0);
+    let text = std::fs::read_to_string(&path).expect("alpha's file");
+    let text = text.replacen(
+        "[listen]\n",
+        &format!("[listen]\nmetrics = \"{metrics}\"\n"),
+        1,
+    );
+    std::fs::write(&path, text).expect("written");
+    c.start_all();
+    runtime().block_on(async {
+        c.until_states(STEP * 2, "alpha active", |s| {
+            harness::only_active(s, 0, &[])
+        })
+        .await;
+        until_quorate(metrics, 1.0, STEP).await;
+        c.kill(2);
+        c.until_states(STEP, "gamma down", |s| s[2].is_none()).await;
+        until_quorate(metrics, 1.0, STEP).await;
+        c.kill(1);
+        until_quorate(metrics, 0.0, STEP).await;
+        c.start(1);
+        until_quorate(metrics, 1.0, STEP * 2).await;
+    });
+}
