@@ -130,6 +130,22 @@ impl Dialer {
         }
     }
 
+    /// The attempt to `member` connected but was refused before a link opened (the peer, or
+    /// whatever answered, refused the TLS handshake, PROTOCOL 3.4): as a link refused at once,
+    /// the wait keeps doubling up to 1 s, not capped by `startup_wait` (whatever refused it is
+    /// running). `false` (and nothing changes) when no attempt to that member was under way.
+    pub(crate) fn handle_dial_refused(&mut self, now: Instant, member: usize) -> bool {
+        match self.peers.iter_mut().find(|p| p.member == member) {
+            Some(p) if p.pending => {
+                p.pending = false;
+                p.next_attempt = now + p.backoff;
+                p.backoff = (p.backoff * 2).min(MAX_CAP);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// `member` is up on `link` since `now` (its hello accepted, or it moved there from
     /// another link, PROTOCOL 4).
     pub(crate) fn handle_peer_up(&mut self, now: Instant, member: usize, link: LinkId) {
@@ -192,6 +208,14 @@ impl Node {
     /// abandoned after [`CONNECT_TIMEOUT`]: the next one follows the back-off.
     pub fn handle_dial_failed(&mut self, now: Instant, member: usize) {
         self.dialer.handle_dial_failed(now, member);
+        self.process(now);
+    }
+
+    /// The connect attempt to member `member` connected, but the handshake was refused (a
+    /// wrong CA, an expired or foreign certificate: PROTOCOL 3.4): the next one follows the
+    /// back-off of a refused link, doubling up to 1 s (PROTOCOL 4, *Dialling*).
+    pub fn handle_dial_refused(&mut self, now: Instant, member: usize) {
+        self.dialer.handle_dial_refused(now, member);
         self.process(now);
     }
 
@@ -282,6 +306,34 @@ mod tests {
             [0, 50, 150, 300, 450, 600],
             "waits 50, 100, 150, 150, 150"
         );
+    }
+
+    /// Fails every attempt as a refused handshake and returns the times of the attempts.
+    fn refused_handshakes(d: &mut Dialer, count: usize) -> Vec<u64> {
+        let mut times = Vec::new();
+        for _ in 0..count {
+            let at = d.poll_timeout(DOWN).expect("an attempt is wanted");
+            assert_eq!(d.poll_dial(at, DOWN), Some(1));
+            assert!(d.handle_dial_refused(at, 1));
+            times.push(at.since_origin().as_millis() as u64);
+        }
+        times
+    }
+
+    #[test]
+    fn refused_handshakes_back_off_up_to_1_s_whatever_the_startup_wait() {
+        // Default startup_wait 300 ms: a connect failure would wait at most 150 ms.
+        let mut d = Dialer::new(ms(0), 0, 2, Duration::from_millis(300));
+        assert_eq!(
+            refused_handshakes(&mut d, 9),
+            [0, 50, 150, 350, 750, 1550, 2550, 3550, 4550],
+            "waits 50, 100, 200, 400, 800, 1000, 1000, 1000"
+        );
+        assert!(!d.handle_dial_refused(ms(5000), 1), "none under way");
+        // A connect failure after them keeps the doubled wait, capped again.
+        let mut d = Dialer::new(ms(0), 0, 2, Duration::from_millis(300));
+        refused_handshakes(&mut d, 4);
+        assert_eq!(failing_attempts(&mut d, 3), [750, 900, 1050]);
     }
 
     #[test]

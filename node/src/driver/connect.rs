@@ -2,7 +2,8 @@
 //! ([`baton_engine::Event::Dial`]): with TLS, the handshake runs in the same task, until the
 //! peer accepted our certificate; the whole is abandoned after the engine's
 //! [`CONNECT_TIMEOUT`]. How each ended goes to the inbox ([`Input::Dialed`]): a refused
-//! handshake is a failed dial (and a rate-limited log line).
+//! handshake is a failed dial with the back-off of a refused link (`Node::handle_dial_refused`,
+//! PROTOCOL 4 *Dialling*), and a rate-limited log line.
 
 use super::input::{Input, Stream};
 use super::net::Net;

@@ -129,7 +129,13 @@ impl<N: Net> Driver<N> {
                 }
                 Err(e) => {
                     render::dial_failed(self.peer_name(member), address, &e);
-                    self.node.handle_dial_failed(now, member);
+                    // A refused handshake: something is running there and refuses us, so
+                    // the back-off of a refused link (PROTOCOL 3.4, 4 *Dialling*).
+                    if matches!(e, super::connect::DialError::Tls(_)) {
+                        self.node.handle_dial_refused(now, member);
+                    } else {
+                        self.node.handle_dial_failed(now, member);
+                    }
                 }
             },
             Input::Frame { link, message } => {

@@ -218,3 +218,37 @@ fn a_member_certificate_cannot_claim_another_member() {
         assert_eq!(pair.component(1), "active");
     });
 }
+
+/// A dialler refused at the handshake backs off as after a refused link, doubling up to 1 s
+/// (PROTOCOL 3.4, 4 *Dialling*): whatever listens at beta's address (here the test, closing
+/// every connection at once, as a peer with another CA refuses) sees alpha's attempts at 0,
+/// 50, 150, 350, 750, 1550 and 2550 ms at the earliest: at most 7 in 3 s, where the cap of a
+/// connect failure (150 ms at the default startup wait) allowed 21.
+#[test]
+fn a_refused_handshake_backs_off_as_a_refused_link() {
+    let (mut pair, _) = tls_pair("tlsbackoff");
+    runtime().block_on(async {
+        let listener = tokio::net::TcpListener::bind(pair.specs[1].peer)
+            .await
+            .expect("beta's address");
+        pair.start(0);
+        let (first, _) = tokio::time::timeout(STEP, listener.accept())
+            .await
+            .expect("alpha dials")
+            .expect("accepted");
+        drop(first);
+        let window = Duration::from_secs(3);
+        let start = tokio::time::Instant::now();
+        let mut attempts = 1;
+        while let Ok(Ok((s, _))) = tokio::time::timeout_at(start + window, listener.accept()).await
+        {
+            drop(s);
+            attempts += 1;
+        }
+        assert!(
+            (2..=7).contains(&attempts),
+            "{attempts} attempts in {window:?}"
+        );
+        assert!(pair.running(0));
+    });
+}
