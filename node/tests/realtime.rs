@@ -42,6 +42,14 @@ fn locked_kb(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// These tests need root (the privilege to raise the policy and lock memory, and to drop it
+/// with `setpriv`): a clear failure otherwise, not a skip.
+fn as_root() {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").map_or(u32::MAX, |m| m.uid());
+    assert_eq!(uid, 0, "the realtime tests run as root (uid {uid} here)");
+}
+
 /// Waits for a file written by a hook, and reads the policy in it.
 async fn hook_policy(path: &Path) -> (u64, u64) {
     let deadline = Instant::now() + STEP;
@@ -105,6 +113,7 @@ fn configure(pair: &Pair, i: usize, lines: &str, stat_file: &Path) {
 /// SCHED_FIFO 17 with memory locked, beta's run SCHED_OTHER; every hook runs SCHED_OTHER.
 #[test]
 fn realtime_node_and_guard_normal_hooks() {
+    as_root();
     runtime().block_on(async {
         let mut pair = Pair::new("realtime");
         let stats = [0, 1].map(|i| pair.dir().join(format!("{}.hook.stat", NAMES[i])));
@@ -194,6 +203,7 @@ fn check_config_reads_realtime() {
 /// scheduled, and takes the service.
 #[test]
 fn realtime_without_privilege_warns_and_runs() {
+    as_root();
     runtime().block_on(async {
         let pair = Pair::new("rtdenied");
         let stat = pair.dir().join("hook.stat");
