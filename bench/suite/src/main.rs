@@ -85,6 +85,11 @@ pub struct Options {
     /// each, normal first, in one table (`both`).
     #[arg(long, value_enum, default_value_t = SoakRealtime::Off)]
     pub soak_realtime: SoakRealtime,
+    /// soak: in the runs with `realtime = true`, this process too (it hosts the four
+    /// components and the watchers) locks its memory and runs SCHED_FIFO 10 once the
+    /// spinners started, as an application would next to a real-time node.
+    #[arg(long)]
+    pub soak_harness_realtime: bool,
     /// Component counts of the scale section.
     #[arg(long, value_delimiter = ',', default_values_t = [1000usize, 10000])]
     pub components: Vec<usize>,

@@ -253,6 +253,7 @@ pub fn run(opts: &Options) -> Result<Vec<Table>, String> {
 /// What one soak measured.
 struct Run {
     realtime: bool,
+    harness_realtime: bool,
     active: usize,
     elapsed: f64,
     counts: [Counts; 2],
@@ -281,8 +282,20 @@ async fn soak(opts: &Options, dir: std::path::PathBuf, realtime: bool) -> Result
     let _ = pair.take_overlaps();
     let pids = [pair.pid(0), pair.pid(1)];
     let spinners = Spinners::start(2)?;
+    // After the spinners started (they must not inherit it); stays for the rest of the run.
+    let harness_realtime = realtime && opts.soak_harness_realtime;
+    if harness_realtime {
+        let outcome = baton_node::realtime::enter(baton_node::realtime::DEFAULT_PRIORITY);
+        if let (Err(e), _) | (_, Err(e)) = (&outcome.memory_locked, &outcome.scheduled) {
+            return Err(format!("--soak-harness-realtime: {e}"));
+        }
+    }
     let duration = Duration::from_secs(opts.soak_secs);
-    let mode = if realtime { " realtime = true;" } else { "" };
+    let mode = match (realtime, harness_realtime) {
+        (false, _) => "",
+        (true, false) => " realtime = true;",
+        (true, true) => " realtime = true, harness SCHED_FIFO too;",
+    };
     crate::progress(
         "soak",
         format!(
@@ -366,6 +379,7 @@ async fn soak(opts: &Options, dir: std::path::PathBuf, realtime: bool) -> Result
     );
     Ok(Run {
         realtime,
+        harness_realtime,
         active,
         elapsed,
         counts: counter.counts.clone(),
@@ -438,7 +452,10 @@ fn table(opts: &Options, runs: &[Run]) -> Table {
         r.running[i].to_string()
     });
     for r in runs {
-        let mode = if r.realtime {
+        let mode = if r.harness_realtime {
+            "With `realtime = true` (both nodes: locked memory, SCHED_FIFO 10) and the harness \
+             hosting the components SCHED_FIFO 10 too (`--soak-harness-realtime`): "
+        } else if r.realtime {
             "With `realtime = true` (both nodes: locked memory, SCHED_FIFO 10): "
         } else if runs.len() > 1 {
             "Normal scheduling: "
@@ -455,7 +472,7 @@ fn table(opts: &Options, runs: &[Run]) -> Table {
              the end, {mean_load} on average over the run's samples; dual-active moments {} \
              ({:.1} ms overlap in all); 2 spinners (`sh -c 'while :; do :; done'`); component \
              watchdog {:.0} ms, node dead interval 30 ms. This process (the harness, hosting the \
-             four components, normally scheduled) asked to wake every 2 ms {} times: woke at \
+             four components) asked to wake every 2 ms {} times: woke at \
              most {:.1} ms late, {} times more than 10 ms late, {} times more than 20 ms (the \
              components' watchdog is 18 ms).",
             NAMES[r.active],
@@ -574,6 +591,7 @@ mod tests {
         counts[1].failovers = promotions;
         Run {
             realtime,
+            harness_realtime: false,
             active: 0,
             elapsed: 600.0,
             counts,
