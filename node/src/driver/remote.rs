@@ -66,8 +66,8 @@ async fn command(text: &str, key: &str, c: &RemoteCheckCommands, active: &Active
         .address
         .map(|a| a.ip().to_string())
         .unwrap_or_default();
-    let child = tokio::process::Command::new("sh")
-        .arg("-c")
+    let mut sh = tokio::process::Command::new("sh");
+    sh.arg("-c")
         .arg(text)
         .env("BATON_ACTIVE_MEMBER", &active.name)
         .env("BATON_ACTIVE_ADDRESS", &address)
@@ -75,8 +75,9 @@ async fn command(text: &str, key: &str, c: &RemoteCheckCommands, active: &Active
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn();
+        .kill_on_drop(true);
+    // Normal scheduling even with `realtime = true` (crate::realtime).
+    let child = crate::realtime::spawn(sh);
     let mut child = match child {
         Ok(child) => child,
         Err(e) => {
