@@ -17,7 +17,13 @@ impl Node {
                 self.events.push_back(Event::RoleChanged { from, to })
             }
             ElectionEvent::SetComponents { role, generation } => {
-                let g = self.roles.assign(now, role);
+                // PROTOCOL 2.3, Role correlationIds: an `active` request carries the round of
+                // the promotion it serves, a `standby` one the highest round this node knows.
+                let round = match role {
+                    baton_role::Role::active => self.election.round(),
+                    baton_role::Role::standby => self.election.seen_round(),
+                };
+                let g = self.roles.assign_in_round(now, role, round.0);
                 self.assignment = Some((g, generation, role));
             }
             ElectionEvent::PeerMisbehaved { peer, reason } => {

@@ -29,6 +29,7 @@ mod error;
 pub mod manager;
 mod message;
 mod order;
+mod set_role_id;
 
 pub use baton_asn1::role::{Role, RoleMessage};
 pub use component::{
@@ -42,3 +43,4 @@ pub use manager::{
 };
 pub use message::{set_role, set_role_response, Transmit};
 pub use order::{ComponentOrder, OrderError};
+pub use set_role_id::SetRoleId;

@@ -2,7 +2,7 @@
 
 use crate::message::{correlation_text, set_role, Transmit};
 use crate::order::ComponentOrder;
-use crate::RoleError;
+use crate::{RoleError, SetRoleId};
 use baton_asn1::role::{ReturnCode, Role, RoleMessage, RoleMessageMessage};
 use baton_core::{CorrelationCounter, Instant, LinkId, Timers};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -182,6 +182,9 @@ pub struct RoleManager {
     /// made registering 10,000 components quadratic).
     by_id: BTreeMap<String, LinkId>,
     role: Option<Role>,
+    /// The round the latest assignment's `setRole` ids carry ([`RoleManager::assign_in_round`]);
+    /// `None`: plain counter ids ([`RoleManager::assign`]).
+    round: Option<u32>,
     generation: u64,
     assignment: Option<Assignment>,
     correlation: CorrelationCounter,
@@ -203,6 +206,7 @@ impl RoleManager {
             components: BTreeMap::new(),
             by_id: BTreeMap::new(),
             role: None,
+            round: None,
             generation: 0,
             assignment: None,
             correlation,
@@ -298,6 +302,20 @@ impl RoleManager {
     /// (1 for the first). With no component registered the assignment completes at once
     /// ([`Event::AssignmentDone`]).
     pub fn assign(&mut self, now: Instant, role: Role) -> u64 {
+        self.round = None;
+        self.start_assignment(now, role)
+    }
+
+    /// As [`RoleManager::assign`], every `setRole` of this assignment (a late registrant's
+    /// included) carrying `round` in its `correlationId`, `"<round> <seq>"` ([`SetRoleId`],
+    /// PROTOCOL 2.3): the node's form, so that a component can read the generation of the
+    /// promotion a request serves (PROTOCOL 5.11). Answers are still matched by equality.
+    pub fn assign_in_round(&mut self, now: Instant, role: Role, round: u32) -> u64 {
+        self.round = Some(round);
+        self.start_assignment(now, role)
+    }
+
+    fn start_assignment(&mut self, now: Instant, role: Role) -> u64 {
         self.generation += 1;
         self.role = Some(role);
         let links: BTreeSet<LinkId> = self.components.keys().copied().collect();
@@ -391,10 +409,13 @@ impl RoleManager {
     }
 
     fn send_set_role(&mut self, now: Instant, link: LinkId, role: Role) {
+        if !self.components.contains_key(&link) {
+            return;
+        }
+        let correlation = self.next_correlation();
         let Some(entry) = self.components.get_mut(&link) else {
             return;
         };
-        let correlation = self.correlation.next_id();
         let message = set_role(&correlation, role);
         entry.state = ComponentRoleState::Assigning(role);
         entry.pending = Some(Pending {
@@ -446,6 +467,20 @@ impl RoleManager {
                 }
             }
             self.send_set_role(now, link, role);
+        }
+    }
+
+    /// A fresh `setRole` `correlationId`: the counter's, or `"<round> <seq>"` with the
+    /// counter's value modulo 65536 as `seq` once a round is set.
+    fn next_correlation(&mut self) -> String {
+        let id = self.correlation.next_id();
+        match self.round {
+            None => id,
+            Some(round) => {
+                let n: u64 = id.parse().unwrap_or(0);
+                let seq = u16::try_from(n % 65_536).unwrap_or(0);
+                SetRoleId { round, seq }.to_string()
+            }
         }
     }
 

@@ -538,3 +538,52 @@ fn misbehaviour_is_an_event_and_misuse_an_error() {
     assert_eq!(events(&mut m), vec![]);
     assert_eq!(m.components().count(), 2);
 }
+
+/// PROTOCOL 2.3, Role correlationIds: an assignment in a round sends `"<round> <seq>"` ids
+/// (seq: the counter modulo 65536), a late registrant's included; answers match by equality.
+#[test]
+fn an_assignment_in_a_round_sends_ids_carrying_the_round() {
+    let mut m = RoleManager::with_correlation(
+        baton_role::RoleConfig::default(),
+        baton_core::CorrelationCounter::starting_at(65_535),
+    );
+    m.handle_component_registered(at(0), LinkId(1), "10")
+        .unwrap();
+    let g = m.assign_in_round(at(0), Role::active, 3);
+    assert_eq!(transmits(&mut m), vec![tx(1, "3 65535", Role::active)]);
+    m.handle_component_registered(at(1), LinkId(2), "20")
+        .unwrap();
+    assert_eq!(transmits(&mut m), vec![tx(2, "3 0", Role::active)]);
+    // The round alone does not match: the whole id must.
+    answer(&mut m, at(2), 1, "3 1", ReturnCode::success);
+    answer(&mut m, at(2), 1, "3 65535", ReturnCode::success);
+    answer(&mut m, at(2), 2, "3 0", ReturnCode::success);
+    assert_eq!(
+        events(&mut m),
+        vec![
+            E::Ignored {
+                link: LinkId(1),
+                reason: IgnoredReason::UnknownCorrelation("3 1".into())
+            },
+            E::ComponentAssigned {
+                component: "10".into(),
+                role: Role::active
+            },
+            E::ComponentAssigned {
+                component: "20".into(),
+                role: Role::active
+            },
+            E::AssignmentDone {
+                role: Role::active,
+                generation: g,
+                failed: vec![]
+            },
+        ]
+    );
+    // A plain assignment goes back to the counter's ids.
+    m.assign(at(3), Role::standby);
+    assert_eq!(
+        transmits(&mut m),
+        vec![tx(1, "65537", Role::standby), tx(2, "65538", Role::standby)]
+    );
+}
