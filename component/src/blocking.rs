@@ -53,6 +53,11 @@ impl RoleRequest {
         self.inner.correlation_id()
     }
 
+    /// The generation of the request: as [`crate::RoleRequest::generation`].
+    pub fn generation(&self) -> Option<u32> {
+        self.inner.generation()
+    }
+
     /// Answers `success`; waits until the component has sent it.
     ///
     /// # Errors
@@ -117,6 +122,8 @@ impl Iterator for Events {
 pub struct Component {
     inner: crate::Component,
     thread: Arc<Mutex<Option<JoinHandle<()>>>>,
+    /// The component thread's runtime, for the waits.
+    runtime: tokio::runtime::Handle,
 }
 
 impl Component {
@@ -146,7 +153,7 @@ impl Component {
                     return;
                 }
             };
-            let _ = started_tx.send(Ok(()));
+            let _ = started_tx.send(Ok(runtime.handle().clone()));
             let forward = async move {
                 while let Some(event) = events.recv().await {
                     // A dropped `Events` drops the request, which refuses it.
@@ -157,19 +164,20 @@ impl Component {
                 tokio::join!(driver.run(), forward);
             });
         })?;
-        match started.recv() {
-            Ok(Ok(())) => {}
+        let runtime = match started.recv() {
+            Ok(Ok(handle)) => handle,
             Ok(Err(e)) => return Err(Error::Io(e)),
             Err(_) => {
                 return Err(Error::Io(std::io::Error::other(
                     "the component thread stopped at start",
                 )))
             }
-        }
+        };
         Ok((
             Component {
                 inner,
                 thread: Arc::new(Mutex::new(Some(thread))),
+                runtime,
             },
             Events { rx },
         ))
@@ -205,9 +213,42 @@ impl Component {
         self.inner.health()
     }
 
+    /// Blocks until the component holds a role: as [`crate::Component::wait_role`] (answer
+    /// the requests of [`Events`] on another thread meanwhile).
+    ///
+    /// # Errors
+    /// As [`crate::Component::wait_role`].
+    pub fn wait_role(&self) -> Result<Role, Error> {
+        let (tx, rx) = mpsc::channel();
+        let inner = self.inner.clone();
+        self.runtime.spawn(async move {
+            let _ = tx.send(inner.wait_role().await);
+        });
+        // The runtime gone (the component closed): the state says why.
+        rx.recv()
+            .unwrap_or_else(|_| crate::component::role_or_error(&self.inner.state()))
+    }
+
+    /// The node's timers (see [`crate::Component::node_timers`]).
+    pub fn node_timers(&self) -> crate::NodeTimers {
+        self.inner.node_timers()
+    }
+
+    /// Leaves the node on purpose (see [`crate::Component::leave`]), stops the component
+    /// (every clone) and joins its thread.
+    pub fn leave(self) {
+        let _ = self.inner.commands_send(crate::request::Command::Leave);
+        self.join();
+    }
+
     /// Closes the node link, stops the component (every clone) and joins its thread.
     pub fn close(self) {
         let _ = self.inner.commands_send_shutdown();
+        self.join();
+    }
+
+    /// Joins the component thread (once the driver was asked to stop).
+    fn join(self) {
         let thread = match self.thread.lock() {
             Ok(mut slot) => slot.take(),
             Err(poisoned) => poisoned.into_inner().take(),

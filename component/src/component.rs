@@ -23,6 +23,13 @@ pub enum Error {
     /// The blocking facade could not start its runtime or thread.
     #[error("cannot start the component thread: {0}")]
     Io(#[from] std::io::Error),
+    /// The node refused the component id: its configuration lists no component of this id
+    /// (PROTOCOL 6.8). The component stopped.
+    #[error("the node's configuration lists no component of this id: add a [[component]] with it on the node, or fix the id")]
+    UnknownComponentId,
+    /// The component was closed before what was awaited happened.
+    #[error("the component is closed")]
+    Closed,
 }
 
 /// The application's handle on its component: the link to its node, the role it holds, the
@@ -100,8 +107,13 @@ pub(crate) fn build(
 impl Component {
     /// Starts component `options.id` on the current tokio runtime: it connects to the node at
     /// `endpoint` in the background, registers, and reconnects with back-off whenever the
-    /// link drops. It returns at once, before the first connection ([`Event::Connected`]
-    /// tells when the link is up; [`Component::wait_connected`] waits for it).
+    /// link drops.
+    ///
+    /// **It returns at once, before the first connection**: a node that is not up yet is
+    /// no error (the component keeps trying). [`Event::Connected`] tells when the link is
+    /// up and [`Component::wait_connected`] waits for it; the first role comes as an
+    /// [`Event::RoleRequest`] once the node's election settles, and
+    /// [`Component::wait_role`] waits until the application has taken it.
     ///
     /// # Errors
     /// [`Error::InvalidId`] for an id that is not 1 to 16 digits; [`Error::NoRuntime`] outside
@@ -163,18 +175,89 @@ impl Component {
         connected
     }
 
+    /// Waits until the component holds a role (the application accepted a
+    /// [`RoleRequest`](crate::RoleRequest): read [`Events`] in another task meanwhile,
+    /// since the role is taken only by answering it) and returns it; at once if it holds one.
+    ///
+    /// ```no_run
+    /// # use baton_component::{Component, ComponentOptions, Endpoint, Event};
+    /// # async fn demo() -> Result<(), baton_component::Error> {
+    /// let endpoint = Endpoint::Unix("/run/baton/components.sock".into());
+    /// let (component, mut events) = Component::connect(endpoint, ComponentOptions::new("1001")).await?;
+    /// tokio::spawn(async move {
+    ///     while let Some(event) = events.recv().await {
+    ///         if let Event::RoleRequest(request) = event {
+    ///             let _ = request.accept().await;
+    ///         }
+    ///     }
+    /// });
+    /// let role = component.wait_role().await?;
+    /// println!("first role: {role}");
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::UnknownComponentId`] if the node refused the id; [`Error::Closed`] if the
+    /// component was closed first.
+    pub async fn wait_role(&self) -> Result<Role, Error> {
+        let mut state = self.state.clone();
+        let s = match state
+            .wait_for(|s| s.role.is_some() || s.closed || s.refused)
+            .await
+        {
+            Ok(s) => *s,
+            Err(_) => *self.state.borrow(),
+        };
+        role_or_error(&s)
+    }
+
+    /// The node's timers, as it told them at registration (PROTOCOL 6.8): role timeout,
+    /// component dead interval, query interval and the watchdog bound of PROTOCOL 6.3. All
+    /// `None` before the first registration, or with a node that predates the notices.
+    pub fn node_timers(&self) -> crate::NodeTimers {
+        self.state.borrow().node_timers
+    }
+
+    /// Leaves the node on purpose, then stops as [`Component::close`] does: the node is
+    /// told first (PROTOCOL 6.8: a `heartBeat{failed}` with `correlationId` `"0 0"`), so it
+    /// does not take the close for a crash. The node's status then counts this component
+    /// as not registered (not ok: a configured component that is missing); a `major`
+    /// component is not restarted, and a `fatal` one still keeps the node from serving
+    /// (PROTOCOL 6.8). Not connected, it just closes.
+    pub async fn leave(self) {
+        let _ = self.commands.send(Command::Leave);
+        let mut state = self.state;
+        let _ = state.wait_for(|s| s.closed).await;
+    }
+
     /// Asks the driver to stop. `false`: it already stopped.
     pub(crate) fn commands_send_shutdown(&self) -> bool {
-        self.commands.send(Command::Shutdown).is_ok()
+        self.commands_send(Command::Shutdown)
+    }
+
+    /// Hands `command` to the driver. `false`: it already stopped.
+    pub(crate) fn commands_send(&self, command: Command) -> bool {
+        self.commands.send(command).is_ok()
     }
 
     /// Closes the node link and stops the component (every clone of this handle), then
-    /// waits for the driver to finish. [`Events`] ends after the events already queued and
+    /// waits for the driver to finish. The node sees the link close as it would a crash: it
+    /// fails the component with its severity. To leave on purpose, use
+    /// [`Component::leave`]. [`Events`] ends after the events already queued and
     /// those of the closing itself: an unanswered request is withdrawn, and an active
     /// component demotes itself as for any closed link ([`Event::SelfDemoted`]).
     pub async fn close(self) {
         let _ = self.commands.send(Command::Shutdown);
         let mut state = self.state;
         let _ = state.wait_for(|s| s.closed).await;
+    }
+}
+
+/// The role of a snapshot, or why there is none (for [`Component::wait_role`]).
+pub(crate) fn role_or_error(s: &State) -> Result<Role, Error> {
+    match s.role {
+        Some(role) => Ok(role),
+        None if s.refused => Err(Error::UnknownComponentId),
+        None => Err(Error::Closed),
     }
 }

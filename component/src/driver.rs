@@ -58,6 +58,8 @@ pub(crate) struct Driver {
     codec: FrameCodec,
     /// The watchdog fired on a silent link during this session: drop the link.
     silent: bool,
+    /// The node refused the component id (PROTOCOL 6.8): stop once the link is down.
+    refused: bool,
 }
 
 impl Driver {
@@ -94,6 +96,7 @@ impl Driver {
             next_serial: 0,
             next_link: 0,
             silent: false,
+            refused: false,
         })
     }
 
@@ -149,6 +152,10 @@ impl Driver {
                 }
             };
             failures = 0;
+            if self.refused {
+                warn!("the node refused this component id: stopped (not reconnecting)");
+                break;
+            }
             match end {
                 SessionEnd::Shutdown => break,
                 // After a link that worked for a while, reconnect at once; a node that
@@ -271,6 +278,24 @@ impl Driver {
                     break DisconnectReason::Frame(e.to_string());
                 }
                 Wake::Frame(None) => break DisconnectReason::Closed,
+                Wake::Command(Some(Command::Leave)) => {
+                    // PROTOCOL 6.8: the leave notice goes out before the close.
+                    if self.engine.leave() {
+                        self.drain(&mut unsent);
+                        let flush = write.write_all(&unsent);
+                        if tokio::time::timeout(self.options.connect_timeout, flush)
+                            .await
+                            .is_err()
+                        {
+                            warn!("the node did not take the leave notice in time");
+                        }
+                        unsent.clear();
+                        info!("left the node (planned)");
+                    }
+                    let _ = write.shutdown().await;
+                    self.close_link(&mut unsent, None);
+                    return SessionEnd::Shutdown;
+                }
                 Wake::Command(Some(command)) => {
                     if !self.handle_command(command) {
                         self.close_link(&mut unsent, None);
@@ -360,7 +385,7 @@ impl Driver {
                 self.engine.set_health(now, health);
                 self.state.send_modify(|s| s.health = health);
             }
-            Command::Shutdown => return false,
+            Command::Shutdown | Command::Leave => return false,
         }
         true
     }
@@ -400,12 +425,22 @@ impl Driver {
 
     fn on_event(&mut self, e: ComponentEngineEvent) {
         match e {
-            ComponentEngineEvent::RoleRequested { role, correlation } => {
+            ComponentEngineEvent::RoleRequested {
+                role,
+                correlation,
+                generation,
+            } => {
                 let serial = self.next_serial;
                 self.next_serial += 1;
                 self.pending = Some(serial);
-                info!(%role, correlation = %correlation, "role requested");
-                let request = RoleRequest::new(role, correlation, serial, self.commands_tx.clone());
+                info!(%role, correlation = %correlation, ?generation, "role requested");
+                let request = RoleRequest::new(
+                    role,
+                    correlation,
+                    generation,
+                    serial,
+                    self.commands_tx.clone(),
+                );
                 // If nobody listens, the request drops here and refuses itself.
                 self.emit(Event::RoleRequest(request));
             }
@@ -437,6 +472,30 @@ impl Driver {
             }
             ComponentEngineEvent::Ignored(IgnoredFrame::Interface(interface)) => {
                 warn!(%interface, "message on a component link ignored");
+            }
+            ComponentEngineEvent::RestartRequested => {
+                warn!("the node asks this component to restart (severity major, failed)");
+                self.emit(Event::RestartRequested);
+            }
+            ComponentEngineEvent::UnknownComponentId => {
+                warn!("the node's configuration lists no component of this id: refused");
+                self.refused = true;
+                self.state.send_modify(|s| s.refused = true);
+                self.emit(Event::UnknownComponentId);
+            }
+            ComponentEngineEvent::NodeTimer { timer, value } => {
+                debug!(?timer, ?value, "node timer");
+                let timers = self.engine.node_timers();
+                self.state.send_modify(|s| s.node_timers = timers);
+            }
+            ComponentEngineEvent::WatchdogTooLong { watchdog, bound } => {
+                warn!(
+                    ?watchdog,
+                    ?bound,
+                    "dead_interval + stall_grace is longer than the node's watchdog bound \
+                     (PROTOCOL 6.3): the peer can promote before this component stands by"
+                );
+                self.emit(Event::WatchdogTooLong { watchdog, bound });
             }
         }
     }
@@ -494,5 +553,7 @@ pub(crate) fn initial_state() -> State {
         connected: false,
         health: Health::Ok,
         closed: false,
+        refused: false,
+        node_timers: crate::engine::NodeTimers::default(),
     }
 }

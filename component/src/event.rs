@@ -1,9 +1,11 @@
 //! What the application sees from the runtime: events, why a link went down, the component's
 //! state.
 
+pub use crate::engine::NodeTimers;
 use crate::request::RoleRequest;
 use crate::types::{Health, Role, WatchdogReason};
 use std::fmt;
+use std::time::Duration;
 
 /// Why the node link went down.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +82,28 @@ pub enum Event<R = RoleRequest> {
         /// Now.
         to: Role,
     },
+    /// The node asks the application to restart: the component is configured `major` and
+    /// the node found it failed (PROTOCOL 6.4, 6.8). Restart what failed (or the whole
+    /// process), then report [`Health::Ok`] again; the component keeps its link and role
+    /// meanwhile unless the application closes it.
+    RestartRequested,
+    /// The node's configuration lists no component of this id (PROTOCOL 6.8): the node
+    /// refused the registration and closed the link. The component stops (no reconnection):
+    /// [`Events`](crate::Events) ends after this event, and
+    /// [`Component::wait_role`](crate::Component::wait_role) fails with
+    /// [`Error::UnknownComponentId`](crate::Error::UnknownComponentId).
+    UnknownComponentId,
+    /// The component's watchdog (`dead_interval + stall_grace`) is longer than the bound the
+    /// node told at registration (PROTOCOL 6.3, 6.8): if the node dies, its peer can
+    /// promote before this component stands by. The component keeps running (also logged
+    /// as a warning); configure [`ComponentOptions::dead_interval`](crate::ComponentOptions::dead_interval)
+    /// at most `bound - stall_grace`.
+    WatchdogTooLong {
+        /// `dead_interval + stall_grace`.
+        watchdog: Duration,
+        /// The node's bound, `D - H - 2 ms`.
+        bound: Duration,
+    },
 }
 
 /// A snapshot of the component, as [`Component::state`](crate::Component::state) gives it.
@@ -96,6 +120,12 @@ pub struct State {
     pub health: Health,
     /// Whether the component was closed (the driver has stopped).
     pub closed: bool,
+    /// Whether the node refused the component id ([`Event::UnknownComponentId`]); the
+    /// component is then closed too.
+    pub refused: bool,
+    /// The node's timers, as it told them at registration (PROTOCOL 6.8); all `None` until
+    /// then, or with a node that predates the notices.
+    pub node_timers: NodeTimers,
 }
 
 impl<R> Event<R> {
@@ -108,6 +138,11 @@ impl<R> Event<R> {
             Event::RequestWithdrawn { role } => Event::RequestWithdrawn { role },
             Event::SelfDemoted { reason } => Event::SelfDemoted { reason },
             Event::RoleChanged { from, to } => Event::RoleChanged { from, to },
+            Event::RestartRequested => Event::RestartRequested,
+            Event::UnknownComponentId => Event::UnknownComponentId,
+            Event::WatchdogTooLong { watchdog, bound } => {
+                Event::WatchdogTooLong { watchdog, bound }
+            }
         }
     }
 }

@@ -113,7 +113,7 @@ pub use types::{Health, Role, WatchdogReason};
 #[cfg(feature = "runtime")]
 pub use component::{Component, Error, Events};
 #[cfg(feature = "runtime")]
-pub use event::{DisconnectReason, Event, State};
+pub use event::{DisconnectReason, Event, NodeTimers, State};
 #[cfg(feature = "runtime")]
 pub use options::{Backoff, ComponentOptions, Endpoint, MIN_MAX_FRAME};
 #[cfg(feature = "runtime")]

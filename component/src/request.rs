@@ -55,6 +55,8 @@ pub(crate) enum Command {
     SetHealth(crate::types::Health),
     /// Close the link and stop.
     Shutdown,
+    /// Tell the node the component leaves on purpose (PROTOCOL 6.8), close the link and stop.
+    Leave,
 }
 
 /// The node asks the component to take [`RoleRequest::role`] (a `setRole`).
@@ -70,6 +72,7 @@ pub(crate) enum Command {
 pub struct RoleRequest {
     role: Role,
     correlation: String,
+    generation: Option<u32>,
     serial: u64,
     commands: Option<mpsc::UnboundedSender<Command>>,
 }
@@ -79,6 +82,7 @@ impl fmt::Debug for RoleRequest {
         f.debug_struct("RoleRequest")
             .field("role", &self.role)
             .field("correlation_id", &self.correlation)
+            .field("generation", &self.generation)
             .finish_non_exhaustive()
     }
 }
@@ -87,12 +91,14 @@ impl RoleRequest {
     pub(crate) fn new(
         role: Role,
         correlation: String,
+        generation: Option<u32>,
         serial: u64,
         commands: mpsc::UnboundedSender<Command>,
     ) -> Self {
         RoleRequest {
             role,
             correlation,
+            generation,
             serial,
             commands: Some(commands),
         }
@@ -106,6 +112,17 @@ impl RoleRequest {
     /// The request's `correlationId`, which the answer echoes.
     pub fn correlation_id(&self) -> &str {
         &self.correlation
+    }
+
+    /// The generation of the request (PROTOCOL 5.11): the round of the promotion an
+    /// `active` request serves, or the highest round the node knows for a `standby` one,
+    /// read from the node's `"<round> <seq>"` `correlationId` (PROTOCOL 2.3, *Role
+    /// correlationIds*). `None` when the id is not of that form (a node that predates it).
+    ///
+    /// Rounds are comparable across the two nodes of a pair: a request of a higher round
+    /// serves a newer promotion. Round 0 means the node knows of no promotion yet.
+    pub fn generation(&self) -> Option<u32> {
+        self.generation
     }
 
     /// The application took the role: answers `success`. The component then holds the role

@@ -22,7 +22,8 @@ use tokio::io::AsyncWriteExt;
 use tokio::time::Instant;
 use tokio_util::codec::{FramedRead, FramedWrite};
 
-const DEAD: Duration = Duration::from_millis(200);
+/// Within the node's watchdog bound, 300 - 100 - 2 = 198 ms (PROTOCOL 6.3).
+const DEAD: Duration = Duration::from_millis(190);
 
 fn options() -> ComponentOptions {
     let mut o = ComponentOptions::new(ID);
@@ -143,7 +144,10 @@ async fn registration_then_accepted_active_answers_success_with_the_correlation_
     // Alone for startup_wait, the node promotes and sets its component active.
     let request = next_request(&mut events).await;
     assert_eq!(request.role(), Role::Active);
+    // The node's first promotion is round 1, carried in the id "1 <seq>" (PROTOCOL 2.3).
+    assert_eq!(request.generation(), Some(1));
     let correlation = request.correlation_id().to_owned();
+    assert!(correlation.starts_with("1 "), "{correlation}");
     request.accept().await.expect("accepted");
     match next(&mut events).await {
         Event::RoleChanged {

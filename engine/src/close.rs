@@ -96,6 +96,19 @@ pub enum CloseReason {
         /// The component id.
         component: String,
     },
+    /// A component registering with an id the configuration does not list (PROTOCOL 6.8,
+    /// [`crate::NodeConfig::refuse_unknown_components`]): sent the notice `"0 2"`, then
+    /// closed.
+    UnknownComponentId {
+        /// The id it registered with.
+        component: String,
+    },
+    /// A component that left on purpose (its leave notice, PROTOCOL 6.8): not registered
+    /// any more, not failed.
+    ComponentLeft {
+        /// The component id.
+        component: String,
+    },
     /// A component link registering (any HealthMonitor frame) with the id of one of this
     /// node's script components: that id belongs to the node's own adapter, which a socket
     /// must not take away from it.
@@ -153,6 +166,14 @@ impl fmt::Display for CloseReason {
             }
             CloseReason::ComponentDidNotTakeRole { component } => {
                 write!(f, "component {component} did not take the node's role")
+            }
+            CloseReason::UnknownComponentId { component } => write!(
+                f,
+                "component id {component} is not in this node's configuration: refused \
+                 (add a [[component]] with this id, or fix the application's id)"
+            ),
+            CloseReason::ComponentLeft { component } => {
+                write!(f, "component {component} left (planned, not a failure)")
             }
             CloseReason::ScriptComponentId { component } => write!(
                 f,

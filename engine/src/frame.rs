@@ -60,6 +60,13 @@ impl Node {
                 if self.takes_script_id(link, id) {
                     let component = String::from_utf8_lossy(id).into_owned();
                     self.close(now, link, CloseReason::ScriptComponentId { component });
+                } else if self.refuses_component(link, id) {
+                    // PROTOCOL 6.8: the notice, then the close (the driver writes what is
+                    // queued on a link before shutting it).
+                    let component = String::from_utf8_lossy(id).into_owned();
+                    let notice = baton_monitor::LinkNotice::UnknownComponent.to_string();
+                    self.send(link, baton_monitor::health_query(&notice, &component));
+                    self.close(now, link, CloseReason::UnknownComponentId { component });
                 } else {
                     self.health.handle_message(now, link, m)
                 }
@@ -88,6 +95,15 @@ impl Node {
                 self.close(now, link, CloseReason::NotAllowed { interface, kind });
             }
         }
+    }
+
+    /// Whether a HealthMonitor frame naming `id` on component link `link`, not registered
+    /// yet, registers an id the configuration does not list, which this node refuses
+    /// (PROTOCOL 6.8).
+    fn refuses_component(&self, link: LinkId, id: &[u8]) -> bool {
+        self.config.refuse_unknown_components
+            && self.health.component_on(link).is_none()
+            && !std::str::from_utf8(id).is_ok_and(|id| self.config.components.contains_key(id))
     }
 
     /// A status client may read the node's own health (PROTOCOL 1.5: every party may read).

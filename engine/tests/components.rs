@@ -53,8 +53,9 @@ fn pair_with(severity: Severity) -> Pair {
 }
 
 /// PROTOCOL 7.8: alpha, with components "10" and "20" that take 10 ms to switch, promotes
-/// (setRole active, cids 1 and 2), is Active once both confirmed; a switchover at 500 ms
-/// sets them standby (cids 3 and 4) and the demotion completes once both answered.
+/// (setRole active, cids "1 1" and "1 2": round 1, PROTOCOL 2.3), is Active once both
+/// confirmed; a switchover at 500 ms sets them standby (cids "1 3" and "1 4": the round it
+/// knows) and the demotion completes once both answered.
 #[test]
 fn role_assignment() {
     let mut p = Pair::dialling();
@@ -67,15 +68,15 @@ fn role_assignment() {
     assert_eq!(
         p.set_roles(c10),
         [
-            (ms(0), set_role("1", Role::active)),
-            (ms(500), set_role("3", Role::standby))
+            (ms(0), set_role("1 1", Role::active)),
+            (ms(500), set_role("1 3", Role::standby))
         ]
     );
     assert_eq!(
         p.set_roles(c20),
         [
-            (ms(0), set_role("2", Role::active)),
-            (ms(500), set_role("4", Role::standby))
+            (ms(0), set_role("1 2", Role::active)),
+            (ms(500), set_role("1 4", Role::standby))
         ]
     );
     let alpha = [
@@ -87,8 +88,10 @@ fn role_assignment() {
     assert_eq!(p.roles_of(ALPHA), alpha);
 }
 
-/// PROTOCOL 7.9: component "7" registers at 0 and is queried every query interval, with the
-/// node's health counter (cids 1, 2, 3); its answers keep it ok.
+/// PROTOCOL 7.9: component "7" registers at 0, is told the node's timers (PROTOCOL 6.8: role
+/// timeout 1 s, its dead interval 300 ms, the query interval 100 ms, the watchdog bound
+/// 300 - 100 - 2 = 198 ms) and is queried every query interval, with the node's health
+/// counter (cids 1, 2, 3); its answers keep it ok.
 #[test]
 fn query_health() {
     let mut p = Pair::dialling();
@@ -98,6 +101,10 @@ fn query_health() {
     assert_eq!(
         queries,
         [
+            (ms(0), health_query("0 3 1000", "7")),
+            (ms(0), health_query("0 4 300", "7")),
+            (ms(0), health_query("0 5 100", "7")),
+            (ms(0), health_query("0 6 198", "7")),
             (ms(100), health_query("1", "7")),
             (ms(200), health_query("2", "7")),
             (ms(300), health_query("3", "7")),
@@ -201,8 +208,11 @@ fn a_fatal_failure_on_the_active_hands_over() {
         last.as_deref(),
         Some("failed peer=beta:active components=0/1")
     );
-    assert_eq!(p.set_roles(0), [(ms(1000), set_role("2", Role::standby))]);
-    assert_eq!(p.set_roles(1), [(ms(1000), set_role("102", Role::active))]);
+    assert_eq!(p.set_roles(0), [(ms(1000), set_role("1 2", Role::standby))]);
+    assert_eq!(
+        p.set_roles(1),
+        [(ms(1000), set_role("2 102", Role::active))]
+    );
 }
 
 /// PROTOCOL 6.4, fatal on the Standby: no role changes, it shows `failed` at once, and the

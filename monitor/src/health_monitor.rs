@@ -2,7 +2,7 @@
 
 use crate::ignored::IgnoredReason;
 use crate::message::{correlation_id, text, Transmit};
-use crate::Severity;
+use crate::{LinkNotice, Severity};
 use baton_asn1::monitor::{
     ComponentId, ComponentStatus, HealthMonitorMessage, HealthMonitorMessageMessage as M,
     HealthQuery,
@@ -115,6 +115,15 @@ pub enum Event {
     ComponentRecovered {
         /// The component id.
         id: String,
+    },
+    /// Component `id` left on purpose (its `heartBeat` carried the leave notice, PROTOCOL
+    /// 6.8): it is no longer registered (configured: [`ComponentHealthState::Unregistered`];
+    /// not configured: forgotten), without a failure. The composer closes `link`.
+    ComponentLeft {
+        /// The component id.
+        id: String,
+        /// The link it leaves.
+        link: LinkId,
     },
     /// A message was ignored.
     Ignored {
@@ -251,7 +260,20 @@ impl HealthMonitor {
             return;
         };
         let status = match message.message {
+            M::heartBeat(_) if message.correlation_id.0.as_bytes() == b"0 0" => {
+                // PROTOCOL 6.8: a planned leave.
+                let id = registered.clone();
+                self.leave(link, id);
+                return;
+            }
             M::heartBeat(hb) => hb.bill_of_health.status,
+            M::healthQueryResponse(r)
+                if LinkNotice::is_reserved(message.correlation_id.0.as_bytes()) =>
+            {
+                // PROTOCOL 6.8: the answer to a notice is a bill of health that settles no
+                // query.
+                r.bill_of_health.status
+            }
             M::healthQueryResponse(r) => {
                 let correlation = message.correlation_id.0.as_bytes();
                 let Some(pos) = record
@@ -316,6 +338,64 @@ impl HealthMonitor {
                 reason: FailureReason::LinkClosed,
             });
         }
+    }
+
+    /// Component `id` on `link` leaves on purpose (PROTOCOL 6.8): not registered any more,
+    /// no failure.
+    fn leave(&mut self, link: LinkId, id: String) {
+        self.links.remove(&link);
+        self.timers.stop(Timer::Dead(link));
+        let Some(record) = self.records.get_mut(&id) else {
+            return;
+        };
+        record.link = None;
+        record.graced.heard();
+        record.outstanding.clear();
+        let severity = record.policy.severity;
+        self.tally.remove(record.state, severity);
+        record.state = ComponentHealthState::Unregistered;
+        if self.config.components.contains_key(&id) {
+            self.tally.add(record.state, severity);
+        } else {
+            self.records.remove(&id);
+        }
+        self.events.push_back(Event::ComponentLeft { id, link });
+    }
+
+    /// Sends the notice `notice` (PROTOCOL 6.8) to registered component `id`, as a
+    /// `healthQuery` with the notice's `correlationId` (which settles no query when
+    /// answered). `false` if `id` is not registered.
+    pub fn notify(&mut self, id: &str, notice: LinkNotice) -> bool {
+        let Some(record) = self.records.get(id) else {
+            return false;
+        };
+        let (Some(link), Some(wire_id)) = (record.link, record.wire_id.clone()) else {
+            return false;
+        };
+        let message = HealthMonitorMessage::new(
+            correlation_id(&notice.to_string()),
+            wire_id,
+            M::healthQuery(HealthQuery::new()),
+        );
+        self.transmits.push_back(Transmit { link, message });
+        true
+    }
+
+    /// The dead interval the node applies to component `id` (configured, or three query
+    /// intervals; the default policy's for an unknown id).
+    pub fn dead_interval_of(&self, id: &str) -> Duration {
+        let policy = self
+            .records
+            .get(id)
+            .map_or(self.config.default_policy, |r| r.policy);
+        policy
+            .dead_interval
+            .unwrap_or(self.config.query_interval * 3)
+    }
+
+    /// The interval of the node's `healthQuery`s.
+    pub fn query_interval(&self) -> Duration {
+        self.config.query_interval
     }
 
     /// Sends the due `healthQuery`s and fails components silent for their dead interval.
@@ -385,6 +465,11 @@ impl HealthMonitor {
     /// The health of component `id`, if configured or ever registered.
     pub fn health(&self, id: &str) -> Option<ComponentHealthState> {
         self.records.get(id).map(|r| r.state)
+    }
+
+    /// The component registered on `link`, if any.
+    pub fn component_on(&self, link: LinkId) -> Option<&str> {
+        self.links.get(&link).map(String::as_str)
     }
 
     /// The link of component `id`, while registered.

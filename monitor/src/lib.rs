@@ -20,6 +20,7 @@ mod error;
 pub mod health_monitor;
 mod ignored;
 mod message;
+mod notice;
 pub mod peer;
 mod severity;
 
@@ -33,6 +34,7 @@ pub use health_monitor::{
 };
 pub use ignored::IgnoredReason;
 pub use message::{health_query, health_query_response, heart_beat, Transmit};
+pub use notice::{LinkNotice, NodeTimer};
 pub use peer::{Event as PeerEvent, HelloRefusal, LinkOrigin, PeerConfig, PeerLiveness};
 
 pub use severity::Severity;

@@ -2,6 +2,7 @@
 
 use crate::types::{Role, WatchdogReason};
 use baton_codec::Interface;
+pub use baton_monitor::NodeTimer;
 use std::time::Duration;
 
 /// Configuration of a [`ComponentEngine`](super::ComponentEngine).
@@ -50,6 +51,10 @@ pub enum ComponentEngineEvent {
         role: Role,
         /// The request's `correlationId`, which the answer echoes.
         correlation: String,
+        /// The generation (round, PROTOCOL 5.11) the node's id carries, `"<round> <seq>"`
+        /// (PROTOCOL 2.3, *Role correlationIds*); `None` when the id is not of that form
+        /// (an older node).
+        generation: Option<u32>,
     },
     /// The node link closed before the request for `role` was answered: do not take it.
     RequestWithdrawn {
@@ -73,6 +78,59 @@ pub enum ComponentEngineEvent {
     },
     /// A message from the node that the component has no use for (nothing was sent back).
     Ignored(IgnoredFrame),
+    /// The node asks the application to restart (PROTOCOL 6.8, the notice `"0 1"`): the
+    /// component is `major` and failed. The query was answered as any query.
+    RestartRequested,
+    /// The node refuses the component id: its configuration does not list it (PROTOCOL 6.8,
+    /// the notice `"0 2"`). The node closes the link; reconnecting with this id is refused
+    /// again.
+    UnknownComponentId,
+    /// The node told one of its timers (PROTOCOL 6.8), sent right after registration; all
+    /// that are known are in [`ComponentEngine::node_timers`](super::ComponentEngine::node_timers).
+    NodeTimer {
+        /// Which.
+        timer: NodeTimer,
+        /// Its value.
+        value: Duration,
+    },
+    /// The component's watchdog, `dead_interval + stall_grace`, breaks the rule of PROTOCOL
+    /// 6.3 with this node's timers: it is longer than the node's watchdog bound. The node
+    /// can die, and its peer promote, before this component stands by. Configure a shorter
+    /// `dead_interval`.
+    WatchdogTooLong {
+        /// `dead_interval + stall_grace`.
+        watchdog: Duration,
+        /// The bound the node told ([`NodeTimer::WatchdogBound`]).
+        bound: Duration,
+    },
+}
+
+/// The node's timers, as it told them at registration (PROTOCOL 6.8); `None` until told
+/// (a node that predates the notices tells none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NodeTimers {
+    /// How long the node waits for a `setRoleResponse` (PROTOCOL 6.1).
+    pub role_timeout: Option<Duration>,
+    /// The silence after which the node fails this component (PROTOCOL 6.4).
+    pub dead_interval: Option<Duration>,
+    /// The interval of the node's `healthQuery`s (PROTOCOL 6.4).
+    pub query_interval: Option<Duration>,
+    /// The largest `dead_interval + stall_grace` the rule of PROTOCOL 6.3 allows with this
+    /// node's peer timers.
+    pub watchdog_bound: Option<Duration>,
+}
+
+impl NodeTimers {
+    /// Records `value` for `timer`.
+    pub(crate) fn set(&mut self, timer: NodeTimer, value: Duration) {
+        let slot = match timer {
+            NodeTimer::RoleTimeout => &mut self.role_timeout,
+            NodeTimer::ComponentDeadInterval => &mut self.dead_interval,
+            NodeTimer::QueryInterval => &mut self.query_interval,
+            NodeTimer::WatchdogBound => &mut self.watchdog_bound,
+        };
+        *slot = Some(value);
+    }
 }
 
 /// Why a message from the node was ignored.

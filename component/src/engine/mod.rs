@@ -33,14 +33,16 @@ mod tests;
 
 pub use event::{
     ComponentEngineConfig, ComponentEngineEvent, IgnoredFrame, InvalidComponentId,
-    NoPendingRequest, PendingRequest,
+    NoPendingRequest, NodeTimer, NodeTimers, PendingRequest,
 };
 
 use crate::types::{Health, Role};
 use baton_codec::AnyMessage;
 use baton_core::{Instant, LinkId, StallRule};
-use baton_monitor::{ComponentHealth, ComponentHealthConfig, ComponentHealthEvent as HealthEvent};
-use baton_role::{ComponentConfig, ComponentRole, ComponentRoleEvent as RoleEvent};
+use baton_monitor::{
+    ComponentHealth, ComponentHealthConfig, ComponentHealthEvent as HealthEvent, LinkNotice,
+};
+use baton_role::{ComponentConfig, ComponentRole, ComponentRoleEvent as RoleEvent, SetRoleId};
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -55,6 +57,10 @@ pub struct ComponentEngine {
     link: Option<LinkId>,
     transmits: VecDeque<AnyMessage>,
     events: VecDeque<ComponentEngineEvent>,
+    /// The node's timers, as told (PROTOCOL 6.8).
+    timers: NodeTimers,
+    /// `dead_interval + stall_grace`, checked against the node's watchdog bound.
+    watchdog: Duration,
 }
 
 impl ComponentEngine {
@@ -82,6 +88,8 @@ impl ComponentEngine {
             link: None,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
+            timers: NodeTimers::default(),
+            watchdog: config.dead_interval.saturating_add(config.stall_grace),
         })
     }
 
@@ -122,7 +130,22 @@ impl ComponentEngine {
             AnyMessage::Role(m) => self.role.handle_message(now, m),
             AnyMessage::Monitor(m) => {
                 self.role.handle_node_activity(now);
+                // PROTOCOL 6.8: a notice is a query (answered as any) with a reserved id.
+                let notice = match m.message {
+                    baton_asn1::monitor::HealthMonitorMessageMessage::healthQuery(_)
+                        if m.component_id.0.as_bytes() == self.id().as_bytes() =>
+                    {
+                        std::str::from_utf8(m.correlation_id.0.as_bytes())
+                            .ok()
+                            .and_then(LinkNotice::parse)
+                    }
+                    _ => None,
+                };
                 self.health.handle_message(now, m);
+                if let Some(notice) = notice {
+                    self.collect();
+                    self.on_notice(notice);
+                }
             }
             other @ (AnyMessage::Election(_) | AnyMessage::Status(_)) => {
                 self.role.handle_node_activity(now);
@@ -171,6 +194,50 @@ impl ComponentEngine {
     pub fn set_health(&mut self, now: Instant, health: Health) {
         self.health.set_status(now, health.into());
         self.collect();
+    }
+
+    /// The application leaves on purpose (PROTOCOL 6.8): queues the leave notice, a
+    /// `heartBeat{failed}` with `correlationId` `"0 0"` (a node that predates it takes it as a
+    /// failure, as it would the close). The caller sends it, then closes the link.
+    /// `false` (nothing queued) while not connected.
+    pub fn leave(&mut self) -> bool {
+        if self.link.is_none() {
+            return false;
+        }
+        let leave = LinkNotice::Leaving.to_string();
+        let message =
+            baton_monitor::heart_beat(&leave, self.id(), baton_monitor::ComponentStatus::failed);
+        self.transmits.push_back(AnyMessage::Monitor(message));
+        true
+    }
+
+    /// The node's timers told on this or an earlier link (PROTOCOL 6.8).
+    pub fn node_timers(&self) -> NodeTimers {
+        self.timers
+    }
+
+    /// A notice from the node (PROTOCOL 6.8); its answer is already queued.
+    fn on_notice(&mut self, notice: LinkNotice) {
+        let event = match notice {
+            LinkNotice::RestartRequested => ComponentEngineEvent::RestartRequested,
+            LinkNotice::UnknownComponent => ComponentEngineEvent::UnknownComponentId,
+            LinkNotice::Timer(timer, value) => {
+                self.timers.set(timer, value);
+                self.events
+                    .push_back(ComponentEngineEvent::NodeTimer { timer, value });
+                if timer == NodeTimer::WatchdogBound && self.watchdog > value {
+                    ComponentEngineEvent::WatchdogTooLong {
+                        watchdog: self.watchdog,
+                        bound: value,
+                    }
+                } else {
+                    return;
+                }
+            }
+            // A component's notice, from the node: nothing to do.
+            LinkNotice::Leaving => return,
+        };
+        self.events.push_back(event);
     }
 
     /// Runs the due timers: the watchdog, the pushed heartbeat.
@@ -266,6 +333,7 @@ impl ComponentEngine {
                 RoleEvent::RoleRequested { role, correlation } => {
                     ComponentEngineEvent::RoleRequested {
                         role: role.into(),
+                        generation: SetRoleId::parse(&correlation).map(|id| id.round),
                         correlation,
                     }
                 }

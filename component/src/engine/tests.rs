@@ -86,7 +86,8 @@ fn a_set_role_is_requested_then_accepted_with_its_correlation_id() {
         events(&mut e),
         [ComponentEngineEvent::RoleRequested {
             role: Role::Active,
-            correlation: "42".to_owned()
+            correlation: "42".to_owned(),
+            generation: None,
         }]
     );
     assert_eq!(
@@ -362,4 +363,41 @@ fn a_zero_heartbeat_interval_is_raised_to_a_millisecond() {
     assert_eq!(e.poll_timeout(), Some(ms(1)));
     e.handle_timeout(ms(1));
     assert_eq!(transmits(&mut e).len(), 2);
+}
+
+/// PROTOCOL 2.3, Role correlationIds: the node's `"<round> <seq>"` id gives the request's
+/// generation; the answer still echoes the whole id.
+#[test]
+fn a_set_role_id_of_the_node_form_gives_the_generation() {
+    let mut e = engine(ComponentEngineConfig::default());
+    e.handle_connected(ms(0), LINK);
+    transmits(&mut e);
+    events(&mut e);
+    e.handle_frame(ms(10), set("7 3", baton_role::Role::active));
+    assert_eq!(
+        events(&mut e),
+        [ComponentEngineEvent::RoleRequested {
+            role: Role::Active,
+            correlation: "7 3".to_owned(),
+            generation: Some(7),
+        }]
+    );
+    assert_eq!(e.accept(ms(12)), Ok(Role::Active));
+    assert_eq!(
+        transmits(&mut e),
+        [AnyMessage::Role(set_role_response(
+            "7 3",
+            ReturnCode::success
+        ))]
+    );
+    events(&mut e);
+    // A malformed round (above u32) is no generation.
+    e.handle_frame(ms(20), set("4294967296 1", baton_role::Role::standby));
+    assert!(matches!(
+        events(&mut e)[..],
+        [ComponentEngineEvent::RoleRequested {
+            generation: None,
+            ..
+        }]
+    ));
 }

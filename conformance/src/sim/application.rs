@@ -63,7 +63,9 @@ impl World {
         }
         for e in events {
             match e {
-                ComponentEngineEvent::RoleRequested { role, correlation } => {
+                ComponentEngineEvent::RoleRequested {
+                    role, correlation, ..
+                } => {
                     let mut think = if self.rng.chance(1, 20) {
                         self.rng
                             .duration(Duration::from_millis(50), Duration::from_millis(400))

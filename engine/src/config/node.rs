@@ -48,6 +48,12 @@ pub struct NodeConfig {
     /// Which components take their role after which (`after = […]`; PROTOCOL 6.1,
     /// *Components in order*). Every name in it must be a key of `components`.
     pub component_order: ComponentOrder,
+    /// A component registering with an id `components` does not list is refused (PROTOCOL
+    /// 6.8): the node sends it the notice `"0 2"` and closes its link
+    /// ([`crate::CloseReason::UnknownComponentId`]). The reference node (`baton node`) sets
+    /// it always. Default `false`: such a component registers with the default policy
+    /// (what the machine tests use).
+    pub refuse_unknown_components: bool,
     /// First correlation id; a driver may seed it so ids differ across restarts.
     pub first_correlation_id: u64,
     /// Every peer link must carry a certificate's identity (PROTOCOL 3.4): the driver sets it
@@ -132,6 +138,7 @@ impl NodeConfig {
             scripts: Vec::new(),
             component_order: ComponentOrder::default(),
             remote_check: None,
+            refuse_unknown_components: false,
             first_correlation_id: 1,
             authenticated: false,
             mode: Mode::Pair,

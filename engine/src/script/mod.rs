@@ -330,7 +330,9 @@ impl Scripts {
     fn collect(&mut self, i: usize) {
         while let Some(e) = self.items[i].engine.poll_event() {
             match e {
-                ComponentEngineEvent::RoleRequested { role, correlation } => {
+                ComponentEngineEvent::RoleRequested {
+                    role, correlation, ..
+                } => {
                     let hooks = match role {
                         Role::Active => vec![Hook::Start, Hook::Activate],
                         Role::Standby => vec![Hook::Deactivate, Hook::Stop],
@@ -342,10 +344,16 @@ impl Scripts {
                     self.notices
                         .push_back(ScriptNotice::Ignored { component, frame });
                 }
+                // The node sends its notices (PROTOCOL 6.8) to linked components only; a
+                // script's restart is the node's own (`stop`, `start`).
                 ComponentEngineEvent::Connected { .. }
                 | ComponentEngineEvent::RequestWithdrawn { .. }
                 | ComponentEngineEvent::SelfDemoted { .. }
-                | ComponentEngineEvent::RoleChanged { .. } => {}
+                | ComponentEngineEvent::RoleChanged { .. }
+                | ComponentEngineEvent::RestartRequested
+                | ComponentEngineEvent::UnknownComponentId
+                | ComponentEngineEvent::NodeTimer { .. }
+                | ComponentEngineEvent::WatchdogTooLong { .. } => {}
             }
         }
     }
