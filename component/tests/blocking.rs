@@ -93,3 +93,27 @@ fn blocking_component_takes_its_role_reports_health_and_demotes_itself() {
     drop(node);
     drop(runtime);
 }
+
+/// `wait_role` blocks until the application (here another thread) took the first role.
+#[test]
+fn blocking_wait_role_returns_the_first_role() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("node.sock");
+    let _node = runtime.block_on(async { TestNode::unix(&path, config()) });
+    let (component, events) =
+        Component::connect(Endpoint::Unix(path.clone()), ComponentOptions::new(ID))
+            .expect("connect");
+    let answering = std::thread::spawn(move || {
+        let request = next_request(&events);
+        assert_eq!(request.generation(), Some(1));
+        request.accept().expect("accepted");
+    });
+    assert_eq!(component.wait_role().expect("a role"), Role::Active);
+    answering.join().expect("the answering thread");
+    component.close();
+}

@@ -819,3 +819,153 @@ fn handles_cross_threads() {
     send::<baton_component::blocking::Events>();
     send::<baton_component::blocking::Event>();
 }
+
+/// The tests' node with component `ID` configured (of `severity`) and unknown ids refused, as
+/// `baton node` does (PROTOCOL 6.8).
+fn configured(severity: baton_monitor::Severity) -> baton_engine::NodeConfig {
+    let mut c = config();
+    c.components.insert(
+        ID.into(),
+        baton_monitor::ComponentPolicy {
+            severity,
+            dead_interval: None,
+        },
+    );
+    c.refuse_unknown_components = true;
+    c
+}
+
+/// PROTOCOL 6.8: a node whose configuration lists no such id refuses it: the application gets
+/// `UnknownComponentId`, the events end, the component stops and `wait_role` says why.
+#[tokio::test(start_paused = true)]
+async fn an_unknown_id_is_refused_by_the_node_and_the_component_stops() {
+    let (_dir, path) = socket();
+    let mut c = config();
+    c.refuse_unknown_components = true;
+    let node = TestNode::unix(&path, c);
+    let (component, mut events) = Component::connect(Endpoint::Unix(path), options())
+        .await
+        .expect("connect");
+    assert!(matches!(next(&mut events).await, Event::Connected { .. }));
+    assert!(matches!(next(&mut events).await, Event::UnknownComponentId));
+    // The node closed the link: the component does not reconnect.
+    let mut rest = Vec::new();
+    while let Some(e) = tokio::time::timeout(Duration::from_secs(10), events.recv())
+        .await
+        .expect("events end")
+    {
+        rest.push(e);
+    }
+    assert!(
+        rest.iter().all(|e| matches!(e, Event::Disconnected { .. })),
+        "{rest:?}"
+    );
+    assert!(matches!(
+        component.wait_role().await,
+        Err(Error::UnknownComponentId)
+    ));
+    assert!(component.state().refused && component.state().closed);
+    assert_eq!(node.seen().links_opened, 1);
+}
+
+/// `wait_role` returns once the application took its first role; the node's timers are
+/// known by then (PROTOCOL 6.8).
+#[tokio::test(start_paused = true)]
+async fn wait_role_returns_the_first_role_taken_and_the_timers_are_known() {
+    let (_dir, path) = socket();
+    let _node = TestNode::unix(&path, configured(baton_monitor::Severity::Minor));
+    let (component, mut events) = Component::connect(Endpoint::Unix(path), options())
+        .await
+        .expect("connect");
+    let answering = tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            assert!(
+                !matches!(event, Event::WatchdogTooLong { .. }),
+                "190 ms is within the bound"
+            );
+            if let Event::RoleRequest(r) = event {
+                let _ = r.accept().await;
+            }
+        }
+    });
+    assert_eq!(component.wait_role().await.expect("a role"), Role::Active);
+    let timers = component.node_timers();
+    assert_eq!(timers.role_timeout, Some(Duration::from_secs(1)));
+    assert_eq!(timers.dead_interval, Some(Duration::from_millis(300)));
+    assert_eq!(timers.query_interval, Some(Duration::from_millis(100)));
+    assert_eq!(timers.watchdog_bound, Some(Duration::from_millis(198)));
+    // At once when a role is held.
+    assert_eq!(component.wait_role().await.expect("a role"), Role::Active);
+    component.close().await;
+    answering.await.expect("the reader ends");
+}
+
+/// A watchdog longer than the node's bound is reported (PROTOCOL 6.3, 6.8).
+#[tokio::test(start_paused = true)]
+async fn a_watchdog_longer_than_the_nodes_bound_is_reported() {
+    let (_dir, path) = socket();
+    let _node = TestNode::unix(&path, configured(baton_monitor::Severity::Minor));
+    let mut o = options();
+    o.dead_interval = Duration::from_millis(200);
+    let (_component, mut events) = Component::connect(Endpoint::Unix(path), o)
+        .await
+        .expect("connect");
+    assert!(matches!(next(&mut events).await, Event::Connected { .. }));
+    match next(&mut events).await {
+        Event::WatchdogTooLong { watchdog, bound } => {
+            assert_eq!(watchdog, Duration::from_millis(200));
+            assert_eq!(bound, Duration::from_millis(198));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// PROTOCOL 6.4, 6.8: a `major` linked component that reports failed is asked to restart.
+#[tokio::test(start_paused = true)]
+async fn a_failed_major_component_is_asked_to_restart() {
+    let (_dir, path) = socket();
+    let _node = TestNode::unix(&path, configured(baton_monitor::Severity::Major));
+    let (component, mut events) = Component::connect(Endpoint::Unix(path), options())
+        .await
+        .expect("connect");
+    assert!(component.wait_connected().await);
+    component.set_health(Health::Failed);
+    loop {
+        match next(&mut events).await {
+            Event::RestartRequested => break,
+            Event::Connected { .. } | Event::RoleRequest(_) | Event::RoleChanged { .. } => {}
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+/// PROTOCOL 6.8: `leave` tells the node first: the component is then not registered, and
+/// not failed (no failure logged, no restart of a `major` one).
+#[tokio::test(start_paused = true)]
+async fn leave_is_not_taken_for_a_crash() {
+    let (_dir, path) = socket();
+    let node = TestNode::unix(&path, configured(baton_monitor::Severity::Major));
+    let (component, _events) = Component::connect(Endpoint::Unix(path), options())
+        .await
+        .expect("connect");
+    node.wait_for("registration", |s| {
+        s.health == Some(ComponentHealthState::Ok)
+    })
+    .await;
+    component.leave().await;
+    let seen = node.wait_for("the leave", |s| s.links_open == 0).await;
+    assert_eq!(seen.health, Some(ComponentHealthState::Unregistered));
+    assert!(
+        !seen
+            .log
+            .iter()
+            .any(|l| l.contains("ComponentFailed") || l.contains("RestartComponent")),
+        "{:#?}",
+        seen.log
+    );
+    assert!(
+        seen.log.iter().any(|l| l.contains("left (planned")),
+        "{:#?}",
+        seen.log
+    );
+}

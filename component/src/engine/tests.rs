@@ -401,3 +401,101 @@ fn a_set_role_id_of_the_node_form_gives_the_generation() {
         }]
     ));
 }
+
+fn query(correlation: &str) -> AnyMessage {
+    AnyMessage::Monitor(health_query(correlation, "1001"))
+}
+
+fn answer(correlation: &str) -> AnyMessage {
+    AnyMessage::Monitor(health_query_response(
+        correlation,
+        "1001",
+        ComponentStatus::ok,
+    ))
+}
+
+/// PROTOCOL 6.8: the node's notices are answered as queries, then reported; the timers are
+/// kept, and a watchdog longer than the node's bound is reported once the bound is told.
+#[test]
+fn node_notices_are_answered_and_reported() {
+    let config = ComponentEngineConfig {
+        dead_interval: Duration::from_millis(190),
+        stall_grace: Duration::from_millis(10),
+        ..ComponentEngineConfig::default()
+    };
+    let mut e = engine(config);
+    e.handle_connected(ms(0), LINK);
+    transmits(&mut e);
+    events(&mut e);
+    for id in ["0 3 1000", "0 4 300", "0 5 100", "0 6 198", "0 1", "0 2"] {
+        e.handle_frame(ms(1), query(id));
+    }
+    assert_eq!(
+        transmits(&mut e),
+        ["0 3 1000", "0 4 300", "0 5 100", "0 6 198", "0 1", "0 2"].map(answer)
+    );
+    let timer = |timer, ms| ComponentEngineEvent::NodeTimer {
+        timer,
+        value: Duration::from_millis(ms),
+    };
+    assert_eq!(
+        events(&mut e),
+        [
+            timer(NodeTimer::RoleTimeout, 1000),
+            timer(NodeTimer::ComponentDeadInterval, 300),
+            timer(NodeTimer::QueryInterval, 100),
+            timer(NodeTimer::WatchdogBound, 198),
+            ComponentEngineEvent::WatchdogTooLong {
+                watchdog: Duration::from_millis(200),
+                bound: Duration::from_millis(198),
+            },
+            ComponentEngineEvent::RestartRequested,
+            ComponentEngineEvent::UnknownComponentId,
+        ]
+    );
+    assert_eq!(
+        e.node_timers(),
+        NodeTimers {
+            role_timeout: Some(Duration::from_millis(1000)),
+            dead_interval: Some(Duration::from_millis(300)),
+            query_interval: Some(Duration::from_millis(100)),
+            watchdog_bound: Some(Duration::from_millis(198)),
+        }
+    );
+    // An ordinary query is no notice; nor a notice naming another component.
+    e.handle_frame(ms(2), query("17"));
+    e.handle_frame(ms(2), AnyMessage::Monitor(health_query("0 1", "1002")));
+    assert_eq!(transmits(&mut e), [answer("17")]);
+    assert!(!events(&mut e).contains(&ComponentEngineEvent::RestartRequested));
+}
+
+/// A watchdog within the bound is not reported.
+#[test]
+fn a_watchdog_within_the_bound_is_not_reported() {
+    let mut e = engine(ComponentEngineConfig::default());
+    e.handle_connected(ms(0), LINK);
+    events(&mut e);
+    e.handle_frame(ms(1), query("0 6 198"));
+    assert_eq!(
+        events(&mut e),
+        [ComponentEngineEvent::NodeTimer {
+            timer: NodeTimer::WatchdogBound,
+            value: Duration::from_millis(198)
+        }]
+    );
+}
+
+/// PROTOCOL 6.8: the leave notice is a `heartBeat{failed}` with id "0 0"; nothing while not
+/// connected.
+#[test]
+fn leaving_queues_the_leave_notice() {
+    let mut e = engine(ComponentEngineConfig::default());
+    assert!(!e.leave());
+    e.handle_connected(ms(0), LINK);
+    transmits(&mut e);
+    assert!(e.leave());
+    assert_eq!(
+        transmits(&mut e),
+        [heartbeat("0 0", ComponentStatus::failed)]
+    );
+}
