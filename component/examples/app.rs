@@ -37,8 +37,9 @@ struct Args {
     /// Take this long to switch roles before answering (ms).
     #[arg(long, default_value_t = 0)]
     switch_ms: u64,
-    /// The watchdog's dead interval (ms).
-    #[arg(long, default_value_t = 200)]
+    /// The watchdog's dead interval (ms): at most the node's bound, D - H - 2 ms (198 ms
+    /// with the default timers; PROTOCOL 6.3). The node tells its bound at registration.
+    #[arg(long, default_value_t = 190)]
     dead_interval_ms: u64,
 }
 
@@ -93,8 +94,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                         println!("health: failed");
                     }
                     "quit" => break,
+                    "leave" => {
+                        println!("leaving (planned: the node does not count it a crash)");
+                        component.leave().await;
+                        return Ok(());
+                    }
                     "" => {}
-                    other => println!("unknown command {other:?}: ok, failed or quit"),
+                    other => println!("unknown command {other:?}: ok, failed, leave or quit"),
                 },
                 None => stdin_open = false,
             },
@@ -120,8 +126,11 @@ async fn on_event(event: Event, args: &Args, component: &Component) {
         Event::RoleRequest(request) => {
             let role = request.role();
             println!(
-                "node asks: {role} (correlationId {})",
-                request.correlation_id()
+                "node asks: {role} (correlationId {}, generation {})",
+                request.correlation_id(),
+                request
+                    .generation()
+                    .map_or("unknown".to_owned(), |g| g.to_string())
             );
             if args.refuse_active && role == Role::Active {
                 println!("refusing {role}");
@@ -157,6 +166,15 @@ async fn on_event(event: Event, args: &Args, component: &Component) {
             } else {
                 ": not serving"
             }
+        ),
+        Event::RestartRequested => {
+            println!("RESTART requested by the node (severity major): a real application restarts what failed");
+        }
+        Event::UnknownComponentId => {
+            println!("REFUSED: the node's configuration lists no component {}", args.id);
+        }
+        Event::WatchdogTooLong { watchdog, bound } => println!(
+            "WARNING: watchdog {watchdog:?} longer than the node's bound {bound:?}: lower --dead-interval-ms"
         ),
         _ => {}
     }

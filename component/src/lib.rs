@@ -19,6 +19,29 @@
 //! demotion ([`Event::Connected`]` { self_demoted: true, .. }`); the node then sends it the
 //! current role.
 //!
+//! **The rule** (PROTOCOL 6.3): the watchdog must fire before the peer node can promote.
+//! With `W` = [`ComponentOptions::dead_interval`], `G` = [`ComponentOptions::stall_grace`],
+//! `D` the node's peer dead interval and `H` its heartbeat interval:
+//!
+//! ```text
+//!     W + G  <=  D - H - 2 ms        (198 ms with the node's defaults D = 300, H = 100)
+//! ```
+//!
+//! The default `W` of 190 ms keeps it with the node's default timers; a node with faster
+//! timers needs a shorter `W`. The node tells its bound when the component registers
+//! (PROTOCOL 6.8, [`Component::node_timers`]), and a component whose `W + G` breaks it gets
+//! [`Event::WatchdogTooLong`] (and a warning in the log) on every registration.
+//!
+//! # What the node tells the component
+//! Beyond role requests (each with its [`RoleRequest::generation`] and the node's role
+//! timeout in [`Component::node_timers`]) and health queries, the node may send *notices*
+//! (PROTOCOL 6.8): [`Event::RestartRequested`] when the component is configured `major` and
+//! failed (restart what failed, then report [`Health::Ok`]), and
+//! [`Event::UnknownComponentId`] when its configuration lists no component of this id (the
+//! component then stops: fix the id or the node's configuration). A component that stops on
+//! purpose calls [`Component::leave`] rather than [`Component::close`], so that the node does
+//! not take it for a crash.
+//!
 //! # Links
 //! The component reconnects by itself whenever the link drops, at once after a link that
 //! worked and then with exponential back-off ([`Backoff`]). Anything from the node that is
@@ -50,6 +73,7 @@ use baton_component::{Component, ComponentOptions, Endpoint, Event, Health, Role
 #[tokio::main]
 async fn main() -> Result<(), baton_component::Error> {
     let endpoint = Endpoint::Unix("/run/baton/components.sock".into());
+    // Returns at once: the component connects (and reconnects) in the background.
     let (component, mut events) = Component::connect(endpoint, ComponentOptions::new("1001")).await?;
     component.set_health(Health::Ok);
     while let Some(event) = events.recv().await {
@@ -69,6 +93,8 @@ async fn main() -> Result<(), baton_component::Error> {
             }
             // Includes the watchdog's self-demotion: stop serving at once.
             Event::RoleChanged { to: Role::Standby, .. } => stop_serving().await,
+            // The node refused this id: the component stopped, and so does the loop.
+            Event::UnknownComponentId => return Err(baton_component::Error::UnknownComponentId),
             other => println!("{other:?}"),
         }
     }

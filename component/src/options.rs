@@ -72,12 +72,13 @@ impl Backoff {
 /// Configuration of a [`Component`](crate::Component).
 ///
 /// ```
-/// use baton_component::ComponentOptions;
+/// use baton_component::{ComponentOptions, Encoding};
 /// use std::time::Duration;
 ///
 /// let mut options = ComponentOptions::new("1001");
-/// options.dead_interval = Duration::from_millis(250);
-/// assert_eq!(options.encoding, baton_codec::Encoding::Der);
+/// // At most the node's watchdog bound (PROTOCOL 6.3; 198 ms with the default timers).
+/// options.dead_interval = Duration::from_millis(150);
+/// assert_eq!(options.encoding, Encoding::Der);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ComponentOptions {

@@ -14,8 +14,9 @@
 //! handles), the node's in-process adapter for script components, and the simulation.
 //!
 //! ```
-//! use baton_component::engine::{ComponentEngine, ComponentEngineConfig, ComponentEngineEvent};
-//! use baton_core::{Instant, LinkId};
+//! use baton_component::engine::{
+//!     ComponentEngine, ComponentEngineConfig, ComponentEngineEvent, Instant, LinkId,
+//! };
 //!
 //! let mut engine = ComponentEngine::new("1001", ComponentEngineConfig::default()).unwrap();
 //! engine.handle_connected(Instant::ZERO, LinkId(0));
@@ -31,6 +32,9 @@ mod event;
 #[cfg(test)]
 mod tests;
 
+/// The engine's clock and link names, re-exported so that an embedder needs no other crate.
+pub use baton_core::{Instant, LinkId};
+
 pub use event::{
     ComponentEngineConfig, ComponentEngineEvent, IgnoredFrame, InvalidComponentId,
     NoPendingRequest, NodeTimer, NodeTimers, PendingRequest,
@@ -38,7 +42,7 @@ pub use event::{
 
 use crate::types::{Health, Role};
 use baton_codec::AnyMessage;
-use baton_core::{Instant, LinkId, StallRule};
+use baton_core::StallRule;
 use baton_monitor::{
     ComponentHealth, ComponentHealthConfig, ComponentHealthEvent as HealthEvent, LinkNotice,
 };
