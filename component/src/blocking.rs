@@ -58,6 +58,17 @@ impl RoleRequest {
         self.inner.generation()
     }
 
+    /// When the node stops waiting: as [`crate::RoleRequest::deadline`], on the standard
+    /// clock.
+    pub fn deadline(&self) -> Option<std::time::Instant> {
+        self.inner.deadline().map(tokio::time::Instant::into_std)
+    }
+
+    /// Whether the node still waits for this answer: as [`crate::RoleRequest::is_current`].
+    pub fn is_current(&self) -> bool {
+        self.inner.is_current()
+    }
+
     /// Answers `success`; waits until the component has sent it.
     ///
     /// # Errors

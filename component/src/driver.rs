@@ -6,12 +6,14 @@
 use crate::engine::{ComponentEngine, ComponentEngineConfig, ComponentEngineEvent, IgnoredFrame};
 use crate::event::{DisconnectReason, Event, State};
 use crate::options::{ComponentOptions, Endpoint, MIN_MAX_FRAME};
-use crate::request::{AnswerError, Command, RoleRequest};
+use crate::request::{AnswerError, Command, RequestInfo, RoleRequest, NO_REQUEST};
 use crate::types::{Health, WatchdogReason};
 use baton_codec::{AnyMessage, FrameCodec, Interface};
 use baton_core::{Instant, LinkId};
 use futures_util::{FutureExt, StreamExt};
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, watch};
@@ -53,6 +55,9 @@ pub(crate) struct Driver {
     state: watch::Sender<State>,
     /// The serial of the request the application may answer (the engine's pending one).
     pending: Option<u64>,
+    /// `pending`, shared with the requests ([`RoleRequest::is_current`]); [`NO_REQUEST`]
+    /// for none.
+    current: Arc<AtomicU64>,
     next_serial: u64,
     next_link: u64,
     codec: FrameCodec,
@@ -93,6 +98,7 @@ impl Driver {
             events,
             state,
             pending: None,
+            current: Arc::new(AtomicU64::new(NO_REQUEST)),
             next_serial: 0,
             next_link: 0,
             silent: false,
@@ -358,7 +364,7 @@ impl Driver {
                     reply.send(Err(AnswerError::Stale));
                     return true;
                 }
-                self.pending = None;
+                self.set_pending(None);
                 let result = if accept {
                     self.engine.accept(now)
                 } else {
@@ -388,6 +394,13 @@ impl Driver {
             Command::Shutdown | Command::Leave => return false,
         }
         true
+    }
+
+    /// The request the application may answer, also for [`RoleRequest::is_current`].
+    fn set_pending(&mut self, serial: Option<u64>) {
+        self.pending = serial;
+        self.current
+            .store(serial.unwrap_or(NO_REQUEST), Ordering::Release);
     }
 
     /// Drains the engine: frames into `unsent`, events to the application.
@@ -432,20 +445,29 @@ impl Driver {
             } => {
                 let serial = self.next_serial;
                 self.next_serial += 1;
-                self.pending = Some(serial);
+                self.set_pending(Some(serial));
                 info!(%role, correlation = %correlation, ?generation, "role requested");
+                let deadline = self
+                    .engine
+                    .node_timers()
+                    .role_timeout
+                    .map(|t| tokio::time::Instant::now() + t);
                 let request = RoleRequest::new(
-                    role,
-                    correlation,
-                    generation,
+                    RequestInfo {
+                        role,
+                        correlation,
+                        generation,
+                        deadline,
+                    },
                     serial,
+                    self.current.clone(),
                     self.commands_tx.clone(),
                 );
                 // If nobody listens, the request drops here and refuses itself.
                 self.emit(Event::RoleRequest(request));
             }
             ComponentEngineEvent::RequestWithdrawn { role } => {
-                self.pending = None;
+                self.set_pending(None);
                 self.emit(Event::RequestWithdrawn { role });
             }
             ComponentEngineEvent::SelfDemoted { reason } => {

@@ -2,6 +2,8 @@
 
 use crate::types::Role;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// Why an answer to a [`RoleRequest`] was not sent.
@@ -43,6 +45,17 @@ impl Reply {
     }
 }
 
+/// No request is waiting (the value of [`RoleRequest`]'s shared serial).
+pub(crate) const NO_REQUEST: u64 = u64::MAX;
+
+/// What a [`RoleRequest`] says of itself.
+pub(crate) struct RequestInfo {
+    pub(crate) role: Role,
+    pub(crate) correlation: String,
+    pub(crate) generation: Option<u32>,
+    pub(crate) deadline: Option<tokio::time::Instant>,
+}
+
 /// What the handles ask of the driver.
 pub(crate) enum Command {
     /// Answer request `serial`: `success` if `accept`, else `failure`.
@@ -73,7 +86,10 @@ pub struct RoleRequest {
     role: Role,
     correlation: String,
     generation: Option<u32>,
+    deadline: Option<tokio::time::Instant>,
     serial: u64,
+    /// The serial of the request the driver takes an answer to now ([`NO_REQUEST`]: none).
+    current: Arc<AtomicU64>,
     commands: Option<mpsc::UnboundedSender<Command>>,
 }
 
@@ -89,17 +105,18 @@ impl fmt::Debug for RoleRequest {
 
 impl RoleRequest {
     pub(crate) fn new(
-        role: Role,
-        correlation: String,
-        generation: Option<u32>,
+        info: RequestInfo,
         serial: u64,
+        current: Arc<AtomicU64>,
         commands: mpsc::UnboundedSender<Command>,
     ) -> Self {
         RoleRequest {
-            role,
-            correlation,
-            generation,
+            role: info.role,
+            correlation: info.correlation,
+            generation: info.generation,
+            deadline: info.deadline,
             serial,
+            current,
             commands: Some(commands),
         }
     }
@@ -123,6 +140,26 @@ impl RoleRequest {
     /// serves a newer promotion. Round 0 means the node knows of no promotion yet.
     pub fn generation(&self) -> Option<u32> {
         self.generation
+    }
+
+    /// When the node stops waiting for the answer: the instant the request came plus the
+    /// node's role timeout, as the node told it at registration (PROTOCOL 6.1, 6.8). `None`
+    /// with a node that did not tell it (one that predates the notices; its default is 1 s).
+    /// An answer after the deadline no longer counts: the node took the request as failed
+    /// (an `active` one failed the promotion).
+    pub fn deadline(&self) -> Option<tokio::time::Instant> {
+        self.deadline
+    }
+
+    /// Whether the node still waits for this answer: `false` once a newer request came, the
+    /// link closed (the request was withdrawn, [`Event::RequestWithdrawn`](crate::Event)),
+    /// the watchdog demoted the component, or the request was answered. An application still
+    /// executing a request that is no longer current should go back to
+    /// [`Component::role`](crate::Component::role) rather than finish it; its answer would
+    /// fail with [`AnswerError::Stale`]. (It does not look at [`RoleRequest::deadline`]:
+    /// compare that with the clock.)
+    pub fn is_current(&self) -> bool {
+        self.current.load(Ordering::Acquire) == self.serial
     }
 
     /// The application took the role: answers `success`. The component then holds the role

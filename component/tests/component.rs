@@ -435,6 +435,10 @@ async fn an_answer_after_the_link_closed_is_stale() {
         .await
         .expect("connect");
     let request = next_request(&mut events).await;
+    assert!(request.is_current());
+    let received = Instant::now();
+    // The node told its role timeout (1 s) at registration: the deadline follows from it.
+    assert_eq!(request.deadline(), Some(received + Duration::from_secs(1)));
     node.close_links();
     assert!(matches!(
         next(&mut events).await,
@@ -444,6 +448,7 @@ async fn an_answer_after_the_link_closed_is_stale() {
         next(&mut events).await,
         Event::RequestWithdrawn { role: Role::Active }
     ));
+    assert!(!request.is_current(), "withdrawn by the close");
     assert_eq!(request.accept().await, Err(AnswerError::Stale));
     assert_eq!(component.role(), None);
 }
@@ -477,6 +482,10 @@ async fn a_newer_request_makes_the_older_stale() {
     let newer = next_request(&mut events).await;
     assert_eq!((older.role(), older.correlation_id()), (Role::Active, "7"));
     assert_eq!((newer.role(), newer.correlation_id()), (Role::Standby, "8"));
+    // An id of another form gives no generation; a node that told no timers, no deadline.
+    assert_eq!((older.generation(), older.deadline()), (None, None));
+    assert!(!older.is_current(), "replaced by the newer request");
+    assert!(newer.is_current());
     assert_eq!(older.accept().await, Err(AnswerError::Stale));
     newer.accept().await.expect("accepted");
     assert_eq!(component.role(), Some(Role::Standby));
