@@ -219,6 +219,13 @@ impl Component {
         self.inner.set_health(health);
     }
 
+    /// Asks `probe` for the health at each `healthQuery`: as
+    /// [`crate::Component::on_health_query`], with the same bound (it runs on the component's
+    /// thread and must return in well under a millisecond).
+    pub fn on_health_query(&self, probe: impl Fn() -> Health + Send + Sync + 'static) {
+        self.inner.on_health_query(probe);
+    }
+
     /// The health reported to the node.
     pub fn health(&self) -> Health {
         self.inner.health()

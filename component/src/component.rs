@@ -160,6 +160,43 @@ impl Component {
         let _ = self.commands.send(Command::SetHealth(health));
     }
 
+    /// Asks `probe` for the health each time the node sends a `healthQuery` (every query
+    /// interval, 100 ms by default), and answers with what it returns (which also becomes
+    /// the health pushed in heartbeats, as [`Component::set_health`] would make it):
+    /// health is then pulled when the node asks, with no poller of the application's own.
+    /// Replaces an earlier probe; [`Component::clear_health_query`] removes it.
+    ///
+    /// **The bound**: the probe runs on the component's driver, which waits for it before
+    /// answering and before it reads anything else from the node; it must return in well
+    /// under a millisecond (read a flag or an atomic, no I/O, no lock held for long). A
+    /// check that takes longer belongs in a task of the application that calls
+    /// [`Component::set_health`] with its result. A probe that panics is caught: the answer
+    /// is the last health (set, or the probe's last answer), and a warning is logged.
+    ///
+    /// ```no_run
+    /// # use baton_component::{Component, ComponentOptions, Endpoint, Health};
+    /// # use std::sync::Arc;
+    /// # use std::sync::atomic::{AtomicBool, Ordering};
+    /// # async fn demo() -> Result<(), baton_component::Error> {
+    /// let endpoint = Endpoint::Unix("/run/baton/components.sock".into());
+    /// let (component, _events) = Component::connect(endpoint, ComponentOptions::new("1001")).await?;
+    /// let healthy = Arc::new(AtomicBool::new(true)); // the application's own flag
+    /// let flag = healthy.clone();
+    /// component.on_health_query(move || {
+    ///     if flag.load(Ordering::Relaxed) { Health::Ok } else { Health::Failed }
+    /// });
+    /// # Ok(()) }
+    /// ```
+    pub fn on_health_query(&self, probe: impl Fn() -> Health + Send + Sync + 'static) {
+        let _ = self.commands.send(Command::SetProbe(Some(Arc::new(probe))));
+    }
+
+    /// Stops asking the probe of [`Component::on_health_query`]: answers carry the last
+    /// health from then on, until [`Component::set_health`].
+    pub fn clear_health_query(&self) {
+        let _ = self.commands.send(Command::SetProbe(None));
+    }
+
     /// The health reported to the node (as of the driver's last step).
     pub fn health(&self) -> Health {
         self.state.borrow().health

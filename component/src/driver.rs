@@ -6,7 +6,7 @@
 use crate::engine::{ComponentEngine, ComponentEngineConfig, ComponentEngineEvent, IgnoredFrame};
 use crate::event::{DisconnectReason, Event, State};
 use crate::options::{ComponentOptions, Endpoint, MIN_MAX_FRAME};
-use crate::request::{AnswerError, Command, RequestInfo, RoleRequest, NO_REQUEST};
+use crate::request::{AnswerError, Command, HealthProbe, RequestInfo, RoleRequest, NO_REQUEST};
 use crate::types::{Health, WatchdogReason};
 use baton_codec::{AnyMessage, FrameCodec, Interface};
 use baton_core::{Instant, LinkId};
@@ -65,6 +65,8 @@ pub(crate) struct Driver {
     silent: bool,
     /// The node refused the component id (PROTOCOL 6.8): stop once the link is down.
     refused: bool,
+    /// The application's health probe ([`crate::Component::on_health_query`]).
+    probe: Option<HealthProbe>,
 }
 
 impl Driver {
@@ -103,6 +105,7 @@ impl Driver {
             next_link: 0,
             silent: false,
             refused: false,
+            probe: None,
         })
     }
 
@@ -347,6 +350,23 @@ impl Driver {
 
     fn handle_frame(&mut self, message: AnyMessage) {
         let now = self.now();
+        if let (Some(probe), AnyMessage::Monitor(m)) = (&self.probe, &message) {
+            if matches!(
+                m.message,
+                baton_asn1::monitor::HealthMonitorMessageMessage::healthQuery(_)
+            ) {
+                // The application's answer, taken before the engine answers; a probe that
+                // panics leaves the last health (set_health or the probe's previous answer).
+                let probe = probe.clone();
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| probe())) {
+                    Ok(health) => {
+                        self.engine.set_health(now, health);
+                        self.state.send_modify(|s| s.health = health);
+                    }
+                    Err(_) => warn!("the health probe panicked: answering the last health"),
+                }
+            }
+        }
         self.engine.handle_frame(now, message);
     }
 
@@ -391,6 +411,7 @@ impl Driver {
                 self.engine.set_health(now, health);
                 self.state.send_modify(|s| s.health = health);
             }
+            Command::SetProbe(probe) => self.probe = probe,
             Command::Shutdown | Command::Leave => return false,
         }
         true

@@ -5,7 +5,8 @@
 //! loopback TCP, PROTOCOL 1.4), framed as PROTOCOL 3.1 says ([`baton_codec::FrameCodec`], DER
 //! unless configured otherwise). On each connection it registers with a `heartBeat` carrying
 //! its component id; it answers every `healthQuery` with the health the application set
-//! ([`Component::set_health`]) and pushes heartbeats; it hands every `setRole` to the
+//! ([`Component::set_health`]), or asks a probe of the application at each query
+//! ([`Component::on_health_query`]), and pushes heartbeats; it hands every `setRole` to the
 //! application as an [`Event::RoleRequest`], whose [`RoleRequest::accept`] or
 //! [`RoleRequest::refuse`] sends the `setRoleResponse` with the request's `correlationId`.
 //!

@@ -45,6 +45,9 @@ impl Reply {
     }
 }
 
+/// The application's health probe ([`Component::on_health_query`](crate::Component::on_health_query)).
+pub(crate) type HealthProbe = Arc<dyn Fn() -> crate::types::Health + Send + Sync>;
+
 /// No request is waiting (the value of [`RoleRequest`]'s shared serial).
 pub(crate) const NO_REQUEST: u64 = u64::MAX;
 
@@ -66,6 +69,8 @@ pub(crate) enum Command {
     },
     /// Report this health from now on.
     SetHealth(crate::types::Health),
+    /// Ask this probe at each `healthQuery` (`None`: stop asking).
+    SetProbe(Option<HealthProbe>),
     /// Close the link and stop.
     Shutdown,
     /// Tell the node the component leaves on purpose (PROTOCOL 6.8), close the link and stop.

@@ -978,3 +978,53 @@ async fn leave_is_not_taken_for_a_crash() {
         seen.log
     );
 }
+
+/// The health probe answers each `healthQuery` (pulled, no poller of the application); a
+/// probe that panics leaves the last health.
+#[tokio::test(start_paused = true)]
+async fn a_health_probe_answers_the_nodes_queries() {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    use std::sync::Arc;
+    let (_dir, path) = socket();
+    let node = TestNode::unix(&path, config());
+    let (component, _events) = Component::connect(Endpoint::Unix(path), options())
+        .await
+        .expect("connect");
+    // 0: ok, 1: failed, 2: the probe panics.
+    let mode = Arc::new(AtomicU8::new(1));
+    let probe_mode = mode.clone();
+    component.on_health_query(move || match probe_mode.load(Ordering::Relaxed) {
+        0 => Health::Ok,
+        1 => Health::Failed,
+        _ => panic!("probe failure (expected by the test)"),
+    });
+    node.wait_for("failed by the probe", |s| {
+        s.health
+            == Some(ComponentHealthState::Failed(
+                baton_monitor::FailureReason::ReportedFailed,
+            ))
+    })
+    .await;
+    assert_eq!(component.health(), Health::Failed);
+    mode.store(0, Ordering::Relaxed);
+    node.wait_for("ok by the probe", |s| {
+        s.health == Some(ComponentHealthState::Ok)
+    })
+    .await;
+    // A panicking probe: the component keeps answering with the last health (ok) and stays.
+    mode.store(2, Ordering::Relaxed);
+    let answers_before = node.seen().from_components.len();
+    node.wait_for("answers after the panic", |s| {
+        s.from_components.len() >= answers_before + 3
+    })
+    .await;
+    assert_eq!(node.seen().health, Some(ComponentHealthState::Ok));
+    assert!(component.is_connected());
+    // Without the probe, set_health rules again.
+    component.clear_health_query();
+    component.set_health(Health::Failed);
+    node.wait_for("failed by set_health", |s| {
+        matches!(s.health, Some(ComponentHealthState::Failed(_)))
+    })
+    .await;
+}
