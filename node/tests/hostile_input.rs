@@ -635,3 +635,49 @@ fn a_client_impersonating_a_script_component_does_not_orphan_it() {
         }
     });
 }
+
+/// PROTOCOL 6.8: `baton node` refuses a component id its `[[component]]` tables do not list:
+/// it sends the notice `healthQuery` "0 2" (which the library turns into
+/// `Error::UnknownComponentId`), then closes the link, and logs why.
+#[test]
+fn an_unknown_component_id_is_told_then_closed() {
+    use baton_asn1::monitor::HealthMonitorMessageMessage as M;
+    use tokio::io::AsyncReadExt;
+    let mut pair = Pair::new("unknown-id");
+    runtime().block_on(async {
+        let mut watch = Watch::start(&pair);
+        settled_pair(&mut pair, &mut watch).await;
+        let mark = pair.log_mark(0);
+        let mut s = Target::Unix(pair.specs[0].component_socket.clone())
+            .connect()
+            .await;
+        s.write_all(&frame(hello("99"))).await.expect("sent");
+        let notice = read_until(
+            &mut s,
+            CLOSE_WITHIN,
+            "the refusal notice",
+            |m| matches!(m, AnyMessage::Monitor(h) if matches!(h.message, M::healthQuery(_))),
+        )
+        .await;
+        let AnyMessage::Monitor(h) = notice else {
+            unreachable!("matched a HealthMonitor message")
+        };
+        assert_eq!(h.correlation_id.0.as_bytes(), b"0 2");
+        assert_eq!(h.component_id.0.as_bytes(), b"99");
+        // Then the close: nothing more but the end of the stream.
+        let mut rest = Vec::new();
+        let end = tokio::time::timeout(CLOSE_WITHIN, s.read_to_end(&mut rest)).await;
+        match end {
+            Ok(Ok(_)) => assert!(rest.is_empty(), "nothing after the notice: {rest:?}"),
+            Ok(Err(_)) => {} // a reset is a close too
+            Err(_) => panic!("the node did not close the link within {CLOSE_WITHIN:?}"),
+        }
+        pair.log_line(
+            0,
+            mark,
+            &["component id 99 is not in this node's configuration: refused"],
+            LOG_WITHIN,
+        )
+        .await;
+    });
+}
