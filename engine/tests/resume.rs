@@ -49,7 +49,7 @@ fn a_hung_active_resumes_and_the_pair_heals() {
         reason: baton_component::WatchdogReason::Silent,
     };
     assert_eq!(p.components[CA].events[0], (ms(1190), watchdog));
-    assert_eq!(p.set_roles(CB)[0], (ms(1300), set("102", Role::active)));
+    assert_eq!(p.set_roles(CB)[0], (ms(1300), set("2 102", Role::active)));
     let no_hello = CloseReason::HelloRefused(HelloRefusal::NoHello);
     let silent = CloseReason::PeerSilent {
         peer: "alpha".into(),
@@ -86,7 +86,7 @@ fn a_hung_active_resumes_and_the_pair_heals() {
         .filter(|(_, n)| matches!(n, Notice::Resumed { .. }))
         .collect();
     assert_eq!(held, [(ms(2000), resumed)]);
-    assert_eq!(p.set_roles(CA), [(ms(2000), set("2", Role::standby))]);
+    assert_eq!(p.set_roles(CA), [(ms(2000), set("2 2", Role::standby))]);
 }
 
 /// alpha (Active) hangs from 1 s to 2 s behind a partition that lasts until 3 s: beta

@@ -90,8 +90,8 @@ fn startup_election() {
     assert_eq!(p.roles_of(BETA), [(ms(0), Standby)]);
     assert_eq!(p.closed(ALPHA), [(LinkId(13), duplicate("beta"))]);
     assert_eq!(p.closed(BETA), [(LinkId(13), duplicate("alpha"))]);
-    assert_eq!(p.set_roles(CA), [(ms(0), set("1", Role::active))]);
-    assert_eq!(p.set_roles(CB), [(ms(0), set("101", Role::standby))]);
+    assert_eq!(p.set_roles(CA), [(ms(0), set("1 1", Role::active))]);
+    assert_eq!(p.set_roles(CB), [(ms(0), set("1 101", Role::standby))]);
 }
 
 /// PROTOCOL 7.1 with 5 ms one-way latency: the times. Each accepts the other's link at 5,
@@ -144,7 +144,7 @@ fn active_restart_after_peer_promotion() {
         [],
         "alpha's death closed the link, not beta"
     );
-    assert_eq!(p.set_roles(CB), [(ms(1000), set("102", Role::active))]);
+    assert_eq!(p.set_roles(CB), [(ms(1000), set("2 102", Role::active))]);
 
     p.restart(ALPHA, 1001);
     p.run_until(ms(3000));
@@ -166,7 +166,7 @@ fn active_restart_after_peer_promotion() {
     );
     // alpha's component, which stood by when its link closed, reconnects on its next try
     // (every 100 ms while its node is down) and is set standby.
-    assert_eq!(p.set_roles(CA), [(ms(2100), set("1001", Role::standby))]);
+    assert_eq!(p.set_roles(CA), [(ms(2100), set("2 1001", Role::standby))]);
 }
 
 /// PROTOCOL 7.3: alpha restarts while beta still promotes (its component holds its answer):
@@ -235,7 +235,7 @@ fn standby_restart() {
     assert_eq!(p.roles_of(BETA), [(ms(2000), Standby)]);
     assert_eq!(p.roles_of(ALPHA), []);
     assert_eq!(p.set_roles(CA), []);
-    assert_eq!(p.set_roles(CB), [(ms(2100), set("1001", Role::standby))]);
+    assert_eq!(p.set_roles(CB), [(ms(2100), set("2 1001", Role::standby))]);
 }
 
 /// PROTOCOL 7.6: a switchover on alpha at 1 s, each application taking 20 ms to switch:
@@ -264,8 +264,8 @@ fn planned_switchover() {
         p.roles_of(BETA),
         [(ms(1020), Promoting), (ms(1040), Active)]
     );
-    assert_eq!(p.set_roles(CA), [(ms(1000), set("2", Role::standby))]);
-    assert_eq!(p.set_roles(CB), [(ms(1020), set("102", Role::active))]);
+    assert_eq!(p.set_roles(CA), [(ms(1000), set("1 2", Role::standby))]);
+    assert_eq!(p.set_roles(CB), [(ms(1020), set("2 102", Role::active))]);
     assert_eq!(p.closed(ALPHA), []);
     assert_eq!(p.closed(BETA), []);
 }
@@ -313,8 +313,8 @@ fn dual_active_heals() {
         p.roles_of(BETA),
         [(ms(1300), Promoting), (ms(1300), Active)]
     );
-    assert_eq!(p.set_roles(CB), [(ms(1300), set("102", Role::active))]);
-    assert_eq!(p.set_roles(CA), [(ms(2350), set("2", Role::standby))]);
+    assert_eq!(p.set_roles(CB), [(ms(1300), set("2 102", Role::active))]);
+    assert_eq!(p.set_roles(CA), [(ms(2350), set("2 2", Role::standby))]);
 }
 
 /// The stop policy (PROTOCOL 7.6): a stop on the Active hands over, then exits once the
@@ -358,5 +358,5 @@ fn a_stopped_active_hands_over_then_exits() {
         [(ms(1000), Promoting), (ms(1000), Active)]
     );
     assert_eq!(p.notices(BETA), [down("alpha", LINK)]);
-    assert_eq!(p.set_roles(CA), [(ms(1000), set("2", Role::standby))]);
+    assert_eq!(p.set_roles(CA), [(ms(1000), set("1 2", Role::standby))]);
 }
