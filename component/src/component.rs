@@ -24,7 +24,7 @@ pub enum Error {
     #[error("cannot start the component thread: {0}")]
     Io(#[from] std::io::Error),
     /// The node refused the component id: its configuration lists no component of this id
-    /// (PROTOCOL 6.8). The component stopped.
+    /// (PROTOCOL 6.9). The component stopped.
     #[error("the node's configuration lists no component of this id: add a [[component]] with it on the node, or fix the id")]
     UnknownComponentId,
     /// The component was closed before what was awaited happened.
@@ -248,7 +248,7 @@ impl Component {
         role_or_error(&s)
     }
 
-    /// The node's timers, as it told them at registration (PROTOCOL 6.8): role timeout,
+    /// The node's timers, as it told them at registration (PROTOCOL 6.9): role timeout,
     /// component dead interval, query interval and the watchdog bound of PROTOCOL 6.3. All
     /// `None` before the first registration, or with a node that predates the notices.
     pub fn node_timers(&self) -> crate::NodeTimers {
@@ -256,11 +256,11 @@ impl Component {
     }
 
     /// Leaves the node on purpose, then stops as [`Component::close`] does: the node is
-    /// told first (PROTOCOL 6.8: a `heartBeat{failed}` with `correlationId` `"0 0"`), so it
+    /// told first (PROTOCOL 6.9: a `heartBeat{failed}` with `correlationId` `"0 0"`), so it
     /// does not take the close for a crash. The node's status then counts this component
     /// as not registered (not ok: a configured component that is missing); a `major`
     /// component is not restarted, and a `fatal` one still keeps the node from serving
-    /// (PROTOCOL 6.8). Not connected, it just closes.
+    /// (PROTOCOL 6.9). Not connected, it just closes.
     pub async fn leave(self) {
         let _ = self.commands.send(Command::Leave);
         let mut state = self.state;

@@ -63,7 +63,7 @@ pub(crate) struct Driver {
     codec: FrameCodec,
     /// The watchdog fired on a silent link during this session: drop the link.
     silent: bool,
-    /// The node refused the component id (PROTOCOL 6.8): stop once the link is down.
+    /// The node refused the component id (PROTOCOL 6.9): stop once the link is down.
     refused: bool,
     /// The application's health probe ([`crate::Component::on_health_query`]).
     probe: Option<HealthProbe>,
@@ -288,7 +288,7 @@ impl Driver {
                 }
                 Wake::Frame(None) => break DisconnectReason::Closed,
                 Wake::Command(Some(Command::Leave)) => {
-                    // PROTOCOL 6.8: the leave notice goes out before the close.
+                    // PROTOCOL 6.9: the leave notice goes out before the close.
                     if self.engine.leave() {
                         self.drain(&mut unsent);
                         let flush = write.write_all(&unsent);

@@ -83,18 +83,18 @@ pub enum Event<R = RoleRequest> {
         to: Role,
     },
     /// The node asks the application to restart: the component is configured `major` and
-    /// the node found it failed (PROTOCOL 6.4, 6.8). Restart what failed (or the whole
+    /// the node found it failed (PROTOCOL 6.4, 6.9). Restart what failed (or the whole
     /// process), then report [`Health::Ok`] again; the component keeps its link and role
     /// meanwhile unless the application closes it.
     RestartRequested,
-    /// The node's configuration lists no component of this id (PROTOCOL 6.8): the node
+    /// The node's configuration lists no component of this id (PROTOCOL 6.9): the node
     /// refused the registration and closed the link. The component stops (no reconnection):
     /// [`Events`](crate::Events) ends after this event, and
     /// [`Component::wait_role`](crate::Component::wait_role) fails with
     /// [`Error::UnknownComponentId`](crate::Error::UnknownComponentId).
     UnknownComponentId,
     /// The component's watchdog (`dead_interval + stall_grace`) is longer than the bound the
-    /// node told at registration (PROTOCOL 6.3, 6.8): if the node dies, its peer can
+    /// node told at registration (PROTOCOL 6.3, 6.9): if the node dies, its peer can
     /// promote before this component stands by. The component keeps running (also logged
     /// as a warning); configure [`ComponentOptions::dead_interval`](crate::ComponentOptions::dead_interval)
     /// at most `bound - stall_grace`.
@@ -123,7 +123,7 @@ pub struct State {
     /// Whether the node refused the component id ([`Event::UnknownComponentId`]); the
     /// component is then closed too.
     pub refused: bool,
-    /// The node's timers, as it told them at registration (PROTOCOL 6.8); all `None` until
+    /// The node's timers, as it told them at registration (PROTOCOL 6.9); all `None` until
     /// then, or with a node that predates the notices.
     pub node_timers: NodeTimers,
 }

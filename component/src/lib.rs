@@ -30,13 +30,13 @@
 //!
 //! The default `W` of 190 ms keeps it with the node's default timers; a node with faster
 //! timers needs a shorter `W`. The node tells its bound when the component registers
-//! (PROTOCOL 6.8, [`Component::node_timers`]), and a component whose `W + G` breaks it gets
+//! (PROTOCOL 6.9, [`Component::node_timers`]), and a component whose `W + G` breaks it gets
 //! [`Event::WatchdogTooLong`] (and a warning in the log) on every registration.
 //!
 //! # What the node tells the component
 //! Beyond role requests (each with its [`RoleRequest::generation`] and the node's role
 //! timeout in [`Component::node_timers`]) and health queries, the node may send *notices*
-//! (PROTOCOL 6.8): [`Event::RestartRequested`] when the component is configured `major` and
+//! (PROTOCOL 6.9): [`Event::RestartRequested`] when the component is configured `major` and
 //! failed (restart what failed, then report [`Health::Ok`]), and
 //! [`Event::UnknownComponentId`] when its configuration lists no component of this id (the
 //! component then stops: fix the id or the node's configuration). A component that stops on

@@ -73,7 +73,7 @@ pub(crate) enum Command {
     SetProbe(Option<HealthProbe>),
     /// Close the link and stop.
     Shutdown,
-    /// Tell the node the component leaves on purpose (PROTOCOL 6.8), close the link and stop.
+    /// Tell the node the component leaves on purpose (PROTOCOL 6.9), close the link and stop.
     Leave,
 }
 
@@ -148,7 +148,7 @@ impl RoleRequest {
     }
 
     /// When the node stops waiting for the answer: the instant the request came plus the
-    /// node's role timeout, as the node told it at registration (PROTOCOL 6.1, 6.8). `None`
+    /// node's role timeout, as the node told it at registration (PROTOCOL 6.1, 6.9). `None`
     /// with a node that did not tell it (one that predates the notices; its default is 1 s).
     /// An answer after the deadline no longer counts: the node took the request as failed
     /// (an `active` one failed the promotion).

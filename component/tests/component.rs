@@ -830,7 +830,7 @@ fn handles_cross_threads() {
 }
 
 /// The tests' node with component `ID` configured (of `severity`) and unknown ids refused, as
-/// `baton node` does (PROTOCOL 6.8).
+/// `baton node` does (PROTOCOL 6.9).
 fn configured(severity: baton_monitor::Severity) -> baton_engine::NodeConfig {
     let mut c = config();
     c.components.insert(
@@ -844,7 +844,7 @@ fn configured(severity: baton_monitor::Severity) -> baton_engine::NodeConfig {
     c
 }
 
-/// PROTOCOL 6.8: a node whose configuration lists no such id refuses it: the application gets
+/// PROTOCOL 6.9: a node whose configuration lists no such id refuses it: the application gets
 /// `UnknownComponentId`, the events end, the component stops and `wait_role` says why.
 #[tokio::test(start_paused = true)]
 async fn an_unknown_id_is_refused_by_the_node_and_the_component_stops() {
@@ -878,7 +878,7 @@ async fn an_unknown_id_is_refused_by_the_node_and_the_component_stops() {
 }
 
 /// `wait_role` returns once the application took its first role; the node's timers are
-/// known by then (PROTOCOL 6.8).
+/// known by then (PROTOCOL 6.9).
 #[tokio::test(start_paused = true)]
 async fn wait_role_returns_the_first_role_taken_and_the_timers_are_known() {
     let (_dir, path) = socket();
@@ -909,7 +909,7 @@ async fn wait_role_returns_the_first_role_taken_and_the_timers_are_known() {
     answering.await.expect("the reader ends");
 }
 
-/// A watchdog longer than the node's bound is reported (PROTOCOL 6.3, 6.8).
+/// A watchdog longer than the node's bound is reported (PROTOCOL 6.3, 6.9).
 #[tokio::test(start_paused = true)]
 async fn a_watchdog_longer_than_the_nodes_bound_is_reported() {
     let (_dir, path) = socket();
@@ -929,7 +929,7 @@ async fn a_watchdog_longer_than_the_nodes_bound_is_reported() {
     }
 }
 
-/// PROTOCOL 6.4, 6.8: a `major` linked component that reports failed is asked to restart.
+/// PROTOCOL 6.4, 6.9: a `major` linked component that reports failed is asked to restart.
 #[tokio::test(start_paused = true)]
 async fn a_failed_major_component_is_asked_to_restart() {
     let (_dir, path) = socket();
@@ -948,7 +948,7 @@ async fn a_failed_major_component_is_asked_to_restart() {
     }
 }
 
-/// PROTOCOL 6.8: `leave` tells the node first: the component is then not registered, and
+/// PROTOCOL 6.9: `leave` tells the node first: the component is then not registered, and
 /// not failed (no failure logged, no restart of a `major` one).
 #[tokio::test(start_paused = true)]
 async fn leave_is_not_taken_for_a_crash() {

@@ -148,7 +148,7 @@ fn crash_of_the_active() {
     // alpha's client saw it serve; it reconnected to the new node (1-40 ms after the
     // restart) before that node, dialling beta at once, stood by: it sees it stand by. The
     // two components (configured nowhere: counted once registered) register in separate
-    // steps of this run, each time a line (the node's timer notices, PROTOCOL 6.8, are
+    // steps of this run, each time a line (the node's timer notices, PROTOCOL 6.9, are
     // frames of the simulated network too, and moved its draws).
     assert_eq!(
         w.client_lines(A),

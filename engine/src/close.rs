@@ -96,14 +96,14 @@ pub enum CloseReason {
         /// The component id.
         component: String,
     },
-    /// A component registering with an id the configuration does not list (PROTOCOL 6.8,
+    /// A component registering with an id the configuration does not list (PROTOCOL 6.9,
     /// [`crate::NodeConfig::refuse_unknown_components`]): sent the notice `"0 2"`, then
     /// closed.
     UnknownComponentId {
         /// The id it registered with.
         component: String,
     },
-    /// A component that left on purpose (its leave notice, PROTOCOL 6.8): not registered
+    /// A component that left on purpose (its leave notice, PROTOCOL 6.9): not registered
     /// any more, not failed.
     ComponentLeft {
         /// The component id.

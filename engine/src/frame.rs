@@ -61,7 +61,7 @@ impl Node {
                     let component = String::from_utf8_lossy(id).into_owned();
                     self.close(now, link, CloseReason::ScriptComponentId { component });
                 } else if self.refuses_component(link, id) {
-                    // PROTOCOL 6.8: the notice, then the close (the driver writes what is
+                    // PROTOCOL 6.9: the notice, then the close (the driver writes what is
                     // queued on a link before shutting it).
                     let component = String::from_utf8_lossy(id).into_owned();
                     let notice = baton_monitor::LinkNotice::UnknownComponent.to_string();
@@ -99,7 +99,7 @@ impl Node {
 
     /// Whether a HealthMonitor frame naming `id` on component link `link`, not registered
     /// yet, registers an id the configuration does not list, which this node refuses
-    /// (PROTOCOL 6.8).
+    /// (PROTOCOL 6.9).
     fn refuses_component(&self, link: LinkId, id: &[u8]) -> bool {
         self.config.refuse_unknown_components
             && self.health.component_on(link).is_none()

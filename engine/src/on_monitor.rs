@@ -13,7 +13,7 @@ use std::time::Duration;
 const WATCHDOG_MARGIN: Duration = Duration::from_millis(2);
 
 impl Node {
-    /// The timers told to component `id` at its registration (PROTOCOL 6.8), in the order
+    /// The timers told to component `id` at its registration (PROTOCOL 6.9), in the order
     /// of [`NodeTimer::ALL`]: the role timeout, its dead interval, the query interval, and
     /// the watchdog bound of PROTOCOL 6.3, `D - H - 2 ms` (the smallest margin).
     pub(crate) fn timers_for(&self, id: &str) -> [(NodeTimer, Duration); 4] {
@@ -44,7 +44,7 @@ impl Node {
                     let reason = CloseReason::ComponentRegisteredAgain { component, link };
                     self.close(now, old, reason);
                 }
-                // PROTOCOL 6.8: the node's timers, before any setRole (not to the node's own
+                // PROTOCOL 6.9: the node's timers, before any setRole (not to the node's own
                 // script adapters, which take the node's configuration).
                 if !self.scripts.owns(link) {
                     for (timer, value) in self.timers_for(&id) {
@@ -76,7 +76,7 @@ impl Node {
                     Severity::Major => {
                         // A script component's restart (`stop`, `start`) is the node's own;
                         // a linked one, still on its link, is asked to restart itself
-                        // (PROTOCOL 6.8, the notice "0 1"). One whose link closed has nothing
+                        // (PROTOCOL 6.9, the notice "0 1"). One whose link closed has nothing
                         // to hear it: the driver's event is all there is.
                         if !self.scripts.restart(&id) {
                             self.health.notify(&id, LinkNotice::RestartRequested);
@@ -94,7 +94,7 @@ impl Node {
                 }
             }
             MonitorEvent::ComponentLeft { id, link } => {
-                // PROTOCOL 6.8: a planned leave; the close withdraws an unanswered setRole
+                // PROTOCOL 6.9: a planned leave; the close withdraws an unanswered setRole
                 // (an `active` one fails the promotion, as any close does).
                 self.close(now, link, CloseReason::ComponentLeft { component: id });
             }

@@ -88,7 +88,7 @@ fn role_assignment() {
     assert_eq!(p.roles_of(ALPHA), alpha);
 }
 
-/// PROTOCOL 7.9: component "7" registers at 0, is told the node's timers (PROTOCOL 6.8: role
+/// PROTOCOL 7.9: component "7" registers at 0, is told the node's timers (PROTOCOL 6.9: role
 /// timeout 1 s, its dead interval 300 ms, the query interval 100 ms, the watchdog bound
 /// 300 - 100 - 2 = 198 ms) and is queried every query interval, with the node's health
 /// counter (cids 1, 2, 3); its answers keep it ok.

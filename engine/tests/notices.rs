@@ -1,4 +1,4 @@
-//! PROTOCOL 6.8, component link notices, on the node side: exact outputs of one node (no
+//! PROTOCOL 6.9, component link notices, on the node side: exact outputs of one node (no
 //! peer) for a component that registers, fails `major`, leaves, or is not configured.
 
 use baton_codec::AnyMessage;

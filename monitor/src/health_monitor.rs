@@ -117,7 +117,7 @@ pub enum Event {
         id: String,
     },
     /// Component `id` left on purpose (its `heartBeat` carried the leave notice, PROTOCOL
-    /// 6.8): it is no longer registered (configured: [`ComponentHealthState::Unregistered`];
+    /// 6.9): it is no longer registered (configured: [`ComponentHealthState::Unregistered`];
     /// not configured: forgotten), without a failure. The composer closes `link`.
     ComponentLeft {
         /// The component id.
@@ -261,7 +261,7 @@ impl HealthMonitor {
         };
         let status = match message.message {
             M::heartBeat(_) if message.correlation_id.0.as_bytes() == b"0 0" => {
-                // PROTOCOL 6.8: a planned leave.
+                // PROTOCOL 6.9: a planned leave.
                 let id = registered.clone();
                 self.leave(link, id);
                 return;
@@ -270,7 +270,7 @@ impl HealthMonitor {
             M::healthQueryResponse(r)
                 if LinkNotice::is_reserved(message.correlation_id.0.as_bytes()) =>
             {
-                // PROTOCOL 6.8: the answer to a notice is a bill of health that settles no
+                // PROTOCOL 6.9: the answer to a notice is a bill of health that settles no
                 // query.
                 r.bill_of_health.status
             }
@@ -340,7 +340,7 @@ impl HealthMonitor {
         }
     }
 
-    /// Component `id` on `link` leaves on purpose (PROTOCOL 6.8): not registered any more,
+    /// Component `id` on `link` leaves on purpose (PROTOCOL 6.9): not registered any more,
     /// no failure.
     fn leave(&mut self, link: LinkId, id: String) {
         self.links.remove(&link);
@@ -362,7 +362,7 @@ impl HealthMonitor {
         self.events.push_back(Event::ComponentLeft { id, link });
     }
 
-    /// Sends the notice `notice` (PROTOCOL 6.8) to registered component `id`, as a
+    /// Sends the notice `notice` (PROTOCOL 6.9) to registered component `id`, as a
     /// `healthQuery` with the notice's `correlationId` (which settles no query when
     /// answered). `false` if `id` is not registered.
     pub fn notify(&mut self, id: &str, notice: LinkNotice) -> bool {

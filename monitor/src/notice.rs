@@ -1,4 +1,4 @@
-//! Link notices (PROTOCOL 6.8): what a node and a component tell each other on a component
+//! Link notices (PROTOCOL 6.9): what a node and a component tell each other on a component
 //! link beyond queries and heartbeats, carried by ordinary HealthMonitor messages whose
 //! `correlationId` has the reserved form `"0 <code>"` or `"0 <code> <value>"`.
 //!
@@ -11,11 +11,11 @@
 use std::fmt;
 use std::time::Duration;
 
-/// A link notice (PROTOCOL 6.8), by its code.
+/// A link notice (PROTOCOL 6.9), by its code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LinkNotice {
     /// Code 0, component to node (a `heartBeat`): the component leaves on purpose; the
-    /// node forgets it as not registered, without a failure (PROTOCOL 6.8).
+    /// node forgets it as not registered, without a failure (PROTOCOL 6.9).
     Leaving,
     /// Code 1, node to component: the component is `major` and failed; the node asks the
     /// application to restart it (PROTOCOL 6.4).
@@ -28,7 +28,7 @@ pub enum LinkNotice {
     Timer(NodeTimer, Duration),
 }
 
-/// A timer the node tells a registering component (PROTOCOL 6.8).
+/// A timer the node tells a registering component (PROTOCOL 6.9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NodeTimer {
     /// Code 3: how long the node waits for a `setRoleResponse` (the role timeout, PROTOCOL
@@ -69,7 +69,7 @@ impl NodeTimer {
 const MAX_MS: u64 = u32::MAX as u64;
 
 impl LinkNotice {
-    /// Reads a `correlationId`: `Some` only for the exact forms of PROTOCOL 6.8 (`"0 0"`,
+    /// Reads a `correlationId`: `Some` only for the exact forms of PROTOCOL 6.9 (`"0 0"`,
     /// `"0 1"`, `"0 2"`, `"0 <3..6> <ms>"`, decimal, single spaces, no leading zeros but the
     /// first `0`).
     pub fn parse(id: &str) -> Option<LinkNotice> {

@@ -636,7 +636,7 @@ fn a_client_impersonating_a_script_component_does_not_orphan_it() {
     });
 }
 
-/// PROTOCOL 6.8: `baton node` refuses a component id its `[[component]]` tables do not list:
+/// PROTOCOL 6.9: `baton node` refuses a component id its `[[component]]` tables do not list:
 /// it sends the notice `healthQuery` "0 2" (which the library turns into
 /// `Error::UnknownComponentId`), then closes the link, and logs why.
 #[test]

@@ -78,14 +78,14 @@ pub enum ComponentEngineEvent {
     },
     /// A message from the node that the component has no use for (nothing was sent back).
     Ignored(IgnoredFrame),
-    /// The node asks the application to restart (PROTOCOL 6.8, the notice `"0 1"`): the
+    /// The node asks the application to restart (PROTOCOL 6.9, the notice `"0 1"`): the
     /// component is `major` and failed. The query was answered as any query.
     RestartRequested,
-    /// The node refuses the component id: its configuration does not list it (PROTOCOL 6.8,
+    /// The node refuses the component id: its configuration does not list it (PROTOCOL 6.9,
     /// the notice `"0 2"`). The node closes the link; reconnecting with this id is refused
     /// again.
     UnknownComponentId,
-    /// The node told one of its timers (PROTOCOL 6.8), sent right after registration; all
+    /// The node told one of its timers (PROTOCOL 6.9), sent right after registration; all
     /// that are known are in [`ComponentEngine::node_timers`](super::ComponentEngine::node_timers).
     NodeTimer {
         /// Which.
@@ -105,7 +105,7 @@ pub enum ComponentEngineEvent {
     },
 }
 
-/// The node's timers, as it told them at registration (PROTOCOL 6.8); `None` until told
+/// The node's timers, as it told them at registration (PROTOCOL 6.9); `None` until told
 /// (a node that predates the notices tells none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct NodeTimers {

@@ -61,7 +61,7 @@ pub struct ComponentEngine {
     link: Option<LinkId>,
     transmits: VecDeque<AnyMessage>,
     events: VecDeque<ComponentEngineEvent>,
-    /// The node's timers, as told (PROTOCOL 6.8).
+    /// The node's timers, as told (PROTOCOL 6.9).
     timers: NodeTimers,
     /// `dead_interval + stall_grace`, checked against the node's watchdog bound.
     watchdog: Duration,
@@ -134,7 +134,7 @@ impl ComponentEngine {
             AnyMessage::Role(m) => self.role.handle_message(now, m),
             AnyMessage::Monitor(m) => {
                 self.role.handle_node_activity(now);
-                // PROTOCOL 6.8: a notice is a query (answered as any) with a reserved id.
+                // PROTOCOL 6.9: a notice is a query (answered as any) with a reserved id.
                 let notice = match m.message {
                     baton_asn1::monitor::HealthMonitorMessageMessage::healthQuery(_)
                         if m.component_id.0.as_bytes() == self.id().as_bytes() =>
@@ -200,7 +200,7 @@ impl ComponentEngine {
         self.collect();
     }
 
-    /// The application leaves on purpose (PROTOCOL 6.8): queues the leave notice, a
+    /// The application leaves on purpose (PROTOCOL 6.9): queues the leave notice, a
     /// `heartBeat{failed}` with `correlationId` `"0 0"` (a node that predates it takes it as a
     /// failure, as it would the close). The caller sends it, then closes the link.
     /// `false` (nothing queued) while not connected.
@@ -215,12 +215,12 @@ impl ComponentEngine {
         true
     }
 
-    /// The node's timers told on this or an earlier link (PROTOCOL 6.8).
+    /// The node's timers told on this or an earlier link (PROTOCOL 6.9).
     pub fn node_timers(&self) -> NodeTimers {
         self.timers
     }
 
-    /// A notice from the node (PROTOCOL 6.8); its answer is already queued.
+    /// A notice from the node (PROTOCOL 6.9); its answer is already queued.
     fn on_notice(&mut self, notice: LinkNotice) {
         let event = match notice {
             LinkNotice::RestartRequested => ComponentEngineEvent::RestartRequested,

@@ -414,7 +414,7 @@ fn answer(correlation: &str) -> AnyMessage {
     ))
 }
 
-/// PROTOCOL 6.8: the node's notices are answered as queries, then reported; the timers are
+/// PROTOCOL 6.9: the node's notices are answered as queries, then reported; the timers are
 /// kept, and a watchdog longer than the node's bound is reported once the bound is told.
 #[test]
 fn node_notices_are_answered_and_reported() {
@@ -485,7 +485,7 @@ fn a_watchdog_within_the_bound_is_not_reported() {
     );
 }
 
-/// PROTOCOL 6.8: the leave notice is a `heartBeat{failed}` with id "0 0"; nothing while not
+/// PROTOCOL 6.9: the leave notice is a `heartBeat{failed}` with id "0 0"; nothing while not
 /// connected.
 #[test]
 fn leaving_queues_the_leave_notice() {

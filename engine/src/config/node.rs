@@ -49,7 +49,7 @@ pub struct NodeConfig {
     /// *Components in order*). Every name in it must be a key of `components`.
     pub component_order: ComponentOrder,
     /// A component registering with an id `components` does not list is refused (PROTOCOL
-    /// 6.8): the node sends it the notice `"0 2"` and closes its link
+    /// 6.9): the node sends it the notice `"0 2"` and closes its link
     /// ([`crate::CloseReason::UnknownComponentId`]). The reference node (`baton node`) sets
     /// it always. Default `false`: such a component registers with the default policy
     /// (what the machine tests use).

@@ -344,7 +344,7 @@ impl Scripts {
                     self.notices
                         .push_back(ScriptNotice::Ignored { component, frame });
                 }
-                // The node sends its notices (PROTOCOL 6.8) to linked components only; a
+                // The node sends its notices (PROTOCOL 6.9) to linked components only; a
                 // script's restart is the node's own (`stop`, `start`).
                 ComponentEngineEvent::Connected { .. }
                 | ComponentEngineEvent::RequestWithdrawn { .. }

@@ -221,7 +221,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     };
     components::read(&file.components, &mut node, hook_timeout, &cx)?;
     let remote_check = remote::read(&file, &mut node, hook_timeout, &cx)?;
-    // PROTOCOL 6.8: a component id this file does not list is refused.
+    // PROTOCOL 6.9: a component id this file does not list is refused.
     node.refuse_unknown_components = true;
     let cluster = cluster::cluster(&file, &mut node, &cx)?;
     node.validate()
