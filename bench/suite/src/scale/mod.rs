@@ -128,7 +128,7 @@ fn workdir(n: usize) -> Result<PathBuf, String> {
 fn measure(opts: &Options, n: usize, dir: &Path) -> Result<Point, String> {
     // The node and this process each hold a descriptor per component.
     procfs::raise_nofile(n as u64 + 256)?;
-    let mut node = NodeProcess::start(&opts.baton_exe(), dir, QUERY_INTERVAL_MS)?;
+    let mut node = NodeProcess::start(&opts.baton_exe(), dir, QUERY_INTERVAL_MS, n)?;
     progress("scale", format!("node pid {}", node.pid()));
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -39,13 +39,19 @@ fn free_port(avoid: &[u16]) -> Result<u16, String> {
 impl NodeProcess {
     /// Starts `baton` (`exe`) as member `alpha` of a pair whose `beta` never comes, so that it
     /// promotes itself alone after the startup wait; components connect to a Unix socket in
-    /// `dir` and are not configured (the node gives them the default policy, `minor`).
-    pub fn start(exe: &Path, dir: &Path, query_interval_ms: u64) -> Result<NodeProcess, String> {
+    /// `dir`; their ids, `100000` to `100000 + components - 1`, are configured `minor` (the
+    /// node refuses an id its configuration does not list, PROTOCOL 6.9).
+    pub fn start(
+        exe: &Path,
+        dir: &Path,
+        query_interval_ms: u64,
+        components: usize,
+    ) -> Result<NodeProcess, String> {
         let alpha = free_port(&[])?;
         let beta = free_port(&[alpha])?;
         let status = free_port(&[alpha, beta])?;
         let socket = dir.join("components.sock");
-        let config = format!(
+        let mut config = format!(
             r#"name = "alpha"
 alone = "promote"
 log = "info"
@@ -69,6 +75,9 @@ status = "127.0.0.1:{status}"
 "#,
             socket.display()
         );
+        for i in 0..components {
+            config += &format!("\n[[component]]\nid = \"{}\"\n", 100_000 + i);
+        }
         let path = dir.join("alpha.toml");
         std::fs::write(&path, config).map_err(|e| format!("{}: {e}", path.display()))?;
         let log = dir.join("alpha.log");
