@@ -176,6 +176,9 @@ async fn on_event(event: Event, args: &Args, component: &Component) {
         Event::WatchdogTooLong { watchdog, bound } => println!(
             "WARNING: watchdog {watchdog:?} longer than the node's bound {bound:?}: lower --dead-interval-ms"
         ),
+        Event::ActiveRefused { watchdog, bound } => println!(
+            "refused active: watchdog {watchdog:?} longer than the node's bound {bound:?}"
+        ),
         _ => {}
     }
 }

@@ -540,6 +540,20 @@ impl Driver {
                 );
                 self.emit(Event::WatchdogTooLong { watchdog, bound });
             }
+            ComponentEngineEvent::ActiveRefused {
+                correlation,
+                watchdog,
+                bound,
+            } => {
+                warn!(
+                    correlation = %correlation,
+                    ?watchdog,
+                    ?bound,
+                    "setRole(active) refused: dead_interval + stall_grace is longer than the \
+                     node's watchdog bound (PROTOCOL 6.3, 6.9)"
+                );
+                self.emit(Event::ActiveRefused { watchdog, bound });
+            }
         }
     }
 

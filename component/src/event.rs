@@ -96,9 +96,19 @@ pub enum Event<R = RoleRequest> {
     /// The component's watchdog (`dead_interval + stall_grace`) is longer than the bound the
     /// node told at registration (PROTOCOL 6.3, 6.9): if the node dies, its peer can
     /// promote before this component stands by. The component keeps running (also logged
-    /// as a warning); configure [`ComponentOptions::dead_interval`](crate::ComponentOptions::dead_interval)
+    /// as a warning) but refuses `active` ([`Event::ActiveRefused`]); configure [`ComponentOptions::dead_interval`](crate::ComponentOptions::dead_interval)
     /// at most `bound - stall_grace`.
     WatchdogTooLong {
+        /// `dead_interval + stall_grace`.
+        watchdog: Duration,
+        /// The node's bound, `D - H - 2 ms`.
+        bound: Duration,
+    },
+    /// The node asked for `active` and the library refused it (`setRoleResponse{failure}`),
+    /// without a [`Event::RoleRequest`]: the watchdog breaks the node's bound (see
+    /// [`Event::WatchdogTooLong`], PROTOCOL 6.9). The component stays standby until it is
+    /// configured with a watchdog within the bound.
+    ActiveRefused {
         /// `dead_interval + stall_grace`.
         watchdog: Duration,
         /// The node's bound, `D - H - 2 ms`.
@@ -143,6 +153,7 @@ impl<R> Event<R> {
             Event::WatchdogTooLong { watchdog, bound } => {
                 Event::WatchdogTooLong { watchdog, bound }
             }
+            Event::ActiveRefused { watchdog, bound } => Event::ActiveRefused { watchdog, bound },
         }
     }
 }

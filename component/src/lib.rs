@@ -31,7 +31,10 @@
 //! The default `W` of 190 ms keeps it with the node's default timers; a node with faster
 //! timers needs a shorter `W`. The node tells its bound when the component registers
 //! (PROTOCOL 6.9, [`Component::node_timers`]), and a component whose `W + G` breaks it gets
-//! [`Event::WatchdogTooLong`] (and a warning in the log) on every registration.
+//! [`Event::WatchdogTooLong`] (and a warning in the log) on every registration, and refuses
+//! `active`: each `setRole(active)` is answered `failure` by the library itself
+//! ([`Event::ActiveRefused`]), so a misconfigured component never serves where it could
+//! outlive its node.
 //!
 //! # What the node tells the component
 //! Beyond role requests (each with its [`RoleRequest::generation`] and the node's role

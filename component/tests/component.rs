@@ -909,14 +909,15 @@ async fn wait_role_returns_the_first_role_taken_and_the_timers_are_known() {
     answering.await.expect("the reader ends");
 }
 
-/// A watchdog longer than the node's bound is reported (PROTOCOL 6.3, 6.9).
+/// A watchdog longer than the node's bound is reported, and `active` refused by the library
+/// itself (PROTOCOL 6.3, 6.9): the application is never asked to serve.
 #[tokio::test(start_paused = true)]
 async fn a_watchdog_longer_than_the_nodes_bound_is_reported() {
     let (_dir, path) = socket();
     let _node = TestNode::unix(&path, configured(baton_monitor::Severity::Minor));
     let mut o = options();
     o.dead_interval = Duration::from_millis(200);
-    let (_component, mut events) = Component::connect(Endpoint::Unix(path), o)
+    let (component, mut events) = Component::connect(Endpoint::Unix(path), o)
         .await
         .expect("connect");
     assert!(matches!(next(&mut events).await, Event::Connected { .. }));
@@ -927,6 +928,14 @@ async fn a_watchdog_longer_than_the_nodes_bound_is_reported() {
         }
         other => panic!("{other:?}"),
     }
+    match next(&mut events).await {
+        Event::ActiveRefused { watchdog, bound } => {
+            assert_eq!(watchdog, Duration::from_millis(200));
+            assert_eq!(bound, Duration::from_millis(198));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(component.role(), None);
 }
 
 /// PROTOCOL 6.4, 6.9: a `major` linked component that reports failed is asked to restart.

@@ -103,6 +103,17 @@ pub enum ComponentEngineEvent {
         /// The bound the node told ([`NodeTimer::WatchdogBound`]).
         bound: Duration,
     },
+    /// A `setRole(active)` the engine refused itself (`setRoleResponse{failure}` is queued):
+    /// the watchdog is longer than the node's bound (PROTOCOL 6.9). No request waits; the
+    /// role is unchanged.
+    ActiveRefused {
+        /// The refused request's `correlationId`.
+        correlation: String,
+        /// `dead_interval + stall_grace`.
+        watchdog: Duration,
+        /// The bound the node told ([`NodeTimer::WatchdogBound`]).
+        bound: Duration,
+    },
 }
 
 /// The node's timers, as it told them at registration (PROTOCOL 6.9); `None` until told

@@ -65,6 +65,9 @@ pub struct ComponentEngine {
     timers: NodeTimers,
     /// `dead_interval + stall_grace`, checked against the node's watchdog bound.
     watchdog: Duration,
+    /// The `correlationId` of an `active` request this engine refused itself because the
+    /// watchdog breaks the node's bound (PROTOCOL 6.9), until its event is reported.
+    refused: Option<String>,
 }
 
 impl ComponentEngine {
@@ -94,6 +97,7 @@ impl ComponentEngine {
             events: VecDeque::new(),
             timers: NodeTimers::default(),
             watchdog: config.dead_interval.saturating_add(config.stall_grace),
+            refused: None,
         })
     }
 
@@ -131,7 +135,10 @@ impl ComponentEngine {
             return;
         }
         match message {
-            AnyMessage::Role(m) => self.role.handle_message(now, m),
+            AnyMessage::Role(m) => {
+                self.role.handle_message(now, m);
+                self.refuse_active_if_watchdog_too_long(now);
+            }
             AnyMessage::Monitor(m) => {
                 self.role.handle_node_activity(now);
                 // PROTOCOL 6.9: a notice is a query (answered as any) with a reserved id.
@@ -213,6 +220,25 @@ impl ComponentEngine {
             baton_monitor::heart_beat(&leave, self.id(), baton_monitor::ComponentStatus::failed);
         self.transmits.push_back(AnyMessage::Monitor(message));
         true
+    }
+
+    /// PROTOCOL 6.9: a component whose watchdog (`dead_interval + stall_grace`) is longer
+    /// than the bound its node told could still serve after the node died and its peer
+    /// promoted, so it refuses `active` (`setRoleResponse{failure}`, at once) and reports
+    /// [`ComponentEngineEvent::ActiveRefused`]; `standby` is always taken. A node that told no
+    /// bound is not second-guessed.
+    fn refuse_active_if_watchdog_too_long(&mut self, now: Instant) {
+        let Some(bound) = self.timers.watchdog_bound else {
+            return;
+        };
+        if self.watchdog <= bound {
+            return;
+        }
+        if let Some((correlation, baton_role::Role::active)) = self.role.pending_request() {
+            if self.role.refuse(now).is_ok() {
+                self.refused = Some(correlation);
+            }
+        }
     }
 
     /// The node's timers told on this or an earlier link (PROTOCOL 6.9).
@@ -334,6 +360,16 @@ impl ComponentEngine {
         }
         while let Some(e) = self.role.poll_event() {
             let event = match e {
+                RoleEvent::RoleRequested { correlation, .. }
+                    if self.refused.as_ref() == Some(&correlation) =>
+                {
+                    self.refused = None;
+                    ComponentEngineEvent::ActiveRefused {
+                        correlation,
+                        watchdog: self.watchdog,
+                        bound: self.timers.watchdog_bound.unwrap_or_default(),
+                    }
+                }
                 RoleEvent::RoleRequested { role, correlation } => {
                     ComponentEngineEvent::RoleRequested {
                         role: role.into(),

@@ -499,3 +499,71 @@ fn leaving_queues_the_leave_notice() {
         [heartbeat("0 0", ComponentStatus::failed)]
     );
 }
+
+#[test]
+fn a_watchdog_above_the_bound_refuses_active_and_takes_standby() {
+    let config = ComponentEngineConfig {
+        dead_interval: Duration::from_millis(190),
+        stall_grace: Duration::from_millis(10),
+        ..ComponentEngineConfig::default()
+    };
+    let mut e = engine(config);
+    e.handle_connected(ms(0), LINK);
+    transmits(&mut e);
+    events(&mut e);
+    // Before the node tells a bound, nothing is second-guessed.
+    e.handle_frame(ms(1), set("1 1", baton_role::Role::active));
+    assert!(matches!(
+        events(&mut e).as_slice(),
+        [ComponentEngineEvent::RoleRequested { .. }]
+    ));
+    assert_eq!(e.accept(ms(2)), Ok(Role::Active));
+    transmits(&mut e);
+    events(&mut e);
+    // The node's bound, 198 ms, below the 200 ms watchdog: standby is taken as always...
+    e.handle_frame(ms(3), query("0 6 198"));
+    transmits(&mut e);
+    events(&mut e);
+    e.handle_frame(ms(4), set("1 2", baton_role::Role::standby));
+    assert!(matches!(
+        events(&mut e).as_slice(),
+        [ComponentEngineEvent::RoleRequested {
+            role: Role::Standby,
+            ..
+        }]
+    ));
+    assert_eq!(e.accept(ms(5)), Ok(Role::Standby));
+    transmits(&mut e);
+    events(&mut e);
+    // ...and active is refused at once, with no request left for the application.
+    e.handle_frame(ms(6), set("2 3", baton_role::Role::active));
+    assert_eq!(
+        transmits(&mut e),
+        [AnyMessage::Role(set_role_response(
+            "2 3",
+            ReturnCode::failure
+        ))]
+    );
+    assert_eq!(
+        events(&mut e),
+        [ComponentEngineEvent::ActiveRefused {
+            correlation: "2 3".to_owned(),
+            watchdog: Duration::from_millis(200),
+            bound: Duration::from_millis(198),
+        }]
+    );
+    assert_eq!(e.pending_request(), None);
+    assert_eq!(e.role(), Some(Role::Standby));
+    // Within the bound (a node with longer timers), active is requested again.
+    e.handle_frame(ms(7), query("0 6 250"));
+    transmits(&mut e);
+    events(&mut e);
+    e.handle_frame(ms(8), set("2 4", baton_role::Role::active));
+    assert!(matches!(
+        events(&mut e).as_slice(),
+        [ComponentEngineEvent::RoleRequested {
+            role: Role::Active,
+            ..
+        }]
+    ));
+}

@@ -353,7 +353,8 @@ impl Scripts {
                 | ComponentEngineEvent::RestartRequested
                 | ComponentEngineEvent::UnknownComponentId
                 | ComponentEngineEvent::NodeTimer { .. }
-                | ComponentEngineEvent::WatchdogTooLong { .. } => {}
+                | ComponentEngineEvent::WatchdogTooLong { .. }
+                | ComponentEngineEvent::ActiveRefused { .. } => {}
             }
         }
     }
