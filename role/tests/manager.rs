@@ -1,35 +1,15 @@
 //! The node side: role assignment sequence (PROTOCOL 7.8) and its failure cases.
 
 use baton_asn1::role::ReturnCode;
-use baton_core::{Instant, LinkId};
+use baton_core::LinkId;
 use baton_role::{
     set_role, set_role_response, ComponentRole, ComponentRoleEvent, ComponentRoleState as S,
     FailedComponent, FailureReason, IgnoredReason, ManagerEvent as E, Role, RoleError, RoleManager,
     Transmit,
 };
 
-fn at(ms: u64) -> Instant {
-    Instant::from_millis(ms)
-}
-
-fn transmits(m: &mut RoleManager) -> Vec<Transmit> {
-    std::iter::from_fn(|| m.poll_transmit()).collect()
-}
-
-fn events(m: &mut RoleManager) -> Vec<E> {
-    std::iter::from_fn(|| m.poll_event()).collect()
-}
-
-fn tx(link: u64, correlation: &str, role: Role) -> Transmit {
-    Transmit {
-        link: LinkId(link),
-        message: set_role(correlation, role),
-    }
-}
-
-fn answer(m: &mut RoleManager, now: Instant, link: u64, correlation: &str, code: ReturnCode) {
-    m.handle_message(now, LinkId(link), set_role_response(correlation, code));
-}
+mod support;
+use support::{answer, at, events, transmits, tx};
 
 /// Two components "10" and "20" registered on links 1 and 2.
 fn two_components() -> RoleManager {

@@ -2,35 +2,15 @@
 //! `after` on a promotion, in reverse on a demotion; exact outputs.
 
 use baton_asn1::role::ReturnCode;
-use baton_core::{Instant, LinkId};
+use baton_core::LinkId;
 use baton_role::{
-    set_role, set_role_response, ComponentOrder, ComponentRoleState as S, FailedComponent,
-    FailureReason, ManagerEvent as E, OrderError, Role, RoleConfig, RoleManager, Transmit,
+    ComponentOrder, ComponentRoleState as S, FailedComponent, FailureReason, ManagerEvent as E,
+    OrderError, Role, RoleConfig, RoleManager,
 };
 use std::time::Duration;
 
-fn at(ms: u64) -> Instant {
-    Instant::from_millis(ms)
-}
-
-fn transmits(m: &mut RoleManager) -> Vec<Transmit> {
-    std::iter::from_fn(|| m.poll_transmit()).collect()
-}
-
-fn events(m: &mut RoleManager) -> Vec<E> {
-    std::iter::from_fn(|| m.poll_event()).collect()
-}
-
-fn tx(link: u64, correlation: &str, role: Role) -> Transmit {
-    Transmit {
-        link: LinkId(link),
-        message: set_role(correlation, role),
-    }
-}
-
-fn answer(m: &mut RoleManager, now: Instant, link: u64, correlation: &str, code: ReturnCode) {
-    m.handle_message(now, LinkId(link), set_role_response(correlation, code));
-}
+mod support;
+use support::{answer, at, events, transmits, tx};
 
 fn assigned(component: &str, role: Role) -> E {
     E::ComponentAssigned {
