@@ -15,43 +15,12 @@ use std::net::SocketAddr;
 use std::process::Stdio;
 use std::time::Duration;
 use support::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const STEP: Duration = Duration::from_secs(10);
 
-/// Adds `lines` to node `i`'s `[listen]` table, and `top` to its top-level keys.
-fn configure(pair: &Pair, i: usize, top: &str, listen: &str) {
-    let path = &pair.specs[i].config;
-    let text = std::fs::read_to_string(path).expect("the configuration");
-    let text = text
-        .replacen("log = \"info\"\n", &format!("log = \"info\"\n{top}\n"), 1)
-        .replacen("[listen]\n", &format!("[listen]\n{listen}\n"), 1);
-    std::fs::write(path, text).expect("the configuration is written");
-}
-
-/// Gives both nodes a metrics listener; their addresses.
-fn with_metrics(pair: &Pair) -> [SocketAddr; 2] {
-    [0, 1].map(|i| {
-        let address: SocketAddr = ([127, 0, 0, 1], free_port()).into();
-        configure(pair, i, "", &format!("metrics = \"{address}\""));
-        address
-    })
-}
-
 /// `GET /metrics`: every sample line as series → value (comments left out).
 async fn scrape(address: SocketAddr) -> BTreeMap<String, f64> {
-    let mut s = tokio::net::TcpStream::connect(address)
-        .await
-        .expect("the metrics listener accepts");
-    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: test\r\n\r\n")
-        .await
-        .expect("the request is sent");
-    let mut answer = String::new();
-    tokio::time::timeout(STEP, s.read_to_string(&mut answer))
-        .await
-        .expect("an answer in time")
-        .expect("the answer is read");
-    let (head, body) = answer.split_once("\r\n\r\n").expect("a head and a body");
+    let (head, body) = http_get(address, "/metrics", STEP).await;
     assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
     assert!(body.ends_with("# EOF\n"), "{body}");
     body.lines()

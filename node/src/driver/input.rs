@@ -49,6 +49,8 @@ pub(crate) enum Input {
         requester: Requester,
         reply: oneshot::Sender<String>,
     },
+    /// The dashboard asks for its document (`GET /status.json`, [`crate::dashboard`]).
+    Dashboard { reply: oneshot::Sender<String> },
     /// The hook runner finished a script component's job.
     HooksDone(hooks::Done),
     /// The script guard stood a component down while the node was silent (PROTOCOL 6.3).

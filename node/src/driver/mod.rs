@@ -40,7 +40,7 @@ mod reload;
 mod remote;
 mod render;
 mod run;
-mod secure;
+pub(crate) mod secure;
 mod signals;
 mod state;
 

@@ -95,7 +95,11 @@ async fn drive<N: Net>(
     let _listeners = listen::open(&cfg, &net, &inbox_tx, tls.as_ref())
         .await
         .map_err(|(what, error)| DriverError::Listen { what, error })?;
-    let metrics = crate::metrics::Metrics::open(&cfg)
+    let ask = {
+        let inbox = inbox_tx.clone();
+        crate::dashboard::Ask::new(move |reply| inbox.try_send(Input::Dashboard { reply }).is_ok())
+    };
+    let metrics = crate::metrics::Metrics::open(&cfg, Some(ask), tls.clone())
         .await
         .map_err(|(what, error)| DriverError::Listen { what, error })?;
 

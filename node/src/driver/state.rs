@@ -184,6 +184,11 @@ impl<N: Net> Driver<N> {
                 }
                 let _ = reply.send(answer);
             }
+            Input::Dashboard { reply } => {
+                let wall = crate::logging::time::now();
+                let doc = crate::dashboard::document(&self.node, now, wall);
+                let _ = reply.send(doc.to_string());
+            }
             Input::HooksDone(done) => {
                 self.metrics.hooks_done(done.job, done.ok);
                 if let Some(guard) = &mut self.guard {

@@ -1,15 +1,20 @@
-//! The metrics listener: a small HTTP/1.x server with one resource, `GET /metrics` (the
-//! OpenMetrics text of the registry). Bounded: at most [`MAX_CLIENTS`] connections at once
-//! (more wait in the accept queue), a request head of at most [`MAX_HEAD`] bytes read within
+//! The metrics listener: a small HTTP/1.x server. `GET /metrics` is the OpenMetrics text of
+//! the registry; `GET /` the dashboard's page and `GET /status.json` its document
+//! ([`crate::dashboard`], asked of the driver for each request). With `[tls]` every
+//! connection must first complete a TLS handshake with a client certificate of the cluster's
+//! CA, as on the status listener. Bounded: at most [`MAX_CLIENTS`] connections at once (more
+//! wait in the accept queue), a request head of at most [`MAX_HEAD`] bytes read within
 //! [`READ_TIMEOUT`], one request a connection (`Connection: close`). Anything else gets
 //! `404`, `405` or `400`; a request head that is too long or too slow is closed unanswered.
 
+use crate::dashboard::Ask;
+use crate::driver::secure::Tls;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::registry::Registry;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::task::AbortHandle;
 use tracing::debug;
@@ -23,11 +28,20 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a client has to take the answer.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long `GET /status.json` waits for the driver's answer.
+pub const ASK_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// The content type of the OpenMetrics text format.
 const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-/// Serves `registry` on `listener` until aborted.
-pub(super) fn serve(listener: TcpListener, registry: Arc<Registry>) -> AbortHandle {
+/// What the listener serves: the registry, and the dashboard's document when `ask` is given.
+pub(super) struct Served {
+    pub(super) registry: Registry,
+    pub(super) ask: Option<Ask>,
+}
+
+/// Serves on `listener` until aborted; with `tls`, behind a handshake each.
+pub(super) fn serve(listener: TcpListener, served: Arc<Served>, tls: Option<Tls>) -> AbortHandle {
     let permits = Arc::new(Semaphore::new(MAX_CLIENTS));
     tokio::spawn(async move {
         loop {
@@ -43,9 +57,19 @@ pub(super) fn serve(listener: TcpListener, registry: Arc<Registry>) -> AbortHand
                     continue;
                 }
             };
-            let registry = registry.clone();
+            let (served, tls) = (served.clone(), tls.clone());
             tokio::spawn(async move {
-                if let Err(e) = session(stream, &registry).await {
+                let outcome = match tls {
+                    None => session(stream, &served).await,
+                    Some(tls) => match tls.accept(stream).await {
+                        Ok((stream, _identity)) => session(stream, &served).await,
+                        Err(e) => {
+                            tls.refused("metrics listener", from, &e);
+                            Ok(())
+                        }
+                    },
+                };
+                if let Err(e) = outcome {
                     debug!(%from, "metrics client: {e}");
                 }
                 drop(permit);
@@ -56,11 +80,19 @@ pub(super) fn serve(listener: TcpListener, registry: Arc<Registry>) -> AbortHand
 }
 
 /// Reads one request and answers it.
-async fn session(mut stream: TcpStream, registry: &Registry) -> Result<(), String> {
+async fn session<S>(mut stream: S, served: &Served) -> Result<(), String>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let head = tokio::time::timeout(READ_TIMEOUT, read_head(&mut stream))
         .await
         .map_err(|_| format!("no request within {} s", READ_TIMEOUT.as_secs()))??;
-    let answer = answer(&head, registry);
+    let answer = match route(&head) {
+        Route::Answer(answer) => answer,
+        Route::Metrics { body } => metrics(&served.registry, body),
+        Route::Page { body } => response("200 OK", HTML, crate::dashboard::PAGE, body),
+        Route::Status { body } => status(served.ask.as_ref(), body).await,
+    };
     tokio::time::timeout(WRITE_TIMEOUT, async {
         stream.write_all(answer.as_bytes()).await?;
         stream.shutdown().await
@@ -71,7 +103,7 @@ async fn session(mut stream: TcpStream, registry: &Registry) -> Result<(), Strin
 }
 
 /// The request head: up to the blank line.
-async fn read_head(stream: &mut TcpStream) -> Result<String, String> {
+async fn read_head<S: AsyncRead + Unpin>(stream: &mut S) -> Result<String, String> {
     let mut buf = Vec::with_capacity(512);
     let mut chunk = [0u8; 1024];
     loop {
@@ -94,41 +126,92 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// The whole answer to the request whose head is `head`.
-pub(super) fn answer(head: &str, registry: &Registry) -> String {
+/// The content type of the page.
+const HTML: &str = "text/html; charset=utf-8";
+/// The content type of `status.json`.
+const JSON: &str = "application/json";
+
+/// What a request asks for; `body`: a `GET` (not a `HEAD`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Route {
+    /// `/metrics`.
+    Metrics { body: bool },
+    /// `/` (and `/index.html`): the dashboard.
+    Page { body: bool },
+    /// `/status.json`.
+    Status { body: bool },
+    /// The whole answer, already known (a refusal).
+    Answer(String),
+}
+
+/// Where the request whose head is `head` goes.
+pub(super) fn route(head: &str) -> Route {
     let line = head.lines().next().unwrap_or("");
     let mut parts = line.split(' ');
     let (method, target, version) = (parts.next(), parts.next(), parts.next());
     let path = target.map(|t| t.split('?').next().unwrap_or(t));
+    let bad = || {
+        Route::Answer(response(
+            "400 Bad Request",
+            "text/plain",
+            "bad request line\n",
+            true,
+        ))
+    };
     match (method, path, version) {
-        (Some(_), Some(_), Some(v)) if !v.starts_with("HTTP/1.") || parts.next().is_some() => {
-            response("400 Bad Request", "text/plain", "bad request line\n", true)
-        }
-        (Some(m @ ("GET" | "HEAD")), Some("/metrics"), Some(_)) => {
-            let mut body = String::new();
-            match encode(&mut body, registry) {
-                Ok(()) => response("200 OK", CONTENT_TYPE, &body, m == "GET"),
-                Err(_) => response(
-                    "500 Internal Server Error",
+        (Some(_), Some(_), Some(v)) if !v.starts_with("HTTP/1.") || parts.next().is_some() => bad(),
+        (Some(m @ ("GET" | "HEAD")), Some(path), Some(_)) => {
+            let body = m == "GET";
+            match path {
+                "/metrics" => Route::Metrics { body },
+                "/" | "/index.html" => Route::Page { body },
+                "/status.json" => Route::Status { body },
+                _ => Route::Answer(response(
+                    "404 Not Found",
                     "text/plain",
-                    "cannot encode\n",
+                    "served here: / (the dashboard), /status.json, /metrics\n",
                     true,
-                ),
+                )),
             }
         }
-        (Some("GET" | "HEAD"), Some(_), Some(_)) => response(
-            "404 Not Found",
-            "text/plain",
-            "only /metrics is served here\n",
-            true,
-        ),
-        (Some(_), Some(_), Some(_)) => response(
+        (Some(_), Some(_), Some(_)) => Route::Answer(response(
             "405 Method Not Allowed\r\nAllow: GET, HEAD",
             "text/plain",
-            "GET /metrics\n",
+            "read-only: GET /, /status.json, /metrics\n",
+            true,
+        )),
+        _ => bad(),
+    }
+}
+
+/// The answer to `GET /metrics`.
+pub(super) fn metrics(registry: &Registry, body: bool) -> String {
+    let mut text = String::new();
+    match encode(&mut text, registry) {
+        Ok(()) => response("200 OK", CONTENT_TYPE, &text, body),
+        Err(_) => response(
+            "500 Internal Server Error",
+            "text/plain",
+            "cannot encode\n",
             true,
         ),
-        _ => response("400 Bad Request", "text/plain", "bad request line\n", true),
+    }
+}
+
+/// The answer to `GET /status.json`: the driver's document, or `503` when it does not answer
+/// within [`ASK_TIMEOUT`] (or is stopping).
+async fn status(ask: Option<&Ask>, body: bool) -> String {
+    let unavailable = |why: &str| response("503 Service Unavailable", "text/plain", why, true);
+    let Some(ask) = ask else {
+        return unavailable("no status here\n");
+    };
+    let Some(answer) = ask.ask() else {
+        return unavailable("the node is busy or stopping\n");
+    };
+    match tokio::time::timeout(ASK_TIMEOUT, answer).await {
+        Ok(Ok(document)) => response("200 OK", JSON, &document, body),
+        Ok(Err(_)) => unavailable("the node is stopping\n"),
+        Err(_) => unavailable("the node did not answer in time\n"),
     }
 }
 
@@ -144,7 +227,7 @@ fn response(status: &str, content_type: &str, body: &str, with_body: bool) -> St
 
 #[cfg(test)]
 mod tests {
-    use super::answer;
+    use super::{metrics, route, Route};
     use prometheus_client::metrics::counter::Counter;
     use prometheus_client::registry::Registry;
 
@@ -165,20 +248,48 @@ mod tests {
              charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         );
-        let head = "GET /metrics HTTP/1.1\r\nHost: x";
-        assert_eq!(answer(head, &registry()), want);
-        assert_eq!(answer("GET /metrics?x=1 HTTP/1.0", &registry()), want);
+        assert_eq!(
+            route("GET /metrics HTTP/1.1\r\nHost: x"),
+            Route::Metrics { body: true }
+        );
+        assert_eq!(
+            route("GET /metrics?x=1 HTTP/1.0"),
+            Route::Metrics { body: true }
+        );
+        assert_eq!(
+            route("HEAD /metrics HTTP/1.1"),
+            Route::Metrics { body: false }
+        );
+        assert_eq!(metrics(&registry(), true), want);
+    }
+
+    #[test]
+    fn the_dashboard_and_its_document_are_served() {
+        assert_eq!(route("GET / HTTP/1.1"), Route::Page { body: true });
+        assert_eq!(
+            route("GET /index.html HTTP/1.0"),
+            Route::Page { body: true }
+        );
+        assert_eq!(route("HEAD / HTTP/1.1"), Route::Page { body: false });
+        assert_eq!(
+            route("GET /status.json?t=1 HTTP/1.1"),
+            Route::Status { body: true }
+        );
     }
 
     #[test]
     fn anything_else_is_refused() {
-        let status = |head: &str| {
-            let a = answer(head, &registry());
-            a.lines().next().unwrap_or("").to_owned()
+        let status = |head: &str| match route(head) {
+            Route::Answer(a) => a.lines().next().unwrap_or("").to_owned(),
+            other => format!("{other:?}"),
         };
-        assert_eq!(status("GET / HTTP/1.1"), "HTTP/1.1 404 Not Found");
+        assert_eq!(status("GET /nothing HTTP/1.1"), "HTTP/1.1 404 Not Found");
         assert_eq!(
             status("POST /metrics HTTP/1.1"),
+            "HTTP/1.1 405 Method Not Allowed"
+        );
+        assert_eq!(
+            status("PUT /status.json HTTP/1.1"),
             "HTTP/1.1 405 Method Not Allowed"
         );
         assert_eq!(status("GET /metrics"), "HTTP/1.1 400 Bad Request");

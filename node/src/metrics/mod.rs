@@ -123,10 +123,16 @@ impl Drop for Metrics {
 
 impl Metrics {
     /// Opens `listen.metrics` if `cfg` sets it and registers every series; nothing otherwise.
+    /// `ask` serves the dashboard's `status.json`; with `tls`, every client must hand a
+    /// certificate of the cluster's CA.
     ///
     /// # Errors
     /// The listener could not be opened: its name for the log, and why.
-    pub async fn open(cfg: &Config) -> Result<Metrics, (String, std::io::Error)> {
+    pub(crate) async fn open(
+        cfg: &Config,
+        ask: Option<crate::dashboard::Ask>,
+        tls: Option<crate::driver::secure::Tls>,
+    ) -> Result<Metrics, (String, std::io::Error)> {
         let Some(address) = cfg.metrics else {
             return Ok(Metrics(None));
         };
@@ -135,7 +141,8 @@ impl Metrics {
             .map_err(|e| (format!("metrics address {address}"), e))?;
         let mut registry = Registry::default();
         let inner = Inner::register(&mut registry, cfg);
-        let server = Some(http::serve(listener, Arc::new(registry)));
+        let served = Arc::new(http::Served { registry, ask });
+        let server = Some(http::serve(listener, served, tls));
         Ok(Metrics(Some(Box::new(Inner { server, ..inner }))))
     }
 

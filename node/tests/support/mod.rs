@@ -741,3 +741,83 @@ pub async fn start_alpha_then_beta(pair: &mut Pair, watch: &mut Watch) {
     pair.component_becomes(1, "standby", Duration::from_secs(5))
         .await;
 }
+
+/// Adds `listen` to node `i`'s `[listen]` table, and `top` to its top-level keys.
+pub fn configure(pair: &Pair, i: usize, top: &str, listen: &str) {
+    let path = &pair.specs[i].config;
+    let text = std::fs::read_to_string(path).expect("the configuration");
+    let text = text
+        .replacen("log = \"info\"\n", &format!("log = \"info\"\n{top}\n"), 1)
+        .replacen("[listen]\n", &format!("[listen]\n{listen}\n"), 1);
+    std::fs::write(path, text).expect("the configuration is written");
+}
+
+/// Gives both nodes a metrics listener (`listen.metrics`: metrics and the dashboard); their
+/// addresses.
+pub fn with_metrics(pair: &Pair) -> [SocketAddr; 2] {
+    [0, 1].map(|i| {
+        let address: SocketAddr = ([127, 0, 0, 1], free_port()).into();
+        configure(pair, i, "", &format!("metrics = \"{address}\""));
+        address
+    })
+}
+
+/// `GET path` on a node's metrics listener, answered within `within`: the response head and
+/// body.
+pub async fn http_get(address: SocketAddr, path: &str, within: Duration) -> (String, String) {
+    let mut s = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("the metrics listener accepts");
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: test\r\n\r\n").as_bytes())
+        .await
+        .expect("the request is sent");
+    let mut answer = String::new();
+    tokio::time::timeout(within, s.read_to_string(&mut answer))
+        .await
+        .expect("an answer in time")
+        .expect("the answer is read");
+    let (head, body) = answer.split_once("\r\n\r\n").expect("a head and a body");
+    (head.to_owned(), body.to_owned())
+}
+
+/// Makes sure `binary` is on the PATH, installing the Debian package `package` with apt-get
+/// when it is missing (as the README's test command promises); panics with the reason when it
+/// cannot (a test that needs it must fail, not skip).
+pub fn ensure_debian_package(binary: &str, package: &str) {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let found = || {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {binary}")])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if found() {
+        return;
+    }
+    let install = |update: bool| {
+        let script = if update {
+            format!("apt-get update -q && apt-get install -y -q {package}")
+        } else {
+            format!("apt-get install -y -q {package}")
+        };
+        Command::new("sh")
+            .args(["-c", &script])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdin(Stdio::null())
+            .output()
+    };
+    eprintln!("{binary} is missing: installing the Debian package {package}");
+    let first = install(false);
+    if !found() {
+        let second = install(true);
+        assert!(
+            found(),
+            "{binary} is missing and `apt-get install {package}` did not install it \
+             (run the tests as root on Debian, or install {package}): {first:?} {second:?}"
+        );
+    }
+}

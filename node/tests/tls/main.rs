@@ -13,6 +13,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod dashboard;
 mod refused;
 mod reload;
 mod setup;
