@@ -13,6 +13,7 @@ mod failover;
 mod faults;
 mod keepalived;
 mod machine;
+mod plots;
 mod report;
 mod scale;
 mod soak;
@@ -130,6 +131,10 @@ pub struct Options {
     /// Also write the tables to this file.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also draw SVG plots of every trial into this folder (`failover-<N>ms.svg` per
+    /// interval, `faults.svg`).
+    #[arg(long)]
+    pub plots: Option<PathBuf>,
     /// Also write every sample, as JSON, to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -239,6 +244,24 @@ fn main() -> ExitCode {
     let compared = compare::tables(&series, &opts.intervals);
     tables.splice(1..1, compared);
 
+    if let Some(dir) = &opts.plots {
+        let drawn = std::fs::create_dir_all(dir)
+            .map_err(|e| format!("{}: {e}", dir.display()))
+            .and_then(|()| plots::failover(&series, &opts.intervals, dir))
+            .and_then(|mut all| {
+                all.extend(plots::faults(&fault_samples, dir)?);
+                Ok(all)
+            });
+        match drawn {
+            Ok(all) => all
+                .iter()
+                .for_each(|p| progress("plots", format!("wrote {}", p.display()))),
+            Err(e) => {
+                eprintln!("baton-bench: plots: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    }
     let mut text = String::new();
     for t in &tables {
         text += &t.markdown();
