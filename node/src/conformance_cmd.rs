@@ -1,0 +1,170 @@
+//! `baton conformance`: the conformance tester (crate `baton-tester`) against an
+//! implementation under test: `member ADDR --config FILE` (its peer listener),
+//! `status ADDR` (its status listener). Exit status: 0 every counted requirement met, 1 some
+//! failed, 2 invalid input or the implementation cannot be reached.
+
+use crate::status_cmd::runtime;
+use crate::Failure;
+use baton_codec::{Encoding, DEFAULT_MAX_FRAME};
+use baton_election::Mode;
+use baton_tester::member::{Member, MemberSetup};
+use baton_tester::status::StatusSetup;
+use baton_tester::Report;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Arguments of `baton conformance`.
+#[derive(clap::Args)]
+pub struct ConformanceArgs {
+    #[command(subcommand)]
+    suite: Suite,
+    #[command(flatten)]
+    output: Output,
+}
+
+/// How the report is written and judged.
+#[derive(clap::Args)]
+struct Output {
+    /// The report as one JSON document (for CI).
+    #[arg(long, global = true)]
+    json: bool,
+    /// Count unmet SHOULDs as failures.
+    #[arg(long, global = true)]
+    strict: bool,
+    /// How long to wait for an answer or a close beyond what the protocol allows, in ms.
+    #[arg(long, global = true, default_value_t = 1000)]
+    patience_ms: u64,
+}
+
+#[derive(clap::Subcommand)]
+enum Suite {
+    /// Play the other member of a pair against the peer listener at ADDR: framing, hellos,
+    /// heartbeats, the election's responder table and nominator rules (PROTOCOL 3 to 5, 9).
+    /// Start the implementation with `alone = "wait"` and run this before it meets a peer:
+    /// the Negotiating rows need it.
+    Member {
+        /// The implementation's peer listener, `host:port`.
+        address: SocketAddr,
+        /// The implementation's configuration (baton's format): its members, timers,
+        /// encoding and frame limit.
+        #[arg(long)]
+        config: PathBuf,
+        /// The member the tester plays [default: the first other member].
+        #[arg(long = "as")]
+        play: Option<String>,
+    },
+    /// Be a status client of the status listener at ADDR (PROTOCOL 1.5, 6.5, 6.7, 9).
+    Status {
+        /// The implementation's status listener, `host:port`.
+        address: SocketAddr,
+        /// The implementation's configuration, for its encoding and frame limit.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The encoding rule [default: the configuration's, else der].
+        #[arg(long)]
+        encoding: Option<Encoding>,
+    },
+}
+
+fn load(path: &PathBuf) -> Result<baton_node::config::Config, Failure> {
+    baton_node::config::load(path).map_err(|e| Failure::invalid(e.to_string()))
+}
+
+/// The setup of the member suite from the implementation's configuration.
+fn member_setup(
+    address: SocketAddr,
+    config: &PathBuf,
+    play: Option<&str>,
+    patience: Duration,
+) -> Result<MemberSetup, Failure> {
+    let cfg = load(config)?;
+    if cfg.node.mode == Mode::Quorum {
+        return Err(Failure::invalid(
+            "quorum mode: the member suite plays the other member of a pair only (not yet a quorum's voters)",
+        ));
+    }
+    let members: Vec<Member> = cfg
+        .node
+        .members
+        .iter()
+        .map(|m| Member {
+            name: m.name.clone(),
+            id: m.id.clone(),
+        })
+        .collect();
+    let iut = cfg.node.me;
+    let tester = match play {
+        Some(name) => members
+            .iter()
+            .position(|m| m.name == name)
+            .filter(|&i| i != iut)
+            .ok_or_else(|| {
+                Failure::invalid(format!("--as {name}: no other member of that name"))
+            })?,
+        None => usize::from(iut == 0),
+    };
+    Ok(MemberSetup {
+        address,
+        encoding: cfg.encoding,
+        max_frame: cfg.max_frame,
+        members,
+        iut,
+        tester,
+        heartbeat: cfg.node.heartbeat_interval,
+        dead_interval: cfg.node.dead_interval,
+        retry_backoff: cfg.node.retry_backoff,
+        preempt: cfg.node.preempt,
+        patience,
+    })
+}
+
+/// Whether anything listens at `address`: a connection error is exit status 2, not a
+/// report full of failures.
+fn reachable(address: SocketAddr) -> Result<(), Failure> {
+    std::net::TcpStream::connect_timeout(&address, Duration::from_secs(3))
+        .map(drop)
+        .map_err(|e| Failure::invalid(format!("cannot connect to {address}: {e}")))
+}
+
+/// Runs `baton conformance`; the exit status.
+pub fn run(args: &ConformanceArgs) -> Result<u8, Failure> {
+    let patience = Duration::from_millis(args.output.patience_ms.max(1));
+    let rt = runtime()?;
+    let report: Report = match &args.suite {
+        Suite::Member {
+            address,
+            config,
+            play,
+        } => {
+            let setup = member_setup(*address, config, play.as_deref(), patience)?;
+            reachable(*address)?;
+            rt.block_on(baton_tester::member::run(&setup))
+        }
+        Suite::Status {
+            address,
+            config,
+            encoding,
+        } => {
+            let cfg = config.as_ref().map(load).transpose()?;
+            let setup = StatusSetup {
+                address: *address,
+                encoding: encoding
+                    .or(cfg.as_ref().map(|c| c.encoding))
+                    .unwrap_or(Encoding::Der),
+                max_frame: cfg.as_ref().map_or(DEFAULT_MAX_FRAME, |c| c.max_frame),
+                patience,
+            };
+            reachable(*address)?;
+            rt.block_on(baton_tester::status::run(&setup))
+        }
+    };
+    let out = if args.output.json {
+        format!("{}\n", report.json(args.output.strict))
+    } else {
+        report.text(args.output.strict)
+    };
+    // Ignore a closed stdout: the exit status still says it.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
+    Ok(report.exit_code(args.output.strict))
+}

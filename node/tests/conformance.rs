@@ -1,0 +1,115 @@
+//! `baton conformance` against the reference: every suite run against a real `baton node`
+//! must find no failure, skip only with a reason, and (over the two runs of the member suite,
+//! the node as the higher and as the lower member) pass every requirement it can reach.
+
+mod conformance_iut;
+
+use baton_tester::{Outcome, Report};
+use conformance_iut::{runtime, Iut};
+use std::process::Command;
+
+/// The member suite's requirements no run can reach yet (the tester does not play the node's
+/// components, so it cannot hold it Demoting or fail its promotion): each is skipped with
+/// that reason.
+const UNREACHABLE: [&str; 2] = ["election.demoting", "election.promotion-failed"];
+
+fn assert_clean(report: &Report) {
+    let text = report.text(true);
+    assert!(report.failed_ids().is_empty(), "failures:\n{text}");
+    for v in &report.verdicts {
+        if let Outcome::Skip(why) = &v.outcome {
+            assert!(
+                !why.trim().is_empty(),
+                "{} skipped without a reason",
+                v.requirement.id
+            );
+        }
+    }
+}
+
+#[test]
+fn the_member_suite_passes_against_baton_node_as_either_member() {
+    let rt = runtime();
+    let reports: Vec<Report> = [0, 1]
+        .into_iter()
+        .map(|me| {
+            let iut = Iut::start("member", me, None);
+            let report = rt.block_on(baton_tester::member::run(&iut.member_setup()));
+            assert_clean(&report);
+            report
+        })
+        .collect();
+    for r in baton_tester::member::REQUIREMENTS {
+        for report in &reports {
+            let n = report
+                .verdicts
+                .iter()
+                .filter(|v| v.requirement.id == r.id)
+                .count();
+            assert_eq!(n, 1, "{} has {n} verdicts in one run", r.id);
+        }
+        let passed = reports
+            .iter()
+            .any(|rep| rep.outcome(r.id) == Some(&Outcome::Pass));
+        assert_eq!(
+            passed,
+            !UNREACHABLE.contains(&r.id),
+            "{}: passed in a run: {passed}\n{}\n{}",
+            r.id,
+            reports[0].text(true),
+            reports[1].text(true)
+        );
+    }
+}
+
+#[test]
+fn the_status_suite_passes_against_baton_node() {
+    let iut = Iut::start("status", 0, None);
+    let report = runtime().block_on(baton_tester::status::run(&iut.status_setup()));
+    assert_clean(&report);
+    assert_eq!(
+        report.summary(true).passed,
+        baton_tester::status::REQUIREMENTS.len()
+    );
+}
+
+#[test]
+fn the_cli_prints_json_and_exits_by_the_verdicts() {
+    let iut = Iut::start("cli", 0, None);
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["conformance", "status", &iut.status.to_string(), "--json"])
+        .args(["--config", &iut.config.display().to_string()])
+        .output()
+        .expect("baton conformance runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(doc["suite"], "status");
+    assert_eq!(doc["summary"]["failed"], 0);
+    assert_eq!(
+        doc["summary"]["total"],
+        baton_tester::status::REQUIREMENTS.len()
+    );
+    assert!(doc["tests"]
+        .as_array()
+        .expect("tests")
+        .iter()
+        .all(|t| t["result"] == "pass" && t["section"].is_string() && t["id"].is_string()));
+
+    // Nobody listening: exit status 2 and one line saying so, no report.
+    let nobody = format!(
+        "127.0.0.1:{}",
+        baton_node::loopback::free_port().expect("a port")
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["conformance", "status", &nobody])
+        .output()
+        .expect("baton conformance runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot connect"));
+}

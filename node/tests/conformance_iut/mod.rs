@@ -1,0 +1,178 @@
+//! A real `baton node` as the implementation under test of `baton conformance`: alone, with
+//! `alone = "wait"` (so the tester finds it `Negotiating`), nobody at its peer's address (the
+//! tester is that peer), a status listener; killed and reaped on drop.
+#![allow(dead_code)] // each test file uses a part of it
+
+use baton_codec::{Encoding, DEFAULT_MAX_FRAME};
+use baton_tester::member::{Member, MemberSetup};
+use baton_tester::status::StatusSetup;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// How long the tester waits beyond what the protocol allows: generous, the CI machine is
+/// shared (a slow answer costs time, never a verdict).
+pub const PATIENCE: Duration = Duration::from_millis(1500);
+
+/// One node under test and its files.
+pub struct Iut {
+    /// Which member it is: 0 alpha (outranks), 1 beta.
+    pub me: usize,
+    /// Its configuration file.
+    pub config: PathBuf,
+    /// Its log.
+    pub log: PathBuf,
+    /// Its peer listener.
+    pub peer: SocketAddr,
+    /// Its status listener.
+    pub status: SocketAddr,
+    child: Child,
+    dir: PathBuf,
+}
+
+fn free() -> SocketAddr {
+    (
+        [127, 0, 0, 1],
+        baton_node::loopback::free_port().expect("a free port"),
+    )
+        .into()
+}
+
+impl Iut {
+    /// Starts member `me` of a pair (alpha outranks beta) with `BATON_PLANT=plant` in its
+    /// environment when given (a build with the feature `plant` only reads it).
+    pub fn start(tag: &str, me: usize, plant: Option<&str>) -> Iut {
+        let dir = std::env::temp_dir().join(format!("bt-conf-{}-{tag}-{me}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a scratch directory");
+        let addresses = [free(), free()];
+        let status = free();
+        let name = ["alpha", "beta"][me];
+        let text = format!(
+            r#"name = "{name}"
+alone = "wait"
+log = "info"
+
+[[member]]
+name = "alpha"
+id = "1"
+address = "{a0}"
+
+[[member]]
+name = "beta"
+id = "2"
+address = "{a1}"
+
+[listen]
+component_socket = "{d}/c.sock"
+status = "{status}"
+control_socket = "{d}/ctl.sock"
+"#,
+            a0 = addresses[0],
+            a1 = addresses[1],
+            d = dir.display(),
+        );
+        let config = dir.join(format!("{name}.toml"));
+        std::fs::write(&config, text).expect("the configuration is written");
+        let log = dir.join(format!("{name}.log"));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_baton"));
+        cmd.arg("node")
+            .arg("--config")
+            .arg(&config)
+            .env("RUST_LOG", "info")
+            .env_remove("BATON_PLANT")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("the log"));
+        if let Some(p) = plant {
+            cmd.env("BATON_PLANT", p);
+        }
+        let child = cmd.spawn().expect("baton node starts");
+        let iut = Iut {
+            me,
+            config,
+            log,
+            peer: addresses[me],
+            status,
+            child,
+            dir,
+        };
+        iut.wait_listening();
+        iut
+    }
+
+    fn wait_listening(&self) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        for a in [self.peer, self.status] {
+            while std::net::TcpStream::connect(a).is_err() {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the node does not listen on {a}:\n{}",
+                    self.log_text()
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+
+    /// Its log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The member suite's setup: the tester plays the other member.
+    pub fn member_setup(&self) -> MemberSetup {
+        MemberSetup {
+            address: self.peer,
+            encoding: Encoding::Der,
+            max_frame: DEFAULT_MAX_FRAME,
+            members: vec![
+                Member {
+                    name: "alpha".into(),
+                    id: "1".into(),
+                },
+                Member {
+                    name: "beta".into(),
+                    id: "2".into(),
+                },
+            ],
+            iut: self.me,
+            tester: 1 - self.me,
+            heartbeat: Duration::from_millis(100),
+            dead_interval: Duration::from_millis(300),
+            retry_backoff: Duration::from_millis(100),
+            preempt: false,
+            patience: PATIENCE,
+        }
+    }
+
+    /// The status suite's setup.
+    pub fn status_setup(&self) -> StatusSetup {
+        StatusSetup {
+            address: self.status,
+            encoding: Encoding::Der,
+            max_frame: DEFAULT_MAX_FRAME,
+            patience: PATIENCE,
+        }
+    }
+}
+
+impl Drop for Iut {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("--- {} ---\n{}", self.config.display(), self.log_text());
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A runtime for the tester.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
