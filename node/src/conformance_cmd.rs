@@ -11,7 +11,7 @@ use baton_tester::member::{Member, MemberSetup};
 use baton_tester::status::StatusSetup;
 use baton_tester::Report;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Arguments of `baton conformance`.
@@ -67,14 +67,14 @@ enum Suite {
     },
 }
 
-fn load(path: &PathBuf) -> Result<baton_node::config::Config, Failure> {
+fn load(path: &Path) -> Result<baton_node::config::Config, Failure> {
     baton_node::config::load(path).map_err(|e| Failure::invalid(e.to_string()))
 }
 
 /// The setup of the member suite from the implementation's configuration.
 fn member_setup(
     address: SocketAddr,
-    config: &PathBuf,
+    config: &Path,
     play: Option<&str>,
     patience: Duration,
 ) -> Result<MemberSetup, Failure> {
@@ -146,7 +146,7 @@ pub fn run(args: &ConformanceArgs) -> Result<u8, Failure> {
             config,
             encoding,
         } => {
-            let cfg = config.as_ref().map(load).transpose()?;
+            let cfg = config.as_deref().map(load).transpose()?;
             let setup = StatusSetup {
                 address: *address,
                 encoding: encoding

@@ -102,6 +102,7 @@ control_socket = "{d}/ctl.sock"
         iut
     }
 
+    #[allow(clippy::disallowed_methods)] // a test waits, on the real clock, for a real node
     fn wait_listening(&self) {
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         for a in [self.peer, self.status] {
