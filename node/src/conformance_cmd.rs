@@ -8,6 +8,7 @@ use crate::Failure;
 use baton_codec::{Encoding, DEFAULT_MAX_FRAME};
 use baton_election::Mode;
 use baton_tester::member::{Member, MemberSetup};
+use baton_tester::node::{Address as NodeAddress, NodeSetup};
 use baton_tester::status::StatusSetup;
 use baton_tester::Report;
 use std::net::SocketAddr;
@@ -53,6 +54,21 @@ enum Suite {
         /// The member the tester plays [default: the first other member].
         #[arg(long = "as")]
         play: Option<String>,
+    },
+    /// Be a linked component of the node whose component listener is at ADDR: registration,
+    /// the link notices, health queries, setRole and its answers, refusals (PROTOCOL 6.1,
+    /// 6.4, 6.9, 9). Start the node alone (it promotes and sets the tester active).
+    Node {
+        /// The node's component listener: `host:port`, or a Unix socket's path [default: the
+        /// configuration's listen.component_tcp, else listen.component_socket].
+        address: Option<String>,
+        /// The node's configuration (baton's format): its components, timers, encoding.
+        #[arg(long)]
+        config: PathBuf,
+        /// The component id the tester registers as [default: the configuration's first
+        /// linked component].
+        #[arg(long)]
+        component: Option<String>,
     },
     /// Be a status client of the status listener at ADDR (PROTOCOL 1.5, 6.5, 6.7, 9).
     Status {
@@ -119,6 +135,62 @@ fn member_setup(
     })
 }
 
+/// The setup of the node suite from the node's configuration.
+fn node_setup(
+    address: Option<&str>,
+    config: &Path,
+    component: Option<&str>,
+    patience: Duration,
+) -> Result<NodeSetup, Failure> {
+    let cfg = load(config)?;
+    let address = match address {
+        Some(a) => match a.parse::<SocketAddr>() {
+            Ok(tcp) => NodeAddress::Tcp(tcp),
+            Err(_) => NodeAddress::Unix(PathBuf::from(a)),
+        },
+        None => match (cfg.component_tcp, &cfg.component_socket) {
+            (Some(tcp), _) => NodeAddress::Tcp(tcp),
+            (None, Some(p)) => NodeAddress::Unix(p.clone()),
+            (None, None) => {
+                return Err(Failure::invalid(
+                    "the configuration has no component listener: give ADDR",
+                ))
+            }
+        },
+    };
+    let linked = |id: &str| !cfg.node.scripts.iter().any(|s| s.id == id);
+    let component = match component {
+        Some(c) if cfg.node.components.contains_key(c) && linked(c) => c.to_owned(),
+        Some(c) => {
+            return Err(Failure::invalid(format!(
+                "--component {c}: no linked component of that id in {}",
+                config.display()
+            )))
+        }
+        None => cfg
+            .node
+            .components
+            .keys()
+            .find(|c| linked(c))
+            .cloned()
+            .ok_or_else(|| {
+                Failure::invalid(format!(
+                    "{} lists no linked component for the tester to be",
+                    config.display()
+                ))
+            })?,
+    };
+    Ok(NodeSetup {
+        address,
+        encoding: cfg.encoding,
+        max_frame: cfg.max_frame,
+        component,
+        startup_wait: cfg.node.startup_wait,
+        heartbeat: cfg.node.query_interval,
+        patience,
+    })
+}
+
 /// Whether anything listens at `address`: a connection error is exit status 2, not a
 /// report full of failures.
 fn reachable(address: SocketAddr) -> Result<(), Failure> {
@@ -140,6 +212,17 @@ pub fn run(args: &ConformanceArgs) -> Result<u8, Failure> {
             let setup = member_setup(*address, config, play.as_deref(), patience)?;
             reachable(*address)?;
             rt.block_on(baton_tester::member::run(&setup))
+        }
+        Suite::Node {
+            address,
+            config,
+            component,
+        } => {
+            let setup = node_setup(address.as_deref(), config, component.as_deref(), patience)?;
+            if let NodeAddress::Tcp(a) = &setup.address {
+                reachable(*a)?;
+            }
+            rt.block_on(baton_tester::node::run(&setup))
         }
         Suite::Status {
             address,

@@ -74,6 +74,17 @@ fn the_status_suite_passes_against_baton_node() {
 }
 
 #[test]
+fn the_node_suite_passes_against_baton_node() {
+    let iut = Iut::start_with_component("node", None);
+    let report = runtime().block_on(baton_tester::node::run(&iut.node_setup()));
+    assert_clean(&report);
+    assert_eq!(
+        report.summary(true).passed,
+        baton_tester::node::REQUIREMENTS.len()
+    );
+}
+
+#[test]
 fn the_cli_prints_json_and_exits_by_the_verdicts() {
     let iut = Iut::start("cli", 0, None);
     let out = Command::new(env!("CARGO_BIN_EXE_baton"))

@@ -13,6 +13,7 @@
 pub mod malformed;
 pub mod member;
 pub mod msg;
+pub mod node;
 pub mod report;
 pub mod status;
 pub mod wire;

@@ -49,6 +49,9 @@ pub struct Link {
     /// them before reading more.
     unread: VecDeque<AnyMessage>,
     keepalive: Option<KeepAlive>,
+    /// While set: every `healthQuery` received is answered `healthQueryResponse{ok}` from
+    /// this component id, echoing its id (a component's duty, PROTOCOL 6.4).
+    answer_queries: Option<String>,
     next_beat: Instant,
     seq: u64,
 }
@@ -82,6 +85,7 @@ impl Link {
             log: Vec::new(),
             unread: VecDeque::new(),
             keepalive: None,
+            answer_queries: None,
             next_beat: Instant::now(),
             seq: 0,
         }
@@ -91,6 +95,28 @@ impl Link {
     pub fn keep_alive(&mut self, keep: Option<KeepAlive>) {
         self.keepalive = keep;
         self.next_beat = Instant::now();
+    }
+
+    /// From now on, answer every `healthQuery` as component `id` (`None`: stop).
+    pub fn answer_queries(&mut self, id: Option<String>) {
+        self.answer_queries = id;
+    }
+
+    /// Connects to a Unix socket, giving up after `within`.
+    ///
+    /// # Errors
+    /// The connect's error, or a timeout, as text.
+    pub async fn connect_unix(
+        path: &std::path::Path,
+        encoding: Encoding,
+        max_frame: usize,
+        within: Duration,
+    ) -> Result<Link, String> {
+        let s = tokio::time::timeout(within, tokio::net::UnixStream::connect(path))
+            .await
+            .map_err(|_| format!("connect to {}: no answer within {within:?}", path.display()))?
+            .map_err(|e| format!("connect to {}: {e}", path.display()))?;
+        Ok(Link::over(Box::new(s), encoding, max_frame))
     }
 
     /// A fresh correlationId of the tester's (digits, PROTOCOL 2.3).
@@ -121,6 +147,27 @@ impl Link {
             .await
             .map_err(|e| format!("write: {e}"))?;
         self.stream.flush().await.map_err(|e| format!("write: {e}"))
+    }
+
+    /// Answers `m` if it is a `healthQuery` and queries are answered.
+    async fn auto_answer(&mut self, m: &AnyMessage) {
+        let Some(id) = self.answer_queries.clone() else {
+            return;
+        };
+        if let AnyMessage::Monitor(h) = m {
+            if matches!(
+                h.message,
+                baton_asn1::monitor::HealthMonitorMessageMessage::healthQuery(_)
+            ) {
+                let echo = String::from_utf8_lossy(h.correlation_id.0.as_bytes()).into_owned();
+                let r = baton_monitor::health_query_response(
+                    &echo,
+                    &id,
+                    baton_monitor::ComponentStatus::ok,
+                );
+                let _ = self.send(r).await;
+            }
+        }
     }
 
     /// Sends the heartbeat of the keep-alive if it is due.
@@ -161,6 +208,7 @@ impl Link {
                 .map_err(|e| format!("the implementation sent a bad frame: {e}"))?
             {
                 self.log.push((Instant::now(), m.clone()));
+                self.auto_answer(&m).await;
                 if pred(&m) {
                     return Ok(Got::Message(m));
                 }

@@ -5,6 +5,7 @@
 
 use baton_codec::{Encoding, DEFAULT_MAX_FRAME};
 use baton_tester::member::{Member, MemberSetup};
+use baton_tester::node::{Address as NodeAddress, NodeSetup};
 use baton_tester::status::StatusSetup;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -27,6 +28,8 @@ pub struct Iut {
     pub peer: SocketAddr,
     /// Its status listener.
     pub status: SocketAddr,
+    /// Its component TCP listener (with [`Iut::start_with_component`]).
+    pub component_tcp: Option<SocketAddr>,
     child: Child,
     dir: PathBuf,
 }
@@ -43,15 +46,34 @@ impl Iut {
     /// Starts member `me` of a pair (alpha outranks beta) with `BATON_PLANT=plant` in its
     /// environment when given (a build with the feature `plant` only reads it).
     pub fn start(tag: &str, me: usize, plant: Option<&str>) -> Iut {
+        Iut::spawn(tag, me, plant, false)
+    }
+
+    /// Alpha alone with `alone = "promote"`, a component TCP listener and one linked `fatal`
+    /// component, id 1001 (the tester is that component): the node suite's implementation.
+    pub fn start_with_component(tag: &str, plant: Option<&str>) -> Iut {
+        Iut::spawn(tag, 0, plant, true)
+    }
+
+    fn spawn(tag: &str, me: usize, plant: Option<&str>, component: bool) -> Iut {
         let dir = std::env::temp_dir().join(format!("bt-conf-{}-{tag}-{me}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("a scratch directory");
         let addresses = [free(), free()];
         let status = free();
+        let component_tcp = component.then(free);
         let name = ["alpha", "beta"][me];
+        let (alone, extra_listen, table) = match component_tcp {
+            Some(a) => (
+                "promote",
+                format!("component_tcp = \"{a}\"\n"),
+                "\n[[component]]\nid = \"1001\"\nseverity = \"fatal\"\n",
+            ),
+            None => ("wait", String::new(), ""),
+        };
         let text = format!(
             r#"name = "{name}"
-alone = "wait"
+alone = "{alone}"
 log = "info"
 
 [[member]]
@@ -68,7 +90,7 @@ address = "{a1}"
 component_socket = "{d}/c.sock"
 status = "{status}"
 control_socket = "{d}/ctl.sock"
-"#,
+{extra_listen}{table}"#,
             a0 = addresses[0],
             a1 = addresses[1],
             d = dir.display(),
@@ -95,6 +117,7 @@ control_socket = "{d}/ctl.sock"
             log,
             peer: addresses[me],
             status,
+            component_tcp,
             child,
             dir,
         };
@@ -105,7 +128,10 @@ control_socket = "{d}/ctl.sock"
     #[allow(clippy::disallowed_methods)] // a test waits, on the real clock, for a real node
     fn wait_listening(&self) {
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        for a in [self.peer, self.status] {
+        for a in [Some(self.peer), Some(self.status), self.component_tcp]
+            .into_iter()
+            .flatten()
+        {
             while std::net::TcpStream::connect(a).is_err() {
                 assert!(
                     std::time::Instant::now() < deadline,
@@ -144,6 +170,19 @@ control_socket = "{d}/ctl.sock"
             dead_interval: Duration::from_millis(300),
             retry_backoff: Duration::from_millis(100),
             preempt: false,
+            patience: PATIENCE,
+        }
+    }
+
+    /// The node suite's setup: the tester is component 1001.
+    pub fn node_setup(&self) -> NodeSetup {
+        NodeSetup {
+            address: NodeAddress::Tcp(self.component_tcp.expect("started with a component")),
+            encoding: Encoding::Der,
+            max_frame: DEFAULT_MAX_FRAME,
+            component: "1001".into(),
+            startup_wait: Duration::from_millis(300),
+            heartbeat: Duration::from_millis(100),
             patience: PATIENCE,
         }
     }

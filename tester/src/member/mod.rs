@@ -11,7 +11,7 @@ mod links;
 mod session;
 
 pub use catalogue::REQUIREMENTS;
-pub use session::Peer;
+pub use session::{round_seq, Peer};
 
 use crate::report::{Outcome, Report, Requirement};
 use baton_codec::Encoding;
