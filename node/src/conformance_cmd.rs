@@ -1,12 +1,14 @@
 //! `baton conformance`: the conformance tester (crate `baton-tester`) against an
 //! implementation under test: `member ADDR --config FILE` (its peer listener),
-//! `status ADDR` (its status listener). Exit status: 0 every counted requirement met, 1 some
+//! `node [ADDR] --config FILE` (its component listener), `component --listen ADDR` (a
+//! component that connects), `status ADDR` (its status listener). Exit status: 0 every counted requirement met, 1 some
 //! failed, 2 invalid input or the implementation cannot be reached.
 
 use crate::status_cmd::runtime;
 use crate::Failure;
 use baton_codec::{Encoding, DEFAULT_MAX_FRAME};
 use baton_election::Mode;
+use baton_tester::component::ComponentSetup;
 use baton_tester::member::{Member, MemberSetup};
 use baton_tester::node::{Address as NodeAddress, NodeSetup};
 use baton_tester::status::StatusSetup;
@@ -69,6 +71,21 @@ enum Suite {
         /// linked component].
         #[arg(long)]
         component: Option<String>,
+    },
+    /// Listen as a node at ADDR and test the component implementation that connects:
+    /// registration, answers to queries and notices, setRole answers, registering again,
+    /// refusing active above the watchdog bound (PROTOCOL 6.1, 6.3, 6.4, 6.9). Start the
+    /// component pointed at ADDR once this listens.
+    Component {
+        /// Where to listen, `host:port`.
+        #[arg(long, default_value = "127.0.0.1:7411")]
+        listen: SocketAddr,
+        /// The encoding rule the component uses.
+        #[arg(long, default_value = "der")]
+        encoding: Encoding,
+        /// How long to wait for the component to connect, in ms.
+        #[arg(long, default_value_t = 30_000)]
+        wait_ms: u64,
     },
     /// Be a status client of the status listener at ADDR (PROTOCOL 1.5, 6.5, 6.7, 9).
     Status {
@@ -223,6 +240,23 @@ pub fn run(args: &ConformanceArgs) -> Result<u8, Failure> {
                 reachable(*a)?;
             }
             rt.block_on(baton_tester::node::run(&setup))
+        }
+        Suite::Component {
+            listen,
+            encoding,
+            wait_ms,
+        } => {
+            let setup = ComponentSetup {
+                listen: *listen,
+                encoding: *encoding,
+                max_frame: DEFAULT_MAX_FRAME,
+                wait: Duration::from_millis(*wait_ms),
+                bound: Duration::from_secs(10),
+                patience,
+            };
+            eprintln!("baton conformance: listening on {listen} for the component");
+            rt.block_on(baton_tester::component::run(&setup))
+                .map_err(Failure::invalid)?
         }
         Suite::Status {
             address,

@@ -84,6 +84,49 @@ fn the_node_suite_passes_against_baton_node() {
     );
 }
 
+/// The reference component library (`baton-component`), accepting every role, against the
+/// tester playing its node.
+#[test]
+fn the_component_suite_passes_against_the_component_library() {
+    let rt = runtime();
+    let report = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let at = listener.local_addr().expect("its address");
+        let setup = baton_tester::component::ComponentSetup {
+            listen: at,
+            encoding: baton_codec::Encoding::Der,
+            max_frame: baton_codec::DEFAULT_MAX_FRAME,
+            wait: std::time::Duration::from_secs(10),
+            bound: std::time::Duration::from_secs(10),
+            patience: conformance_iut::PATIENCE,
+        };
+        let mut options = baton_component::ComponentOptions::new("1001");
+        options.reconnect.initial = std::time::Duration::from_millis(20);
+        let (component, mut events) =
+            baton_component::Component::connect(baton_component::Endpoint::Tcp(at), options)
+                .await
+                .expect("the component starts");
+        let app = tokio::spawn(async move {
+            while let Some(e) = events.recv().await {
+                if let baton_component::Event::RoleRequest(r) = e {
+                    let _ = r.accept().await;
+                }
+            }
+        });
+        let report = baton_tester::component::run_on(listener, &setup).await;
+        component.close().await;
+        app.abort();
+        report
+    });
+    assert_clean(&report);
+    assert_eq!(
+        report.summary(true).passed,
+        baton_tester::component::REQUIREMENTS.len()
+    );
+}
+
 #[test]
 fn the_cli_prints_json_and_exits_by_the_verdicts() {
     let iut = Iut::start("cli", 0, None);

@@ -10,6 +10,7 @@
 //! - [`report::Report`]: the verdicts; h2spec-like text, JSON, the exit status.
 #![forbid(unsafe_code)]
 
+pub mod component;
 pub mod malformed;
 pub mod member;
 pub mod msg;
