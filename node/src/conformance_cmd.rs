@@ -9,7 +9,7 @@ use crate::Failure;
 use baton_codec::{Encoding, DEFAULT_MAX_FRAME};
 use baton_election::Mode;
 use baton_tester::component::ComponentSetup;
-use baton_tester::member::{Member, MemberSetup};
+use baton_tester::member::{ComponentControl, Member, MemberSetup};
 use baton_tester::node::{Address as NodeAddress, NodeSetup};
 use baton_tester::status::StatusSetup;
 use baton_tester::Report;
@@ -56,6 +56,14 @@ enum Suite {
         /// The member the tester plays [default: the first other member].
         #[arg(long = "as")]
         play: Option<String>,
+        /// The implementation's component listener (`host:port` or a Unix socket's path):
+        /// the tester also plays its linked component there, to hold it Demoting and fail a
+        /// promotion (the [F3], [F8] and [F9] rows; skipped without it).
+        #[arg(long)]
+        component: Option<String>,
+        /// The id of that component [default: the configuration's first linked component].
+        #[arg(long, requires = "component")]
+        component_id: Option<String>,
     },
     /// Be a linked component of the node whose component listener is at ADDR: registration,
     /// the link notices, health queries, setRole and its answers, refusals (PROTOCOL 6.1,
@@ -149,6 +157,7 @@ fn member_setup(
         retry_backoff: cfg.node.retry_backoff,
         preempt: cfg.node.preempt,
         patience,
+        component: None,
     })
 }
 
@@ -225,8 +234,17 @@ pub fn run(args: &ConformanceArgs) -> Result<u8, Failure> {
             address,
             config,
             play,
+            component,
+            component_id,
         } => {
-            let setup = member_setup(*address, config, play.as_deref(), patience)?;
+            let mut setup = member_setup(*address, config, play.as_deref(), patience)?;
+            if let Some(a) = component {
+                let node = node_setup(Some(a), config, component_id.as_deref(), patience)?;
+                setup.component = Some(ComponentControl {
+                    address: node.address,
+                    id: node.component,
+                });
+            }
             reachable(*address)?;
             rt.block_on(baton_tester::member::run(&setup))
         }

@@ -4,7 +4,7 @@
 #![allow(dead_code)] // each test file uses a part of it
 
 use baton_codec::{Encoding, DEFAULT_MAX_FRAME};
-use baton_tester::member::{Member, MemberSetup};
+use baton_tester::member::{ComponentControl, Member, MemberSetup};
 use baton_tester::node::{Address as NodeAddress, NodeSetup};
 use baton_tester::status::StatusSetup;
 use std::net::SocketAddr;
@@ -45,17 +45,18 @@ fn free() -> SocketAddr {
 impl Iut {
     /// Starts member `me` of a pair (alpha outranks beta) with `BATON_PLANT=plant` in its
     /// environment when given (a build with the feature `plant` only reads it).
+    /// It has a linked `fatal` component, id 1001, on a TCP listener, which the tester plays.
     pub fn start(tag: &str, me: usize, plant: Option<&str>) -> Iut {
-        Iut::spawn(tag, me, plant, false)
+        Iut::spawn(tag, me, plant, true, "wait")
     }
 
     /// Alpha alone with `alone = "promote"`, a component TCP listener and one linked `fatal`
     /// component, id 1001 (the tester is that component): the node suite's implementation.
     pub fn start_with_component(tag: &str, plant: Option<&str>) -> Iut {
-        Iut::spawn(tag, 0, plant, true)
+        Iut::spawn(tag, 0, plant, true, "promote")
     }
 
-    fn spawn(tag: &str, me: usize, plant: Option<&str>, component: bool) -> Iut {
+    fn spawn(tag: &str, me: usize, plant: Option<&str>, component: bool, alone: &str) -> Iut {
         let dir = std::env::temp_dir().join(format!("bt-conf-{}-{tag}-{me}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("a scratch directory");
@@ -63,13 +64,12 @@ impl Iut {
         let status = free();
         let component_tcp = component.then(free);
         let name = ["alpha", "beta"][me];
-        let (alone, extra_listen, table) = match component_tcp {
+        let (extra_listen, table) = match component_tcp {
             Some(a) => (
-                "promote",
                 format!("component_tcp = \"{a}\"\n"),
                 "\n[[component]]\nid = \"1001\"\nseverity = \"fatal\"\n",
             ),
-            None => ("wait", String::new(), ""),
+            None => (String::new(), ""),
         };
         let text = format!(
             r#"name = "{name}"
@@ -171,6 +171,10 @@ control_socket = "{d}/ctl.sock"
             retry_backoff: Duration::from_millis(100),
             preempt: false,
             patience: PATIENCE,
+            component: self.component_tcp.map(|a| ComponentControl {
+                address: NodeAddress::Tcp(a),
+                id: "1001".into(),
+            }),
         }
     }
 

@@ -99,6 +99,8 @@ requirements! {
         "a Standby whose peer falls silent promotes";
     STANDBY_HANDOVER = "election.standby.handover", "5.5, 5.6", Must,
         "Standby, asked to take over (a planned switchover): assigment{self, P}, promote";
+    F3_HANDS_OVER = "election.f3.failed-hands-over", "5.3, 5.6", Must,
+        "[F3] a node whose promotion failed sends a handover request to its peer";
     DEMOTING_ROWS = "election.demoting", "5.5", Must,
         "[F8] Demoting: electionError{demoting} to either nomination";
     FAILED_ROWS = "election.promotion-failed", "5.5", Must,

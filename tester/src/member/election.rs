@@ -4,6 +4,7 @@
 //! `Active` again (its peer falls silent), `Standby`, `Active` (a planned switchover).
 
 use super::catalogue::*;
+use super::played::{Answering, Played};
 use super::session::{round_seq, Answer, Peer};
 use super::{check, MemberSetup};
 use crate::report::{Outcome, Report, Requirement};
@@ -118,6 +119,10 @@ async fn script(run: &mut Run<'_>) -> Result<(), String> {
     let s = run.s;
     let iut = s.iut().name.clone();
     let me = s.tester().name.clone();
+    let played = match &s.component {
+        Some(c) => Some(Played::start(c, s).await?),
+        None => None,
+    };
     let mut peer = Peer::up(s).await?;
     let st0 = peer.state().await?;
 
@@ -383,7 +388,7 @@ async fn script(run: &mut Run<'_>) -> Result<(), String> {
         .await;
     }
     drop(peer);
-    let mut peer = to_standby(s, run).await?;
+    let mut peer = to_standby(s, run, played.as_ref()).await?;
 
     // Standby: a self-nomination, then silence: it must promote.
     let o = row(
@@ -414,7 +419,7 @@ async fn script(run: &mut Run<'_>) -> Result<(), String> {
     run.record(&STANDBY_FAILURE, o).await;
 
     // A planned switchover back: Standby again, then asked to take over.
-    let mut peer = to_standby(s, run).await?;
+    let mut peer = to_standby(s, run, played.as_ref()).await?;
     let o = row(
         &mut peer,
         &iut,
@@ -424,9 +429,74 @@ async fn script(run: &mut Run<'_>) -> Result<(), String> {
     )
     .await?;
     run.record(&STANDBY_HANDOVER, o).await;
-    let why = "needs the implementation held Demoting or with a failed promotion: the tester does not play its components";
-    run.record(&DEMOTING_ROWS, Outcome::Skip(why.into())).await;
-    run.record(&FAILED_ROWS, Outcome::Skip(why.into())).await;
+    drop(peer);
+    let Some(played) = played else {
+        let why = "needs the implementation held Demoting or with a failed promotion: give the tester its component (--component)";
+        for r in [&DEMOTING_ROWS, &F3_HANDS_OVER, &FAILED_ROWS] {
+            run.record(r, Outcome::Skip(why.into())).await;
+        }
+        return Ok(());
+    };
+
+    // A failed promotion: Standby, asked to take over, its component refuses active.
+    let mut peer = to_standby(s, run, Some(&played)).await?;
+    played.mode(Answering::FailActive);
+    let id = peer.nominate(&iut).await?;
+    let _ = peer.answer_to(&id, s.patience).await?;
+    let st = peer.until_state(&[State::Failed], settle(s)).await?;
+    if st != State::Failed {
+        return Err(format!(
+            "its component refused active, and it is {}, not failed",
+            st.as_str()
+        ));
+    }
+    let o = match peer.nomination(s.patience).await? {
+        Some((_, nominee)) if nominee == me => Outcome::Pass,
+        Some((id, nominee)) => Outcome::Fail(format!(
+            "after its failed promotion it nominated {nominee:?} ({id:?})"
+        )),
+        None => Outcome::Fail(format!(
+            "no handover request within {:?} of its failed promotion",
+            s.patience
+        )),
+    };
+    run.record(&F3_HANDS_OVER, o).await;
+    played.mode(Answering::Success);
+    let o = if s.tester_outranks() {
+        // [F9] outranked: not now; a self-nomination of the tester it agrees to.
+        match row(
+            &mut peer,
+            &iut,
+            &Answer::Error("promotion failed".into()),
+            &[State::Failed],
+            Duration::ZERO,
+        )
+        .await?
+        {
+            Outcome::Pass => {
+                row(
+                    &mut peer,
+                    &me,
+                    &Answer::Assignment(me.clone(), iut.clone()),
+                    &[State::Standby],
+                    settle(s),
+                )
+                .await?
+            }
+            other => other,
+        }
+    } else {
+        // [F9] outranking: it promotes again.
+        row(
+            &mut peer,
+            &iut,
+            &Answer::Assignment(iut.clone(), me.clone()),
+            &ACTIVE,
+            settle(s),
+        )
+        .await?
+    };
+    run.record(&FAILED_ROWS, o).await;
     Ok(())
 }
 
@@ -444,11 +514,56 @@ async fn active_link(s: &MemberSetup) -> Result<(Peer<'_>, String), String> {
 }
 
 /// From Active to Standby: its self-nomination answered by a veto of a newer round [F2].
-async fn to_standby<'a>(s: &'a MemberSetup, run: &mut Run<'_>) -> Result<Peer<'a>, String> {
+/// With its component played, the first time: the standby answer held, the Demoting rows
+/// [F8] on the way.
+async fn to_standby<'a>(
+    s: &'a MemberSetup,
+    run: &mut Run<'_>,
+    played: Option<&Played>,
+) -> Result<Peer<'a>, String> {
     let (mut peer, nomination) = active_link(s).await?;
     let (round, _) = round_seq(&nomination).unwrap_or((0, 0));
     let veto = Answer::Veto(s.tester().name.clone(), s.iut().name.clone());
+    let hold = played.filter(|_| !run.done.contains(&DEMOTING_ROWS.id));
+    if let Some(p) = hold {
+        p.mode(Answering::HoldStandby);
+    }
     peer.answer(&nomination, round + 1, &veto).await?;
+    if let Some(p) = hold {
+        let (iut, me) = (s.iut().name.clone(), s.tester().name.clone());
+        let st = peer.until_state(&[State::Demoting], settle(s)).await?;
+        let o = if st != State::Demoting {
+            Outcome::Fail(format!(
+                "its component holds the standby answer, and it is {}, not demoting",
+                st.as_str()
+            ))
+        } else {
+            let demoting = Answer::Error("demoting".into());
+            match row(
+                &mut peer,
+                &me,
+                &demoting,
+                &[State::Demoting],
+                Duration::ZERO,
+            )
+            .await?
+            {
+                Outcome::Pass => {
+                    row(
+                        &mut peer,
+                        &iut,
+                        &demoting,
+                        &[State::Demoting],
+                        Duration::ZERO,
+                    )
+                    .await?
+                }
+                other => other,
+            }
+        };
+        run.record(&DEMOTING_ROWS, o).await;
+        p.release();
+    }
     let st = peer.until_state(&[State::Standby], settle(s)).await?;
     let ok = st == State::Standby;
     run.record(

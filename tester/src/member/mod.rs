@@ -8,9 +8,11 @@
 mod catalogue;
 mod election;
 mod links;
+mod played;
 mod session;
 
 pub use catalogue::REQUIREMENTS;
+pub use played::{Answering, ComponentControl, Played};
 pub use session::{round_seq, Peer};
 
 use crate::report::{Outcome, Report, Requirement};
@@ -54,6 +56,9 @@ pub struct MemberSetup {
     pub preempt: bool,
     /// How long to wait for an answer or a close beyond what the protocol allows.
     pub patience: Duration,
+    /// The implementation's linked component, if the tester may play it: then the rows that
+    /// need the implementation held `Demoting` or with a failed promotion run too.
+    pub component: Option<ComponentControl>,
 }
 
 impl MemberSetup {
