@@ -153,6 +153,38 @@ fn the_cli_prints_json_and_exits_by_the_verdicts() {
         .iter()
         .all(|t| t["result"] == "pass" && t["section"].is_string() && t["id"].is_string()));
 
+    // The member suite through the command line, the tester playing the node's component
+    // too: a second node (the first one has met its tester already).
+    let member = Iut::start("cli-member", 1, None);
+    let component = member
+        .component_tcp
+        .expect("a component listener")
+        .to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["conformance", "member", &member.peer.to_string(), "--json"])
+        .args(["--config", &member.config.display().to_string()])
+        .args(["--component", &component, "--patience-ms", "1500"])
+        .output()
+        .expect("baton conformance runs");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(out.status.code(), Some(0), "{doc:#}");
+    assert_eq!(doc["summary"]["failed"], 0);
+    let skipped: Vec<&str> = doc["tests"]
+        .as_array()
+        .expect("tests")
+        .iter()
+        .filter(|t| t["result"] == "skip")
+        .filter_map(|t| t["id"].as_str())
+        .collect();
+    // The rank-bound rows of the other side only (beta is outranked).
+    assert_eq!(
+        skipped,
+        [
+            "election.negotiating.outranking",
+            "election.negotiating.handover"
+        ]
+    );
+
     // Nobody listening: exit status 2 and one line saying so, no report.
     let nobody = format!(
         "127.0.0.1:{}",

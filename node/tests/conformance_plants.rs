@@ -41,6 +41,26 @@ fn a_stale_answer_taken_is_caught_by_the_stale_answer_test() {
 }
 
 #[test]
+fn notices_sent_after_the_role_are_caught_by_the_reregistration_test() {
+    let iut = Iut::start_with_component("notices", Some("notices-after-role"));
+    let report = runtime().block_on(baton_tester::node::run(&iut.node_setup()));
+    eprintln!("{}", report.text(true));
+    let failed = report.failed_ids();
+    // The first registration may come before the node has a role (then no setRole follows
+    // it at once); the re-registration, to an Active node, always gets its role at once.
+    assert!(failed.contains(&"node.reregistration"), "{failed:?}");
+    assert!(
+        failed
+            .iter()
+            .all(|id| ["node.reregistration", "node.notices-first"].contains(id)),
+        "{failed:?}"
+    );
+}
+
+#[test]
 fn without_a_plant_the_same_build_passes() {
     assert_eq!(failed_with("none"), Vec::<&str>::new());
+    let iut = Iut::start_with_component("clean", Some("none"));
+    let report = runtime().block_on(baton_tester::node::run(&iut.node_setup()));
+    assert_eq!(report.failed_ids(), Vec::<&str>::new());
 }
