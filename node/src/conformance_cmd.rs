@@ -9,7 +9,7 @@ use crate::Failure;
 use baton_codec::{Encoding, DEFAULT_MAX_FRAME};
 use baton_election::Mode;
 use baton_tester::component::ComponentSetup;
-use baton_tester::member::{ComponentControl, Member, MemberSetup};
+use baton_tester::member::{ComponentControl, Member, MemberSetup, QuorumSetup};
 use baton_tester::node::{Address as NodeAddress, NodeSetup};
 use baton_tester::status::StatusSetup;
 use baton_tester::Report;
@@ -43,7 +43,8 @@ struct Output {
 #[derive(clap::Subcommand)]
 enum Suite {
     /// Play the other member of a pair against the peer listener at ADDR: framing, hellos,
-    /// heartbeats, the election's responder table and nominator rules (PROTOCOL 3 to 5, 9).
+    /// heartbeats, the election's responder table and nominator rules (PROTOCOL 3 to 5, 9);
+    /// in quorum mode, the other voters: rounds on the wire and the grant table (5.9).
     /// Start the implementation with `alone = "wait"` and run this before it meets a peer:
     /// the Negotiating rows need it.
     Member {
@@ -120,11 +121,6 @@ fn member_setup(
     patience: Duration,
 ) -> Result<MemberSetup, Failure> {
     let cfg = load(config)?;
-    if cfg.node.mode == Mode::Quorum {
-        return Err(Failure::invalid(
-            "quorum mode: the member suite plays the other member of a pair only (not yet a quorum's voters)",
-        ));
-    }
     let members: Vec<Member> = cfg
         .node
         .members
@@ -158,6 +154,10 @@ fn member_setup(
         preempt: cfg.node.preempt,
         patience,
         component: None,
+        quorum: (cfg.node.mode == Mode::Quorum).then(|| QuorumSetup {
+            witnesses: cfg.node.witnesses.clone(),
+            voter_lease: cfg.node.quorum.voter_lease,
+        }),
     })
 }
 

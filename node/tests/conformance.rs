@@ -61,6 +61,26 @@ fn the_member_suite_passes_against_baton_node_as_either_member() {
     }
 }
 
+/// Quorum mode: the tester plays beta, gamma and the witness against alpha, a voter.
+#[test]
+fn the_member_suite_passes_against_a_quorum_voter() {
+    let (_iut, setup) = Iut::start_quorum("quorum");
+    let report = runtime().block_on(baton_tester::member::run(&setup));
+    assert_clean(&report);
+    let expected: Vec<&str> = baton_tester::member::link_requirements()
+        .chain(baton_tester::member::QUORUM_REQUIREMENTS)
+        .map(|r| r.id)
+        .collect();
+    let ran: Vec<&str> = report.verdicts.iter().map(|v| v.requirement.id).collect();
+    assert_eq!(ran, expected);
+    assert_eq!(
+        report.summary(true).passed,
+        expected.len(),
+        "{}",
+        report.text(true)
+    );
+}
+
 #[test]
 fn the_status_suite_passes_against_baton_node() {
     let iut = Iut::start("status", 0, None);

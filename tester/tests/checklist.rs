@@ -15,6 +15,7 @@ fn checklist() -> String {
 fn all() -> Vec<&'static Requirement> {
     baton_tester::member::REQUIREMENTS
         .iter()
+        .chain(baton_tester::member::QUORUM_REQUIREMENTS)
         .chain(baton_tester::status::REQUIREMENTS)
         .chain(baton_tester::node::REQUIREMENTS)
         .chain(baton_tester::component::REQUIREMENTS)

@@ -4,7 +4,7 @@
 #![allow(dead_code)] // each test file uses a part of it
 
 use baton_codec::{Encoding, DEFAULT_MAX_FRAME};
-use baton_tester::member::{ComponentControl, Member, MemberSetup};
+use baton_tester::member::{ComponentControl, Member, MemberSetup, QuorumSetup};
 use baton_tester::node::{Address as NodeAddress, NodeSetup};
 use baton_tester::status::StatusSetup;
 use std::net::SocketAddr;
@@ -143,6 +143,72 @@ control_socket = "{d}/ctl.sock"
         }
     }
 
+    /// Member alpha of a quorum cluster of alpha, beta, gamma and the witness wit (PROTOCOL
+    /// 5.9), with a fresh `state_dir`; the tester plays the three others.
+    pub fn start_quorum(tag: &str) -> (Iut, MemberSetup) {
+        let dir = std::env::temp_dir().join(format!("bt-conf-{}-{tag}-q", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("state")).expect("a scratch directory");
+        let addresses = [free(), free(), free(), free()];
+        let status = free();
+        let names = ["alpha", "beta", "gamma", "wit"];
+        let mut text = format!(
+            "name = \"alpha\"\nelection = \"quorum\"\nstate_dir = \"{}\"\nlog = \"info\"\n",
+            dir.join("state").display()
+        );
+        for (i, n) in names.iter().enumerate() {
+            text.push_str(&format!(
+                "\n[[member]]\nname = \"{n}\"\nid = \"{}\"\naddress = \"{}\"\n{}",
+                i + 1,
+                addresses[i],
+                if *n == "wit" { "witness = true\n" } else { "" }
+            ));
+        }
+        text.push_str(&format!(
+            "\n[listen]\nstatus = \"{status}\"\ncontrol_socket = \"{}/ctl.sock\"\n",
+            dir.display()
+        ));
+        let config = dir.join("alpha.toml");
+        std::fs::write(&config, text).expect("the configuration is written");
+        let log = dir.join("alpha.log");
+        let child = Command::new(env!("CARGO_BIN_EXE_baton"))
+            .arg("node")
+            .arg("--config")
+            .arg(&config)
+            .env("RUST_LOG", "info")
+            .env_remove("BATON_PLANT")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("the log"))
+            .spawn()
+            .expect("baton node starts");
+        let iut = Iut {
+            me: 0,
+            config,
+            log,
+            peer: addresses[0],
+            status,
+            component_tcp: None,
+            child,
+            dir,
+        };
+        iut.wait_listening();
+        let mut setup = iut.member_setup();
+        setup.members = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Member {
+                name: (*n).into(),
+                id: format!("{}", i + 1),
+            })
+            .collect();
+        setup.quorum = Some(QuorumSetup {
+            witnesses: vec![3],
+            voter_lease: Duration::from_millis(800),
+        });
+        (iut, setup)
+    }
+
     /// Its log so far.
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
@@ -175,6 +241,7 @@ control_socket = "{d}/ctl.sock"
                 address: NodeAddress::Tcp(a),
                 id: "1001".into(),
             }),
+            quorum: None,
         }
     }
 

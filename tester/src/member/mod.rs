@@ -9,10 +9,19 @@ mod catalogue;
 mod election;
 mod links;
 mod played;
+mod quorum;
 mod session;
 
 pub use catalogue::REQUIREMENTS;
+
+/// The requirements of peer links, checked in both modes: framing, hellos, heartbeats.
+pub fn link_requirements() -> impl Iterator<Item = &'static Requirement> {
+    REQUIREMENTS
+        .iter()
+        .filter(|r| !r.id.starts_with("election."))
+}
 pub use played::{Answering, ComponentControl, Played};
+pub use quorum::REQUIREMENTS as QUORUM_REQUIREMENTS;
 pub use session::{round_seq, Peer};
 
 use crate::report::{Outcome, Report, Requirement};
@@ -59,6 +68,17 @@ pub struct MemberSetup {
     /// The implementation's linked component, if the tester may play it: then the rows that
     /// need the implementation held `Demoting` or with a failed promotion run too.
     pub component: Option<ComponentControl>,
+    /// Quorum mode (PROTOCOL 5.9): its witnesses and voter lease; `None`: a pair.
+    pub quorum: Option<QuorumSetup>,
+}
+
+/// What the tester must know of a quorum cluster besides its members.
+#[derive(Debug, Clone)]
+pub struct QuorumSetup {
+    /// The members configured as witnesses (indexes into `members`).
+    pub witnesses: Vec<usize>,
+    /// `L_v`, the voter lease.
+    pub voter_lease: Duration,
 }
 
 impl MemberSetup {
@@ -90,10 +110,14 @@ pub async fn check<F: Future<Output = Outcome>>(
 }
 
 /// Runs every member test against the implementation; the report lists each requirement of
-/// [`REQUIREMENTS`] once.
+/// [`REQUIREMENTS`] (a pair) or the link requirements and [`QUORUM_REQUIREMENTS`] (quorum
+/// mode) once.
 pub async fn run(setup: &MemberSetup) -> Report {
     let mut report = Report::new("member", &setup.address.to_string());
     links::run(setup, &mut report).await;
-    election::run(setup, &mut report).await;
+    match &setup.quorum {
+        Some(q) => quorum::run(setup, q, &mut report).await,
+        None => election::run(setup, &mut report).await,
+    }
     report
 }

@@ -78,11 +78,20 @@ impl<'a> Peer<'a> {
     /// # Errors
     /// No connection, no hello or a wrong one, as text.
     pub async fn up(setup: &'a MemberSetup) -> Result<Peer<'a>, String> {
+        Peer::up_as(setup, setup.tester).await
+    }
+
+    /// As [`Peer::up`], the tester speaking as member `who`.
+    ///
+    /// # Errors
+    /// As [`Peer::up`].
+    pub async fn up_as(setup: &'a MemberSetup, who: usize) -> Result<Peer<'a>, String> {
+        let me = setup.members[who].id.clone();
         let mut link = connect(setup).await?;
         let id = link.fresh_id();
         link.send(baton_monitor::heart_beat(
             &id,
-            &setup.tester().id,
+            &me,
             baton_monitor::ComponentStatus::ok,
         ))
         .await?;
@@ -109,7 +118,7 @@ impl<'a> Peer<'a> {
             ));
         }
         link.keep_alive(Some(KeepAlive {
-            id: setup.tester().id.clone(),
+            id: me,
             every: setup.heartbeat,
         }));
         Ok(Peer {
