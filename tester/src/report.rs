@@ -158,7 +158,7 @@ impl Report {
             };
             let _ = writeln!(
                 out,
-                "  {mark} {:<40} \u{a7} {:<7} {:<6} {}{note}",
+                "  {mark} {:<40} \u{a7} {:<9} {:<6} {}{note}",
                 r.id,
                 r.section,
                 r.level.as_str(),
