@@ -44,8 +44,9 @@ enum Command {
     /// with --wait, return when the handover completed (exit 1 if it failed or timed out).
     Switchover(switchover_cmd::SwitchoverArgs),
     /// Test an implementation of the protocol against PROTOCOL.md, requirement by
-    /// requirement (h2spec-like): `conformance member ADDR --config FILE` (its peer
-    /// listener), `conformance status ADDR` (its status listener).
+    /// requirement (h2spec-like): `member ADDR --config FILE` (a node's peer listener),
+    /// `node [ADDR] --config FILE` (its component listener), `component --listen ADDR` (a
+    /// component that connects), `status ADDR` (its status listener).
     ///
     /// Exit status: 0 every requirement met (SHOULDs only with --strict), 1 some failed, 2
     /// invalid input or the implementation unreachable.
