@@ -29,7 +29,7 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
         let tls =
             baton_node::config::load_tls(&cfg).map_err(|e| Failure::invalid(e.to_string()))?;
         println!("{}", summary(&cfg, tls.is_some()));
-        return Ok(());
+        return vips_here(&cfg);
     }
     let mut problems: Vec<String> = Vec::new();
     let mut lines = Vec::new();
@@ -60,6 +60,47 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
             }
             Err(Failure::invalid(last.clone()))
         }
+    }
+}
+
+/// A single file is this host's: its `[[vip]]`s are checked against the host (PROTOCOL
+/// 6.10). A missing or down interface fails (status 1); missing privileges are a warning
+/// (check-config need not run as the node's user).
+fn vips_here(cfg: &baton_node::config::Config) -> Result<(), Failure> {
+    use baton_node::vip::VipError;
+    if cfg.vips.is_empty() {
+        return Ok(());
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure {
+            message: format!("runtime: {e}"),
+            status: 1,
+        })?;
+    let mut failed = None;
+    for (i, vip) in cfg.vips.iter().enumerate() {
+        for p in rt.block_on(baton_node::vip::problems(vip)) {
+            let line = format!(
+                "{}: vip[{i}] ({}/{} on {}): {p}",
+                cfg.path.display(),
+                vip.address,
+                vip.prefix,
+                vip.interface
+            );
+            match p {
+                VipError::Permission(_) => eprintln!("baton: warning: {line}"),
+                _ => {
+                    if let Some(before) = failed.replace(line) {
+                        eprintln!("baton: {before}");
+                    }
+                }
+            }
+        }
+    }
+    match failed {
+        None => Ok(()),
+        Some(message) => Err(Failure { message, status: 1 }),
     }
 }
 

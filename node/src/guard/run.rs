@@ -71,7 +71,8 @@ async fn run(bound: Duration) -> Result<(), String> {
                 Output::Run { arms, .. } => {
                     let mut results = Vec::with_capacity(arms.len());
                     for a in &arms {
-                        let ok = run_job(std::slice::from_ref(&a.script), &a.job, Until::End).await;
+                        let ok = run_job(std::slice::from_ref(&a.script), None, &a.job, Until::End)
+                            .await;
                         results.push((a.seq, a.component().to_owned(), ok));
                     }
                     g.handle_ran(now(), &results);
