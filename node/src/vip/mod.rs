@@ -3,7 +3,8 @@
 //! carries its hooks out here, in-process, instead of `sh -c`:
 //! - `activate`: the interface must be up; unless the address is already ours, a probe (an
 //!   ARP probe or a duplicate address solicitation) waits `probe_ms` for another host
-//!   answering for it (then the activation fails and says who); the address is added through
+//!   answering for it, and is sent again while one does, for up to [`PROBE_PATIENCE`] (then
+//!   the activation fails and says who); the address is added through
 //!   netlink; it is announced at once (gratuitous ARP, unsolicited neighbour advertisement),
 //!   then `announce_count - 1` times more, `announce_interval_ms` apart, in the background
 //!   (stopped by a deactivation);
@@ -18,6 +19,7 @@
 
 pub mod cmd;
 pub mod frames;
+pub mod lab;
 pub mod netlink;
 mod wire;
 
@@ -26,6 +28,12 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Mutex, OnceLock};
 use tracing::{debug, info, warn};
+
+/// How long an activation keeps probing while another host answers for the address before
+/// it fails ([`VipError::Taken`]): a holder letting go (a crashed node's guard removing the
+/// address, PROTOCOL 6.3) answers for a few milliseconds more; a host that holds the address
+/// for good answers throughout.
+pub const PROBE_PATIENCE: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Why a VIP operation failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -82,6 +90,7 @@ pub fn mac_text(mac: &frames::Mac) -> String {
 
 /// Activates the VIP (see the module docs). With `wait_all`, returns after the last
 /// announcement (the command line); otherwise after the first, the others in the background.
+#[allow(clippy::disallowed_methods)] // the driver's I/O: a blocking thread on the real clock
 pub async fn activate(vip: &VipConfig, wait_all: bool) -> Result<(), VipError> {
     let handle = netlink::connect()?;
     let link = netlink::link(&handle, &vip.interface).await?;
@@ -93,11 +102,18 @@ pub async fn activate(vip: &VipConfig, wait_all: bool) -> Result<(), VipError> {
     let wire = tokio::task::spawn_blocking(move || {
         let mut wire = wire::Wire::open(&name, mac, probe)?;
         if !ours && !probe.is_zero() {
-            if let Some(other) = wire.probe(address, probe)? {
-                return Err(VipError::Taken {
-                    address,
-                    mac: mac_text(&other),
-                });
+            // A holder that is letting go (the guard of a crashed node removing the address)
+            // still answers for a moment: probe again until PROBE_PATIENCE has passed.
+            let deadline = std::time::Instant::now() + PROBE_PATIENCE;
+            while let Some(other) = wire.probe(address, probe)? {
+                if std::time::Instant::now() >= deadline {
+                    return Err(VipError::Taken {
+                        address,
+                        mac: mac_text(&other),
+                    });
+                }
+                debug!(%address, other = %mac_text(&other), "answered for: probing again");
+                std::thread::sleep(std::time::Duration::from_millis(1));
             }
         }
         Ok(wire)
