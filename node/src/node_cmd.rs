@@ -28,8 +28,9 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
         let cfg = baton_node::config::load(file).map_err(|e| Failure::invalid(e.to_string()))?;
         let tls =
             baton_node::config::load_tls(&cfg).map_err(|e| Failure::invalid(e.to_string()))?;
+        vips_here(&cfg)?;
         println!("{}", summary(&cfg, tls.is_some()));
-        return vips_here(&cfg);
+        return Ok(());
     }
     let mut problems: Vec<String> = Vec::new();
     let mut lines = Vec::new();
@@ -81,15 +82,9 @@ fn vips_here(cfg: &baton_node::config::Config) -> Result<(), Failure> {
     let mut failed = None;
     for (i, vip) in cfg.vips.iter().enumerate() {
         for p in rt.block_on(baton_node::vip::problems(vip)) {
-            let line = format!(
-                "{}: vip[{i}] ({}/{} on {}): {p}",
-                cfg.path.display(),
-                vip.address,
-                vip.prefix,
-                vip.interface
-            );
+            let line = format!("{}: vip[{i}] ({}): {p}", cfg.path.display(), vip.address);
             match p {
-                VipError::Permission(_) => eprintln!("baton: warning: {line}"),
+                VipError::Privileges(_) => eprintln!("baton: warning: {line}"),
                 _ => {
                     if let Some(before) = failed.replace(line) {
                         eprintln!("baton: {before}");

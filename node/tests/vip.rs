@@ -225,3 +225,95 @@ fn switchover_moves_the_vip_and_it_is_never_on_both() {
     let n = bed.never_both();
     assert!(n > 100, "only {n} samples");
 }
+
+/// Another host (the client) already holds the VIP: alpha's activation probes, hears it,
+/// refuses to add or announce the address and says who holds it; its promotion fails (as for
+/// any component answering failure) and the node keeps running. Once the other host let it
+/// go, beta, started then, takes the VIP.
+#[test]
+fn an_address_another_host_answers_for_is_not_taken() {
+    let mut bed = Bed::new("t");
+    let client = bed.lab.ns("c");
+    let vip = format!("{}/{}", lab::VIP, lab::PREFIX);
+    lab::ip(&["-n", &client, "addr", "add", &vip, "dev", lab::IFACE]).expect("the client holds it");
+    bed.start(0);
+    let end = Instant::now() + Duration::from_secs(10);
+    let needle = format!("{} is already answered for by", lab::VIP);
+    while !std::fs::read_to_string(&bed.logs[0])
+        .unwrap_or_default()
+        .contains(&needle)
+    {
+        assert!(Instant::now() < end, "no refusal logged\n{}", bed.logs());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let alive = bed.nodes[0].as_mut().expect("alpha").try_wait();
+    assert!(matches!(alive, Ok(None)), "alpha exited: {alive:?}");
+    assert!(
+        bed.presence().samples().iter().all(|s| !s.held[0]),
+        "alpha added the address another host holds"
+    );
+    let log = std::fs::read_to_string(&bed.logs[0]).unwrap_or_default();
+    assert!(log.contains("promotion failed: component 9001"), "{log}");
+    lab::ip(&["-n", &client, "addr", "del", &vip, "dev", lab::IFACE]).expect("the client lets go");
+    bed.start(1);
+    bed.holder(1, Duration::from_secs(10));
+    bed.answered_by(b'b', Instant::now(), Duration::from_secs(2));
+    bed.never_both();
+}
+
+/// `baton check-config` on this host: an interface that does not exist fails (status 1,
+/// naming the VIP and the interface); without CAP_NET_ADMIN and CAP_NET_RAW (an
+/// unprivileged user) the file is fine but a warning says what the node will lack.
+#[test]
+fn check_config_names_a_missing_interface_and_missing_privileges() {
+    let dir = Scratch::new("vipcc");
+    let file = dir.path.join("alpha.toml");
+    let write = |interface: &str| {
+        let text = lab::node_config(0, 100, &dir.path.join("a.ctl"), "").replace(
+            &format!("interface = \"{}\"", lab::IFACE),
+            &format!("interface = \"{interface}\""),
+        );
+        std::fs::write(&file, text).expect("written");
+    };
+    write("bvipnone0");
+    let out = Command::new(BATON)
+        .arg("check-config")
+        .arg(&file)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "vip[0] ({}): no interface \"bvipnone0\" on this host",
+            lab::VIP
+        )),
+        "{stderr}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "no ok line: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    write("lo");
+    let out = Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+        ])
+        .arg(BATON)
+        .arg("check-config")
+        .arg(&file)
+        .output()
+        .expect("setpriv runs (util-linux)");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("warning:")
+            && stderr.contains("this process lacks CAP_NET_ADMIN and CAP_NET_RAW"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains(": ok: member alpha"));
+}

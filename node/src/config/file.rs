@@ -178,4 +178,7 @@ pub(super) struct FileVip {
     pub(super) timeout_ms: Option<Spanned<u64>>,
     #[serde(default)]
     pub(super) check_interval_ms: Option<Spanned<u64>>,
+    /// The components this VIP takes its role after (PROTOCOL 6.1).
+    #[serde(default)]
+    pub(super) after: Option<Spanned<Vec<Spanned<String>>>>,
 }

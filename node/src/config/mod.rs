@@ -222,7 +222,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         Some(m) => return Err(cx.err(Some(m.span()), "max_frame", "must be 64 to 16777216 bytes")),
     };
     let vips = vip::read(&file.vips, &mut node, hook_timeout, &cx)?;
-    components::read(&file.components, &mut node, hook_timeout, &cx)?;
+    let vip_afters = vip::afters(&file.vips, &vips);
+    components::read(&file.components, &vip_afters, &mut node, hook_timeout, &cx)?;
     let remote_check = remote::read(&file, &mut node, hook_timeout, &cx)?;
     // PROTOCOL 6.9: a component id this file does not list is refused.
     node.refuse_unknown_components = true;
@@ -360,5 +361,7 @@ mod order_tests;
 mod remote_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod vip_tests;
 #[cfg(test)]
 mod whole_tests;

@@ -212,3 +212,16 @@ pub fn commands(vip: &VipConfig) -> [String; 3] {
         format!("'{exe}' vip down {target}"),
     ]
 }
+
+/// The `after` lists of the `[[vip]]` tables, for the component order.
+pub(super) fn afters<'a>(
+    tables: &'a [FileVip],
+    vips: &[VipConfig],
+) -> Vec<super::components::Afters<'a>> {
+    tables
+        .iter()
+        .zip(vips)
+        .enumerate()
+        .filter_map(|(i, (t, v))| Some((v.id.clone(), format!("vip[{i}]"), t.after.as_ref()?)))
+        .collect()
+}

@@ -55,6 +55,9 @@ pub enum VipError {
     /// The operation needs a privilege the node lacks.
     #[error("{0}: permission denied (needs CAP_NET_ADMIN and CAP_NET_RAW: run the node as root or grant them)")]
     Permission(String),
+    /// This process lacks these capabilities (found before trying anything).
+    #[error("this process lacks {0}, which adding and announcing the address need: run the node as root, or grant them (systemd: AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW)")]
+    Privileges(String),
     /// Any other netlink or socket failure.
     #[error("{0}")]
     Netlink(String),
@@ -202,10 +205,7 @@ pub async fn problems(vip: &VipConfig) -> Vec<VipError> {
         },
     }
     if let Some(missing) = missing_capabilities() {
-        found.push(VipError::Permission(format!(
-            "{}/{} on {}: this process lacks {missing}",
-            vip.address, vip.prefix, vip.interface
-        )));
+        found.push(VipError::Privileges(missing));
     }
     found
 }
