@@ -19,7 +19,7 @@ pub use baton_engine::{Config, FenceCommand, ScriptComponent};
 pub use cluster::MAX_MEMBERS;
 pub use error::ConfigError;
 pub use tls::load_tls;
-pub use vip::{commands as vip_commands, defaults as vip_defaults};
+pub use vip::{commands as vip_commands, defaults as vip_defaults, parse_down as vip_of_down};
 pub use whole::load_cluster;
 
 use address::addr;

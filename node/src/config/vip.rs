@@ -225,3 +225,26 @@ pub(super) fn afters<'a>(
         .filter_map(|(i, (t, v))| Some((v.id.clone(), format!("vip[{i}]"), t.after.as_ref()?)))
         .collect()
 }
+
+/// The VIP that `command` removes, if it is exactly a `deactivate` command of [`commands`]
+/// (any executable): the guard then removes the address itself instead of starting a process
+/// (PROTOCOL 6.10). Only what removing needs is read; the other keys take their defaults.
+pub fn parse_down(id: &str, command: &str) -> Option<VipConfig> {
+    let rest = command.strip_prefix('\'')?;
+    let (_exe, rest) = rest.split_once("' vip down --interface '")?;
+    let (interface, target) = rest.split_once("' ")?;
+    let (address, prefix) = target.split_once('/')?;
+    let address: IpAddr = address.parse().ok()?;
+    let prefix: u8 = prefix.parse().ok()?;
+    let max = if address.is_ipv4() { 32 } else { 128 };
+    let plain = |s: &str| !s.is_empty() && !s.contains(['\'', ' ', '/']);
+    (plain(interface) && (1..=max).contains(&prefix)).then(|| VipConfig {
+        id: id.to_owned(),
+        address,
+        prefix,
+        interface: interface.to_owned(),
+        announce_count: defaults::ANNOUNCE_COUNT,
+        announce_interval: Duration::from_millis(defaults::ANNOUNCE_INTERVAL_MS),
+        probe: Duration::from_millis(defaults::PROBE_MS),
+    })
+}

@@ -162,3 +162,33 @@ fn bad_vips_are_refused_with_line_and_key() {
         "a.toml:21:11: vip[1].address: 192.0.2.10 is vip[0]'s address too"
     );
 }
+
+#[test]
+fn the_guard_reads_back_the_vip_a_deactivate_command_removes() {
+    let c = parse(
+        Path::new("a.toml"),
+        &pair("[[vip]]\naddress = \"2001:db8::10/64\"\ninterface = \"eth0\"\nprobe_ms = 3\n"),
+    )
+    .unwrap();
+    let [_, _, down] = vip_commands(&c.vips[0]);
+    let back = vip_of_down("9001", &down).expect("a VIP's deactivate");
+    assert_eq!(
+        (
+            back.id.as_str(),
+            back.address,
+            back.prefix,
+            back.interface.as_str()
+        ),
+        ("9001", c.vips[0].address, 64, "eth0")
+    );
+    for other in [
+        "true",
+        "'/usr/bin/baton' vip up --interface 'eth0' 192.0.2.1/24",
+        "'/usr/bin/baton' vip down --interface 'eth0' 192.0.2.1/33",
+        "'/usr/bin/baton' vip down --interface 'eth0' 192.0.2.1",
+        "'/usr/bin/baton' vip down --interface 'et h0' 192.0.2.1/24",
+        "/usr/bin/baton vip down --interface 'eth0' 192.0.2.1/24",
+    ] {
+        assert_eq!(vip_of_down("1", other), None, "{other}");
+    }
+}

@@ -160,9 +160,11 @@ impl Drop for Threads {
 }
 
 /// The echo service in both members: each datagram to [`ECHO_PORT`] is answered with the
-/// member's letter (`a` or `b`).
+/// member's letter (`a` or `b`), unless that member's service is muted (a benchmark's model of
+/// a host that crashed or hung with its node).
 pub struct Echo {
     _threads: Threads,
+    muted: Arc<[AtomicBool; 2]>,
 }
 
 impl Echo {
@@ -172,11 +174,13 @@ impl Echo {
     /// A namespace that cannot be entered or a socket that cannot be bound.
     pub fn start(lab: &Lab) -> Result<Echo, String> {
         let stop = Arc::new(AtomicBool::new(false));
+        let muted = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
         let mut handles = Vec::new();
         for (i, letter) in [b'a', b'b'].into_iter().enumerate() {
             let ns = lab.member(i);
             let (tx, rx) = std::sync::mpsc::channel();
             let stop = stop.clone();
+            let muted = muted.clone();
             handles.push(std::thread::spawn(move || {
                 let socket = enter(&ns).and_then(|()| {
                     let s = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, ECHO_PORT))
@@ -198,6 +202,9 @@ impl Echo {
                 let mut buf = [0u8; 64];
                 while !stop.load(Ordering::SeqCst) {
                     if let Ok((n, from)) = socket.recv_from(&mut buf) {
+                        if muted[i].load(Ordering::SeqCst) {
+                            continue;
+                        }
                         let mut answer = vec![letter];
                         answer.extend_from_slice(&buf[..n.min(16)]);
                         let _ = socket.send_to(&answer, from);
@@ -208,7 +215,13 @@ impl Echo {
         }
         Ok(Echo {
             _threads: Threads { stop, handles },
+            muted,
         })
+    }
+
+    /// Mutes (or unmutes) member `i`'s service: it reads and drops what comes.
+    pub fn mute(&self, i: usize, muted: bool) {
+        self.muted[i % 2].store(muted, Ordering::SeqCst);
     }
 }
 
