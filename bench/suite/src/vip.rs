@@ -25,7 +25,8 @@
 //! switchover's old holder serves until it lets go) to the first answer from the other
 //! member. A trial with no such answer within 10 × interval + 5 s is missed. Then the old
 //! holder is restored (restarted, SIGCONT, or left standby) and the pair settles again:
-//! baton keeps the new holder (no preemption); keepalived's a preempts back. "Both held"
+//! baton keeps the new holder (no preemption); keepalived's a preempts back. The next fault
+//! hits whichever member holds the VIP alone when the pair settled. "Both held"
 //! counts the trials in which any sample found the VIP on both members.
 
 use crate::keepalived::procs::{Daemon, Launch, Subreaper};
@@ -195,13 +196,11 @@ fn table(series: &[Series], both: &[usize], intervals: &[u64]) -> Table {
 
 /// A pair that moves the VIP.
 trait Pair {
-    /// The member that holds the VIP and serves when settled.
-    fn holder(&self) -> usize;
-    /// Hits the holder with `scenario`.
-    fn fault(&mut self, scenario: Scenario) -> Result<(), String>;
-    /// Restores the member hit by `scenario` once the other took over; returns the member
-    /// that holds the VIP when settled.
-    fn restore(&mut self, lab: &Lab, scenario: Scenario) -> Result<usize, String>;
+    /// Hits member `old`, the holder, with `scenario`.
+    fn fault(&mut self, old: usize, scenario: Scenario) -> Result<(), String>;
+    /// Restores member `old`, hit by `scenario`, once the other took over (or the trial
+    /// missed).
+    fn restore(&mut self, lab: &Lab, old: usize, scenario: Scenario) -> Result<(), String>;
     /// How long to leave the pair alone after a restore before the next fault.
     fn settle(&self) -> Duration;
 }
@@ -256,10 +255,23 @@ impl Rig {
         }
     }
 
-    /// Waits until `holder` alone holds the VIP and the client got an answer from it after
-    /// this call.
-    fn settled(&self, holder: usize, limit: Duration) -> Result<(), String> {
-        lab::wait_holder(&self.presence, holder, limit)?;
+    /// Waits until one member alone holds the VIP and the client got an answer from it after
+    /// this call: that member (baton's holder is whichever the pair chose: a loaded machine
+    /// may have moved it since).
+    fn settled(&self, limit: Duration) -> Result<usize, String> {
+        let end = Instant::now() + limit;
+        let holder = loop {
+            match self.presence.samples().last().map(|s| s.held) {
+                Some([true, false]) => break 0,
+                Some([false, true]) => break 1,
+                last if Instant::now() > end => {
+                    return Err(format!(
+                        "no single holder of the VIP: latest sample {last:?}"
+                    ))
+                }
+                _ => std::thread::sleep(Duration::from_millis(2)),
+            }
+        };
         let since = Instant::now();
         let end = since + limit;
         loop {
@@ -271,7 +283,7 @@ impl Rig {
                 .take_while(|a| a.at >= since)
                 .any(|a| a.from == LETTER[holder]);
             if answered {
-                return Ok(());
+                return Ok(holder);
             }
             if Instant::now() > end {
                 return Err(format!(
@@ -292,16 +304,15 @@ impl Rig {
         interval: u64,
     ) -> Result<(Option<f64>, bool), String> {
         let iv = Duration::from_millis(interval);
-        let old = pair.holder();
+        let old = self.settled(iv * 10 + Duration::from_secs(10))?;
         let new = 1 - old;
-        self.settled(old, iv * 10 + Duration::from_secs(10))?;
         std::thread::sleep(self.rng.below(iv));
         let mark = self.presence.samples().len();
         let t0 = Instant::now();
         if scenario != Scenario::Switchover {
             self.echo.mute(old, true);
         }
-        pair.fault(scenario)?;
+        pair.fault(old, scenario)?;
         let deadline = t0 + iv * 10 + Duration::from_secs(5);
         let mut sample = None;
         while Instant::now() < deadline {
@@ -313,9 +324,9 @@ impl Rig {
             std::thread::sleep(Duration::from_millis(2));
         }
         self.echo.mute(old, false);
-        let holder = pair.restore(&self.lab, scenario)?;
-        self.settled(holder, iv * 10 + Duration::from_secs(10))?;
+        pair.restore(&self.lab, old, scenario)?;
         std::thread::sleep(pair.settle());
+        self.settled(iv * 10 + Duration::from_secs(10))?;
         let two = self.presence.samples()[mark..]
             .iter()
             .any(lab::Sample::both);
@@ -330,7 +341,6 @@ struct Baton {
     controls: [PathBuf; 2],
     logs: [PathBuf; 2],
     nodes: [Option<Child>; 2],
-    holder: usize,
     interval: Duration,
 }
 
@@ -344,7 +354,6 @@ impl Baton {
             controls: [name(0, "ctl"), name(1, "ctl")],
             logs: [name(0, "log"), name(1, "log")],
             nodes: [None, None],
-            holder: 0,
             interval: Duration::from_millis(interval),
         };
         for i in 0..2 {
@@ -352,7 +361,7 @@ impl Baton {
             std::fs::write(&b.configs[i], text).map_err(|e| e.to_string())?;
         }
         b.spawn(&rig.lab, 0)?;
-        rig.settled(0, Duration::from_secs(10))?;
+        lab::wait_holder(&rig.presence, 0, Duration::from_secs(10))?;
         b.spawn(&rig.lab, 1)?;
         std::thread::sleep(b.settle());
         Ok(b)
@@ -372,12 +381,7 @@ impl Baton {
 }
 
 impl Pair for Baton {
-    fn holder(&self) -> usize {
-        self.holder
-    }
-
-    fn fault(&mut self, scenario: Scenario) -> Result<(), String> {
-        let h = self.holder;
+    fn fault(&mut self, h: usize, scenario: Scenario) -> Result<(), String> {
         match scenario {
             Scenario::Crash => self.signal(h, Signal::SIGKILL),
             Scenario::Silent => self.signal(h, Signal::SIGSTOP),
@@ -400,8 +404,7 @@ impl Pair for Baton {
         }
     }
 
-    fn restore(&mut self, lab: &Lab, scenario: Scenario) -> Result<usize, String> {
-        let h = self.holder;
+    fn restore(&mut self, lab: &Lab, h: usize, scenario: Scenario) -> Result<(), String> {
         match scenario {
             Scenario::Crash => {
                 if let Some(mut c) = self.nodes[h].take() {
@@ -412,8 +415,7 @@ impl Pair for Baton {
             Scenario::Silent => self.signal(h, Signal::SIGCONT)?,
             Scenario::Switchover => {}
         }
-        self.holder = 1 - h;
-        Ok(self.holder)
+        Ok(())
     }
 
     fn settle(&self) -> Duration {
@@ -502,19 +504,15 @@ impl Keepalived {
         };
         k.daemons[1] = Some(Daemon::spawn(&k.launches[1])?);
         k.daemons[0] = Some(Daemon::spawn(&k.launches[0])?);
-        rig.settled(0, k.interval * 10 + Duration::from_secs(10))?;
+        lab::wait_holder(&rig.presence, 0, k.interval * 10 + Duration::from_secs(10))?;
         std::thread::sleep(k.settle());
         Ok(k)
     }
 }
 
 impl Pair for Keepalived {
-    fn holder(&self) -> usize {
-        0
-    }
-
-    fn fault(&mut self, scenario: Scenario) -> Result<(), String> {
-        let a = self.daemons[0]
+    fn fault(&mut self, old: usize, scenario: Scenario) -> Result<(), String> {
+        let a = self.daemons[old]
             .as_mut()
             .ok_or("keepalived a is not running")?;
         let pids = a.processes();
@@ -530,22 +528,22 @@ impl Pair for Keepalived {
         Ok(())
     }
 
-    fn restore(&mut self, _lab: &Lab, scenario: Scenario) -> Result<usize, String> {
+    fn restore(&mut self, _lab: &Lab, old: usize, scenario: Scenario) -> Result<(), String> {
         match scenario {
             Scenario::Silent => {
-                if let Some(a) = self.daemons[0].as_mut() {
-                    a.resume();
+                if let Some(d) = self.daemons[old].as_mut() {
+                    d.resume();
                 }
             }
             Scenario::Crash | Scenario::Switchover => {
-                if let Some(mut old) = self.daemons[0].take() {
-                    old.kill_and_reap();
+                if let Some(mut d) = self.daemons[old].take() {
+                    d.kill_and_reap();
                 }
-                self.daemons[0] = Some(Daemon::spawn(&self.launches[0])?);
+                self.daemons[old] = Some(Daemon::spawn(&self.launches[old])?);
             }
         }
         // a (priority 150) preempts: it holds the VIP again once settled.
-        Ok(0)
+        Ok(())
     }
 
     fn settle(&self) -> Duration {

@@ -9,7 +9,8 @@
 //! - [`Presence`]: samples whether each member holds the VIP.
 //!
 //! Each runs on threads of its own that enter a namespace ([`enter`]); a socket stays in
-//! the namespace it was opened in.
+//! the namespace it was opened in. The echo services and the client run SCHED_FIFO 20 when
+//! allowed (root): the measuring apparatus, not the nodes under test.
 // A harness of real namespaces, threads, sockets and clocks (as `baton demo`'s nodes).
 #![allow(clippy::disallowed_methods)]
 
@@ -144,6 +145,23 @@ fn kill_inside(ns: &str) {
     }
 }
 
+/// Best effort: the calling thread real-time (SCHED_FIFO 20), so that the measuring
+/// apparatus (the echo services and the client) answers and stamps on time on a busy machine;
+/// the nodes under test keep their own scheduling.
+fn measuring_thread() {
+    use thread_priority::{
+        set_thread_priority_and_policy, thread_native_id, RealtimeThreadSchedulePolicy,
+        ThreadPriority, ThreadPriorityValue, ThreadSchedulePolicy,
+    };
+    if let Ok(value) = ThreadPriorityValue::try_from(20u8) {
+        let _ = set_thread_priority_and_policy(
+            thread_native_id(),
+            ThreadPriority::Crossplatform(value),
+            ThreadSchedulePolicy::Realtime(RealtimeThreadSchedulePolicy::Fifo),
+        );
+    }
+}
+
 /// Threads that run until dropped.
 struct Threads {
     stop: Arc<AtomicBool>,
@@ -182,6 +200,7 @@ impl Echo {
             let stop = stop.clone();
             let muted = muted.clone();
             handles.push(std::thread::spawn(move || {
+                measuring_thread();
                 let socket = enter(&ns).and_then(|()| {
                     let s = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, ECHO_PORT))
                         .map_err(|e| format!("echo in {ns}: {e}"))?;
@@ -252,6 +271,7 @@ impl Prober {
         let (tx, rx) = std::sync::mpsc::channel();
         let (stop2, answers2) = (stop.clone(), answers.clone());
         let handle = std::thread::spawn(move || {
+            measuring_thread();
             let socket = enter(&ns).and_then(|()| {
                 let s = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).map_err(|e| e.to_string())?;
                 s.set_read_timeout(Some(Duration::from_micros(200)))

@@ -116,7 +116,7 @@ pub async fn activate(vip: &VipConfig, wait_all: bool) -> Result<(), VipError> {
                     });
                 }
                 debug!(%address, other = %mac_text(&other), "answered for: probing again");
-                std::thread::sleep(std::time::Duration::from_millis(1));
+                std::thread::sleep(std::time::Duration::from_micros(200));
             }
         }
         Ok(wire)
