@@ -317,3 +317,96 @@ fn check_config_names_a_missing_interface_and_missing_privileges() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains(": ok: member alpha"));
 }
+
+/// IPv6, with `baton vip` by hand in the lab: `up` adds the address (no duplicate address
+/// detection: it is usable at once) and sends an unsolicited neighbour advertisement that moves
+/// the client's neighbour entry; a second member's `up` hears the holder's answer to its
+/// solicitation and refuses, naming it; `down` removes the address, and `check` follows.
+#[test]
+fn ipv6_vip_by_hand_is_added_announced_and_guarded_against_a_holder() {
+    ensure_debian_package("ip", "iproute2");
+    let prefix = format!("bvip{}6", std::process::id() % 100_000);
+    let lab = Lab::create(&prefix).expect("the VIP lab (root, network namespaces)");
+    let client = lab.ns("c");
+    lab::ip(&[
+        "-n",
+        &client,
+        "addr",
+        "add",
+        "2001:db8::3/64",
+        "dev",
+        lab::IFACE,
+        "nodad",
+    ])
+    .expect("the client's IPv6 address");
+    let vip = "2001:db8::100/64";
+    let baton = |i: usize, args: &[&str]| {
+        Command::new("ip")
+            .args(["netns", "exec", &lab.member(i), BATON, "vip"])
+            .args(args)
+            .args(["--interface", lab::IFACE, vip])
+            .output()
+            .expect("baton vip runs")
+    };
+    let mac = |ns: &str| {
+        let out = Command::new("ip")
+            .args(["-n", ns, "link", "show", lab::IFACE])
+            .output()
+            .expect("ip link");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.split_whitespace()
+            .skip_while(|w| *w != "link/ether")
+            .nth(1)
+            .expect("a hardware address")
+            .to_owned()
+    };
+    let neigh = || {
+        let out = Command::new("ip")
+            .args(["-n", &client, "-6", "neigh", "show", "2001:db8::100"])
+            .output()
+            .expect("ip neigh");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let ok = |o: &std::process::Output| {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    assert!(!baton(0, &["check", "--role", "active"]).status.success());
+    ok(&baton(0, &["up"]));
+    ok(&baton(0, &["check", "--role", "active"]));
+    // The client reaches the address (its neighbour entry now names member a).
+    let sent = std::thread::spawn({
+        let client = client.clone();
+        move || {
+            lab::enter(&client)?;
+            let s = std::net::UdpSocket::bind("[::]:0").map_err(|e| e.to_string())?;
+            s.send_to(b"x", "[2001:db8::100]:9")
+                .map_err(|e| e.to_string())
+        }
+    })
+    .join()
+    .expect("the client thread");
+    sent.expect("the client sends to the VIP");
+    let (a, b) = (mac(&lab.member(0)), mac(&lab.member(1)));
+    let end = Instant::now() + Duration::from_secs(3);
+    while !neigh().contains(&a) {
+        assert!(Instant::now() < end, "client neighbour entry: {}", neigh());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let refused = baton(1, &["up"]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains(&format!("2001:db8::100 is already answered for by {a}")),
+        "{stderr}"
+    );
+    ok(&baton(0, &["down"]));
+    assert!(!baton(0, &["check", "--role", "active"]).status.success());
+    ok(&baton(1, &["up"]));
+    ok(&baton(1, &["check", "--role", "active"]));
+    // The unsolicited advertisement moved the client's entry to member b.
+    let entry = neigh();
+    assert!(
+        entry.contains(&b),
+        "client neighbour entry after the move: {entry}"
+    );
+}

@@ -564,3 +564,41 @@ pub fn wait_holder(
         std::thread::sleep(Duration::from_millis(2));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_outage_runs_from_the_fault_or_the_old_holders_last_answer() {
+        let t0 = Instant::now();
+        let at = |ms: u64, from: u8| Answer {
+            at: t0 + Duration::from_millis(ms),
+            from,
+        };
+        let fault = t0 + Duration::from_millis(10);
+        // Crash: the old holder silent from the fault.
+        let crash = [at(8, b'a'), at(9, b'a'), at(14, b'b'), at(15, b'b')];
+        assert_eq!(outage(&crash, fault, b'b'), Some(Duration::from_millis(4)));
+        // Switchover: the old holder answers until 12 ms.
+        let planned = [at(9, b'a'), at(11, b'a'), at(12, b'a'), at(15, b'b')];
+        assert_eq!(
+            outage(&planned, fault, b'b'),
+            Some(Duration::from_millis(3))
+        );
+        // No answer from the new holder after the fault.
+        assert_eq!(outage(&[at(5, b'b'), at(11, b'a')], fault, b'b'), None);
+        let both = Sample {
+            at: t0,
+            held: [true, true],
+        };
+        assert!(
+            both.both()
+                && !Sample {
+                    at: t0,
+                    held: [true, false]
+                }
+                .both()
+        );
+    }
+}
