@@ -78,7 +78,7 @@ mod words;
 pub use close::CloseReason;
 pub use config::{
     Change, Config, ConfigDiff, FenceCommand, LogFormat, MemberConfig, NodeConfig, NodeConfigError,
-    Refusal, RemoteCheckCommands, ScriptComponent, TlsFiles,
+    Refusal, RemoteCheckCommands, ScriptComponent, TlsFiles, VipConfig,
 };
 pub use dial::CONNECT_TIMEOUT;
 pub use event::{Event, LinkKind, Transmit};

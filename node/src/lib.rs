@@ -25,4 +25,5 @@ pub mod metrics;
 pub mod realtime;
 pub mod status_view;
 pub mod tls;
+pub mod vip;
 pub mod watch;

@@ -56,6 +56,9 @@ enum Command {
     /// Make the cluster's TLS files: `certs init DIR NAME...` (the CA and each member's),
     /// `certs client DIR NAME [--admin]` (a status client's).
     Certs(certs_cmd::CertsArgs),
+    /// A virtual IP by hand, as a node's `[[vip]]` does: `vip up|down|check --interface IF
+    /// ADDRESS/PREFIX` (needs CAP_NET_ADMIN and CAP_NET_RAW).
+    Vip(baton_node::vip::cmd::VipArgs),
     /// The script guard a node starts for its script components (PROTOCOL 6.3); not for
     /// operators.
     #[command(hide = true)]
@@ -107,6 +110,9 @@ fn main() -> ExitCode {
         Command::Certs(args) => certs_cmd::run(&args),
         Command::Guard(args) => {
             baton_node::guard::main(&args).map_err(|message| Failure { message, status: 1 })
+        }
+        Command::Vip(args) => {
+            baton_node::vip::cmd::main(&args).map_err(|message| Failure { message, status: 1 })
         }
         Command::Man(args) => dist_cmd::man(&args, Cli::command()),
         Command::Completions(args) => dist_cmd::completions(&args, Cli::command()),

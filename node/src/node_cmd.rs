@@ -28,6 +28,7 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
         let cfg = baton_node::config::load(file).map_err(|e| Failure::invalid(e.to_string()))?;
         let tls =
             baton_node::config::load_tls(&cfg).map_err(|e| Failure::invalid(e.to_string()))?;
+        vips_here(&cfg)?;
         println!("{}", summary(&cfg, tls.is_some()));
         return Ok(());
     }
@@ -60,6 +61,41 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
             }
             Err(Failure::invalid(last.clone()))
         }
+    }
+}
+
+/// A single file is this host's: its `[[vip]]`s are checked against the host (PROTOCOL
+/// 6.10). A missing or down interface fails (status 1); missing privileges are a warning
+/// (check-config need not run as the node's user).
+fn vips_here(cfg: &baton_node::config::Config) -> Result<(), Failure> {
+    use baton_node::vip::VipError;
+    if cfg.vips.is_empty() {
+        return Ok(());
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure {
+            message: format!("runtime: {e}"),
+            status: 1,
+        })?;
+    let mut failed = None;
+    for (i, vip) in cfg.vips.iter().enumerate() {
+        for p in rt.block_on(baton_node::vip::problems(vip)) {
+            let line = format!("{}: vip[{i}] ({}): {p}", cfg.path.display(), vip.address);
+            match p {
+                VipError::Privileges(_) => eprintln!("baton: warning: {line}"),
+                _ => {
+                    if let Some(before) = failed.replace(line) {
+                        eprintln!("baton: {before}");
+                    }
+                }
+            }
+        }
+    }
+    match failed {
+        None => Ok(()),
+        Some(message) => Err(Failure { message, status: 1 }),
     }
 }
 

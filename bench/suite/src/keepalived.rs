@@ -43,9 +43,9 @@
 //! is killed, is reaped here; every keepalived is killed (after SIGCONT) and reaped, and the
 //! namespaces deleted, on every way out of [`run`] (drop guards), errors and panics included.
 
-mod config;
+pub(crate) mod config;
 pub(crate) mod netns;
-mod notify;
+pub(crate) mod notify;
 pub(crate) mod procs;
 
 use crate::report::{metric, Scenario, Series, System};
@@ -212,10 +212,10 @@ impl Drop for WorkDir {
 }
 
 /// A small random source for the fault phase (SplitMix64), seeded from the clock.
-struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    fn seeded() -> Rng {
+    pub(crate) fn seeded() -> Rng {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
@@ -232,7 +232,7 @@ impl Rng {
     }
 
     /// Uniform in `[0, d)` at microsecond resolution.
-    fn below(&mut self, d: Duration) -> Duration {
+    pub(crate) fn below(&mut self, d: Duration) -> Duration {
         let us = d.as_micros() as u64;
         if us == 0 {
             Duration::ZERO

@@ -19,6 +19,7 @@ mod scale;
 mod soak;
 mod spinners;
 mod stats;
+mod vip;
 
 use clap::{Parser, ValueEnum};
 use report::{Series, Table};
@@ -39,6 +40,10 @@ pub enum Section {
     /// Clusters in network namespaces (quorum, witness, pair, fencing) under faults, and
     /// corosync votequorum beside quorum mode.
     Faults,
+    /// The client-visible outage at a virtual IP: baton's `[[vip]]` and keepalived's
+    /// `virtual_ipaddress` moving the same VIP (network namespaces, a client asking every
+    /// millisecond).
+    Vip,
 }
 
 /// Which soaks to run: `realtime = true` off, on, or both (`--soak-realtime`).
@@ -132,7 +137,7 @@ pub struct Options {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Also draw SVG plots of every trial into this folder (`failover-<N>ms.svg` per
-    /// interval, `faults.svg`).
+    /// interval, `faults.svg`, `vip-outage.svg`).
     #[arg(long)]
     pub plots: Option<PathBuf>,
     /// Also write every sample, as JSON, to this file.
@@ -181,6 +186,7 @@ fn main() -> ExitCode {
             Section::Scale,
             Section::Soak,
             Section::Faults,
+            Section::Vip,
         ];
     }
     if opts.faults == 0 || opts.faults_heartbeat < 10 {
@@ -204,6 +210,7 @@ fn main() -> ExitCode {
     let mut series: Vec<Series> = Vec::new();
     let mut failed = Vec::new();
     let mut fault_samples = Vec::new();
+    let mut vip_series = Vec::new();
     for section in opts.sections.clone() {
         let name = format!("{section:?}").to_lowercase();
         progress(&name, "starting");
@@ -231,6 +238,10 @@ fn main() -> ExitCode {
                 fault_samples.extend(r.samples);
                 r.tables
             }),
+            Section::Vip => vip::run(&opts).map(|r| {
+                vip_series.extend(r.series);
+                r.tables
+            }),
         };
         match result {
             Ok(t) => tables.extend(t),
@@ -240,9 +251,14 @@ fn main() -> ExitCode {
             }
         }
     }
-    // The failover tables (baton, keepalived, ratios) go first, after the machine.
+    // The failover tables (baton, keepalived, ratios) go first, after the machine; the VIP
+    // table (the client's view) before them when it was run.
     let compared = compare::tables(&series, &opts.intervals);
     tables.splice(1..1, compared);
+    if let Some(i) = tables.iter().position(|t| t.title.starts_with("VIP:")) {
+        let vip_table = tables.remove(i);
+        tables.insert(1, vip_table);
+    }
 
     if let Some(dir) = &opts.plots {
         let drawn = std::fs::create_dir_all(dir)
@@ -250,6 +266,7 @@ fn main() -> ExitCode {
             .and_then(|()| plots::failover(&series, &opts.intervals, dir))
             .and_then(|mut all| {
                 all.extend(plots::faults(&fault_samples, dir)?);
+                all.extend(plots::vip(&vip_series, dir)?);
                 Ok(all)
             });
         match drawn {
@@ -277,6 +294,15 @@ fn main() -> ExitCode {
     if let Some(path) = &opts.json {
         let doc = serde_json::to_string_pretty(&series).unwrap_or_default();
         if let Err(e) = std::fs::write(path, doc) {
+            eprintln!("baton-bench: cannot write {}: {e}", path.display());
+            return ExitCode::from(1);
+        }
+    }
+    if let (Some(path), false) = (&opts.json, vip_series.is_empty()) {
+        // The VIP section's outages, beside the others: vip.json.
+        let path = path.with_file_name("vip.json");
+        let doc = serde_json::to_string_pretty(&vip_series).unwrap_or_default();
+        if let Err(e) = std::fs::write(&path, doc) {
             eprintln!("baton-bench: cannot write {}: {e}", path.display());
             return ExitCode::from(1);
         }

@@ -109,6 +109,46 @@ pub fn faults(samples: &[Sample], dir: &Path) -> Result<Option<PathBuf>, String>
     Ok(Some(path))
 }
 
+/// The VIP section's plot (`vip-outage.svg`): the client-visible outage of every trial,
+/// baton's `[[vip]]` beside keepalived's `virtual_ipaddress`, per scenario and interval; the
+/// file written, if any series has samples.
+///
+/// # Errors
+/// The plot could not be drawn or written.
+pub fn vip(series: &[Series], dir: &Path) -> Result<Option<PathBuf>, String> {
+    let mut intervals: Vec<u64> = series.iter().map(|s| s.interval_ms).collect();
+    intervals.sort_unstable();
+    intervals.dedup();
+    let mut rows = Vec::new();
+    for scenario in [Scenario::Crash, Scenario::Silent, Scenario::Switchover] {
+        for &interval in &intervals {
+            for sys in [System::Baton, System::Keepalived] {
+                let found = series.iter().find(|s| {
+                    s.system == sys
+                        && s.scenario == scenario
+                        && s.interval_ms == interval
+                        && s.metric == crate::vip::METRIC
+                });
+                if let Some(s) = found.filter(|s| !s.samples_ms.is_empty()) {
+                    let (name, colour) = system(sys);
+                    rows.push(Row {
+                        label: format!("{}, {interval} ms: {name}", scenario.name()),
+                        colour,
+                        samples: s.samples_ms.clone(),
+                    });
+                }
+            }
+        }
+    }
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let path = dir.join("vip-outage.svg");
+    let title = "client-visible outage at the VIP (ms, log scale; dot = trial, bar = median)";
+    draw(&path, title, &rows)?;
+    Ok(Some(path))
+}
+
 /// A strip plot of `rows` into `path`.
 fn draw(path: &Path, title: &str, rows: &[Row]) -> Result<(), String> {
     let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
@@ -171,6 +211,42 @@ fn draw(path: &Path, title: &str, rows: &[Row]) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_vip_plot_has_a_row_for_each_system_scenario_and_interval() {
+        let dir = std::env::temp_dir().join(format!("baton-plots-vip-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a folder");
+        let mut all = vec![
+            series(
+                System::Baton,
+                Scenario::Crash,
+                crate::vip::METRIC,
+                &[1.5, 1.8],
+            ),
+            series(
+                System::Keepalived,
+                Scenario::Crash,
+                crate::vip::METRIC,
+                &[28.0, 29.5, 31.0],
+            ),
+            series(
+                System::Baton,
+                Scenario::Crash,
+                metric::ACTIVE_CONFIRMED,
+                &[0.5],
+            ),
+        ];
+        all[1].interval_ms = 100;
+        let written = vip(&all, &dir).expect("drawn");
+        assert_eq!(written, Some(dir.join("vip-outage.svg")));
+        let svg = std::fs::read_to_string(dir.join("vip-outage.svg")).expect("written");
+        assert!(svg.contains("crash (SIGKILL), 10 ms: baton"), "{svg}");
+        assert!(svg.contains("crash (SIGKILL), 100 ms: keepalived"), "{svg}");
+        // Five dots: the failover series of another metric is not drawn.
+        assert_eq!(svg.matches("<circle").count(), 5, "{svg}");
+        assert_eq!(vip(&all[2..], &dir).expect("nothing to draw"), None);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     fn series(system: System, scenario: Scenario, metric: &str, samples: &[f64]) -> Series {
         Series {

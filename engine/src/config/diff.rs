@@ -177,7 +177,10 @@ impl Config {
         refuse(self.log_format != new.log_format, Refusal::LogFormat);
         refuse(self.realtime != new.realtime, Refusal::Realtime);
         refuse(self.tls.is_some() != new.tls.is_some(), Refusal::Tls);
-        refuse(old_n.scripts != new_n.scripts, Refusal::ScriptComponents);
+        refuse(
+            old_n.scripts != new_n.scripts || self.vips != new.vips,
+            Refusal::ScriptComponents,
+        );
         refuse(
             old_n.component_order != new_n.component_order,
             Refusal::ComponentOrder,

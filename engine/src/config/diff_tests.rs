@@ -42,6 +42,7 @@ fn base() -> Config {
         log_format: crate::config::LogFormat::Text,
         remote_check: None,
         realtime: None,
+        vips: Vec::new(),
     }
 }
 
@@ -275,4 +276,20 @@ fn components_added_or_removed_refuse_every_policy_change() {
     );
     let words: Vec<String> = d.refused.iter().map(ToString::to_string).collect();
     assert_eq!(words, ["preempt or alone", "components added or removed"]);
+}
+
+#[test]
+fn a_changed_vip_is_refused_as_a_script_component_change() {
+    let d = diff(|c| {
+        c.vips.push(crate::config::VipConfig {
+            id: "9001".into(),
+            address: "192.0.2.10".parse().unwrap(),
+            prefix: 24,
+            interface: "eth0".into(),
+            announce_count: 3,
+            announce_interval: std::time::Duration::from_millis(10),
+            probe: std::time::Duration::from_millis(1),
+        });
+    });
+    assert_eq!(d.refused, vec![Refusal::ScriptComponents]);
 }

@@ -3,9 +3,11 @@
 
 mod diff;
 mod node;
+mod vip;
 
 pub use diff::{Change, ConfigDiff, Refusal};
 pub use node::{MemberConfig, NodeConfig, NodeConfigError};
+pub use vip::VipConfig;
 
 use baton_codec::Encoding;
 use std::net::SocketAddr;
@@ -112,6 +114,9 @@ pub struct Config {
     /// `realtime = true`: the real-time priority (SCHED_FIFO, 1 to 99; `realtime_priority`)
     /// the node runs its loop at, with its memory locked; `None`: normal scheduling.
     pub realtime: Option<u8>,
+    /// The built-in virtual IP components (`[[vip]]`, PROTOCOL 6.10), each also one of
+    /// `node.scripts` (same id): the driver carries them out itself instead of `sh -c`.
+    pub vips: Vec<VipConfig>,
 }
 
 /// How the node writes its log lines (`log_format`).

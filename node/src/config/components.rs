@@ -18,6 +18,7 @@ use toml::Spanned;
 /// hook's timeout defaults to `hook_timeout`.
 pub(super) fn read(
     tables: &[FileComponent],
+    vips: &[Afters<'_>],
     node: &mut NodeConfig,
     hook_timeout: Duration,
     cx: &Ctx<'_>,
@@ -97,23 +98,35 @@ pub(super) fn read(
             });
         }
     }
-    node.component_order = order(tables, node, cx)?;
+    node.component_order = order(tables, vips, node, cx)?;
     Ok(())
 }
+
+/// The `after` list of a table that is not a `[[component]]` (a `[[vip]]`): its id, its key
+/// (`vip[0]`) and the list.
+pub(super) type Afters<'a> = (String, String, &'a Spanned<Vec<Spanned<String>>>);
 
 /// The `after` lists: each name a component of this file, not the component itself, and no
 /// cycle (the error names the table of the cycle's first component).
 fn order(
     tables: &[FileComponent],
+    vips: &[Afters<'_>],
     node: &NodeConfig,
     cx: &Ctx<'_>,
 ) -> Result<ComponentOrder, ConfigError> {
+    let mut lists: Vec<Afters<'_>> = tables
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let after = c.after.as_ref()?;
+            Some((c.id.get_ref().clone(), format!("component[{i}]"), after))
+        })
+        .collect();
+    lists.extend(vips.iter().cloned());
     let mut pairs = Vec::new();
-    for (i, c) in tables.iter().enumerate() {
-        let Some(after) = &c.after else { continue };
-        let id = c.id.get_ref();
+    for (id, table, after) in &lists {
         for (j, a) in after.get_ref().iter().enumerate() {
-            let key = format!("component[{i}].after[{j}]");
+            let key = format!("{table}.after[{j}]");
             let name = a.get_ref();
             if name == id {
                 return Err(cx.err(
@@ -126,7 +139,7 @@ fn order(
                 return Err(cx.err(
                     Some(a.span()),
                     key,
-                    format!("{name:?} is not the id of a [[component]] of this file"),
+                    format!("{name:?} is not the id of a [[component]] or [[vip]] of this file"),
                 ));
             }
         }
@@ -140,11 +153,13 @@ fn order(
             OrderError::SelfReference(id) => id.clone(),
             OrderError::Cycle(ids) => ids.first().cloned().unwrap_or_default(),
         };
-        let at = tables.iter().position(|c| *c.id.get_ref() == first);
-        let span = at.and_then(|i| tables[i].after.as_ref().map(Spanned::span));
+        let at = lists.iter().find(|(id, _, _)| *id == first);
         cx.err(
-            span,
-            format!("component[{}].after", at.unwrap_or(0)),
+            at.map(|(_, _, after)| after.span()),
+            at.map_or_else(
+                || "component[0].after".to_owned(),
+                |(_, t, _)| format!("{t}.after"),
+            ),
             e.to_string(),
         )
     })

@@ -36,6 +36,9 @@ pub(super) struct File {
     pub(super) listen: FileListen,
     #[serde(rename = "component", default)]
     pub(super) components: Vec<FileComponent>,
+    /// Built-in virtual IP components (PROTOCOL 6.10).
+    #[serde(rename = "vip", default)]
+    pub(super) vips: Vec<FileVip>,
     #[serde(default)]
     pub(super) tls: Option<FileTls>,
     /// `"pair"` or `"quorum"` (PROTOCOL 5.9).
@@ -151,6 +154,31 @@ pub(super) struct FileComponent {
     #[serde(default)]
     pub(super) check_interval_ms: Option<Spanned<u64>>,
     /// The components this one takes its role after (PROTOCOL 6.1, components in order).
+    #[serde(default)]
+    pub(super) after: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+/// A `[[vip]]` table (PROTOCOL 6.10).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileVip {
+    #[serde(default)]
+    pub(super) id: Option<Spanned<String>>,
+    pub(super) address: Spanned<String>,
+    pub(super) interface: Spanned<String>,
+    #[serde(default)]
+    pub(super) severity: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) announce_count: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub(super) announce_interval_ms: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub(super) probe_ms: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub(super) timeout_ms: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub(super) check_interval_ms: Option<Spanned<u64>>,
+    /// The components this VIP takes its role after (PROTOCOL 6.1).
     #[serde(default)]
     pub(super) after: Option<Spanned<Vec<Spanned<String>>>>,
 }

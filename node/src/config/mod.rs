@@ -10,6 +10,7 @@ mod file;
 mod quorum;
 mod remote;
 mod tls;
+mod vip;
 mod watchdog;
 mod whole;
 
@@ -18,6 +19,7 @@ pub use baton_engine::{Config, FenceCommand, ScriptComponent};
 pub use cluster::MAX_MEMBERS;
 pub use error::ConfigError;
 pub use tls::load_tls;
+pub use vip::{commands as vip_commands, defaults as vip_defaults, parse_down as vip_of_down};
 pub use whole::load_cluster;
 
 use address::addr;
@@ -219,7 +221,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         Some(m) if (64..=16 * 1024 * 1024).contains(m.get_ref()) => *m.get_ref() as usize,
         Some(m) => return Err(cx.err(Some(m.span()), "max_frame", "must be 64 to 16777216 bytes")),
     };
-    components::read(&file.components, &mut node, hook_timeout, &cx)?;
+    let vips = vip::read(&file.vips, &mut node, hook_timeout, &cx)?;
+    let vip_afters = vip::afters(&file.vips, &vips);
+    components::read(&file.components, &vip_afters, &mut node, hook_timeout, &cx)?;
     let remote_check = remote::read(&file, &mut node, hook_timeout, &cx)?;
     // PROTOCOL 6.9: a component id this file does not list is refused.
     node.refuse_unknown_components = true;
@@ -326,6 +330,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         log_format,
         remote_check,
         realtime,
+        vips,
     })
 }
 
@@ -356,5 +361,7 @@ mod order_tests;
 mod remote_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod vip_tests;
 #[cfg(test)]
 mod whole_tests;

@@ -60,8 +60,8 @@ fn after_naming_no_component_of_the_file_is_refused() {
         err(&pair(
             &APP_VIP.replace("after = [\"10\"]", "after = [\"11\"]")
         )),
-        "a.toml:22:10: component[1].after[0]: \"11\" is not the id of a [[component]] of this \
-         file"
+        "a.toml:22:10: component[1].after[0]: \"11\" is not the id of a [[component]] or \
+         [[vip]] of this file"
     );
 }
 

@@ -6,6 +6,7 @@
 
 mod nodes;
 mod tls;
+mod vip;
 
 use crate::Failure;
 use baton_node::watch::{watch_with, Sample};
@@ -32,6 +33,10 @@ pub struct DemoArgs {
     /// Mutual TLS on every TCP link, with certificates made in the demo's folder.
     #[arg(long)]
     tls: bool,
+    /// Instead: (as root) a built-in [[vip]] moving between the pair in network namespaces
+    /// the demo creates and removes, and what a client asking the VIP every millisecond saw.
+    #[arg(long, conflicts_with_all = ["tls", "json"])]
+    vip: bool,
 }
 
 const NAMES: [&str; 2] = ["alpha", "beta"];
@@ -151,6 +156,9 @@ fn is(s: Option<State>, want: State) -> bool {
 
 /// `baton demo`.
 pub fn run(args: &DemoArgs) -> Result<(), Failure> {
+    if args.vip {
+        return vip::run(args.keep, Duration::from_millis(args.step_timeout_ms));
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

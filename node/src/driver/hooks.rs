@@ -5,7 +5,8 @@
 //! logged. One task per component runs its jobs strictly in the order submitted, never two
 //! at once, and reports each end ([`Done`]) to the driver's inbox.
 
-use baton_engine::{Hook, HookJob, JobId, ScriptComponent};
+use baton_engine::{Hook, HookJob, JobId, ScriptComponent, VipConfig};
+use std::collections::HashSet;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -29,9 +30,60 @@ enum Work {
     Exit(HookJob, oneshot::Sender<()>),
 }
 
+/// The built-in components the runner carries out in-process instead of `sh -c`: the VIPs
+/// (PROTOCOL 6.10), and which of them it last activated (the role their `check` judges by:
+/// a check queued before an activation or a deactivation runs after it).
+#[derive(Debug, Default)]
+pub(crate) struct Builtins {
+    vips: Vec<VipConfig>,
+    active: std::sync::Mutex<HashSet<String>>,
+}
+
+impl Builtins {
+    /// The built-in components of `vips`.
+    pub(crate) fn new(vips: &[VipConfig]) -> Builtins {
+        Builtins {
+            vips: vips.to_vec(),
+            active: std::sync::Mutex::default(),
+        }
+    }
+
+    /// Runs `hook` of VIP `vip` in-process: true on success (a failure is logged).
+    async fn run_vip(&self, vip: &VipConfig, hook: Hook) -> bool {
+        let id = &vip.id;
+        let result = match hook {
+            Hook::Activate => crate::vip::activate(vip, false).await,
+            Hook::Deactivate => crate::vip::deactivate(vip).await,
+            Hook::Check => {
+                let active = self.active.lock().is_ok_and(|a| a.contains(id));
+                crate::vip::check(vip, active).await
+            }
+            Hook::Start | Hook::Stop => Ok(()),
+        };
+        if let Ok(mut active) = self.active.lock() {
+            match (hook, result.is_ok()) {
+                (Hook::Activate, true) => {
+                    active.insert(id.clone());
+                }
+                (Hook::Deactivate, _) => {
+                    active.remove(id);
+                }
+                _ => {}
+            }
+        }
+        match (&result, hook) {
+            (Ok(()), Hook::Check) => debug!(component = %id, "check passed"),
+            (Ok(()), _) => info!(component = %id, %hook, "done"),
+            (Err(e), _) => warn!(component = %id, %hook, "failed: {e}"),
+        }
+        result.is_ok()
+    }
+}
+
 /// The hook runners of every script component.
 pub(crate) struct Runner {
     scripts: Arc<[ScriptComponent]>,
+    builtins: Arc<Builtins>,
     queues: Vec<mpsc::UnboundedSender<Work>>,
     /// Set at exit: jobs queued and not yet started are dropped.
     exiting: Arc<AtomicBool>,
@@ -40,22 +92,35 @@ pub(crate) struct Runner {
 impl Runner {
     /// One runner task per script component of `scripts` (configuration order), reporting
     /// to `inbox`.
-    pub(crate) fn start<T>(scripts: &[ScriptComponent], inbox: mpsc::Sender<T>) -> Runner
+    pub(crate) fn start<T>(
+        scripts: &[ScriptComponent],
+        builtins: Builtins,
+        inbox: mpsc::Sender<T>,
+    ) -> Runner
     where
         T: From<Done> + Send + 'static,
     {
         let scripts: Arc<[ScriptComponent]> = scripts.into();
+        let builtins = Arc::new(builtins);
         let exiting = Arc::new(AtomicBool::new(false));
         let queues = (0..scripts.len())
             .map(|i| {
                 let (tx, rx) = mpsc::unbounded_channel();
-                let task = run_queue(scripts.clone(), i, rx, inbox.clone(), exiting.clone());
+                let task = run_queue(
+                    scripts.clone(),
+                    builtins.clone(),
+                    i,
+                    rx,
+                    inbox.clone(),
+                    exiting.clone(),
+                );
                 tokio::spawn(task);
                 tx
             })
             .collect();
         Runner {
             scripts,
+            builtins,
             queues,
             exiting,
         }
@@ -75,7 +140,7 @@ impl Runner {
     /// hook of each whatever the one before it did.
     pub(crate) async fn run_at_start(&self, jobs: Vec<HookJob>) {
         for job in jobs {
-            run_job(&self.scripts, &job, Until::End).await;
+            run_job(&self.scripts, Some(&self.builtins), &job, Until::End).await;
         }
     }
 
@@ -96,7 +161,7 @@ impl Runner {
                 }
                 // The runner task is gone: nothing else runs the component's hooks.
                 Err(Work::Exit(job, _) | Work::Job(_, job)) => {
-                    run_job(&self.scripts, &job, Until::End).await;
+                    run_job(&self.scripts, Some(&self.builtins), &job, Until::End).await;
                 }
             }
         }
@@ -105,6 +170,7 @@ impl Runner {
 
 async fn run_queue<T: From<Done>>(
     scripts: Arc<[ScriptComponent]>,
+    builtins: Arc<Builtins>,
     component: usize,
     mut queue: mpsc::UnboundedReceiver<Work>,
     inbox: mpsc::Sender<T>,
@@ -116,12 +182,12 @@ async fn run_queue<T: From<Done>>(
                 if exiting.load(Ordering::SeqCst) {
                     continue;
                 }
-                let ok = run_job(&scripts, &hooks, Until::FirstFailure).await;
+                let ok = run_job(&scripts, Some(&builtins), &hooks, Until::FirstFailure).await;
                 // A driver gone is a driver exiting: its exit jobs may still come.
                 let _ = inbox.send(T::from(Done { job, ok })).await;
             }
             Work::Exit(hooks, done) => {
-                run_job(&scripts, &hooks, Until::End).await;
+                run_job(&scripts, Some(&builtins), &hooks, Until::End).await;
                 let _ = done.send(());
             }
         }
@@ -138,15 +204,26 @@ pub(crate) enum Until {
     End,
 }
 
-/// Runs the job's hooks in order, as far as `until` says. True if none failed.
-pub(crate) async fn run_job(scripts: &[ScriptComponent], job: &HookJob, until: Until) -> bool {
+/// Runs the job's hooks in order, as far as `until` says. True if none failed. A built-in
+/// component of `builtins` runs in-process (the guard has none: it runs the commands).
+pub(crate) async fn run_job(
+    scripts: &[ScriptComponent],
+    builtins: Option<&Builtins>,
+    job: &HookJob,
+    until: Until,
+) -> bool {
     let Some(script) = scripts.get(job.component) else {
         warn!(component = %job.env.component, "not a configured script component: not run");
         return false;
     };
+    let vip = builtins.and_then(|b| b.vips.iter().find(|v| v.id == script.id).map(|v| (b, v)));
     let mut ok = true;
     for &hook in &job.hooks {
-        if !run_hook(script, hook, job).await {
+        let done = match vip {
+            Some((b, v)) => b.run_vip(v, hook).await,
+            None => run_hook(script, hook, job).await,
+        };
+        if !done {
             ok = false;
             if until == Until::FirstFailure {
                 break;

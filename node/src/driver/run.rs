@@ -16,7 +16,7 @@ use baton_engine::Node;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
-use tracing::info;
+use tracing::{info, warn};
 
 /// Inputs handled one after another, once the inbox woke the driver, before it looks at its
 /// deadline and requests again.
@@ -105,7 +105,13 @@ async fn drive<N: Net>(
 
     // Script components: `deactivate` (and `stop`) before anything else, clearing what a
     // crashed node may have left active (PROTOCOL 11, note 15). The node's clock starts after.
-    let hooks = hooks::Runner::start(&cfg.node.scripts, inbox_tx.clone());
+    for vip in &cfg.vips {
+        for problem in crate::vip::problems(vip).await {
+            warn!(component = %vip.id, address = %vip.address, "VIP: {problem}");
+        }
+    }
+    let builtins = hooks::Builtins::new(&cfg.vips);
+    let hooks = hooks::Runner::start(&cfg.node.scripts, builtins, inbox_tx.clone());
     hooks.run_at_start(Node::start_jobs(&cfg.node)).await;
     let guard = guard
         .then(|| crate::guard::Client::start(&cfg, inbox_tx.clone()))

@@ -5,7 +5,7 @@
 //! ignores SIGTERM, SIGINT and SIGHUP: it ends with its node (`bye`, or the end of stdin).
 
 use super::state::{Guard, Note, Output};
-use crate::driver::hooks::{run_job, Until};
+use crate::driver::hooks::{run_job, Builtins, Until};
 use baton_core::Instant;
 use std::io::{BufRead, Write};
 use std::time::Duration;
@@ -71,7 +71,15 @@ async fn run(bound: Duration) -> Result<(), String> {
                 Output::Run { arms, .. } => {
                     let mut results = Vec::with_capacity(arms.len());
                     for a in &arms {
-                        let ok = run_job(std::slice::from_ref(&a.script), &a.job, Until::End).await;
+                        // A VIP's `deactivate` (PROTOCOL 6.10): removed here, no process.
+                        let vip = a
+                            .script
+                            .deactivate
+                            .as_deref()
+                            .and_then(|c| crate::config::vip_of_down(&a.script.id, c));
+                        let builtins = vip.map(|v| Builtins::new(std::slice::from_ref(&v)));
+                        let script = std::slice::from_ref(&a.script);
+                        let ok = run_job(script, builtins.as_ref(), &a.job, Until::End).await;
                         results.push((a.seq, a.component().to_owned(), ok));
                     }
                     g.handle_ran(now(), &results);
