@@ -77,8 +77,8 @@ mod words;
 
 pub use close::CloseReason;
 pub use config::{
-    Change, Config, ConfigDiff, FenceCommand, LogFormat, MemberConfig, NodeConfig, NodeConfigError,
-    Refusal, RemoteCheckCommands, ScriptComponent, TlsFiles,
+    Change, Config, ConfigDiff, EtcdSettings, FenceCommand, LogFormat, MemberConfig, NodeConfig,
+    NodeConfigError, Refusal, RemoteCheckCommands, ScriptComponent, TlsFiles,
 };
 pub use dial::CONNECT_TIMEOUT;
 pub use event::{Event, LinkKind, Transmit};

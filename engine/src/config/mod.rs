@@ -112,6 +112,18 @@ pub struct Config {
     /// `realtime = true`: the real-time priority (SCHED_FIFO, 1 to 99; `realtime_priority`)
     /// the node runs its loop at, with its memory locked; `None`: normal scheduling.
     pub realtime: Option<u8>,
+    /// Etcd mode (PROTOCOL 5.12): where etcd answers and the prefix of this cluster's keys;
+    /// `None` in the other modes.
+    pub etcd: Option<EtcdSettings>,
+}
+
+/// `[etcd]`: how an etcd-mode node reaches etcd (PROTOCOL 5.12).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EtcdSettings {
+    /// Client URLs (`http://host:port` or `https://host:port`), tried in order.
+    pub endpoints: Vec<String>,
+    /// The prefix of this cluster's keys; the leader key is `<prefix>/leader`.
+    pub prefix: String,
 }
 
 /// How the node writes its log lines (`log_format`).
