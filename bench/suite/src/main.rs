@@ -9,6 +9,7 @@
 
 mod compare;
 mod control;
+mod etcd_scale;
 mod failover;
 mod faults;
 mod keepalived;
@@ -36,9 +37,11 @@ pub enum Section {
     Scale,
     /// Spurious role changes at a 10 ms heartbeat with both cores busy.
     Soak,
-    /// Clusters in network namespaces (quorum, witness, pair, fencing) under faults, and
-    /// corosync votequorum beside quorum mode.
+    /// Clusters in network namespaces (quorum, witness, pair, fencing, etcd) under faults,
+    /// and corosync votequorum beside quorum mode.
     Faults,
+    /// Etcd mode at scale: many clusters of three members on one etcd.
+    EtcdScale,
 }
 
 /// Which soaks to run: `realtime = true` off, on, or both (`--soak-realtime`).
@@ -122,6 +125,9 @@ pub struct Options {
     /// (the clusters and corosync alike).
     #[arg(long)]
     pub faults_busy: bool,
+    /// etcd-scale: how many clusters of three members share the etcd.
+    #[arg(long, default_value_t = 100)]
+    pub etcd_clusters: usize,
     /// faults: corosync trials per fault and timer setting (0: none).
     #[arg(long, default_value_t = 10)]
     pub corosync_trials: usize,
@@ -181,6 +187,7 @@ fn main() -> ExitCode {
             Section::Scale,
             Section::Soak,
             Section::Faults,
+            Section::EtcdScale,
         ];
     }
     if opts.faults == 0 || opts.faults_heartbeat < 10 {
@@ -227,6 +234,7 @@ fn main() -> ExitCode {
             },
             Section::Scale => scale::run(&opts),
             Section::Soak => soak::run(&opts),
+            Section::EtcdScale => etcd_scale::run(&opts),
             Section::Faults => faults::run(&opts).map(|r| {
                 fault_samples.extend(r.samples);
                 r.tables
