@@ -183,9 +183,13 @@ impl Election {
             debug_assert!(false, "handle_link_up: {peer} is not a peer");
             return;
         }
-        if self.is_quorum() || self.is_etcd() {
-            // Etcd mode: links only feed the member table (PROTOCOL 5.12).
+        if self.is_quorum() {
             return self.q_link_up(link, peer);
+        }
+        if self.is_etcd() {
+            // Etcd mode: links only feed the member table (PROTOCOL 5.12).
+            self.peers[peer.0].link = Some(link);
+            return;
         }
         let _ = now;
         self.forget_link_state(peer);
@@ -215,8 +219,14 @@ impl Election {
     /// is alone again and re-arms `startup_wait`; a `Demoting` node promotes once its
     /// demotion completes \[F5\]. Unknown links are ignored.
     pub fn handle_link_down(&mut self, now: Instant, link: LinkId) {
-        if self.is_quorum() || self.is_etcd() {
+        if self.is_quorum() {
             return self.q_link_down(link);
+        }
+        if self.is_etcd() {
+            if let Some(peer) = self.peer_on(link) {
+                self.peers[peer.0].link = None;
+            }
+            return;
         }
         let Some(peer) = self.peer_on(link) else {
             return;

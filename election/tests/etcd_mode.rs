@@ -368,6 +368,12 @@ fn switchover_resigns_and_the_next_member_campaigns_at_once_without_fencing() {
         node(1, false).switchover(at(0)),
         Err(UsageError::NotActive(Negotiating))
     );
+    assert_eq!(
+        a.switchover(at(99)),
+        Err(UsageError::PeerDown),
+        "nobody to take over"
+    );
+    a.handle_link_up(at(99), baton_core::LinkId(5), Member(1));
     a.switchover(at(100)).expect("active");
     assert_eq!(
         events(&mut a),
@@ -429,6 +435,23 @@ fn switchover_resigns_and_the_next_member_campaigns_at_once_without_fencing() {
 }
 
 #[test]
+fn a_campaign_whose_answer_was_lost_is_won_when_the_watch_saw_the_key() {
+    let mut a = standby_with_lease(0, 7, false);
+    assert_eq!(cmds(&mut a), [EtcdCommand::Campaign { lease: LeaseId(7) }]);
+    a.handle_etcd(at(2), EtcdInput::Leader(Some(key("a", 42, 7, false))));
+    assert_eq!(a.role(), Standby, "the campaign's answer is still awaited");
+    a.handle_etcd(
+        at(201),
+        EtcdInput::CampaignFailed {
+            lease: LeaseId(7),
+            lost: false,
+        },
+    );
+    assert_eq!(a.role(), Promoting);
+    assert_eq!(a.round(), Round(42));
+}
+
+#[test]
 fn a_fatal_failure_resigns_and_election_messages_are_ignored() {
     let mut a = standby_with_lease(0, 7, false);
     win(&mut a, 7, 42, 2);
@@ -449,7 +472,9 @@ fn a_fatal_failure_resigns_and_election_messages_are_ignored() {
         campaigns(&mut a),
         [EtcdCommand::Campaign { lease: LeaseId(13) }]
     );
-    // Election messages from a peer change nothing in etcd mode.
+    // Links and Election messages from a peer change nothing in etcd mode.
+    a.handle_link_up(at(10_002), baton_core::LinkId(1), Member(1));
+    assert_eq!(a.peers().filter(|p| p.link.is_some()).count(), 1);
     let before = a.clone();
     a.handle_message(
         at(10_002),
@@ -457,4 +482,7 @@ fn a_fatal_failure_resigns_and_election_messages_are_ignored() {
         baton_election::message::nomination("1 1", "b"),
     );
     assert_eq!(a, before);
+    a.handle_link_down(at(10_003), baton_core::LinkId(1));
+    assert_eq!(a.role(), Standby);
+    assert_eq!(a.peers().filter(|p| p.link.is_some()).count(), 0);
 }

@@ -10,7 +10,7 @@ use crate::round::Round;
 use baton_core::Instant;
 use std::time::Duration;
 
-/// A create revision as a [`Round`] (PROTOCOL 5.12.5: revisions above 4294967295 read as
+/// A create revision as a [`Round`] (PROTOCOL 5.12.2: revisions above 4294967295 read as
 /// the largest round).
 pub(crate) fn round_of(revision: i64) -> Round {
     Round(u32::try_from(revision.max(0)).unwrap_or(u32::MAX))
@@ -110,7 +110,17 @@ impl Election {
             }
             EtcdInput::CampaignFailed { lease, lost } => {
                 self.etcd.campaigning = false;
-                if lost && self.etcd.lease == Some(lease) {
+                let me = self.config.name(self.me()).to_owned();
+                let mine = self
+                    .etcd
+                    .leader
+                    .as_ref()
+                    .filter(|k| k.name == me && k.lease == lease && !k.released)
+                    .map(|k| k.revision);
+                if let (Some(revision), false) = (mine, lost) {
+                    // The answer was lost but the watch saw the key created: it is ours.
+                    self.e_won(now, lease, revision);
+                } else if lost && self.etcd.lease == Some(lease) {
                     self.e_lease_lost(now);
                 } else {
                     self.e_maybe_campaign(now);
@@ -415,6 +425,10 @@ impl Election {
         if self.role != NodeRole::Active {
             return Err(UsageError::NotActive(self.role));
         }
+        // Nobody to take over (no peer link up): resigning would only stop the service.
+        if !self.any_link_up() {
+            return Err(UsageError::PeerDown);
+        }
         let revision = self.etcd.won.unwrap_or(0);
         self.e_demote(EAfter::Resign {
             revision,
@@ -429,7 +443,12 @@ impl Election {
         self.fatal = true;
         match self.role {
             NodeRole::Active => {
-                let _ = self.e_switchover();
+                // Resigns even with every peer down: this member cannot serve.
+                let revision = self.etcd.won.unwrap_or(0);
+                self.e_demote(EAfter::Resign {
+                    revision,
+                    failed: false,
+                });
             }
             NodeRole::Promoting => self.e_promotion_failed(now),
             _ => {
