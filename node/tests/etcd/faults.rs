@@ -131,7 +131,7 @@ fn members_started_at_once_elect_the_first_and_again_one_over_their_old_keys() {
             m.kill(i);
         }
         // All at once again, while m0's key still holds on its old lease: m0 revokes it
-        // (PROTOCOL 5.12.3), and m0 and the first backup (which counts m0, the last holder,
+        // (PROTOCOL 5.12.2), and m0 and the first backup (which counts m0, the last holder,
         // as gone) campaign together: one of them wins.
         let t = now_ns();
         m.start_all();

@@ -207,6 +207,26 @@ impl Members {
         self.dir.join(format!("{}.toml", self.names[i]))
     }
 
+    /// Appends `text` to member `i`'s configuration file (a table of its own, `[tls]`).
+    pub fn append(&self, i: usize, text: &str) {
+        let path = self.config(i);
+        let mut t = std::fs::read_to_string(&path).expect("config");
+        t.push_str(text);
+        std::fs::write(path, t).expect("config");
+    }
+
+    /// Waits until member `i`'s component last wrote `word` (`within`); panics with the logs.
+    pub async fn until_component(&self, i: usize, word: &str, within: Duration) {
+        let deadline = Instant::now() + within;
+        while self.component(i) != word {
+            if Instant::now() > deadline {
+                self.dump();
+                panic!("{}'s component not {word} after {within:?}", self.names[i]);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Member `i`'s log so far.
     pub fn log(&self, i: usize) -> String {
         std::fs::read_to_string(self.dir.join(format!("{}.log", self.names[i]))).unwrap_or_default()

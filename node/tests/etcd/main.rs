@@ -1,15 +1,16 @@
 //! Etcd mode (issue 14; PROTOCOL 5.12) against a real etcd (Debian's `etcd-server`,
 //! installed by the test support where missing) with real `baton node` processes: SIGKILL
 //! of the active member, SIGKILL and restart of etcd, a member cut from etcd in a network
-//! namespace, a lease expiring under a frozen active, members starting at once, and a
-//! planned switchover. Each counts the dual-active moments from the components' journal and
-//! finds none. Times are printed, never asserted (they are the benchmark's: bench/suite).
+//! namespace, a lease expiring under a frozen active, members starting at once, a planned
+//! switchover, and etcd over TLS. Each counts the dual-active moments from the components'
+//! journal and finds none. Times are printed, never asserted (they are the benchmark's: bench/suite).
 
 #[path = "../support/mod.rs"]
 mod support;
 
 mod faults;
 mod harness;
+mod tls;
 
 use harness::{only_active, Members, TTL_MS};
 use std::time::Duration;

@@ -6,6 +6,7 @@
 
 use super::{ensure_debian_package, free_port, Scratch};
 use baton_node::etcd::http::{post, Endpoint};
+use baton_node::tls::{TlsConfig, TlsFiles};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -21,12 +22,34 @@ pub struct EtcdServer {
     data: PathBuf,
     log: PathBuf,
     child: Option<Child>,
+    /// With TLS: the CA, etcd's certificate and key (`baton certs` files); clients must
+    /// present a certificate from that CA.
+    tls: Option<EtcdTls>,
+}
+
+/// etcd's TLS files, and a member's for the readiness probe.
+#[derive(Clone)]
+pub struct EtcdTls {
+    /// The CA (`ca.pem`).
+    pub ca: PathBuf,
+    /// etcd's certificate and key.
+    pub cert: PathBuf,
+    /// Its key.
+    pub key: PathBuf,
+    /// A client's files (a member's), for the probe.
+    pub client: TlsFiles,
 }
 
 impl EtcdServer {
     /// Starts etcd with its data in `scratch` (and listening on `extra` addresses too), and
     /// waits until it answers.
     pub async fn start(scratch: &Scratch, extra: &[&str]) -> EtcdServer {
+        Self::start_with(scratch, extra, None).await
+    }
+
+    /// As [`EtcdServer::start`], serving `https` with `tls` and requiring client
+    /// certificates from its CA.
+    pub async fn start_with(scratch: &Scratch, extra: &[&str], tls: Option<EtcdTls>) -> EtcdServer {
         ensure_debian_package("etcd", "etcd-server");
         let mut s = EtcdServer {
             port: free_port(),
@@ -35,19 +58,21 @@ impl EtcdServer {
             data: scratch.path.join("etcd.data"),
             log: scratch.path.join("etcd.log"),
             child: None,
+            tls,
         };
         s.restart().await;
         s
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https` with TLS).
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        self.url_at("127.0.0.1")
     }
 
-    /// `http://ADDR:PORT` for one of the extra addresses.
+    /// `http://ADDR:PORT` for one of the extra addresses (`https` with TLS).
     pub fn url_at(&self, addr: &str) -> String {
-        format!("http://{addr}:{}", self.port)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{addr}:{}", self.port)
     }
 
     /// (Re)starts etcd on its data folder and waits (up to 20 s) until it answers a read.
@@ -61,7 +86,17 @@ impl EtcdServer {
             .append(true)
             .open(&self.log)
             .expect("etcd log");
-        let child = Command::new("etcd")
+        let mut cmd = Command::new("etcd");
+        if let Some(t) = &self.tls {
+            cmd.arg("--cert-file")
+                .arg(&t.cert)
+                .arg("--key-file")
+                .arg(&t.key)
+                .arg("--trusted-ca-file")
+                .arg(&t.ca)
+                .arg("--client-cert-auth");
+        }
+        let child = cmd
             .args(["--name", "t", "--data-dir"])
             .arg(&self.data)
             .args([
@@ -85,7 +120,12 @@ impl EtcdServer {
             .spawn()
             .expect("etcd starts");
         self.child = Some(child);
-        let ready = answers_within(&self.url(), Duration::from_secs(20)).await;
+        let tls = self.tls.as_ref().map(|t| {
+            TlsConfig::load(&t.client)
+                .expect("the probe's TLS files")
+                .client_config()
+        });
+        let ready = answers_within(&self.url(), tls, Duration::from_secs(20)).await;
         assert!(
             ready,
             "etcd did not answer within 20 s: {}",
@@ -114,14 +154,18 @@ impl Drop for EtcdServer {
 }
 
 /// Whether etcd at `url` answers a read within `within`.
-async fn answers_within(url: &str, within: Duration) -> bool {
+async fn answers_within(
+    url: &str,
+    tls: Option<std::sync::Arc<rustls::ClientConfig>>,
+    within: Duration,
+) -> bool {
     let ep = Endpoint::parse(url).expect("url");
     {
         let deadline = tokio::time::Instant::now() + within;
         loop {
             let answer = tokio::time::timeout(
                 Duration::from_secs(1),
-                post(&ep, None, "/v3/kv/range", br#"{"key":"AA=="}"#),
+                post(&ep, tls.as_ref(), "/v3/kv/range", br#"{"key":"AA=="}"#),
             )
             .await;
             if matches!(answer, Ok(Ok(ref b)) if b.starts_with(b"{\"header\"")) {
