@@ -30,12 +30,21 @@ impl Etcd {
         let inbox = inbox.clone();
         if command == EtcdCommand::Watch {
             if self.watch.is_none() {
+                // Through an unbounded queue: a full inbox delays the key's changes, never
+                // drops one.
+                let (tx, mut rx) = mpsc::unbounded_channel();
                 self.watch = Some(tokio::spawn(async move {
-                    client
-                        .watch(|input| {
-                            inbox.try_send(Input::Etcd(input)).is_ok() || !inbox.is_closed()
-                        })
-                        .await
+                    let forward = async {
+                        while let Some(input) = rx.recv().await {
+                            if inbox.send(Input::Etcd(input)).await.is_err() {
+                                return;
+                            }
+                        }
+                    };
+                    tokio::select! {
+                        () = client.watch(|input| tx.send(input).is_ok()) => {}
+                        () = forward => {}
+                    }
                 }));
             }
             return;
