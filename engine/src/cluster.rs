@@ -74,7 +74,7 @@ impl Node {
     }
 
     /// `round=<R>` in quorum and etcd mode once the Election has a round (etcd mode: the
-    /// leader key's create revision, PROTOCOL 5.12.5).
+    /// leader key's create revision, PROTOCOL 5.12.2).
     pub(crate) fn round_word(&self) -> Option<String> {
         let round = self.election.round();
         (self.config.mode != baton_election::Mode::Pair && round.0 > 0)
