@@ -441,21 +441,19 @@ fn random_fraction() -> f64 {
     (bits >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// One trial and the recovery after it; returns what was measured and the active node
-/// of the settled pair afterwards.
-async fn run_trial(
+/// Waits a random phase of the heartbeat, then makes sure the pair is still settled with
+/// `old` active; a change with no fault injected is counted and the pair settled again
+/// (reset after two failed settles). Returns the active node to fault.
+async fn settle_before_fault(
     pair: &mut Pair,
-    scenario: Scenario,
-    old: usize,
-    timeout: Duration,
+    mut old: usize,
     settle_timeout: Duration,
     tally: &mut Tally,
     label: &str,
-) -> Result<(Outcome, usize), String> {
+) -> Result<usize, String> {
     // A random delay in [0, heartbeat), so that the fault falls at a random phase of the
     // heartbeats (as a real one would; the settle that ends a recovery is in step with
     // them). The records meanwhile are of no use.
-    let mut old = old;
     for attempt in 0.. {
         let phase = pair.heartbeat.mul_f64(random_fraction());
         pair.drain_until(Instant::now() + phase).await;
@@ -481,10 +479,51 @@ async fn run_trial(
             Err(e) => return Err(format!("{label}: {e}")),
         }
     }
-    let t0 = match scenario {
-        Scenario::Crash => pair.kill(old)?,
-        Scenario::Silent => pair.stop(old)?,
-        Scenario::Switchover => pair.switchover(old).await?,
+    Ok(old)
+}
+
+/// One trial and the recovery after it; returns what was measured and the active node
+/// of the settled pair afterwards.
+async fn run_trial(
+    pair: &mut Pair,
+    scenario: Scenario,
+    old: usize,
+    timeout: Duration,
+    settle_timeout: Duration,
+    tally: &mut Tally,
+    label: &str,
+) -> Result<(Outcome, usize), String> {
+    let mut old = old;
+    let mut refusals = 0;
+    let t0 = loop {
+        old = settle_before_fault(pair, old, settle_timeout, tally, label).await?;
+        match scenario {
+            Scenario::Crash => break pair.kill(old)?,
+            Scenario::Silent => break pair.stop(old)?,
+            Scenario::Switchover => match pair.switchover(old).await? {
+                Some(t0) => break t0,
+                // The node stood down between the harness's last record and the command
+                // (a spurious handover on a busy machine): counted like any change with
+                // no fault injected, and the trial starts again.
+                None if refusals < 5 => {
+                    refusals += 1;
+                    tally.unsettled += 1;
+                    let d = format!(
+                        "{} was no longer active when asked to switch over ({})",
+                        NAMES[old],
+                        pair.describe()
+                    );
+                    crate::progress("failover", format!("{label}: {d}"));
+                    tally.details.push(d);
+                }
+                None => {
+                    return Err(format!(
+                        "{label}: {} refused the switchover five times: not active",
+                        NAMES[old]
+                    ))
+                }
+            },
+        }
     };
     pair.mark(t0, &format!("{label}: fault on {}", NAMES[old]));
     let deadline = t0 + timeout;

@@ -796,13 +796,17 @@ impl Pair {
         self.procs.pid(i)
     }
 
-    /// Sends `switchover` on node `i`'s control socket; the time just before connecting.
-    pub async fn switchover(&mut self, i: usize) -> Result<Instant, String> {
+    /// Sends `switchover` on node `i`'s control socket; the time just before connecting,
+    /// or `None` when the node answers that it is not active (any other refusal is an
+    /// error).
+    pub async fn switchover(&mut self, i: usize) -> Result<Option<Instant>, String> {
         let path = self.dir.join(format!("{}.ctl", NAMES[i]));
         let t0 = Instant::now();
         let answer = crate::control::command(&path, "switchover").await?;
         if answer.starts_with("ok") {
-            Ok(t0)
+            Ok(Some(t0))
+        } else if answer.contains("needs an active node") {
+            Ok(None)
         } else {
             Err(format!("switchover refused by {}: {answer}", NAMES[i]))
         }
