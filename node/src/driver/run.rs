@@ -96,12 +96,8 @@ async fn drive<N: Net>(
         let client_tls = tls_config
             .as_ref()
             .map(crate::tls::TlsConfig::client_config);
-        super::etcd::Etcd::new(crate::etcd::Client::new(
-            settings,
-            name,
-            cfg.node.etcd,
-            client_tls,
-        ))
+        let client = crate::etcd::Client::new(settings, name, cfg.node.etcd, client_tls);
+        super::etcd::Etcd::new(client, cfg.node.etcd.request_timeout)
     });
     let tls = tls_config.map(Tls::new);
     let _listeners = listen::open(&cfg, &net, &inbox_tx, tls.as_ref())
@@ -215,6 +211,10 @@ async fn drive<N: Net>(
                 None => requests_open = false,
             },
         }
+    }
+    // Etcd mode: the resign of a handover reaches etcd before the node goes (PROTOCOL 5.12.3).
+    if let Some(etcd) = &mut d.etcd {
+        etcd.finish().await;
     }
     // The guard hears beats while the exit jobs run (PROTOCOL 6.3).
     crate::guard::beat_while(&mut d.guard, d.hooks.run_at_exit(d.node.exit_jobs())).await;

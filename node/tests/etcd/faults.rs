@@ -193,3 +193,32 @@ fn switchover_resigns_and_the_next_member_serves_at_once() {
     );
     assert_eq!(m.dual_active(), Vec::<String>::new());
 }
+
+#[test]
+fn sigterm_hands_over_by_resigning_before_the_node_exits() {
+    let scratch = Scratch::new("etcdterm");
+    let etcd = runtime().block_on(EtcdServer::start(&scratch, &[]));
+    let mut m = Members::new("eterm", 2, &etcd, "/baton/term", vec![], "");
+    m.start_all();
+    runtime().block_on(async {
+        m.until(ELECT, "m0 active", |s| only_active(s, 0, &[]))
+            .await;
+        let t = now_ns();
+        m.signal(0, "TERM");
+        m.until(ELECT, "m1 active", |s| {
+            s.get(1) == Some(&Some("active".into()))
+        })
+        .await;
+        let took = m.activated(1).expect("m1 active") - t;
+        eprintln!(
+            "etcd mode: SIGTERM -> m1 active after {} ms",
+            took / 1_000_000
+        );
+        // m0 handed over by resigning, and waited for etcd's answer before it exited.
+        let log = m.log(0);
+        let revoked = log.find("lease revoked").expect("m0's revoke was answered");
+        let stopped = log.find("node stopped").expect("m0 stopped");
+        assert!(revoked < stopped, "the revoke before the exit");
+    });
+    assert_eq!(m.dual_active(), Vec::<String>::new());
+}

@@ -252,7 +252,10 @@ impl Members {
             .arg("node")
             .arg("--config")
             .arg(self.config(i))
-            .env("RUST_LOG", "info,baton_node::driver=debug")
+            .env(
+                "RUST_LOG",
+                "info,baton_node::driver=debug,baton_node::etcd=debug",
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
