@@ -35,5 +35,14 @@ if ! command -v corosync >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
     echo "bench/suite.sh: could not install corosync (see $out/apt.log); its rows will say so" >&2
 fi
 
+# etcd 3.4 from Debian (etcd-server), for the faults section's etcd-mode cluster (same rule).
+if ! command -v etcd >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "bench/suite.sh: installing etcd-server (Debian) for the faults section's etcd mode" >&2
+  (DEBIAN_FRONTEND=noninteractive apt-get install -y -q etcd-server >>"$out/apt.log" 2>&1 ||
+    { apt-get update -q >>"$out/apt.log" 2>&1 &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q etcd-server >>"$out/apt.log" 2>&1; }) ||
+    echo "bench/suite.sh: could not install etcd-server (see $out/apt.log); its rows will say so" >&2
+fi
+
 cargo build -q --release -p baton-node -p baton-bench
 exec target/release/baton-bench --out "$out/report.md" --json "$out/samples.json" "$@"

@@ -36,6 +36,8 @@ pub enum Mode {
     Pair,
     /// Three to nine voters, rounds, persisted grants and leases (PROTOCOL 5.9).
     Quorum,
+    /// One to nine members campaigning for a leader key in etcd on leases (PROTOCOL 5.12).
+    Etcd,
 }
 
 /// Configuration of one member's Election. Identical across members except [`Config::me`]
@@ -73,6 +75,9 @@ pub struct Config {
     pub quorum: crate::quorum::QuorumTimers,
     /// Quorum mode: the grant read from `state_dir/grant` at start (PROTOCOL 5.9.3).
     pub persisted: crate::quorum::PersistedGrant,
+    /// Etcd mode: the lease TTL and the round-trip bound (PROTOCOL 5.12.4); the demotion
+    /// bound, clock drift and stagger are those of [`Config::quorum`].
+    pub etcd: crate::etcd::EtcdTimers,
 }
 
 /// Default of [`Config::startup_wait`]: the default dead interval (3 × 100 ms).
@@ -101,6 +106,7 @@ impl Config {
             witnesses: Vec::new(),
             quorum: crate::quorum::QuorumTimers::default(),
             persisted: crate::quorum::PersistedGrant::Unknown,
+            etcd: crate::etcd::EtcdTimers::default(),
         }
     }
 
@@ -158,6 +164,8 @@ pub enum ConfigError {
     ZeroBackoff,
     /// A quorum-mode check failed (PROTOCOL 5.9.1, 5.9.6).
     Quorum(crate::quorum::QuorumConfigError),
+    /// Etcd mode: witnesses, or timers that break PROTOCOL 5.12.4.
+    Etcd(crate::etcd::EtcdConfigError),
 }
 
 impl fmt::Display for ConfigError {
@@ -175,6 +183,7 @@ impl fmt::Display for ConfigError {
             }
             ConfigError::DuplicateName(n) => write!(f, "member name {n:?} is used twice"),
             ConfigError::Quorum(e) => write!(f, "{e}"),
+            ConfigError::Etcd(e) => write!(f, "{e}"),
             ConfigError::ZeroBackoff => {
                 write!(f, "retry_backoff and fence_retry must not be zero")
             }

@@ -62,6 +62,8 @@ pub struct Election {
     pub(crate) fencing: Option<Fencing>,
     /// Quorum-mode state (PROTOCOL 5.9); empty in pair mode.
     pub(crate) quorum: crate::quorum::QuorumState,
+    /// Etcd-mode state (PROTOCOL 5.12); empty in the other modes.
+    pub(crate) etcd: crate::etcd::EtcdState,
     pub(crate) transmits: VecDeque<Transmit>,
     pub(crate) events: VecDeque<Event>,
 }
@@ -107,12 +109,15 @@ impl Election {
             seen_round: Round::default(),
             fencing: None,
             quorum: crate::quorum::QuorumState::default(),
+            etcd: crate::etcd::EtcdState::default(),
             timers: TimerTable::default(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         };
         if e.is_quorum() {
             e.q_start(now);
+        } else if e.is_etcd() {
+            e.e_start();
         } else {
             e.arm_startup_wait(now);
         }
@@ -133,11 +138,14 @@ impl Election {
 
     /// When [`Election::handle_timeout`] must next be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let quorum = self.quorum.timers.next_deadline();
-        match (self.timers.next_deadline(), quorum) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [
+            self.timers.next_deadline(),
+            self.quorum.timers.next_deadline(),
+            self.etcd.timers.next_deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     // ---- inputs ----
@@ -146,6 +154,9 @@ impl Election {
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.is_quorum() {
             return self.q_handle_timeout(now);
+        }
+        if self.is_etcd() {
+            return self.e_handle_timeout(now);
         }
         while let Some(t) = self.timers.next_expired(now) {
             match t {
@@ -174,6 +185,11 @@ impl Election {
         }
         if self.is_quorum() {
             return self.q_link_up(link, peer);
+        }
+        if self.is_etcd() {
+            // Etcd mode: links only feed the member table (PROTOCOL 5.12).
+            self.peers[peer.0].link = Some(link);
+            return;
         }
         let _ = now;
         self.forget_link_state(peer);
@@ -206,6 +222,12 @@ impl Election {
         if self.is_quorum() {
             return self.q_link_down(link);
         }
+        if self.is_etcd() {
+            if let Some(peer) = self.peer_on(link) {
+                self.peers[peer.0].link = None;
+            }
+            return;
+        }
         let Some(peer) = self.peer_on(link) else {
             return;
         };
@@ -223,6 +245,10 @@ impl Election {
     pub fn handle_message(&mut self, now: Instant, link: LinkId, msg: ElectionMessage) {
         if self.is_quorum() {
             return self.q_handle_message(now, link, msg);
+        }
+        if self.is_etcd() {
+            // Etcd mode elects through etcd only: Election messages change nothing.
+            return;
         }
         let Some(from) = self.peer_on(link) else {
             return;
@@ -270,6 +296,9 @@ impl Election {
         if self.is_quorum() {
             return self.q_components_done(now, generation);
         }
+        if self.is_etcd() {
+            return self.e_components_done(now, generation);
+        }
         if generation != self.generation {
             return;
         }
@@ -287,6 +316,9 @@ impl Election {
         if self.is_quorum() {
             return self.q_handle_promotion_failed(now, generation);
         }
+        if self.is_etcd() {
+            return self.e_handle_promotion_failed(now, generation);
+        }
         if generation == self.generation && self.role == NodeRole::Promoting {
             self.promotion_failed(now);
         }
@@ -298,6 +330,9 @@ impl Election {
         let _ = now;
         if self.is_quorum() {
             return self.q_switchover();
+        }
+        if self.is_etcd() {
+            return self.e_switchover();
         }
         if self.role != NodeRole::Active {
             return Err(UsageError::NotActive(self.role));
@@ -318,6 +353,9 @@ impl Election {
         if self.is_quorum() {
             return self.q_fatal(now);
         }
+        if self.is_etcd() {
+            return self.e_fatal(now);
+        }
         self.fatal = true;
         match self.role {
             NodeRole::Active => self.demote(AfterDemotion::Handover),
@@ -330,6 +368,9 @@ impl Election {
     pub fn handle_fatal_cleared(&mut self, now: Instant) {
         if self.is_quorum() {
             return self.q_fatal_cleared(now);
+        }
+        if self.is_etcd() {
+            return self.e_fatal_cleared(now);
         }
         let _ = now;
         self.fatal = false;

@@ -81,6 +81,9 @@ pub enum Event {
     /// [`Election::handle_grant_persisted`](crate::Election::handle_grant_persisted). Every
     /// transmit is held until then \[Q1\]. If the write fails, stop the node.
     PersistGrant(crate::quorum::Grant),
+    /// Etcd mode (PROTOCOL 5.12): carry this command to etcd and hand the answer back with
+    /// [`Election::handle_etcd`](crate::Election::handle_etcd).
+    Etcd(crate::etcd::EtcdCommand),
 }
 
 /// Peer misbehaviour reported by [`Event::PeerMisbehaved`].

@@ -35,6 +35,9 @@ impl Election {
         if self.is_quorum() {
             return self.q_fence_done(now, member, ok);
         }
+        if self.is_etcd() {
+            return self.e_fence_done(now, member, ok);
+        }
         let Some(f) = self.fencing else {
             return;
         };

@@ -64,10 +64,14 @@
 //!
 //! Quorum mode (PROTOCOL 5.9, [`Mode::Quorum`]) lives in `quorum/`: the public methods above
 //! dispatch to it by mode; its rules \[Q1\]-\[Q9\] are listed in `quorum/mod.rs`.
+//!
+//! Etcd mode (PROTOCOL 5.12, [`Mode::Etcd`]) lives in `etcd/`: leases and a leader key in
+//! etcd, as [`EtcdCommand`]s out and [`EtcdInput`]s in.
 #![forbid(unsafe_code)]
 
 mod config;
 mod election;
+pub mod etcd;
 mod event;
 mod fence;
 mod ids;
@@ -88,6 +92,7 @@ pub use config::{
     DEFAULT_STARTUP_WAIT,
 };
 pub use election::{Election, UsageError};
+pub use etcd::{EtcdCommand, EtcdConfigError, EtcdInput, EtcdTimers, LeaderKey, LeaseId};
 pub use event::{Event, Generation, Misbehaviour, Transmit};
 pub use peer::{PeerRole, PeerView};
 pub use quorum::voter;

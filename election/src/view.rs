@@ -36,7 +36,7 @@ impl Election {
     /// The peer of pair mode (PROTOCOL 5); `None` in quorum mode, which has several (use
     /// [`Election::peers`]).
     pub fn peer(&self) -> Option<Member> {
-        (!self.is_quorum()).then(|| self.pair_peer())
+        (!self.is_quorum() && !self.is_etcd()).then(|| self.pair_peer())
     }
 
     /// What this node knows of its pair-mode peer; `None` in quorum mode (use
@@ -76,6 +76,7 @@ impl Election {
     /// quorum mode, whose answers this does not judge.
     pub fn answer_counts(&self, from: Member, id: &baton_asn1::election::CorrelationId) -> bool {
         !self.is_quorum()
+            && !self.is_etcd()
             && crate::wire_id::WireId::from_correlation_id(id)
                 .is_ok_and(|id| self.answers_latest_send(from, id.seq))
     }
@@ -90,6 +91,9 @@ impl Election {
     pub fn is_settled(&self) -> bool {
         if self.is_quorum() {
             return self.q_is_settled();
+        }
+        if self.is_etcd() {
+            return self.e_is_settled();
         }
         self.pending.is_none()
             && self.after_demotion == AfterDemotion::Nothing

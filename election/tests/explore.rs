@@ -95,7 +95,9 @@ impl State {
                     panic!("a correct peer misbehaved: {ev:?}")
                 }
                 Event::Fence { .. } => panic!("fencing is off: {ev:?}"),
-                Event::PersistGrant(_) => panic!("pair mode persists nothing: {ev:?}"),
+                Event::PersistGrant(_) | Event::Etcd(_) => {
+                    panic!("pair mode persists nothing and has no etcd: {ev:?}")
+                }
                 Event::RoleChanged { .. } => {}
             }
         }

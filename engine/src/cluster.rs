@@ -60,6 +60,12 @@ impl Node {
         self.process(now);
     }
 
+    /// What etcd answered, or what the watch of the leader key saw (PROTOCOL 5.12).
+    pub fn handle_etcd(&mut self, now: Instant, input: baton_election::EtcdInput) {
+        self.election.handle_etcd(now, input);
+        self.process(now);
+    }
+
     /// `fencing=<name>` while a fencing is under way.
     pub(crate) fn fencing_word(&self) -> Option<String> {
         let m = self.election.fencing()?;
@@ -67,10 +73,11 @@ impl Node {
         Some(format!("fencing={}", name.name))
     }
 
-    /// `round=<R>` in quorum mode once the Election has a round.
+    /// `round=<R>` in quorum and etcd mode once the Election has a round (etcd mode: the
+    /// leader key's create revision, PROTOCOL 5.12.2).
     pub(crate) fn round_word(&self) -> Option<String> {
         let round = self.election.round();
-        (self.config.mode == baton_election::Mode::Quorum && round.0 > 0)
+        (self.config.mode != baton_election::Mode::Pair && round.0 > 0)
             .then(|| format!("round={round}"))
     }
 
@@ -78,7 +85,7 @@ impl Node {
     /// `now` (PROTOCOL 6.7). Only in answers to `getStatus`: a word that changes with every
     /// millisecond would push a `statusIndication` on every input.
     pub(crate) fn lease_word(&self, now: Instant) -> Option<String> {
-        if self.config.mode != baton_election::Mode::Quorum {
+        if self.config.mode == baton_election::Mode::Pair {
             return None;
         }
         let left = self.election.lease_left(now)?;

@@ -110,6 +110,9 @@ pub enum Event {
         /// Its name (what the file records).
         name: String,
     },
+    /// Etcd mode (PROTOCOL 5.12): carry this command to etcd, then hand the answer (and
+    /// every change the watch sees) back with [`crate::Node::handle_etcd`].
+    Etcd(baton_election::EtcdCommand),
     /// Run the remote check against member `member` (PROTOCOL 6.8): its `uplink_check` first,
     /// if configured, then `remote_check` with the member's name, peer address and host in
     /// `BATON_ACTIVE_MEMBER`, `BATON_ACTIVE_ADDRESS` and `BATON_ACTIVE_HOST`; then report the

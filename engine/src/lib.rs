@@ -77,8 +77,8 @@ mod words;
 
 pub use close::CloseReason;
 pub use config::{
-    Change, Config, ConfigDiff, FenceCommand, LogFormat, MemberConfig, NodeConfig, NodeConfigError,
-    Refusal, RemoteCheckCommands, ScriptComponent, TlsFiles, VipConfig,
+    Change, Config, ConfigDiff, EtcdSettings, FenceCommand, LogFormat, MemberConfig, NodeConfig,
+    NodeConfigError, Refusal, RemoteCheckCommands, ScriptComponent, TlsFiles, VipConfig,
 };
 pub use dial::CONNECT_TIMEOUT;
 pub use event::{Event, LinkKind, Transmit};

@@ -36,6 +36,7 @@ impl Node {
             }
             ElectionEvent::Fence { member } => self.fence(member),
             ElectionEvent::PersistGrant(grant) => self.persist_grant(grant),
+            ElectionEvent::Etcd(command) => self.events.push_back(Event::Etcd(command)),
         }
     }
 

@@ -17,6 +17,7 @@ pub mod client;
 pub mod config;
 pub mod dashboard;
 pub mod driver;
+pub mod etcd;
 pub mod guard;
 pub mod history;
 pub mod logging;

@@ -164,6 +164,16 @@ fn cluster_summary(cfg: &baton_node::config::Config) -> String {
                 .as_ref()
                 .map_or_else(|| "?".to_owned(), |d| d.display().to_string())
         ),
+        baton_election::Mode::Etcd => {
+            let e = cfg.etcd.as_ref();
+            format!(
+                "etcd mode ({} members, endpoints {}, prefix {}, ttl {} ms)",
+                cfg.node.members.len(),
+                e.map_or_else(String::new, |e| e.endpoints.join(",")),
+                e.map_or("?", |e| e.prefix.as_str()),
+                cfg.node.etcd.ttl.as_millis()
+            )
+        }
     };
     if let Some(f) = &cfg.fence {
         s.push_str(&format!(", fencing ({} ms)", f.timeout.as_millis()));

@@ -9,6 +9,7 @@
 
 mod compare;
 mod control;
+mod etcd_scale;
 mod failover;
 mod faults;
 mod keepalived;
@@ -37,13 +38,15 @@ pub enum Section {
     Scale,
     /// Spurious role changes at a 10 ms heartbeat with both cores busy.
     Soak,
-    /// Clusters in network namespaces (quorum, witness, pair, fencing) under faults, and
-    /// corosync votequorum beside quorum mode.
+    /// Clusters in network namespaces (quorum, witness, pair, fencing, etcd) under faults,
+    /// and corosync votequorum beside quorum mode.
     Faults,
     /// The client-visible outage at a virtual IP: baton's `[[vip]]` and keepalived's
     /// `virtual_ipaddress` moving the same VIP (network namespaces, a client asking every
     /// millisecond).
     Vip,
+    /// Etcd mode at scale: many clusters of three members on one etcd.
+    EtcdScale,
 }
 
 /// Which soaks to run: `realtime = true` off, on, or both (`--soak-realtime`).
@@ -127,6 +130,9 @@ pub struct Options {
     /// (the clusters and corosync alike).
     #[arg(long)]
     pub faults_busy: bool,
+    /// etcd-scale: how many clusters of three members share the etcd.
+    #[arg(long, default_value_t = 100)]
+    pub etcd_clusters: usize,
     /// faults: corosync trials per fault and timer setting (0: none).
     #[arg(long, default_value_t = 10)]
     pub corosync_trials: usize,
@@ -187,6 +193,7 @@ fn main() -> ExitCode {
             Section::Soak,
             Section::Faults,
             Section::Vip,
+            Section::EtcdScale,
         ];
     }
     if opts.faults == 0 || opts.faults_heartbeat < 10 {
@@ -234,6 +241,7 @@ fn main() -> ExitCode {
             },
             Section::Scale => scale::run(&opts),
             Section::Soak => soak::run(&opts),
+            Section::EtcdScale => etcd_scale::run(&opts),
             Section::Faults => faults::run(&opts).map(|r| {
                 fault_samples.extend(r.samples);
                 r.tables

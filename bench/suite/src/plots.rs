@@ -82,6 +82,7 @@ pub fn faults(samples: &[Sample], dir: &Path) -> Result<Option<PathBuf>, String>
         BATON_TLS,
         RGBColor(130, 80, 223),
         RGBColor(154, 103, 0),
+        RGBColor(207, 34, 46),
     ];
     let mut rows = Vec::new();
     for fault in Fault::ALL {

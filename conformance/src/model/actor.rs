@@ -308,8 +308,8 @@ impl Node {
                 Event::RoleChanged { .. } => {}
                 // The pair model configures no fencing (Config::fence is false).
                 Event::Fence { .. } => {}
-                // Pair mode persists nothing.
-                Event::PersistGrant(_) => {}
+                // Pair mode persists nothing and asks nothing of etcd.
+                Event::PersistGrant(_) | Event::Etcd(_) => {}
             }
         }
     }

@@ -288,8 +288,9 @@ impl World {
                 Event::Exit { handed_over } => {
                     self.log(|| format!("n{m}: exits (handed over: {handed_over})"))
                 }
-                // The simulation configures no script components and no remote check.
-                Event::RunHooks { .. } | Event::RemoteCheck { .. } => {}
+                // The simulation configures no script components, no remote check and no
+                // etcd mode.
+                Event::RunHooks { .. } | Event::RemoteCheck { .. } | Event::Etcd(_) => {}
                 Event::Fence { member, name, .. } => {
                     self.log(|| format!("n{m}: asks to fence {name}"));
                     self.start_fence(m, member);

@@ -72,6 +72,7 @@ impl Config {
             witnesses: Vec::new(),
             quorum: QuorumTimers::default(),
             persisted: PersistedGrant::Unknown,
+            etcd: crate::etcd::EtcdTimers::default(),
         }
     }
 
@@ -112,6 +113,7 @@ impl Config {
             }
             Mode::Pair => Ok(()),
             Mode::Quorum => self.validate_quorum().map_err(ConfigError::Quorum),
+            Mode::Etcd => self.validate_etcd().map_err(ConfigError::Etcd),
         }
     }
 }

@@ -197,6 +197,9 @@ impl Election {
     /// Quorum mode, while serving (`Promoting` or `Active` under a won round): the time left
     /// on its lease. `None` otherwise, and in pair mode.
     pub fn lease_left(&self, now: Instant) -> Option<std::time::Duration> {
+        if self.is_etcd() {
+            return self.e_lease_left(now);
+        }
         self.quorum.won?;
         if !self.role.is_promoting_or_active() {
             return None;

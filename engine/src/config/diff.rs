@@ -74,7 +74,7 @@ pub enum Refusal {
     /// The members: names, ids, order, witnesses or peer addresses (membership changes
     /// need every member restarted with the new file, PROTOCOL 5.9).
     Members,
-    /// The election mode, the quorum timers or `state_dir` (PROTOCOL 5.9).
+    /// The election mode, the quorum or etcd timers, `state_dir` or `[etcd]` (PROTOCOL 5.9, 5.12).
     Election,
     /// `[fence]` added, removed or changed (PROTOCOL 5.10).
     Fence,
@@ -108,7 +108,7 @@ impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Refusal::Members => "members",
-            Refusal::Election => "election mode, quorum timers or state_dir",
+            Refusal::Election => "election mode, quorum timers, state_dir or [etcd]",
             Refusal::Fence => "fence",
             Refusal::Encoding => "encoding or max_frame",
             Refusal::Timers => "timers",
@@ -144,7 +144,9 @@ impl Config {
             Refusal::Members,
         );
         refuse(
-            old_n.election_differs(new_n) || self.state_dir != new.state_dir,
+            old_n.election_differs(new_n)
+                || self.state_dir != new.state_dir
+                || self.etcd != new.etcd,
             Refusal::Election,
         );
         refuse(self.fence != new.fence, Refusal::Fence);

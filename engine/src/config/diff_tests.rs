@@ -37,6 +37,7 @@ fn base() -> Config {
         control_tcp: None,
         tls: None,
         state_dir: None,
+        etcd: None,
         fence: None,
         metrics: None,
         log_format: crate::config::LogFormat::Text,
@@ -250,7 +251,7 @@ fn cluster_changes_need_a_restart() {
         words,
         [
             "members",
-            "election mode, quorum timers or state_dir",
+            "election mode, quorum timers, state_dir or [etcd]",
             "fence"
         ]
     );

@@ -117,6 +117,18 @@ pub struct Config {
     /// The built-in virtual IP components (`[[vip]]`, PROTOCOL 6.10), each also one of
     /// `node.scripts` (same id): the driver carries them out itself instead of `sh -c`.
     pub vips: Vec<VipConfig>,
+    /// Etcd mode (PROTOCOL 5.12): where etcd answers and the prefix of this cluster's keys;
+    /// `None` in the other modes.
+    pub etcd: Option<EtcdSettings>,
+}
+
+/// `[etcd]`: how an etcd-mode node reaches etcd (PROTOCOL 5.12).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EtcdSettings {
+    /// Client URLs (`http://host:port` or `https://host:port`), tried in order.
+    pub endpoints: Vec<String>,
+    /// The prefix of this cluster's keys; the leader key is `<prefix>/leader`.
+    pub prefix: String,
 }
 
 /// How the node writes its log lines (`log_format`).

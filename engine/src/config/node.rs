@@ -78,6 +78,8 @@ pub struct NodeConfig {
     /// Quorum mode: the grant the driver read from `state_dir/grant` at start (PROTOCOL
     /// 5.9.3); `Unknown` (missing or corrupt) makes the node abstain for one voter lease.
     pub persisted: PersistedGrant,
+    /// Etcd mode: the lease TTL and the etcd round-trip bound (PROTOCOL 5.12.4).
+    pub etcd: baton_election::EtcdTimers,
 }
 
 /// A configuration that cannot run.
@@ -147,6 +149,7 @@ impl NodeConfig {
             fence_retry: Duration::from_secs(1),
             quorum: QuorumTimers::default(),
             persisted: PersistedGrant::Unknown,
+            etcd: baton_election::EtcdTimers::default(),
         }
     }
 
@@ -202,6 +205,7 @@ impl NodeConfig {
         c.witnesses.clone_from(&self.witnesses);
         c.quorum = self.quorum;
         c.persisted = self.persisted;
+        c.etcd = self.etcd;
         c
     }
 
@@ -236,6 +240,7 @@ impl NodeConfig {
         self.mode != other.mode
             || self.fence_retry != other.fence_retry
             || self.quorum != other.quorum
+            || self.etcd != other.etcd
     }
 
     /// Checks what the machines would refuse, with a message naming the member.

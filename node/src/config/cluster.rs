@@ -1,5 +1,6 @@
-//! The cluster keys (PROTOCOL 5.9, 5.10): `election = "pair" | "quorum"`, `[[member]]
-//! witness = true`, `state_dir`, `[fence]`, and the quorum timers of `[timers]`.
+//! The cluster keys (PROTOCOL 5.9, 5.10, 5.12): `election = "pair" | "quorum" | "etcd"`,
+//! `[[member]] witness = true`, `state_dir`, `[fence]`, the quorum timers of `[timers]` and
+//! `[etcd]`.
 
 use super::error::Ctx;
 use super::file::File;
@@ -20,6 +21,7 @@ const DEFAULT_FENCE_TIMEOUT: Duration = Duration::from_secs(10);
 pub(super) struct Cluster {
     pub(super) state_dir: Option<PathBuf>,
     pub(super) fence: Option<FenceCommand>,
+    pub(super) etcd: Option<baton_engine::EtcdSettings>,
 }
 
 /// The member count: 2 to [`MAX_MEMBERS`].
@@ -56,11 +58,12 @@ pub(super) fn cluster(
         None => Kind::Quorum,
         Some("pair") => Kind::Pair,
         Some("quorum") => Kind::Quorum,
+        Some("etcd") => Kind::Etcd,
         Some(other) => {
             return Err(cx.err(
                 election_span,
                 "election",
-                format!("{other:?}: expected \"pair\" or \"quorum\""),
+                format!("{other:?}: expected \"pair\", \"quorum\" or \"etcd\""),
             ))
         }
     };
@@ -95,6 +98,15 @@ pub(super) fn cluster(
             ))
         }
         Kind::Quorum => {}
+        Kind::Etcd => {
+            if let Some(&i) = node.witnesses.first() {
+                return Err(cx.err(
+                    witness_span(file, i),
+                    format!("member[{i}].witness"),
+                    "etcd mode has no witnesses: etcd arbitrates",
+                ));
+            }
+        }
     }
     let serving = voters - node.witnesses.len();
     if serving < 2 {
@@ -148,9 +160,15 @@ pub(super) fn cluster(
     node.mode = match mode {
         Kind::Pair => Mode::Pair,
         Kind::Quorum => Mode::Quorum,
+        Kind::Etcd => Mode::Etcd,
     };
     super::quorum::timers(file, node, cx)?;
-    Ok(Cluster { state_dir, fence })
+    let etcd = super::etcd::read(file, node, cx)?;
+    Ok(Cluster {
+        state_dir,
+        fence,
+        etcd,
+    })
 }
 
 /// The mode `election` names.
@@ -158,6 +176,7 @@ pub(super) fn cluster(
 enum Kind {
     Pair,
     Quorum,
+    Etcd,
 }
 
 fn witness_span(file: &File, i: usize) -> Option<std::ops::Range<usize>> {

@@ -65,7 +65,7 @@ fn pair_mode_takes_exactly_two_members_and_no_witness() {
          use election = \"quorum\" (3 to 9 voters, witnesses included)"
     );
     assert!(err(&three("alpha", "election = \"raft\""))
-        .ends_with("election: \"raft\": expected \"pair\" or \"quorum\""));
+        .ends_with("election: \"raft\": expected \"pair\", \"quorum\" or \"etcd\""));
     // Two members, one a witness: pair mode by default, which has no witnesses.
     let two = three("alpha", "").replace(
         "[[member]]\nname = \"beta\"\nid = \"2\"\naddress = \"127.0.0.1:7402\"\n\n",

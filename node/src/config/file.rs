@@ -49,6 +49,9 @@ pub(super) struct File {
     pub(super) state_dir: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) fence: Option<FileFence>,
+    /// `[etcd]`: where etcd answers, in etcd mode (PROTOCOL 5.12).
+    #[serde(default)]
+    pub(super) etcd: Option<FileEtcd>,
     /// Checks from the client's side (PROTOCOL 6.8): the command a standby runs against the
     /// active's service.
     #[serde(default)]
@@ -71,6 +74,16 @@ pub(super) struct FileFence {
     pub(super) command: Spanned<String>,
     pub(super) timeout_ms: Option<Spanned<u64>>,
     pub(super) retry_ms: Option<Spanned<u64>>,
+}
+
+/// `[etcd]`: the endpoints, the key prefix and the lease timers (PROTOCOL 5.12).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileEtcd {
+    pub(super) endpoints: Spanned<Vec<String>>,
+    pub(super) prefix: Spanned<String>,
+    pub(super) ttl_ms: Option<Spanned<u64>>,
+    pub(super) request_timeout_ms: Option<Spanned<u64>>,
 }
 
 /// `[tls]`: the cluster CA, this member's certificate and key (PEM files).

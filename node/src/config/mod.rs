@@ -6,6 +6,7 @@ mod address;
 mod cluster;
 mod components;
 mod error;
+mod etcd;
 mod file;
 mod quorum;
 mod remote;
@@ -326,6 +327,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         tls,
         state_dir: cluster.state_dir,
         fence: cluster.fence,
+        etcd: cluster.etcd,
         metrics,
         log_format,
         remote_check,
@@ -353,6 +355,8 @@ fn realtime(file: &File, cx: &Ctx<'_>) -> Result<Option<u8>, ConfigError> {
 
 #[cfg(test)]
 mod cluster_tests;
+#[cfg(test)]
+mod etcd_tests;
 #[cfg(test)]
 mod ops_tests;
 #[cfg(test)]

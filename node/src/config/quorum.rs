@@ -1,6 +1,7 @@
 //! The quorum timers of `[timers]` (PROTOCOL 5.9.6, 8): read, defaulted, and checked against
 //! the lease inequality `L_a/(1−ρ) + D ≤ L_v/(1+ρ)`, `renew ≤ L_a/3` and
-//! `retry_backoff < L_a/2`, refused with the numbers.
+//! `retry_backoff < L_a/2`, refused with the numbers. In etcd mode only `stagger_ms`,
+//! `demotion_bound_ms` and `clock_drift_ppm` apply (`[etcd]` checks them with its TTL).
 
 use super::error::Ctx;
 use super::file::File;
@@ -31,6 +32,16 @@ pub(super) fn timers(file: &File, node: &mut NodeConfig, cx: &Ctx<'_>) -> Result
         }
         return Ok(());
     }
+    if node.mode == Mode::Etcd {
+        // Etcd mode uses the stagger, D and ρ only (PROTOCOL 5.12.4); [etcd] has the lease.
+        if let Some((key, Some(v))) = keys[..4].iter().find(|(_, v)| v.is_some()) {
+            return Err(cx.err(
+                Some(v.span()),
+                *key,
+                "a quorum-mode timer: in etcd mode the lease is [etcd] ttl_ms",
+            ));
+        }
+    }
     let d = QuorumTimers::default();
     let drift = match &t.clock_drift_ppm {
         None => d.clock_drift_ppm,
@@ -52,7 +63,10 @@ pub(super) fn timers(file: &File, node: &mut NodeConfig, cx: &Ctx<'_>) -> Result
         demotion_bound: super::ms(&t.demotion_bound_ms, d.demotion_bound, keys[5].0, cx)?,
         clock_drift_ppm: drift,
     };
-    let refused = q.check().and_then(|()| q.check_retry(node.retry_backoff));
+    let refused = match node.mode {
+        Mode::Etcd => Ok(()),
+        _ => q.check().and_then(|()| q.check_retry(node.retry_backoff)),
+    };
     if let Err(e) = refused {
         let span = t
             .active_lease_ms

@@ -190,6 +190,7 @@ fn compare(first: &Parsed, p: &Parsed, errors: &mut Vec<ConfigError>) {
     let mode = |m: Mode| match m {
         Mode::Pair => "pair",
         Mode::Quorum => "quorum",
+        Mode::Etcd => "etcd",
     };
     let span = |s: &Option<Spanned<String>>| s.as_ref().map(Spanned::span);
     let mut setting = |key: &str, va: String, vb: String, sa, sb| {

@@ -86,7 +86,11 @@ pub fn document(node: &Node, now: baton_core::Instant, wall_now: Duration) -> Va
         "version": VERSION,
         "at": rfc3339(wall_now),
         "member": me,
-        "mode": match cfg.mode { Mode::Pair => "pair", Mode::Quorum => "quorum" },
+        "mode": match cfg.mode {
+            Mode::Pair => "pair",
+            Mode::Quorum => "quorum",
+            Mode::Etcd => "etcd",
+        },
         "role": node.role().status_word(),
         "status": status,
         "members": members,

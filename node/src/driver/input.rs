@@ -59,6 +59,8 @@ pub(crate) enum Input {
     FenceDone(fence::FenceDone),
     /// A remote check run ended (PROTOCOL 6.8).
     RemoteDone(super::remote::RemoteDone),
+    /// Etcd answered, or the watch of the leader key saw a change (PROTOCOL 5.12).
+    Etcd(baton_election::EtcdInput),
 }
 
 impl From<super::remote::RemoteDone> for Input {

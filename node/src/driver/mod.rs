@@ -14,7 +14,8 @@
 //!   attempts the node asks for; `control`: the local control socket; `signals`: SIGTERM,
 //!   SIGINT, SIGHUP as [`Request`]s; `reload`: SIGHUP's configuration diff; `hooks`: the
 //!   script components' hook processes; `fence`: the fence command (PROTOCOL 5.10);
-//!   `grant`: quorum mode's grant file in `state_dir` (PROTOCOL 5.9); `render`: the log
+//!   `grant`: quorum mode's grant file in `state_dir` (PROTOCOL 5.9); `etcd`: etcd mode's
+//!   client tasks (PROTOCOL 5.12, [`crate::etcd`]); `render`: the log
 //!   lines; `notify`: systemd's notifications (`Type=notify`); the metrics
 //!   ([`crate::metrics`]) are fed from the node's outputs here.
 //!
@@ -27,6 +28,7 @@
 
 mod connect;
 mod control;
+mod etcd;
 mod fence;
 mod grant;
 pub(crate) mod hooks;

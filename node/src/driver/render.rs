@@ -36,6 +36,7 @@ pub(crate) fn event(event: &Event, links: &Links, role: NodeRole) {
         | Event::RemoteCheck { .. }
         | Event::Dial { .. }
         | Event::PersistGrant { .. } => {}
+        Event::Etcd(command) => debug!(?command, "etcd"),
     }
 }
 

@@ -89,9 +89,17 @@ async fn drive<N: Net>(
     let (inbox_tx, mut inbox) = mpsc::channel::<Input>(1024);
     let mut cfg = cfg;
     super::grant::load(&mut cfg).map_err(DriverError::Config)?;
-    let tls = crate::config::load_tls(&cfg)
-        .map_err(|e| DriverError::Config(e.to_string()))?
-        .map(Tls::new);
+    let tls_config =
+        crate::config::load_tls(&cfg).map_err(|e| DriverError::Config(e.to_string()))?;
+    let etcd = cfg.etcd.as_ref().map(|settings| {
+        let name = cfg.node.me().map_or("", |m| m.name.as_str());
+        let client_tls = tls_config
+            .as_ref()
+            .map(crate::tls::TlsConfig::client_config);
+        let client = crate::etcd::Client::new(settings, name, cfg.node.etcd, client_tls);
+        super::etcd::Etcd::new(client, cfg.node.etcd.request_timeout)
+    });
+    let tls = tls_config.map(Tls::new);
     let _listeners = listen::open(&cfg, &net, &inbox_tx, tls.as_ref())
         .await
         .map_err(|(what, error)| DriverError::Listen { what, error })?;
@@ -121,6 +129,7 @@ async fn drive<N: Net>(
     let node = Node::new(cfg.node.clone(), baton_core::Instant::ZERO)
         .map_err(|e| DriverError::Config(e.to_string()))?;
     let mut d = Driver::new(cfg, net, node, t0, inbox_tx, hooks, role);
+    d.etcd = etcd;
     let me = d.cfg.node.me;
     info!(
         member = %d.node.config().members[me].name,
@@ -208,6 +217,10 @@ async fn drive<N: Net>(
                 None => requests_open = false,
             },
         }
+    }
+    // Etcd mode: the resign of a handover reaches etcd before the node goes (PROTOCOL 5.12.3).
+    if let Some(etcd) = &mut d.etcd {
+        etcd.finish().await;
     }
     // The guard hears beats while the exit jobs run (PROTOCOL 6.3).
     crate::guard::beat_while(&mut d.guard, d.hooks.run_at_exit(d.node.exit_jobs())).await;

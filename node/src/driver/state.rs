@@ -45,6 +45,8 @@ pub(crate) struct Driver<N> {
     pub(crate) metrics: crate::metrics::Metrics,
     /// systemd's notifications, when it runs the node.
     pub(crate) notify: super::notify::Notifier,
+    /// Etcd mode's client (PROTOCOL 5.12).
+    pub(crate) etcd: Option<super::etcd::Etcd>,
 }
 
 impl<N: Net> Driver<N> {
@@ -75,6 +77,7 @@ impl<N: Net> Driver<N> {
             guard: None,
             metrics: crate::metrics::Metrics::default(),
             notify: super::notify::Notifier::default(),
+            etcd: None,
         }
     }
 
@@ -202,6 +205,7 @@ impl<N: Net> Driver<N> {
                 }
             }
             Input::FenceDone(done) => self.node.handle_fence_done(now, &done.name, done.ok),
+            Input::Etcd(input) => self.node.handle_etcd(now, input),
             Input::RemoteDone(done) => {
                 self.node
                     .handle_remote_check_done(now, done.id, done.outcome);
@@ -300,6 +304,12 @@ impl<N: Net> Driver<N> {
                 member,
                 name,
             } => self.persist(round, member, &name),
+            Event::Etcd(command) => match &mut self.etcd {
+                Some(etcd) => etcd.execute(command, &self.inbox),
+                None => {
+                    self.fatal = Some("etcd mode without [etcd]: cannot reach etcd".into());
+                }
+            },
             Event::Exit { .. } => self.exit = true,
             Event::StatusChanged(_) | Event::RestartComponent { .. } | Event::Notice(_) => {}
         }

@@ -125,7 +125,7 @@ fn a_reload_refuses_cluster_changes() {
         std::fs::write(c.config(0), changed).unwrap();
         c.signal(0, "HUP");
         let want = "reload: these changes need a restart and were not applied: election mode, \
-                    quorum timers or state_dir, fence";
+                    quorum timers, state_dir or [etcd], fence";
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
         while !c.log(0).contains(want) {
             assert!(tokio::time::Instant::now() < deadline, "{}", c.log(0));

@@ -8,6 +8,8 @@
 //! test panics (the logs' tails are printed then).
 #![allow(dead_code)] // each test file uses a part of it
 
+pub mod etcd;
+
 use baton_codec::{AnyMessage, Encoding, FrameCodec};
 use baton_status::{PeerState, ServiceStatus, State};
 use std::net::SocketAddr;

@@ -48,6 +48,8 @@ pub struct Cluster {
     /// The tracker.
     pub shared: Arc<Shared>,
     markers: Option<Markers>,
+    /// The etcd of an etcd-mode cluster, in the hub namespace.
+    etcd: Option<Child>,
     /// The namespaces (dropped after the processes).
     pub net: Net,
 }
@@ -85,8 +87,12 @@ impl Cluster {
             rx,
             shared: shared.clone(),
             markers: None,
+            etcd: None,
             net,
         };
+        if kind == Kind::Etcd3 {
+            c.etcd = Some(c.start_etcd().await?);
+        }
         for i in 0..n {
             std::fs::create_dir_all(c.dir.join(format!("{}.state.d", c.names[i])))
                 .map_err(|e| format!("state_dir: {e}"))?;
@@ -167,6 +173,54 @@ impl Cluster {
             timers,
             &marker,
         )
+    }
+
+    /// Starts etcd in the hub namespace on the bridge's address, its data in the working
+    /// folder, and waits (up to 20 s) for its log to say it serves clients.
+    async fn start_etcd(&self) -> Result<Child, String> {
+        let etcd = crate::keepalived::find_program("etcd")
+            .ok_or("etcd not installed (Debian etcd-server; bench/suite.sh installs it)")?;
+        let log_path = self.dir.join("etcd.log");
+        let log = std::fs::File::create(&log_path)
+            .map_err(|e| format!("cannot open {}: {e}", log_path.display()))?;
+        let client = format!("http://{}:{}", super::net::ETCD_ADDR, config::ETCD_PORT);
+        let peer = "http://127.0.0.1:2380";
+        let child = Command::new(self.net.ip())
+            .args(["netns", "exec", self.net.hub()])
+            .arg(etcd)
+            .args(["--name", "bench", "--data-dir"])
+            .arg(self.dir.join("etcd.data"))
+            .args([
+                "--listen-client-urls",
+                &client,
+                "--advertise-client-urls",
+                &client,
+                "--listen-peer-urls",
+                peer,
+                "--initial-advertise-peer-urls",
+                peer,
+                "--initial-cluster",
+                &format!("bench={peer}"),
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("cannot start etcd: {e}"))?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+            if text.contains("ready to serve client requests") {
+                return Ok(child);
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "etcd not ready within 20 s: {}",
+                    log_path.display()
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     fn spawn(&mut self, i: usize) -> Result<(), String> {
@@ -269,6 +323,10 @@ impl Cluster {
                 let _ = self.pause(i, false);
             }
             let _ = self.kill(i);
+        }
+        if let Some(mut etcd) = self.etcd.take() {
+            let _ = etcd.kill();
+            let _ = etcd.wait();
         }
         super::reap_adopted();
         for i in 0..self.names.len() {

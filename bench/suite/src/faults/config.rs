@@ -6,6 +6,11 @@ use super::Kind;
 use std::path::Path;
 use std::time::Duration;
 
+/// The etcd lease TTL of the etcd-mode cluster (PROTOCOL 5.12): etcd's smallest with its
+/// default election timeout.
+pub const ETCD_TTL_MS: u64 = 2000;
+/// The etcd client port in the hub namespace (on [`net::ETCD_ADDR`]).
+pub const ETCD_PORT: u16 = 2379;
 /// Timers of a run: the heartbeat; the quorum timers scale with it (defaults at 100 ms).
 #[derive(Debug, Clone, Copy)]
 pub struct Timers {
@@ -59,6 +64,9 @@ pub fn member(
     if quorum {
         t += &format!("election = \"quorum\"\nstate_dir = \"{d}/{name}.state.d\"\n");
     }
+    if kind == Kind::Etcd3 {
+        t += "election = \"etcd\"\n";
+    }
     for (j, m) in names.iter().enumerate() {
         t += &format!(
             "\n[[member]]\nname = \"{m}\"\nid = \"{}\"\naddress = \"{}:{PEER_PORT}\"\n{}",
@@ -72,6 +80,13 @@ pub fn member(
         "\n[listen]\ncomponent_socket = \"{d}/{name}.sock\"\nstatus = \"127.0.0.1:{STATUS_PORT}\"\n\
          control_socket = \"{d}/{name}.ctl\"\n"
     );
+    if kind == Kind::Etcd3 {
+        t += &format!(
+            "\n[etcd]\nendpoints = [\"http://{}:{ETCD_PORT}\"]\nprefix = \"/baton/faults\"\n\
+             ttl_ms = {ETCD_TTL_MS}\n",
+            net::ETCD_ADDR
+        );
+    }
     if kind == Kind::PairFence {
         t += &format!("\n[fence]\ncommand = \"sh {d}/fence.sh\"\ntimeout_ms = 3000\n");
     }

@@ -4,7 +4,9 @@
 //!
 //! Cluster kinds ([`Kind`]): three members in quorum mode; two members and a witness in
 //! quorum mode; a pair (pair mode); a pair with `[fence]`, whose command kills the fenced
-//! node by its pid ([`config::fence_script`]). Every serving member has one linked
+//! node by its pid ([`config::fence_script`]); three members in etcd mode on an etcd run in
+//! the hub namespace (PROTOCOL 5.12; `etcd-server` installed by `bench/suite.sh`). Every
+//! serving member has one linked
 //! component (hosted in this process) and one script component whose `activate` and
 //! `deactivate` write a marker file read every 2 ms ([`observe`]). Faults ([`Fault`]): SIGKILL
 //! of the active; SIGSTOP of the active for twice the detection time (then SIGCONT); a
@@ -46,16 +48,27 @@ pub enum Kind {
     Pair,
     /// alpha, beta; pair mode with `[fence]`.
     PairFence,
+    /// alpha, beta, gamma; `election = "etcd"` on an etcd (Debian `etcd-server`) run in the
+    /// hub namespace (PROTOCOL 5.12), lease TTL [`config::ETCD_TTL_MS`].
+    Etcd3,
 }
 
 impl Kind {
     /// Every kind, in the order of the tables.
-    pub const ALL: [Kind; 4] = [Kind::Quorum3, Kind::Quorum2W, Kind::Pair, Kind::PairFence];
+    pub const ALL: [Kind; 5] = [
+        Kind::Quorum3,
+        Kind::Quorum2W,
+        Kind::Pair,
+        Kind::PairFence,
+        Kind::Etcd3,
+    ];
 
     /// Members: name and whether a witness.
     pub fn members(self) -> Vec<(&'static str, bool)> {
         match self {
-            Kind::Quorum3 => vec![("alpha", false), ("beta", false), ("gamma", false)],
+            Kind::Quorum3 | Kind::Etcd3 => {
+                vec![("alpha", false), ("beta", false), ("gamma", false)]
+            }
             Kind::Quorum2W => vec![("alpha", false), ("beta", false), ("wit", true)],
             Kind::Pair | Kind::PairFence => vec![("alpha", false), ("beta", false)],
         }
@@ -66,10 +79,22 @@ impl Kind {
         matches!(self, Kind::Quorum3 | Kind::Quorum2W)
     }
 
+    /// How long the cluster takes to see a failure: the dead interval (pair), the voter
+    /// lease plus the election timeout and one stagger (quorum), the lease TTL plus etcd's
+    /// expiry check (500 ms) (etcd).
+    pub fn detect(self, heartbeat: Duration) -> Duration {
+        match self {
+            Kind::Quorum3 | Kind::Quorum2W => 9 * heartbeat,
+            Kind::Pair | Kind::PairFence => 3 * heartbeat,
+            Kind::Etcd3 => Duration::from_millis(config::ETCD_TTL_MS + 500),
+        }
+    }
+
     /// Its name in the tables.
     pub fn name(self) -> &'static str {
         match self {
             Kind::Quorum3 => "3 members, quorum",
+            Kind::Etcd3 => "3 members, etcd",
             Kind::Quorum2W => "2 members + witness, quorum",
             Kind::Pair => "pair",
             Kind::PairFence => "pair + fencing",
@@ -255,7 +280,8 @@ async fn run_kind(
     timers: Timers,
     samples: &mut Vec<Sample>,
 ) -> Result<(), String> {
-    let p = trial::Params::new(Duration::from_millis(timers.heartbeat_ms), kind.quorum());
+    let heartbeat = Duration::from_millis(timers.heartbeat_ms);
+    let p = trial::Params::new(heartbeat, kind.detect(heartbeat));
     let mut c = Cluster::start(kind, dir, opts.baton_exe(), ip, timers).await?;
     crate::progress(
         SECTION,

@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 /// The member-side interface.
 pub const IFACE: &str = "bk0";
 
+/// The hub bridge's own address, where the etcd of an etcd-mode cluster listens.
+pub const ETCD_ADDR: &str = "10.251.0.2";
+
 /// Member `i`'s address.
 pub fn addr(i: usize) -> String {
     format!("10.251.0.{}", 11 + i)
@@ -86,6 +89,9 @@ impl Net {
         net.add(&hub)?;
         net.run(&["-n", &hub, "link", "add", "br0", "type", "bridge"])?;
         net.run(&["-n", &hub, "link", "set", "br0", "up"])?;
+        net.run(&["-n", &hub, "link", "set", "lo", "up"])?;
+        let bridge = format!("{ETCD_ADDR}/24");
+        net.run(&["-n", &hub, "addr", "add", &bridge, "dev", "br0"])?;
         for i in 0..n {
             let ns = net.members[i].clone();
             net.add(&ns)?;
@@ -124,6 +130,11 @@ impl Net {
         let port = format!("f{i}");
         let state = if up { "up" } else { "down" };
         self.run(&["-n", &self.hub, "link", "set", &port, state])
+    }
+
+    /// The hub namespace (the bridge; etcd runs in it).
+    pub fn hub(&self) -> &str {
+        &self.hub
     }
 
     /// The `ip` binary.

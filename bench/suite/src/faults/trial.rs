@@ -24,9 +24,9 @@ pub struct Params {
 }
 
 impl Params {
-    /// The durations for `quorum` mode or not at `heartbeat`.
-    pub fn new(heartbeat: Duration, quorum: bool) -> Params {
-        let detect = if quorum { 9 * heartbeat } else { 3 * heartbeat };
+    /// The durations at `heartbeat` for a cluster that sees a failure in `detect`
+    /// ([`super::Kind::detect`]).
+    pub fn new(heartbeat: Duration, detect: Duration) -> Params {
         Params {
             heartbeat,
             detect,
@@ -202,10 +202,12 @@ mod tests {
     #[test]
     fn holds_outlast_detection() {
         let ms = Duration::from_millis;
-        let pair = Params::new(ms(100), false);
+        let pair = Params::new(ms(100), super::super::Kind::Pair.detect(ms(100)));
         assert_eq!((pair.detect, pair.hold), (ms(300), ms(800)));
-        let q = Params::new(ms(100), true);
+        let q = Params::new(ms(100), super::super::Kind::Quorum3.detect(ms(100)));
         assert_eq!((q.detect, q.hold), (ms(900), ms(2000)));
+        let e = Params::new(ms(100), super::super::Kind::Etcd3.detect(ms(100)));
+        assert_eq!((e.detect, e.hold), (ms(2500), ms(5200)));
         assert!(random_fraction() < 1.0);
     }
 }

@@ -12,7 +12,7 @@
 
 mod engine;
 mod process;
-mod procfs;
+pub(crate) mod procfs;
 mod responder;
 
 use crate::report::Table;
