@@ -58,6 +58,15 @@ pub enum Violation {
         /// The constraint's upper bound.
         max: usize,
     },
+    /// `INTEGER (min..max)`: the value is outside the range.
+    IntegerOutOfRange {
+        /// The value.
+        value: i128,
+        /// The range's lower bound.
+        min: i128,
+        /// The range's upper bound.
+        max: i128,
+    },
     /// NumericString: a character other than a digit or a space.
     NotNumeric {
         /// The offending character.
@@ -73,6 +82,9 @@ impl fmt::Display for Violation {
             Violation::TooLong { chars, max } => write!(f, "{chars} characters, at most {max}"),
             Violation::OctetsOutOfRange { octets, min, max } => {
                 write!(f, "{octets} octets, expected {min} to {max} (SIZE({min}..{max}))")
+            }
+            Violation::IntegerOutOfRange { value, min, max } => {
+                write!(f, "{value} is outside the range {min}..{max}")
             }
             Violation::ItemsOutOfRange { items, min, max } => {
                 write!(f, "{items} items, expected {min} to {max} (SIZE({min}..{max}))")
@@ -188,6 +200,19 @@ pub fn check_octets(
     let octets = bytes.len();
     if octets < min || octets > max {
         return Err(path.error(Violation::OctetsOutOfRange { octets, min, max }));
+    }
+    Ok(())
+}
+
+/// Checks `INTEGER (min..max)`.
+pub fn check_range(
+    value: i128,
+    min: i128,
+    max: i128,
+    path: &Path<'_>,
+) -> Result<(), ConstraintError> {
+    if value < min || value > max {
+        return Err(path.error(Violation::IntegerOutOfRange { value, min, max }));
     }
     Ok(())
 }

@@ -20,7 +20,7 @@ enum Shape {
     Text,
     /// ENUMERATED: a string, one of these identifiers.
     Enum(&'static [&'static str]),
-    /// INTEGER (0..2^64-1 or narrower): a non-negative integer number (rasn checks the range).
+    /// INTEGER (0..2^63-1 or narrower): a non-negative integer number (rasn checks the range).
     Int,
     /// OCTET STRING: a string of hexadecimal digits, two per octet (X.697 24).
     Hex,
@@ -226,7 +226,7 @@ fn walk(shape: &Shape, value: &Value, path: &mut String) -> Result<(), String> {
         },
         Int => match value {
             Value::Number(n) if n.is_u64() => Ok(()),
-            Value::Number(n) => Err(format!("{n} is not an integer from 0 to 2^64-1")),
+            Value::Number(n) => Err(format!("{n} is not a non-negative integer")),
             other => Err(format!("expected an integer, found {}", kind(other))),
         },
         Hex => match value {

@@ -134,7 +134,7 @@ fn seed_replication_corpus() {
     let dir = fuzz_dir().join("corpus").join("replication");
     std::fs::create_dir_all(&dir).unwrap();
     let rule = |e: Encoding| Encoding::ALL.iter().position(|x| *x == e).unwrap() as u8;
-    let mut write = |name: String, e: Encoding, bytes: &[u8]| {
+    let write = |name: String, e: Encoding, bytes: &[u8]| {
         if bytes.len() <= 600 {
             let mut d = vec![rule(e)];
             d.extend_from_slice(bytes);

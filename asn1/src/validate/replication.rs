@@ -1,17 +1,22 @@
 //! Constraints of `failover-replication-interface` (PROTOCOL 2.8), checked in every rule:
 //! the NumericStrings `CorrelationId`, `ApplicationId` and `DataType` (`SIZE(0..16)`, digits
 //! and space), `DataKey` (`SIZE(0..64)` octets), `DataValue` (`SIZE(0..16384)` octets), and
-//! the item counts of `Operations` and `Entries` (`SIZE(1..64)`). `Digest` is a fixed 32-octet
-//! array in Rust and INTEGER ranges match the Rust integer types, so neither needs a check.
+//! the item counts of `Operations` and `Entries` (`SIZE(1..64)`), and the range of
+//! `Generation` and `SequenceNumber` (`0..9223372036854775807`, narrower than their Rust type).
+//! `Digest` is a fixed 32-octet array in Rust and `EntryCount` a `u32`: neither needs a check.
 
 use super::{
-    check_items, check_numeric, check_octets, ConstraintError, Message, Path, Validate,
-    MAX_ID_CHARS,
+    check_items, check_numeric, check_octets, check_range, ConstraintError, Message, Path,
+    Validate, MAX_ID_CHARS,
 };
 use crate::replication::{
-    ApplicationId, CorrelationId, DataKey, DataType, DataValue, Entries, Entry, Operation,
-    Operations, RecordKey, ReplicationMessage, ReplicationMessageMessage as M,
+    ApplicationId, CorrelationId, DataKey, DataType, DataValue, Entries, Entry, Generation,
+    Operation, Operations, RecordKey, ReplicationMessage, ReplicationMessageMessage as M,
+    SequenceNumber, SyncStart,
 };
+
+/// Upper bound of `Generation` and `SequenceNumber` (`INTEGER (0..9223372036854775807)`).
+pub const MAX_NUMBER: i128 = i64::MAX as i128;
 
 /// Upper bound of `DataKey ::= OCTET STRING (SIZE(0..64))`.
 pub const MAX_KEY_OCTETS: usize = 64;
@@ -30,6 +35,17 @@ macro_rules! numeric {
     )*};
 }
 numeric!(CorrelationId, ApplicationId, DataType);
+
+macro_rules! number {
+    ($($t:ty),*) => {$(
+        impl Validate for $t {
+            fn validate_at(&self, path: &Path<'_>) -> Result<(), ConstraintError> {
+                check_range(i128::from(self.0), 0, MAX_NUMBER, path)
+            }
+        }
+    )*};
+}
+number!(Generation, SequenceNumber);
 
 impl Validate for DataKey {
     fn validate_at(&self, path: &Path<'_>) -> Result<(), ConstraintError> {
@@ -89,19 +105,47 @@ impl Validate for ReplicationMessage {
         self.correlation_id
             .validate_at(&path.child("correlationId"))?;
         let path = path.child("message");
+        let gen = |g: &Generation, alt: &'static str| {
+            g.validate_at(&path.child(alt).child("generation"))
+        };
+        let seq = |s: &SequenceNumber, alt: &'static str, field: &'static str| {
+            s.validate_at(&path.child(alt).child(field))
+        };
         match &self.message {
-            M::update(u) => u
-                .operations
-                .validate_at(&path.child("update").child("operations")),
-            M::syncChunk(c) => c
-                .entries
-                .validate_at(&path.child("syncChunk").child("entries")),
-            M::updateAck(_)
-            | M::syncRequest(_)
-            | M::syncDone(_)
-            | M::audit(_)
-            | M::auditResponse(_)
-            | M::replicationError(_) => Ok(()),
+            M::update(u) => {
+                gen(&u.generation, "update")?;
+                seq(&u.sequence_number, "update", "sequenceNumber")?;
+                u.operations
+                    .validate_at(&path.child("update").child("operations"))
+            }
+            M::updateAck(a) => {
+                gen(&a.generation, "updateAck")?;
+                seq(&a.highest_contiguous, "updateAck", "highestContiguous")
+            }
+            M::syncRequest(r) => match &r.start {
+                SyncStart::full(_) => Ok(()),
+                SyncStart::fromSequenceNumber(s) => s.validate_at(
+                    &path
+                        .child("syncRequest")
+                        .child("start")
+                        .child("fromSequenceNumber"),
+                ),
+            },
+            M::syncChunk(c) => {
+                gen(&c.generation, "syncChunk")?;
+                c.entries
+                    .validate_at(&path.child("syncChunk").child("entries"))
+            }
+            M::syncDone(d) => {
+                gen(&d.generation, "syncDone")?;
+                seq(&d.sequence_number, "syncDone", "sequenceNumber")
+            }
+            M::audit(a) => {
+                gen(&a.generation, "audit")?;
+                seq(&a.sequence_number, "audit", "sequenceNumber")
+            }
+            M::auditResponse(a) => seq(&a.sequence_number, "auditResponse", "sequenceNumber"),
+            M::replicationError(_) => Ok(()),
         }
     }
 }
@@ -159,6 +203,19 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "ReplicationMessage.message.update.operations.delete.key: 65 octets, expected 0 to 64 (SIZE(0..64))"
+        );
+    }
+
+    #[test]
+    fn numbers_over_2_pow_63_are_refused() {
+        let mut m = update(vec![Operation::delete(key("1", b""))]);
+        if let M::update(u) = &mut m.message {
+            u.sequence_number = SequenceNumber(1 << 63);
+        }
+        assert_eq!(
+            m.validate().unwrap_err().to_string(),
+            "ReplicationMessage.message.update.sequenceNumber: 9223372036854775808 is outside \
+             the range 0..9223372036854775807"
         );
     }
 
