@@ -61,11 +61,11 @@ pub enum Violation {
     /// `INTEGER (min..max)`: the value is outside the range.
     IntegerOutOfRange {
         /// The value.
-        value: i128,
+        value: u64,
         /// The range's lower bound.
-        min: i128,
+        min: u64,
         /// The range's upper bound.
-        max: i128,
+        max: u64,
     },
     /// NumericString: a character other than a digit or a space.
     NotNumeric {
@@ -81,13 +81,19 @@ impl fmt::Display for Violation {
         match self {
             Violation::TooLong { chars, max } => write!(f, "{chars} characters, at most {max}"),
             Violation::OctetsOutOfRange { octets, min, max } => {
-                write!(f, "{octets} octets, expected {min} to {max} (SIZE({min}..{max}))")
+                write!(
+                    f,
+                    "{octets} octets, expected {min} to {max} (SIZE({min}..{max}))"
+                )
             }
             Violation::IntegerOutOfRange { value, min, max } => {
                 write!(f, "{value} is outside the range {min}..{max}")
             }
             Violation::ItemsOutOfRange { items, min, max } => {
-                write!(f, "{items} items, expected {min} to {max} (SIZE({min}..{max}))")
+                write!(
+                    f,
+                    "{items} items, expected {min} to {max} (SIZE({min}..{max}))"
+                )
             }
             Violation::NotNumeric { ch, position } => write!(
                 f,
@@ -204,13 +210,8 @@ pub fn check_octets(
     Ok(())
 }
 
-/// Checks `INTEGER (min..max)`.
-pub fn check_range(
-    value: i128,
-    min: i128,
-    max: i128,
-    path: &Path<'_>,
-) -> Result<(), ConstraintError> {
+/// Checks `INTEGER (min..max)` of an unsigned value.
+pub fn check_range(value: u64, min: u64, max: u64, path: &Path<'_>) -> Result<(), ConstraintError> {
     if value < min || value > max {
         return Err(path.error(Violation::IntegerOutOfRange { value, min, max }));
     }

@@ -137,7 +137,9 @@ impl std::fmt::Display for GuardError {
                 "declares {declared} items, only {left} octets left (at least one per item)"
             ),
             GuardError::Truncated => f.write_str("truncated: a length runs past the input"),
-            GuardError::UnknownTag(t) => write!(f, "CHOICE tag octet {t:#04x} names no alternative"),
+            GuardError::UnknownTag(t) => {
+                write!(f, "CHOICE tag octet {t:#04x} names no alternative")
+            }
         }
     }
 }
@@ -250,7 +252,10 @@ mod tests {
         // quantity: 01 01 -> 08 ff..ff (2^64 - 1 items)
         let at = 2 + 1 + 16;
         assert_eq!(&b[at..at + 2], &[1, 1]);
-        b.splice(at..at + 2, [8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+        b.splice(
+            at..at + 2,
+            [8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+        );
         assert_eq!(
             check(&b),
             Err((

@@ -16,7 +16,7 @@ use crate::replication::{
 };
 
 /// Upper bound of `Generation` and `SequenceNumber` (`INTEGER (0..9223372036854775807)`).
-pub const MAX_NUMBER: i128 = i64::MAX as i128;
+pub const MAX_NUMBER: u64 = i64::MAX.unsigned_abs();
 
 /// Upper bound of `DataKey ::= OCTET STRING (SIZE(0..64))`.
 pub const MAX_KEY_OCTETS: usize = 64;
@@ -40,7 +40,7 @@ macro_rules! number {
     ($($t:ty),*) => {$(
         impl Validate for $t {
             fn validate_at(&self, path: &Path<'_>) -> Result<(), ConstraintError> {
-                check_range(i128::from(self.0), 0, MAX_NUMBER, path)
+                check_range(self.0, 0, MAX_NUMBER, path)
             }
         }
     )*};
@@ -105,9 +105,8 @@ impl Validate for ReplicationMessage {
         self.correlation_id
             .validate_at(&path.child("correlationId"))?;
         let path = path.child("message");
-        let gen = |g: &Generation, alt: &'static str| {
-            g.validate_at(&path.child(alt).child("generation"))
-        };
+        let gen =
+            |g: &Generation, alt: &'static str| g.validate_at(&path.child(alt).child("generation"));
         let seq = |s: &SequenceNumber, alt: &'static str, field: &'static str| {
             s.validate_at(&path.child(alt).child(field))
         };

@@ -26,13 +26,19 @@ pub use broken::{
 };
 pub use decode::{check_decode, check_decode_in};
 pub use frames::{check_frames, check_frames_decoded};
-pub use replication::check_replication;
 pub use node_ops::{
     check_node_ops, check_node_ops_input, IdSel, KindSel, MsgSpec, NameSel, NodeOps, Op, WhoSel,
 };
+pub use replication::check_replication;
 
 /// The fuzz targets, by the name of their directory under `fuzz/corpus/` and `fuzz/artifacts/`.
-pub const TARGETS: [&str; 5] = ["decode", "frames", "broken_field", "node_ops", "replication"];
+pub const TARGETS: [&str; 5] = [
+    "decode",
+    "frames",
+    "broken_field",
+    "node_ops",
+    "replication",
+];
 
 /// Runs the check of fuzz target `target` on one input; `None` for an unknown target.
 pub fn check_target(target: &str, data: &[u8]) -> Option<Result<(), String>> {
