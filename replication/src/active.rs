@@ -151,7 +151,8 @@ impl Active {
         }
         self.log.insert(self.sequence, operations.clone());
         let id = self.id();
-        self.out.push_back(self.update(&id, self.sequence, operations));
+        self.out
+            .push_back(self.update(&id, self.sequence, operations));
         Ok(self.sequence)
     }
 
@@ -227,7 +228,10 @@ impl Active {
             }
             M::syncRequest(s) => match s.start {
                 r::SyncStart::fromSequenceNumber(n)
-                    if self.log.first_key_value().is_some_and(|(first, _)| *first <= n.0)
+                    if self
+                        .log
+                        .first_key_value()
+                        .is_some_and(|(first, _)| *first <= n.0)
                         && n.0 <= self.sequence =>
                 {
                     let resend: Vec<(u64, r::Operations)> = self

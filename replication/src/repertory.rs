@@ -68,14 +68,12 @@ impl Op {
     /// The wire `Operation`; `None` if the key does not fit the wire types.
     pub fn to_wire(&self) -> Option<r::Operation> {
         Some(match self {
-            Op::Add(k, v) => r::Operation::add(r::Entry::new(
-                k.to_wire()?,
-                r::DataValue(v.clone().into()),
-            )),
-            Op::Modify(k, v) => r::Operation::modify(r::Entry::new(
-                k.to_wire()?,
-                r::DataValue(v.clone().into()),
-            )),
+            Op::Add(k, v) => {
+                r::Operation::add(r::Entry::new(k.to_wire()?, r::DataValue(v.clone().into())))
+            }
+            Op::Modify(k, v) => {
+                r::Operation::modify(r::Entry::new(k.to_wire()?, r::DataValue(v.clone().into())))
+            }
             Op::Delete(k) => r::Operation::delete(k.to_wire()?),
         })
     }

@@ -112,14 +112,13 @@ impl Standby {
             M::syncChunk(c) => self.on_chunk(&id, c),
             M::syncDone(d) => self.on_done(&id, &d),
             M::audit(a) => self.on_audit(&id, &a),
-            M::updateAck(_)
-            | M::syncRequest(_)
-            | M::auditResponse(_)
-            | M::replicationError(_) => self.refuse(
-                &id,
-                ErrorCode::malformedRequest,
-                "a standby takes update, syncChunk, syncDone and audit only".to_owned(),
-            ),
+            M::updateAck(_) | M::syncRequest(_) | M::auditResponse(_) | M::replicationError(_) => {
+                self.refuse(
+                    &id,
+                    ErrorCode::malformedRequest,
+                    "a standby takes update, syncChunk, syncDone and audit only".to_owned(),
+                )
+            }
         }
     }
 
@@ -242,8 +241,7 @@ impl Standby {
                 self.synced = Some(generation);
                 self.applied = d.sequence_number.0;
                 self.pending.clear();
-                self.out
-                    .push_back(wire::ack(id, generation, self.applied));
+                self.out.push_back(wire::ack(id, generation, self.applied));
             }
             Err(full) => self.refuse(id, ErrorCode::repertoryFull, full.to_string()),
         }

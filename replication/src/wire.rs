@@ -17,8 +17,15 @@ pub fn message(id: &r::CorrelationId, m: M) -> r::ReplicationMessage {
 }
 
 /// `replicationError{code, description}` answering `id`.
-pub fn error(id: &r::CorrelationId, code: r::ErrorCode, description: String) -> r::ReplicationMessage {
-    message(id, M::replicationError(r::ReplicationError::new(code, description)))
+pub fn error(
+    id: &r::CorrelationId,
+    code: r::ErrorCode,
+    description: String,
+) -> r::ReplicationMessage {
+    message(
+        id,
+        M::replicationError(r::ReplicationError::new(code, description)),
+    )
 }
 
 /// `updateAck{generation, highestContiguous}` answering `id`.
