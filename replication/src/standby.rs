@@ -175,17 +175,16 @@ impl Standby {
             return;
         }
         self.applied = seq;
-        let mut last_id = id.clone();
-        while let Some((next_id, next_ops)) = self.pending.remove(&(self.applied + 1)) {
-            if let Err(full) = self.repertory.apply(&next_ops) {
-                self.refuse(&next_id, ErrorCode::repertoryFull, full.to_string());
+        // The gap is filled: the held updates that now follow apply too.
+        while let Some((held_id, held_ops)) = self.pending.remove(&(self.applied + 1)) {
+            if let Err(full) = self.repertory.apply(&held_ops) {
+                self.refuse(&held_id, ErrorCode::repertoryFull, full.to_string());
                 break;
             }
             self.applied += 1;
-            last_id = next_id;
         }
-        self.out
-            .push_back(wire::ack(&last_id, generation, self.applied));
+        // The acknowledgement answers the update received, with the highest contiguous number.
+        self.out.push_back(wire::ack(id, generation, self.applied));
     }
 
     fn on_chunk(&mut self, id: &r::CorrelationId, c: r::SyncChunk) {
