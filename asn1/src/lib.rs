@@ -11,6 +11,21 @@
 
 pub mod validate;
 
+#[cfg(all(feature = "plant", not(debug_assertions)))]
+compile_error!(
+    "the feature `plant` plants faults for the conformance tests: never in a release build"
+);
+
+/// Planted faults for the conformance tool's own CI (feature `plant`, test builds only):
+/// `BATON_PLANT=<name>[,<name>...]` in the environment turns each fault on.
+#[cfg(feature = "plant")]
+pub mod plant {
+    /// Whether the fault `name` is planted in this process.
+    pub fn planted(name: &str) -> bool {
+        std::env::var("BATON_PLANT").is_ok_and(|v| v.split(',').any(|p| p == name))
+    }
+}
+
 pub use validate::{ConstraintError, Message, Validate, Violation};
 
 /// Generated code: rasn-compiler output, one module per interface.

@@ -160,9 +160,15 @@ impl Election {
     /// Whether an answer from `from` whose `correlationId` has `seq` counts \[F7\]: it answers
     /// the latest send of the pending (hence valid) nomination to `from`, not answered yet.
     pub(crate) fn answers_latest_send(&self, from: Member, seq: u16) -> bool {
+        // Planted fault `stale-answer` (feature `plant`, conformance CI only): the seq is not
+        // compared, so an answer to an earlier send counts.
+        #[cfg(feature = "plant")]
+        let seq_matches = |n: u16| n == seq || baton_asn1::plant::planted("stale-answer");
+        #[cfg(not(feature = "plant"))]
+        let seq_matches = |n: u16| n == seq;
         self.pending
             .as_ref()
-            .is_some_and(|n| n.to == from && n.awaiting && n.seq == seq)
+            .is_some_and(|n| n.to == from && n.awaiting && seq_matches(n.seq))
     }
 
     /// PROTOCOL 5.6: adopt the assignment naming `active`; `peer_round` is the responder's

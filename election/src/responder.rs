@@ -225,7 +225,14 @@ impl crate::Election {
             }
             Answer::Veto => {
                 self.peers[from.0].role = Some(PeerRole::Standby);
-                self.send(link, from, message::veto(id.clone(), &me_name, &peer_name));
+                // Planted fault `veto-dropped` (feature `plant`, conformance CI only).
+                #[cfg(feature = "plant")]
+                let dropped = baton_asn1::plant::planted("veto-dropped");
+                #[cfg(not(feature = "plant"))]
+                let dropped = false;
+                if !dropped {
+                    self.send(link, from, message::veto(id.clone(), &me_name, &peer_name));
+                }
             }
             Answer::Error(desc) => self.send(link, from, message::error(id.clone(), desc)),
             Answer::AfterDemotion => {}

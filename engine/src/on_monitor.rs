@@ -50,6 +50,19 @@ impl Node {
                     for (timer, value) in self.timers_for(&id) {
                         self.health.notify(&id, LinkNotice::Timer(timer, value));
                     }
+                    // Out now: the role layer sends the current role as the component
+                    // joins it, and its transmits are drained before the monitor's
+                    // (`process`). Found by `baton conformance node` (node.reregistration);
+                    // test: engine/tests/notices.rs, the_notices_come_before_the_current_role.
+                    // Planted fault `notices-after-role` (feature `plant`, conformance CI
+                    // only): the notices wait behind the setRole again.
+                    #[cfg(feature = "plant")]
+                    let flush = !baton_asn1::plant::planted("notices-after-role");
+                    #[cfg(not(feature = "plant"))]
+                    let flush = true;
+                    while let Some(t) = self.health.poll_transmit().filter(|_| flush) {
+                        self.send(t.link, t.message);
+                    }
                 }
                 // Held after a stall of the node while its components are to be active
                 // (PROTOCOL 6.3, *A resumed node*).

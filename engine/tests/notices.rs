@@ -174,3 +174,55 @@ fn a_component_that_leaves_is_unregistered_not_failed() {
     assert!(!std::iter::from_fn(|| n.poll_event())
         .any(|e| matches!(e, Event::Notice(Notice::ComponentFailed { .. }))));
 }
+
+/// A component that registers again while the node already has a role for it (here:
+/// `Active`) is told the timers first, then the current role: PROTOCOL 6.9, "before any
+/// `setRole`" (the `setRole` once went out first, found by `baton conformance node`,
+/// `node.reregistration`).
+#[test]
+fn the_notices_come_before_the_current_role() {
+    let mut n = registered(Severity::Fatal);
+    // Alone for startup_wait: it promotes and sets the component active. Each timer at its
+    // deadline (a late one would be a stall, and a stalled node holds a registering
+    // component, PROTOCOL 6.3).
+    let mut out = Vec::new();
+    while !out
+        .iter()
+        .any(|t: &Transmit| matches!(t.message, AnyMessage::Role(_)))
+    {
+        let at = n.poll_timeout().expect("a timer");
+        assert!(at < ms(1000), "no promotion by {at:?}: {out:?}");
+        n.handle_timeout(at);
+        out.extend(transmits(&mut n));
+    }
+    let now = n.poll_timeout().expect("a timer").min(ms(301));
+    let Some(AnyMessage::Role(set_role)) = out.last().map(|t| t.message.clone()) else {
+        panic!("no setRole after the promotion: {out:?}");
+    };
+    let response = baton_role::set_role_response(
+        &String::from_utf8_lossy(set_role.correlation_id.0.as_bytes()),
+        baton_asn1::role::ReturnCode::success,
+    );
+    n.handle_frame(now, LINK, AnyMessage::Role(response));
+    transmits(&mut n);
+    events(&mut n);
+
+    const AGAIN: LinkId = LinkId(6);
+    n.handle_link_opened(now, AGAIN, LinkKind::Component);
+    let hb = heart_beat("7", "10", ComponentStatus::ok);
+    n.handle_frame(now, AGAIN, AnyMessage::Monitor(hb));
+    let on = |link, message| Transmit { link, message };
+    assert_eq!(
+        transmits(&mut n),
+        [
+            on(AGAIN, AnyMessage::Monitor(health_query("0 3 1000", "10"))),
+            on(AGAIN, AnyMessage::Monitor(health_query("0 4 300", "10"))),
+            on(AGAIN, AnyMessage::Monitor(health_query("0 5 100", "10"))),
+            on(AGAIN, AnyMessage::Monitor(health_query("0 6 198", "10"))),
+            on(
+                AGAIN,
+                AnyMessage::Role(baton_role::set_role("1 2", baton_asn1::role::Role::active))
+            ),
+        ]
+    );
+}

@@ -6,6 +6,7 @@
 
 mod certs_cmd;
 mod codec_cmd;
+mod conformance_cmd;
 mod demo;
 mod dist_cmd;
 mod node_cmd;
@@ -42,6 +43,14 @@ enum Command {
     /// Ask the active node to hand the service over to its standby (planned switchover);
     /// with --wait, return when the handover completed (exit 1 if it failed or timed out).
     Switchover(switchover_cmd::SwitchoverArgs),
+    /// Test an implementation of the protocol against PROTOCOL.md, requirement by
+    /// requirement (h2spec-like): `member ADDR --config FILE` (a node's peer listener),
+    /// `node [ADDR] --config FILE` (its component listener), `component --listen ADDR` (a
+    /// component that connects), `status ADDR` (its status listener).
+    ///
+    /// Exit status: 0 every requirement met (SHOULDs only with --strict), 1 some failed, 2
+    /// invalid input or the implementation unreachable.
+    Conformance(conformance_cmd::ConformanceArgs),
     /// Start a real pair of nodes on loopback, fail over, switch over, and print the timeline.
     Demo(demo::DemoArgs),
     /// Make the cluster's TLS files: `certs init DIR NAME...` (the CA and each member's),
@@ -90,6 +99,10 @@ fn main() -> ExitCode {
             Err(f) => Err(f),
         },
         Command::Switchover(args) => switchover_cmd::switchover(&args),
+        Command::Conformance(args) => match conformance_cmd::run(&args) {
+            Ok(code) => return ExitCode::from(code),
+            Err(f) => Err(f),
+        },
         Command::Demo(args) => demo::run(&args),
         Command::Certs(args) => certs_cmd::run(&args),
         Command::Guard(args) => {

@@ -1,0 +1,220 @@
+//! `baton conformance` against the reference: every suite run against a real `baton node`
+//! must find no failure, skip only with a reason, and (over the two runs of the member suite,
+//! the node as the higher and as the lower member) pass every requirement it can reach.
+
+mod conformance_iut;
+
+use baton_tester::{Outcome, Report};
+use conformance_iut::{runtime, Iut};
+use std::process::Command;
+
+/// The member suite's requirements no run reaches: none, the tester playing the node's
+/// component (it holds it Demoting and fails its promotion).
+const UNREACHABLE: [&str; 0] = [];
+
+fn assert_clean(report: &Report) {
+    let text = report.text(true);
+    assert!(report.failed_ids().is_empty(), "failures:\n{text}");
+    for v in &report.verdicts {
+        if let Outcome::Skip(why) = &v.outcome {
+            assert!(
+                !why.trim().is_empty(),
+                "{} skipped without a reason",
+                v.requirement.id
+            );
+        }
+    }
+}
+
+#[test]
+fn the_member_suite_passes_against_baton_node_as_either_member() {
+    let rt = runtime();
+    let reports: Vec<Report> = [0, 1]
+        .into_iter()
+        .map(|me| {
+            let iut = Iut::start("member", me, None);
+            let report = rt.block_on(baton_tester::member::run(&iut.member_setup()));
+            assert_clean(&report);
+            report
+        })
+        .collect();
+    for r in baton_tester::member::REQUIREMENTS {
+        for report in &reports {
+            let n = report
+                .verdicts
+                .iter()
+                .filter(|v| v.requirement.id == r.id)
+                .count();
+            assert_eq!(n, 1, "{} has {n} verdicts in one run", r.id);
+        }
+        let passed = reports
+            .iter()
+            .any(|rep| rep.outcome(r.id) == Some(&Outcome::Pass));
+        assert_eq!(
+            passed,
+            !UNREACHABLE.contains(&r.id),
+            "{}: passed in a run: {passed}\n{}\n{}",
+            r.id,
+            reports[0].text(true),
+            reports[1].text(true)
+        );
+    }
+}
+
+/// Quorum mode: the tester plays beta, gamma and the witness against alpha, a voter.
+#[test]
+fn the_member_suite_passes_against_a_quorum_voter() {
+    let (_iut, setup) = Iut::start_quorum("quorum");
+    let report = runtime().block_on(baton_tester::member::run(&setup));
+    assert_clean(&report);
+    let expected: Vec<&str> = baton_tester::member::link_requirements()
+        .chain(baton_tester::member::QUORUM_REQUIREMENTS)
+        .map(|r| r.id)
+        .collect();
+    let ran: Vec<&str> = report.verdicts.iter().map(|v| v.requirement.id).collect();
+    assert_eq!(ran, expected);
+    assert_eq!(
+        report.summary(true).passed,
+        expected.len(),
+        "{}",
+        report.text(true)
+    );
+}
+
+#[test]
+fn the_status_suite_passes_against_baton_node() {
+    let iut = Iut::start("status", 0, None);
+    let report = runtime().block_on(baton_tester::status::run(&iut.status_setup()));
+    assert_clean(&report);
+    assert_eq!(
+        report.summary(true).passed,
+        baton_tester::status::REQUIREMENTS.len()
+    );
+}
+
+#[test]
+fn the_node_suite_passes_against_baton_node() {
+    let iut = Iut::start_with_component("node", None);
+    let report = runtime().block_on(baton_tester::node::run(&iut.node_setup()));
+    assert_clean(&report);
+    assert_eq!(
+        report.summary(true).passed,
+        baton_tester::node::REQUIREMENTS.len()
+    );
+}
+
+/// The reference component library (`baton-component`), accepting every role, against the
+/// tester playing its node.
+#[test]
+fn the_component_suite_passes_against_the_component_library() {
+    let rt = runtime();
+    let report = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let at = listener.local_addr().expect("its address");
+        let setup = baton_tester::component::ComponentSetup {
+            listen: at,
+            encoding: baton_codec::Encoding::Der,
+            max_frame: baton_codec::DEFAULT_MAX_FRAME,
+            wait: std::time::Duration::from_secs(10),
+            bound: std::time::Duration::from_secs(10),
+            patience: conformance_iut::PATIENCE,
+        };
+        let mut options = baton_component::ComponentOptions::new("1001");
+        options.reconnect.initial = std::time::Duration::from_millis(20);
+        let (component, mut events) =
+            baton_component::Component::connect(baton_component::Endpoint::Tcp(at), options)
+                .await
+                .expect("the component starts");
+        let app = tokio::spawn(async move {
+            while let Some(e) = events.recv().await {
+                if let baton_component::Event::RoleRequest(r) = e {
+                    let _ = r.accept().await;
+                }
+            }
+        });
+        let report = baton_tester::component::run_on(listener, &setup).await;
+        component.close().await;
+        app.abort();
+        report
+    });
+    assert_clean(&report);
+    assert_eq!(
+        report.summary(true).passed,
+        baton_tester::component::REQUIREMENTS.len()
+    );
+}
+
+#[test]
+fn the_cli_prints_json_and_exits_by_the_verdicts() {
+    let iut = Iut::start("cli", 0, None);
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["conformance", "status", &iut.status.to_string(), "--json"])
+        .args(["--config", &iut.config.display().to_string()])
+        .output()
+        .expect("baton conformance runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(doc["suite"], "status");
+    assert_eq!(doc["summary"]["failed"], 0);
+    assert_eq!(
+        doc["summary"]["total"],
+        baton_tester::status::REQUIREMENTS.len()
+    );
+    assert!(doc["tests"]
+        .as_array()
+        .expect("tests")
+        .iter()
+        .all(|t| t["result"] == "pass" && t["section"].is_string() && t["id"].is_string()));
+
+    // The member suite through the command line, the tester playing the node's component
+    // too: a second node (the first one has met its tester already).
+    let member = Iut::start("cli-member", 1, None);
+    let component = member
+        .component_tcp
+        .expect("a component listener")
+        .to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["conformance", "member", &member.peer.to_string(), "--json"])
+        .args(["--config", &member.config.display().to_string()])
+        .args(["--component", &component, "--patience-ms", "1500"])
+        .output()
+        .expect("baton conformance runs");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(out.status.code(), Some(0), "{doc:#}");
+    assert_eq!(doc["summary"]["failed"], 0);
+    let skipped: Vec<&str> = doc["tests"]
+        .as_array()
+        .expect("tests")
+        .iter()
+        .filter(|t| t["result"] == "skip")
+        .filter_map(|t| t["id"].as_str())
+        .collect();
+    // The rank-bound rows of the other side only (beta is outranked).
+    assert_eq!(
+        skipped,
+        [
+            "election.negotiating.outranking",
+            "election.negotiating.handover"
+        ]
+    );
+
+    // Nobody listening: exit status 2 and one line saying so, no report.
+    let nobody = format!(
+        "127.0.0.1:{}",
+        baton_node::loopback::free_port().expect("a port")
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["conformance", "status", &nobody])
+        .output()
+        .expect("baton conformance runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot connect"));
+}

@@ -1,0 +1,289 @@
+//! A real `baton node` as the implementation under test of `baton conformance`: alone, with
+//! `alone = "wait"` (so the tester finds it `Negotiating`), nobody at its peer's address (the
+//! tester is that peer), a status listener; killed and reaped on drop.
+#![allow(dead_code)] // each test file uses a part of it
+
+use baton_codec::{Encoding, DEFAULT_MAX_FRAME};
+use baton_tester::member::{ComponentControl, Member, MemberSetup, QuorumSetup};
+use baton_tester::node::{Address as NodeAddress, NodeSetup};
+use baton_tester::status::StatusSetup;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// How long the tester waits beyond what the protocol allows: generous, the CI machine is
+/// shared (a slow answer costs time, never a verdict).
+pub const PATIENCE: Duration = Duration::from_millis(1500);
+
+/// One node under test and its files.
+pub struct Iut {
+    /// Which member it is: 0 alpha (outranks), 1 beta.
+    pub me: usize,
+    /// Its configuration file.
+    pub config: PathBuf,
+    /// Its log.
+    pub log: PathBuf,
+    /// Its peer listener.
+    pub peer: SocketAddr,
+    /// Its status listener.
+    pub status: SocketAddr,
+    /// Its component TCP listener (with [`Iut::start_with_component`]).
+    pub component_tcp: Option<SocketAddr>,
+    child: Child,
+    dir: PathBuf,
+}
+
+fn free() -> SocketAddr {
+    (
+        [127, 0, 0, 1],
+        baton_node::loopback::free_port().expect("a free port"),
+    )
+        .into()
+}
+
+impl Iut {
+    /// Starts member `me` of a pair (alpha outranks beta) with `BATON_PLANT=plant` in its
+    /// environment when given (a build with the feature `plant` only reads it).
+    /// It has a linked `fatal` component, id 1001, on a TCP listener, which the tester plays.
+    pub fn start(tag: &str, me: usize, plant: Option<&str>) -> Iut {
+        Iut::spawn(tag, me, plant, true, "wait")
+    }
+
+    /// Alpha alone with `alone = "promote"`, a component TCP listener and one linked `fatal`
+    /// component, id 1001 (the tester is that component): the node suite's implementation.
+    pub fn start_with_component(tag: &str, plant: Option<&str>) -> Iut {
+        Iut::spawn(tag, 0, plant, true, "promote")
+    }
+
+    fn spawn(tag: &str, me: usize, plant: Option<&str>, component: bool, alone: &str) -> Iut {
+        let dir = std::env::temp_dir().join(format!("bt-conf-{}-{tag}-{me}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a scratch directory");
+        let addresses = [free(), free()];
+        let status = free();
+        let component_tcp = component.then(free);
+        let name = ["alpha", "beta"][me];
+        let (extra_listen, table) = match component_tcp {
+            Some(a) => (
+                format!("component_tcp = \"{a}\"\n"),
+                "\n[[component]]\nid = \"1001\"\nseverity = \"fatal\"\n",
+            ),
+            None => (String::new(), ""),
+        };
+        let text = format!(
+            r#"name = "{name}"
+alone = "{alone}"
+log = "info"
+
+[[member]]
+name = "alpha"
+id = "1"
+address = "{a0}"
+
+[[member]]
+name = "beta"
+id = "2"
+address = "{a1}"
+
+[listen]
+component_socket = "{d}/c.sock"
+status = "{status}"
+control_socket = "{d}/ctl.sock"
+{extra_listen}{table}"#,
+            a0 = addresses[0],
+            a1 = addresses[1],
+            d = dir.display(),
+        );
+        let config = dir.join(format!("{name}.toml"));
+        std::fs::write(&config, text).expect("the configuration is written");
+        let log = dir.join(format!("{name}.log"));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_baton"));
+        cmd.arg("node")
+            .arg("--config")
+            .arg(&config)
+            .env("RUST_LOG", "info")
+            .env_remove("BATON_PLANT")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("the log"));
+        if let Some(p) = plant {
+            cmd.env("BATON_PLANT", p);
+        }
+        let child = cmd.spawn().expect("baton node starts");
+        let iut = Iut {
+            me,
+            config,
+            log,
+            peer: addresses[me],
+            status,
+            component_tcp,
+            child,
+            dir,
+        };
+        iut.wait_listening();
+        iut
+    }
+
+    #[allow(clippy::disallowed_methods)] // a test waits, on the real clock, for a real node
+    fn wait_listening(&self) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        for a in [Some(self.peer), Some(self.status), self.component_tcp]
+            .into_iter()
+            .flatten()
+        {
+            while std::net::TcpStream::connect(a).is_err() {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the node does not listen on {a}:\n{}",
+                    self.log_text()
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+
+    /// Member alpha of a quorum cluster of alpha, beta, gamma and the witness wit (PROTOCOL
+    /// 5.9), with a fresh `state_dir`; the tester plays the three others.
+    pub fn start_quorum(tag: &str) -> (Iut, MemberSetup) {
+        let dir = std::env::temp_dir().join(format!("bt-conf-{}-{tag}-q", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("state")).expect("a scratch directory");
+        let addresses = [free(), free(), free(), free()];
+        let status = free();
+        let names = ["alpha", "beta", "gamma", "wit"];
+        let mut text = format!(
+            "name = \"alpha\"\nelection = \"quorum\"\nstate_dir = \"{}\"\nlog = \"info\"\n",
+            dir.join("state").display()
+        );
+        for (i, n) in names.iter().enumerate() {
+            text.push_str(&format!(
+                "\n[[member]]\nname = \"{n}\"\nid = \"{}\"\naddress = \"{}\"\n{}",
+                i + 1,
+                addresses[i],
+                if *n == "wit" { "witness = true\n" } else { "" }
+            ));
+        }
+        text.push_str(&format!(
+            "\n[listen]\nstatus = \"{status}\"\ncontrol_socket = \"{}/ctl.sock\"\n",
+            dir.display()
+        ));
+        let config = dir.join("alpha.toml");
+        std::fs::write(&config, text).expect("the configuration is written");
+        let log = dir.join("alpha.log");
+        let child = Command::new(env!("CARGO_BIN_EXE_baton"))
+            .arg("node")
+            .arg("--config")
+            .arg(&config)
+            .env("RUST_LOG", "info")
+            .env_remove("BATON_PLANT")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("the log"))
+            .spawn()
+            .expect("baton node starts");
+        let iut = Iut {
+            me: 0,
+            config,
+            log,
+            peer: addresses[0],
+            status,
+            component_tcp: None,
+            child,
+            dir,
+        };
+        iut.wait_listening();
+        let mut setup = iut.member_setup();
+        setup.members = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Member {
+                name: (*n).into(),
+                id: format!("{}", i + 1),
+            })
+            .collect();
+        setup.quorum = Some(QuorumSetup {
+            witnesses: vec![3],
+            voter_lease: Duration::from_millis(800),
+        });
+        (iut, setup)
+    }
+
+    /// Its log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The member suite's setup: the tester plays the other member.
+    pub fn member_setup(&self) -> MemberSetup {
+        MemberSetup {
+            address: self.peer,
+            encoding: Encoding::Der,
+            max_frame: DEFAULT_MAX_FRAME,
+            members: vec![
+                Member {
+                    name: "alpha".into(),
+                    id: "1".into(),
+                },
+                Member {
+                    name: "beta".into(),
+                    id: "2".into(),
+                },
+            ],
+            iut: self.me,
+            tester: 1 - self.me,
+            heartbeat: Duration::from_millis(100),
+            dead_interval: Duration::from_millis(300),
+            retry_backoff: Duration::from_millis(100),
+            preempt: false,
+            patience: PATIENCE,
+            component: self.component_tcp.map(|a| ComponentControl {
+                address: NodeAddress::Tcp(a),
+                id: "1001".into(),
+            }),
+            quorum: None,
+        }
+    }
+
+    /// The node suite's setup: the tester is component 1001.
+    pub fn node_setup(&self) -> NodeSetup {
+        NodeSetup {
+            address: NodeAddress::Tcp(self.component_tcp.expect("started with a component")),
+            encoding: Encoding::Der,
+            max_frame: DEFAULT_MAX_FRAME,
+            component: "1001".into(),
+            startup_wait: Duration::from_millis(300),
+            heartbeat: Duration::from_millis(100),
+            patience: PATIENCE,
+        }
+    }
+
+    /// The status suite's setup.
+    pub fn status_setup(&self) -> StatusSetup {
+        StatusSetup {
+            address: self.status,
+            encoding: Encoding::Der,
+            max_frame: DEFAULT_MAX_FRAME,
+            patience: PATIENCE,
+        }
+    }
+}
+
+impl Drop for Iut {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("--- {} ---\n{}", self.config.display(), self.log_text());
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A runtime for the tester.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}

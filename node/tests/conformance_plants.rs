@@ -1,0 +1,66 @@
+//! The conformance tool's own CI: faults planted in a test build of the node (feature
+//! `plant`, `BATON_PLANT=<name>`) are each caught by the named conformance test, and by no
+//! other. Run with `cargo test -p baton-node --features plant --test conformance_plants`
+//! (`.ci/run` does); without the feature this file is empty.
+#![cfg(feature = "plant")]
+
+mod conformance_iut;
+
+use conformance_iut::{runtime, Iut};
+
+/// Runs the member suite against alpha with `plant`; the failed test ids.
+fn failed_with(plant: &str) -> Vec<&'static str> {
+    let iut = Iut::start(plant, 0, Some(plant));
+    let report = runtime().block_on(baton_tester::member::run(&iut.member_setup()));
+    eprintln!("{}", report.text(true));
+    report.failed_ids()
+}
+
+#[test]
+fn a_dropped_veto_is_caught_by_the_active_self_nomination_row() {
+    assert_eq!(
+        failed_with("veto-dropped"),
+        ["election.active.self-nomination"]
+    );
+}
+
+#[test]
+fn an_unchecked_size_constraint_is_caught_by_the_constraint_test() {
+    assert_eq!(
+        failed_with("constraint-unchecked"),
+        ["frame.constraint-refused"]
+    );
+}
+
+#[test]
+fn a_stale_answer_taken_is_caught_by_the_stale_answer_test() {
+    assert_eq!(
+        failed_with("stale-answer"),
+        ["election.stale-answer-ignored"]
+    );
+}
+
+#[test]
+fn notices_sent_after_the_role_are_caught_by_the_reregistration_test() {
+    let iut = Iut::start_with_component("notices", Some("notices-after-role"));
+    let report = runtime().block_on(baton_tester::node::run(&iut.node_setup()));
+    eprintln!("{}", report.text(true));
+    let failed = report.failed_ids();
+    // The first registration may come before the node has a role (then no setRole follows
+    // it at once); the re-registration, to an Active node, always gets its role at once.
+    assert!(failed.contains(&"node.reregistration"), "{failed:?}");
+    assert!(
+        failed
+            .iter()
+            .all(|id| ["node.reregistration", "node.notices-first"].contains(id)),
+        "{failed:?}"
+    );
+}
+
+#[test]
+fn without_a_plant_the_same_build_passes() {
+    assert_eq!(failed_with("none"), Vec::<&str>::new());
+    let iut = Iut::start_with_component("clean", Some("none"));
+    let report = runtime().block_on(baton_tester::node::run(&iut.node_setup()));
+    assert_eq!(report.failed_ids(), Vec::<&str>::new());
+}

@@ -1,0 +1,22 @@
+//! baton's conformance tester, the library behind `baton conformance`: an h2spec for the
+//! baton protocol. It connects to an implementation under test, plays the other side of a
+//! link (the other member of a pair, a status client), drives the implementation from role
+//! to role with the protocol alone, and reports requirement by requirement (each with its
+//! PROTOCOL.md section: section 10's checklist is the index) whether the implementation did
+//! what the requirement says.
+//!
+//! - [`member::run`]: peer links and the election (PROTOCOL 3, 4, 5, 9).
+//! - [`status::run`]: the status interface (PROTOCOL 1.5, 6.5, 6.7, 9).
+//! - [`report::Report`]: the verdicts; h2spec-like text, JSON, the exit status.
+#![forbid(unsafe_code)]
+
+pub mod component;
+pub mod malformed;
+pub mod member;
+pub mod msg;
+pub mod node;
+pub mod report;
+pub mod status;
+pub mod wire;
+
+pub use report::{Level, Outcome, Report, Requirement};
