@@ -12,7 +12,7 @@
 use rasn_compiler::prelude::*;
 use std::path::PathBuf;
 
-const MODULES: [&str; 4] = ["election", "role", "monitor", "status"];
+const MODULES: [&str; 5] = ["election", "role", "monitor", "status", "replication"];
 
 const CANDIDATE_AS_GENERATED: &str =
     "#[rasn(delegate, size(\"0..=16\"))]\n    pub struct Candidate(pub Utf8String);";

@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 SECONDS_PER_TARGET="${FUZZ_SECONDS:-30}"
 TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then
-  TARGETS=(decode frames broken_field node_ops)
+  TARGETS=(decode frames broken_field node_ops replication)
 fi
 
 if ! cargo fuzz --version >/dev/null 2>&1; then

@@ -1,4 +1,4 @@
-//! The four failover interfaces of PROTOCOL 2.1 (`docs/PROTOCOL.md`) as Rust types.
+//! The five failover interfaces of PROTOCOL 2.1 and 2.8 (`docs/PROTOCOL.md`) as Rust types.
 //!
 //! `asn1/verbatim/` holds the modules exactly as PROTOCOL 2.1 writes them; `asn1/portable/` the
 //! form every tool accepts (module name with a capital first letter, no `EXPORTS ;`). The types
@@ -43,6 +43,9 @@ mod generated {
     pub mod status {
         include!(concat!(env!("OUT_DIR"), "/status.rs"));
     }
+    pub mod replication {
+        include!(concat!(env!("OUT_DIR"), "/replication.rs"));
+    }
 }
 
 /// `failover-election-interface`: member-to-member election (`ElectionMessage`).
@@ -62,8 +65,14 @@ pub mod status {
     pub use crate::generated::status::failover_status_interface::*;
 }
 
+/// `failover-replication-interface`: the repertory's updates, acknowledgements, batch sync,
+/// audits and errors between an active node and its standby (`ReplicationMessage`, PROTOCOL 2.8).
+pub mod replication {
+    pub use crate::generated::replication::failover_replication_interface::*;
+}
+
 /// The modules' source text, for tools and tests: (file name, verbatim, portable).
-pub const MODULE_SOURCES: [(&str, &str, &str); 4] = [
+pub const MODULE_SOURCES: [(&str, &str, &str); 5] = [
     (
         "failover-election-interface.asn",
         include_str!("../verbatim/failover-election-interface.asn"),
@@ -83,5 +92,10 @@ pub const MODULE_SOURCES: [(&str, &str, &str); 4] = [
         "failover-status-interface.asn",
         include_str!("../verbatim/failover-status-interface.asn"),
         include_str!("../portable/failover-status-interface.asn"),
+    ),
+    (
+        "failover-replication-interface.asn",
+        include_str!("../verbatim/failover-replication-interface.asn"),
+        include_str!("../portable/failover-replication-interface.asn"),
     ),
 ];

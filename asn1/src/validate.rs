@@ -4,6 +4,10 @@
 //! - `SIZE(0..16)` and the NumericString alphabet (digits and space) on `CorrelationId` and
 //!   `ComponentId`.
 //!
+//! - In `failover-replication-interface` (PROTOCOL 2.8): the same on its three NumericStrings,
+//!   `SIZE` in octets on `DataKey` and `DataValue`, and the item counts of `Operations` and
+//!   `Entries` (module `replication`).
+//!
 //! Errors name the field path from the top-level type, ASN.1 identifiers joined by `.`, and
 //! the broken constraint: `ElectionMessage.message.nominationMsg.nominee: 17 characters, at
 //! most 16`. The path is only rendered when a check fails: validating a valid value does not
@@ -11,6 +15,8 @@
 
 use crate::{election, monitor, role, status};
 use std::fmt;
+
+pub mod replication;
 
 /// Upper bound of every `SIZE(0..16)` in the four modules.
 pub const MAX_ID_CHARS: usize = 16;
@@ -34,6 +40,33 @@ pub enum Violation {
         /// The constraint's upper bound.
         max: usize,
     },
+    /// `SIZE(min..max)` of an OCTET STRING: the value has `octets` octets.
+    OctetsOutOfRange {
+        /// Octets in the value.
+        octets: usize,
+        /// The constraint's lower bound.
+        min: usize,
+        /// The constraint's upper bound.
+        max: usize,
+    },
+    /// `SEQUENCE (SIZE(min..max)) OF`: the list has `items` items.
+    ItemsOutOfRange {
+        /// Items in the list.
+        items: usize,
+        /// The constraint's lower bound.
+        min: usize,
+        /// The constraint's upper bound.
+        max: usize,
+    },
+    /// `INTEGER (min..max)`: the value is outside the range.
+    IntegerOutOfRange {
+        /// The value.
+        value: u64,
+        /// The range's lower bound.
+        min: u64,
+        /// The range's upper bound.
+        max: u64,
+    },
     /// NumericString: a character other than a digit or a space.
     NotNumeric {
         /// The offending character.
@@ -47,6 +80,21 @@ impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Violation::TooLong { chars, max } => write!(f, "{chars} characters, at most {max}"),
+            Violation::OctetsOutOfRange { octets, min, max } => {
+                write!(
+                    f,
+                    "{octets} octets, expected {min} to {max} (SIZE({min}..{max}))"
+                )
+            }
+            Violation::IntegerOutOfRange { value, min, max } => {
+                write!(f, "{value} is outside the range {min}..{max}")
+            }
+            Violation::ItemsOutOfRange { items, min, max } => {
+                write!(
+                    f,
+                    "{items} items, expected {min} to {max} (SIZE({min}..{max}))"
+                )
+            }
             Violation::NotNumeric { ch, position } => write!(
                 f,
                 "character {ch:?} at position {position} is not a digit or space (NumericString)"
@@ -105,7 +153,7 @@ pub trait Validate {
     fn validate_at(&self, path: &Path<'_>) -> Result<(), ConstraintError>;
 }
 
-/// One of the four top-level messages.
+/// One of the five top-level messages.
 pub trait Message: Validate + rasn::Encode + rasn::Decode + Clone + fmt::Debug + PartialEq {
     /// The ASN.1 type name, e.g. `ElectionMessage`.
     const NAME: &'static str;
@@ -144,6 +192,41 @@ pub fn check_numeric(bytes: &[u8], max: usize, path: &Path<'_>) -> Result<(), Co
             chars: bytes.len(),
             max,
         }));
+    }
+    Ok(())
+}
+
+/// Checks `SIZE(min..max)` of an OCTET STRING, counted in octets.
+pub fn check_octets(
+    bytes: &[u8],
+    min: usize,
+    max: usize,
+    path: &Path<'_>,
+) -> Result<(), ConstraintError> {
+    let octets = bytes.len();
+    if octets < min || octets > max {
+        return Err(path.error(Violation::OctetsOutOfRange { octets, min, max }));
+    }
+    Ok(())
+}
+
+/// Checks `INTEGER (min..max)` of an unsigned value.
+pub fn check_range(value: u64, min: u64, max: u64, path: &Path<'_>) -> Result<(), ConstraintError> {
+    if value < min || value > max {
+        return Err(path.error(Violation::IntegerOutOfRange { value, min, max }));
+    }
+    Ok(())
+}
+
+/// Checks `SEQUENCE (SIZE(min..max)) OF`: the number of items.
+pub fn check_items(
+    items: usize,
+    min: usize,
+    max: usize,
+    path: &Path<'_>,
+) -> Result<(), ConstraintError> {
+    if items < min || items > max {
+        return Err(path.error(Violation::ItemsOutOfRange { items, min, max }));
     }
     Ok(())
 }

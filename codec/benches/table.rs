@@ -120,6 +120,7 @@ fn main() {
             AnyMessage::Role(m) => rasn_uper(m, &bytes),
             AnyMessage::Monitor(m) => rasn_uper(m, &bytes),
             AnyMessage::Status(m) => rasn_uper(m, &bytes),
+            AnyMessage::Replication(m) => rasn_uper(m, &bytes),
         };
         eprintln!("  {name} uper-rasn: decode {decode:.1} ns, encode {encode:.1} ns");
         println!("{name}\tuper-rasn\tdecode\t{decode:.1}");

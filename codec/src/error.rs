@@ -109,8 +109,10 @@ pub enum FrameError {
     /// A frame of length 0: no interface id.
     #[error("empty frame: no interface id")]
     Empty,
-    /// The interface id is not 1 to 4.
-    #[error("unknown interface id {0} (expected 1 election, 2 role, 3 monitor, 4 status)")]
+    /// The interface id is not 1 to 5.
+    #[error(
+        "unknown interface id {0} (expected 1 election, 2 role, 3 monitor, 4 status, 5 replication)"
+    )]
     UnknownInterface(u8),
     /// The message in the frame did not decode.
     #[error("{interface} frame: {error}")]
@@ -131,7 +133,7 @@ pub enum FrameError {
 /// Where a CHOICE alternative sits below its top-level `message` field, keyed by the type it
 /// carries. rasn names fields as `Type.field` in its nested errors but says nothing of the
 /// CHOICE alternatives crossed on the way; this table puts them back.
-const ALTERNATIVES: [(&str, &str); 13] = [
+const ALTERNATIVES: [(&str, &str); 21] = [
     ("NominationMessage", "nominationMsg"),
     ("ElectionResult", "electionResult"),
     ("ElectionError", "electionResult.electionError"),
@@ -145,6 +147,14 @@ const ALTERNATIVES: [(&str, &str); 13] = [
     ("GetStatus", "getStatus"),
     ("StatusIndication", "statusIndication"),
     ("GetStatusResponse", "getStatusResponse"),
+    ("Update", "update"),
+    ("UpdateAck", "updateAck"),
+    ("SyncRequest", "syncRequest"),
+    ("SyncChunk", "syncChunk"),
+    ("SyncDone", "syncDone"),
+    ("Audit", "audit"),
+    ("AuditResponse", "auditResponse"),
+    ("ReplicationError", "replicationError"),
 ];
 
 /// Converts a rasn decode error into the ASN.1 field path it occurred at and the root cause.

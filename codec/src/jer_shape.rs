@@ -3,13 +3,14 @@
 //! rasn 0.30's JER decoder is lenient where X.697 is not: it matches CHOICE alternatives
 //! without regard to case (`heartbeat` for `heartBeat`), takes the first of several
 //! alternatives, and ignores unknown members. This module checks the JSON against the
-//! ASN.1 structure of the four messages first: exact identifiers, every member present,
+//! ASN.1 structure of the five messages first: exact identifiers, every member present,
 //! no other members, exactly one alternative, strings where strings belong, ENUMERATED
-//! values by identifier.
+//! values by identifier, non-negative integers for the INTEGERs, hex strings for the OCTET
+//! STRINGs and arrays for the `SEQUENCE OF`s of the replication module.
 
 use serde_json::Value;
 
-/// The JER shape of an ASN.1 type in the four modules.
+/// The JER shape of an ASN.1 type in the five modules.
 enum Shape {
     /// SEQUENCE: an object with exactly these members (none is OPTIONAL here).
     Seq(&'static [(&'static str, Shape)]),
@@ -19,9 +20,15 @@ enum Shape {
     Text,
     /// ENUMERATED: a string, one of these identifiers.
     Enum(&'static [&'static str]),
+    /// INTEGER (0..2^63-1 or narrower): a non-negative integer number (rasn checks the range).
+    Int,
+    /// OCTET STRING: a string of hexadecimal digits, two per octet (X.697 24).
+    Hex,
+    /// SEQUENCE OF: an array of these.
+    List(&'static Shape),
 }
 
-use Shape::{Choice, Enum, Seq, Text};
+use Shape::{Choice, Enum, Hex, Int, List, Seq, Text};
 
 const CANDIDATE_PAIR: Shape = Seq(&[("active", Text), ("standby", Text)]);
 const BILL_OF_HEALTH: Shape = Seq(&[("billOfHealth", Seq(&[("status", Enum(&["ok", "failed"]))]))]);
@@ -84,12 +91,97 @@ const SERVICE_STATUS: Shape = Seq(&[
     ),
 ]);
 
+const RECORD_KEY: Shape = Seq(&[("applicationId", Text), ("dataType", Text), ("key", Hex)]);
+const ENTRY: Shape = Seq(&[("recordKey", RECORD_KEY), ("value", Hex)]);
+
+const REPLICATION: Shape = Seq(&[
+    ("correlationId", Text),
+    (
+        "message",
+        Choice(&[
+            (
+                "update",
+                Seq(&[
+                    ("generation", Int),
+                    ("sequenceNumber", Int),
+                    (
+                        "operations",
+                        List(&Choice(&[
+                            ("add", ENTRY),
+                            ("modify", ENTRY),
+                            ("delete", RECORD_KEY),
+                        ])),
+                    ),
+                ]),
+            ),
+            (
+                "updateAck",
+                Seq(&[("generation", Int), ("highestContiguous", Int)]),
+            ),
+            (
+                "syncRequest",
+                Seq(&[(
+                    "start",
+                    Choice(&[("full", Seq(&[])), ("fromSequenceNumber", Int)]),
+                )]),
+            ),
+            (
+                "syncChunk",
+                Seq(&[("generation", Int), ("entries", List(&ENTRY))]),
+            ),
+            (
+                "syncDone",
+                Seq(&[
+                    ("generation", Int),
+                    ("sequenceNumber", Int),
+                    ("entryCount", Int),
+                ]),
+            ),
+            (
+                "audit",
+                Seq(&[
+                    ("generation", Int),
+                    ("sequenceNumber", Int),
+                    ("entryCount", Int),
+                    ("digest", Hex),
+                ]),
+            ),
+            (
+                "auditResponse",
+                Seq(&[
+                    ("result", Enum(&["consistent", "inconsistent"])),
+                    ("sequenceNumber", Int),
+                    ("entryCount", Int),
+                    ("digest", Hex),
+                ]),
+            ),
+            (
+                "replicationError",
+                Seq(&[
+                    (
+                        "code",
+                        Enum(&[
+                            "staleGeneration",
+                            "outOfSequence",
+                            "repertoryFull",
+                            "syncRequired",
+                            "malformedRequest",
+                        ]),
+                    ),
+                    ("description", Text),
+                ]),
+            ),
+        ]),
+    ),
+]);
+
 fn shape_of(top: &str) -> Option<&'static Shape> {
     match top {
         "ElectionMessage" => Some(&ELECTION),
         "RoleMessage" => Some(&ROLE),
         "HealthMonitorMessage" => Some(&MONITOR),
         "ServiceStatusMessage" => Some(&SERVICE_STATUS),
+        "ReplicationMessage" => Some(&REPLICATION),
         _ => None,
     }
 }
@@ -132,6 +224,35 @@ fn walk(shape: &Shape, value: &Value, path: &mut String) -> Result<(), String> {
                 kind(other)
             )),
         },
+        Int => match value {
+            Value::Number(n) if n.is_u64() => Ok(()),
+            Value::Number(n) => Err(format!("{n} is not a non-negative integer")),
+            other => Err(format!("expected an integer, found {}", kind(other))),
+        },
+        Hex => match value {
+            Value::String(s) if s.len() % 2 == 0 && s.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                Ok(())
+            }
+            Value::String(_) => {
+                Err("expected hexadecimal digits, two per octet (OCTET STRING)".to_owned())
+            }
+            other => Err(format!("expected a hex string, found {}", kind(other))),
+        },
+        List(item) => {
+            let Value::Array(items) = value else {
+                return Err(format!(
+                    "expected an array (SEQUENCE OF), found {}",
+                    kind(value)
+                ));
+            };
+            let len = path.len();
+            for (i, v) in items.iter().enumerate() {
+                path.push_str(&format!("[{i}]"));
+                walk(item, v, path)?;
+                path.truncate(len);
+            }
+            Ok(())
+        }
         Seq(fields) => {
             let Value::Object(map) = value else {
                 return Err(format!(

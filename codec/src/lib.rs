@@ -1,4 +1,4 @@
-//! Encoding rules and framing for baton's four top-level messages.
+//! Encoding rules and framing for baton's five top-level messages (PROTOCOL 2.1 and 2.8).
 //!
 //! - [`Encoding`]: BER, DER, CER, UPER, APER, OER, COER and JER, the rules of rasn whose bytes an
 //!   independent implementation reproduces (`conformance/vectors`). XER is left out: rasn 0.30
@@ -14,7 +14,8 @@
 //! # No panics
 //! Decoding never panics on any input and allocates at most in proportion to the input: the
 //! frame decoder refuses a declared length over its limit before reserving anything, and rasn's
-//! decoders check declared lengths against the bytes present. This is exercised by the fuzz
+//! decoders check declared lengths against the bytes present, except the `SEQUENCE OF`
+//! counts of OER/COER, which `oer_guard` checks before rasn runs (PROTOCOL 2.8). This is exercised by the fuzz
 //! targets in `fuzz/` and the malformed vectors in `conformance/`.
 #![forbid(unsafe_code)]
 
@@ -24,6 +25,7 @@ mod error;
 mod frame;
 mod jer_shape;
 mod message;
+mod oer_guard;
 mod rules;
 mod uper;
 

@@ -1,11 +1,11 @@
-//! The four interfaces and a message of any of them.
+//! The five interfaces and a message of any of them.
 
 use crate::{decode, encode_into, DecodeError, EncodeError, Encoding};
-use baton_asn1::{election, monitor, role, status};
+use baton_asn1::{election, monitor, replication, role, status};
 use std::fmt;
 use std::str::FromStr;
 
-/// One of the four interfaces, with its interface id on the wire (PROTOCOL 3.1).
+/// One of the five interfaces, with its interface id on the wire (PROTOCOL 3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Interface {
     /// `failover-election-interface`, id 1.
@@ -16,15 +16,18 @@ pub enum Interface {
     Monitor = 3,
     /// `failover-status-interface`, id 4.
     Status = 4,
+    /// `failover-replication-interface`, id 5 (PROTOCOL 2.8).
+    Replication = 5,
 }
 
 impl Interface {
-    /// The four interfaces in id order.
-    pub const ALL: [Interface; 4] = [
+    /// The five interfaces in id order.
+    pub const ALL: [Interface; 5] = [
         Interface::Election,
         Interface::Role,
         Interface::Monitor,
         Interface::Status,
+        Interface::Replication,
     ];
 
     /// The interface with wire id `id`.
@@ -39,6 +42,7 @@ impl Interface {
             Interface::Role => "role",
             Interface::Monitor => "monitor",
             Interface::Status => "status",
+            Interface::Replication => "replication",
         }
     }
 
@@ -49,6 +53,7 @@ impl Interface {
             Interface::Role => "RoleMessage",
             Interface::Monitor => "HealthMonitorMessage",
             Interface::Status => "ServiceStatusMessage",
+            Interface::Replication => "ReplicationMessage",
         }
     }
 }
@@ -59,9 +64,9 @@ impl fmt::Display for Interface {
     }
 }
 
-/// An interface name that is not one of the four.
+/// An interface name that is not one of the five.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown interface {0:?}: expected one of election, role, monitor, status")]
+#[error("unknown interface {0:?}: expected one of election, role, monitor, status, replication")]
 pub struct UnknownInterface(pub String);
 
 impl FromStr for Interface {
@@ -85,6 +90,8 @@ pub enum AnyMessage {
     Monitor(monitor::HealthMonitorMessage),
     /// `ServiceStatusMessage`.
     Status(status::ServiceStatusMessage),
+    /// `ReplicationMessage`.
+    Replication(replication::ReplicationMessage),
 }
 
 impl AnyMessage {
@@ -95,6 +102,7 @@ impl AnyMessage {
             AnyMessage::Role(_) => Interface::Role,
             AnyMessage::Monitor(_) => Interface::Monitor,
             AnyMessage::Status(_) => Interface::Status,
+            AnyMessage::Replication(_) => Interface::Replication,
         }
     }
 }
@@ -112,7 +120,8 @@ from_message!(
     Election(election::ElectionMessage),
     Role(role::RoleMessage),
     Monitor(monitor::HealthMonitorMessage),
-    Status(status::ServiceStatusMessage)
+    Status(status::ServiceStatusMessage),
+    Replication(replication::ReplicationMessage)
 );
 
 impl AnyMessage {
@@ -130,6 +139,7 @@ impl AnyMessage {
             Interface::Role => AnyMessage::Role(decode(encoding, bytes)?),
             Interface::Monitor => AnyMessage::Monitor(decode(encoding, bytes)?),
             Interface::Status => AnyMessage::Status(decode(encoding, bytes)?),
+            Interface::Replication => AnyMessage::Replication(decode(encoding, bytes)?),
         })
     }
 
@@ -143,6 +153,7 @@ impl AnyMessage {
             AnyMessage::Role(m) => encode_into(encoding, m, buf),
             AnyMessage::Monitor(m) => encode_into(encoding, m, buf),
             AnyMessage::Status(m) => encode_into(encoding, m, buf),
+            AnyMessage::Replication(m) => encode_into(encoding, m, buf),
         }
     }
 

@@ -1,6 +1,6 @@
 //! Framing (PROTOCOL 3.1) over tokio-util's codec traits.
 
-use baton_asn1::{election, monitor, role, status};
+use baton_asn1::{election, monitor, replication as rep, role, status};
 use baton_codec::{
     AnyMessage, EncodeError, EncodeFrameError, Encoding, FrameCodec, FrameError, Interface,
 };
@@ -39,6 +39,20 @@ fn one_of_each() -> Vec<AnyMessage> {
             status::CorrelationId(num("")),
             status::ServiceStatusMessageMessage::statusIndication(status::StatusIndication::new(
                 status::Status("active peer=b:standby components=3/3".into()),
+            )),
+        )
+        .into(),
+        // PROTOCOL 2.8, interface id 5.
+        rep::ReplicationMessage::new(
+            rep::CorrelationId(num("31")),
+            rep::ReplicationMessageMessage::update(rep::Update::new(
+                rep::Generation(2),
+                rep::SequenceNumber(1),
+                rep::Operations(vec![rep::Operation::delete(rep::RecordKey::new(
+                    rep::ApplicationId(num("1001")),
+                    rep::DataType(num("2")),
+                    rep::DataKey(b"call-7".to_vec().into()),
+                ))]),
             )),
         )
         .into(),
@@ -130,6 +144,20 @@ fn bad_frames_have_typed_errors() {
         codec.decode(&mut buf),
         Err(FrameError::UnknownInterface(9))
     ));
+    let mut buf = BytesMut::from(&[0u8, 0, 0, 1, 6][..]);
+    assert!(matches!(
+        codec.decode(&mut buf),
+        Err(FrameError::UnknownInterface(6))
+    ));
+    // Interface 5 is replication: an empty body is a ReplicationMessage that does not decode.
+    let mut buf = BytesMut::from(&[0u8, 0, 0, 1, 5][..]);
+    match codec.decode(&mut buf) {
+        Err(FrameError::Message { interface, error }) => {
+            assert_eq!(interface, Interface::Replication);
+            assert_eq!(error.message, "ReplicationMessage");
+        }
+        other => panic!("{other:?}"),
+    }
     let mut buf = BytesMut::from(&[0u8, 0, 0, 3, 1, 0x30, 0x00][..]);
     match codec.decode(&mut buf) {
         Err(e @ FrameError::Message { interface, .. }) => {

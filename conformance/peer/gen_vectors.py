@@ -29,6 +29,7 @@ INTERFACES = {
     "role": ("failover-role-interface.asn", "Failover-role-interface", "RoleMessage"),
     "monitor": ("failover-monitor-interface.asn", "Failover-monitor-interface", "HealthMonitorMessage"),
     "status": ("failover-status-interface.asn", "Failover-status-interface", "ServiceStatusMessage"),
+    "replication": ("failover-replication-interface.asn", "Failover-replication-interface", "ReplicationMessage"),
 }
 
 # vector rule -> asn1tools codec used to make / decode it
@@ -64,6 +65,11 @@ def relax(text):
     """
     out, n = re.subn(r"SIZE\s*\(\s*0\s*\.\.\s*16\s*\)", "SIZE(0..31)", text)
     assert n >= 1, "no SIZE(0..16) found to relax"
+    # Replication (PROTOCOL 2.8): DataKey SIZE(0..64) -> SIZE(0..127) keeps UPER's 7-bit length;
+    # the lists' SIZE(1..64) -> SIZE(1..127) changes the PER count field, so the list vectors
+    # made with it are only used in BER, DER, CER, OER, COER and JER.
+    out = re.sub(r"SIZE\s*\(\s*0\s*\.\.\s*64\s*\)", "SIZE(0..127)", out)
+    out = re.sub(r"SIZE\s*\(\s*1\s*\.\.\s*64\s*\)", "SIZE(1..127)", out)
     return out
 
 
@@ -162,6 +168,181 @@ def status_ind(cid, st):
     return el(cid, ("statusIndication", {"status": st}))
 
 
+# ---------------------------------------------------------------------------
+# Replication (PROTOCOL 2.8)
+# ---------------------------------------------------------------------------
+
+I63_MAX = 2 ** 63 - 1  # INTEGER (0..9223372036854775807): asn1c 0.9.28 reads no larger bound
+DIGEST = bytes(range(32))
+
+
+def rkey(app, typ, key):
+    return {"applicationId": app, "dataType": typ, "key": key}
+
+
+def entry(app, typ, key, value):
+    return {"recordKey": rkey(app, typ, key), "value": value}
+
+
+def update(cid, gen, seq, ops):
+    return el(cid, ("update", {"generation": gen, "sequenceNumber": seq, "operations": ops}))
+
+
+def chunk(cid, gen, entries):
+    return el(cid, ("syncChunk", {"generation": gen, "entries": entries}))
+
+
+ADD = ("add", entry("1001", "1", b"subscriber-42", b"registered"))
+MODIFY = ("modify", entry("1001", "1", b"subscriber-42", b"\x00\x01\xfe\xff"))
+DELETE = ("delete", rkey("1001", "2", b"call-7"))
+MANY_OPS = [("add", entry(str(i), "3", b"k%02d" % i, bytes([i]) * i)) for i in range(64)]
+MANY_ENTRIES = [entry("7", str(i % 10), bytes([i]), b"") for i in range(64)]
+
+REPLICATION_VALID = [
+    ("replication-update-add", "replication", update("31", 2, 1, [ADD])),
+    ("replication-update-modify", "replication", update("32", 2, 2, [MODIFY])),
+    ("replication-update-delete", "replication", update("33", 2, 3, [DELETE])),
+    ("replication-update-three-operations", "replication", update("34", 2, 4, [ADD, MODIFY, DELETE])),
+    ("replication-update-64-operations", "replication", update("35", 3, 5, MANY_OPS)),
+    ("replication-update-max-integers", "replication", update(CID16, I63_MAX, I63_MAX, [DELETE])),
+    ("replication-update-empty-fields", "replication",
+     update("", 0, 0, [("add", entry("", "", b"", b""))])),
+    ("replication-update-16-char-ids-64-octet-key", "replication",
+     update("36", 4, 6, [("delete", rkey(COMP16, CID16, bytes(range(64))))])),
+    ("replication-update-1000-octet-value", "replication",
+     update("37", 4, 7, [("add", entry("1", "1", b"big", bytes(i % 251 for i in range(1000))))])),
+    ("replication-update-16384-octet-value", "replication",
+     update("38", 4, 8, [("modify", entry("1", "1", b"max", b"\xab" * 16384))])),
+    ("replication-update-ack", "replication",
+     el("39", ("updateAck", {"generation": 2, "highestContiguous": 4}))),
+    ("replication-update-ack-max", "replication",
+     el("", ("updateAck", {"generation": I63_MAX, "highestContiguous": I63_MAX}))),
+    ("replication-sync-request-full", "replication", el("40", ("syncRequest", {"start": ("full", {})}))),
+    ("replication-sync-request-from", "replication",
+     el("41", ("syncRequest", {"start": ("fromSequenceNumber", 5)}))),
+    ("replication-sync-chunk", "replication",
+     chunk("42", 2, [entry("1001", "1", b"subscriber-42", b"registered")])),
+    ("replication-sync-chunk-64-entries", "replication", chunk("43", 2, MANY_ENTRIES)),
+    ("replication-sync-done", "replication",
+     el("44", ("syncDone", {"generation": 2, "sequenceNumber": 4, "entryCount": 65}))),
+    ("replication-sync-done-max", "replication",
+     el("45", ("syncDone", {"generation": I63_MAX, "sequenceNumber": I63_MAX, "entryCount": 2 ** 32 - 1}))),
+    ("replication-audit", "replication",
+     el("46", ("audit", {"generation": 2, "sequenceNumber": 4, "entryCount": 3, "digest": DIGEST}))),
+    ("replication-audit-response-consistent", "replication",
+     el("46", ("auditResponse", {"result": "consistent", "sequenceNumber": 4, "entryCount": 3,
+                                 "digest": DIGEST}))),
+    ("replication-audit-response-inconsistent", "replication",
+     el("47", ("auditResponse", {"result": "inconsistent", "sequenceNumber": 4, "entryCount": 2,
+                                 "digest": b"\xff" * 32}))),
+    ("replication-error-stale-generation", "replication",
+     el("48", ("replicationError", {"code": "staleGeneration",
+                                    "description": "generation 1 is older than 2"}))),
+    ("replication-error-every-code", "replication",
+     el("49", ("replicationError", {"code": "malformedRequest", "description": ""}))),
+    ("replication-error-repertory-full", "replication",
+     el("50", ("replicationError", {"code": "repertoryFull", "description": "répertoire plein ✓"}))),
+]
+
+
+def replication_malformed(add, a1enc, a1):
+    """Malformed ReplicationMessages: sizes, list counts (the OER allocation guard), unknown
+    alternatives, truncation, trailing bytes and bad JER."""
+    iface = "replication"
+    base = update("31", 2, 1, [ADD, DELETE])
+    for rule in ALL_RULES:
+        for tag, value, field, desc, rules in [
+            ("correlation-id-17-digits", update(CID17, 2, 1, [DELETE]), "ReplicationMessage.correlationId",
+             "17-digit correlationId (SIZE(0..16))", ALL_RULES),
+            ("key-65-octets", update("31", 2, 1, [("delete", rkey("1", "1", b"k" * 65))]),
+             "ReplicationMessage.message.update.operations.delete.key", "65-octet DataKey (SIZE(0..64))",
+             ["oer", "coer", "jer"]),
+            ("operations-65", update("31", 2, 1, [DELETE] * 65),
+             "ReplicationMessage.message.update.operations", "65 operations (SIZE(1..64))",
+             ["ber", "der", "oer", "coer", "jer"]),
+            ("operations-empty", update("31", 2, 1, []),
+             "ReplicationMessage.message.update.operations", "no operation (SIZE(1..64))",
+             ["oer", "coer", "jer"]),
+        ]:
+            if rule not in rules:
+                continue
+            if rule == "jer":
+                data = a1_encode(A1R[0], iface, "jer", value, check=False).decode("utf-8")
+            else:
+                data = a1enc(rule, iface, value, relaxed=True)
+            add("%s-size-replication-%s" % (rule, tag), iface, rule, data, "size", desc, field)
+    for rule in ("oer", "coer"):
+        e = a1enc(rule, iface, base)
+        at = 3 + 1 + 16  # correlationId "31" (3), tag (1), generation and sequenceNumber (16)
+        assert e[at:at + 2] == b"\x01\x02", e.hex()
+        # A count over SIZE(1..64) is a size error naming the list, refused before any
+        # allocation; a count within it but beyond the octets present is a huge length.
+        ops = "ReplicationMessage.message.update.operations"
+        for kind, tag, quantity, desc in [
+            ("size", "count-2-pow-64", b"\x08" + b"\xff" * 8, "operations count 2^64-1 (8-octet quantity)"),
+            ("size", "count-2-pow-32", b"\x04\xff\xff\xff\xff", "operations count 2^32-1"),
+            ("size", "count-65", b"\x01\x41", "operations count 65 (SIZE(1..64))"),
+            ("huge-length", "quantity-127-octets", b"\x7f" + b"\xff" * 4,
+             "operations quantity of 127 octets, 4 present"),
+            ("huge-length", "64-items-few-octets", b"\x01\x40", "64 operations declared, 2 present"),
+        ]:
+            add("%s-%s-replication-operations-%s" % (rule, kind, tag), iface, rule,
+                e[:at] + quantity + e[at + 2:], kind, desc, ops if kind == "size" else None)
+        c = a1enc(rule, iface, chunk("42", 2, [entry("1", "1", b"k", b"v")]))
+        cat = 3 + 1 + 8
+        assert c[cat:cat + 2] == b"\x01\x01", c.hex()
+        add("%s-size-replication-entries-count-2-pow-40" % rule, iface, rule,
+            c[:cat] + b"\x05\xff\xff\xff\xff\xff" + c[cat + 2:], "size", "entries count 2^40-1",
+            "ReplicationMessage.message.syncChunk.entries")
+        add("%s-unknown-choice-replication-message-tag-8" % rule, iface, rule, e[:3] + b"\x88" + e[4:],
+            "unknown-choice", "ReplicationMessage.message tag [8] (only [0]..[7] exist)")
+        add("%s-unknown-choice-replication-operation-tag-3" % rule, iface, rule,
+            e[:at + 2] + b"\x83" + e[at + 3:], "unknown-choice", "Operation tag [3] (only [0]..[2] exist)")
+    # INTEGER (0..9223372036854775807): 2^63 in the 8 octets OER gives the range, and in JER
+    gen_field = "ReplicationMessage.message.update.generation"
+    for rule in ("oer", "coer"):
+        e = a1enc(rule, iface, base)
+        assert e[4:12] == b"\x00" * 7 + b"\x02", e.hex()
+        add("%s-range-replication-generation-2-pow-63" % rule, iface, rule, e[:4] + b"\x80" + e[5:],
+            "range", "generation 2^63 + 2 (INTEGER (0..9223372036854775807)); octets 4 to 11", gen_field)
+    add("jer-range-replication-generation-2-pow-63", iface, "jer",
+        a1_encode(a1, iface, "jer", base).decode("utf-8").replace('"generation":2', '"generation":9223372036854775808'),
+        "range", "generation 2^63 (INTEGER (0..9223372036854775807))", gen_field)
+    for rule in ("uper", "aper"):
+        va = update("31", 2, 1, [("add", entry("", "", b"", b""))])
+        vb = update("31", 2, 1, [("delete", rkey("", "", b""))])
+        ea, eb = a1enc(rule, iface, va), a1enc(rule, iface, vb)
+        pos = first_diff_bit(ea, eb)
+        assert get_bits(ea, pos, 2) == 0 and get_bits(eb, pos, 2) == 2, (rule, pos)
+        add("%s-unknown-choice-replication-operation-index-3" % rule, iface, rule, set_bits(eb, pos, 2, 3),
+            "unknown-choice", "Operation index 3 (2-bit field, only 0..2 exist); bit %d" % pos)
+    for rule in BINARY_RULES:
+        e = a1enc(rule, iface, base)
+        add("%s-truncated-replication-update-last-byte" % rule, iface, rule, e[:-1], "truncated",
+            "valid update minus its last octet")
+        add("%s-truncated-replication-update-half" % rule, iface, rule, e[:len(e) // 2], "truncated",
+            "valid update cut to its first %d of %d octets" % (len(e) // 2, len(e)))
+        add("%s-trailing-replication-update-junk" % rule, iface, rule, e + bytes.fromhex("deadbeef"),
+            "trailing", "valid update followed by de ad be ef")
+    good = a1_encode(a1, iface, "jer", base).decode("utf-8")
+    for tag, text, desc in [
+        ("negative-generation", good.replace('"generation":2', '"generation":-2'), "generation -2"),
+        ("string-sequence-number", good.replace('"sequenceNumber":1', '"sequenceNumber":"1"'),
+         "sequenceNumber as a string"),
+        ("key-not-hex", good.replace('"key":"63616C6C2D37"', '"key":"call-7"'), "key not hexadecimal"),
+        ("operations-not-array", good.replace('"operations":[', '"operations":{"x":[').replace("]}}}", "]}}}}"),
+         "operations as an object"),
+        ("digest-31-octets", '{"correlationId":"1","message":{"audit":{"generation":1,"sequenceNumber":1,'
+         '"entryCount":0,"digest":"%s"}}}' % ("00" * 31), "digest of 31 octets (SIZE(32))"),
+        ("unknown-error-code", '{"correlationId":"1","message":{"replicationError":{"code":"full",'
+         '"description":""}}}', "ErrorCode 'full' does not exist"),
+    ]:
+        assert text != good or tag == "digest-31-octets", tag
+        add("jer-bad-json-replication-%s" % tag, iface, "jer", text, "bad-json", desc)
+
+
+A1R = [None]
+
 VALID = [
     # --- election: every alternative -------------------------------------
     ("election-nomination", "election", nomination("42", "node-a")),
@@ -225,7 +406,7 @@ VALID = [
     ("status-get-status-response-5000-chars", "status",
      el(CID16, ("getStatusResponse", {"status": STATUS_5000}))),
     ("status-indication-16384-bytes", "status", status_ind("24", STATUS_16384B)),
-]
+] + REPLICATION_VALID
 
 
 # ---------------------------------------------------------------------------
@@ -828,6 +1009,7 @@ def make_malformed(a1, a1r, pc, pcr):
     for tag, iface, text, desc in bad:
         add("jer-bad-json-%s" % tag, iface, "jer", text, "bad-json", desc)
 
+    replication_malformed(add, a1enc, a1)
     return out
 
 
@@ -843,6 +1025,7 @@ def main():
     texts = module_texts()
     a1 = compile_a1(texts)
     a1r = compile_a1({i: relax(t) for i, t in texts.items()})
+    A1R[0] = a1r
     pc = compile_pycrate(texts)
     pcr = compile_pycrate({i: relax(t) for i, t in texts.items()})
     generator = "asn1tools %s; pycrate %s" % (version("asn1tools"), version("pycrate"))

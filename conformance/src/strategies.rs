@@ -1,7 +1,7 @@
 //! proptest strategies: every top-level message with values anywhere in (or just outside)
 //! their constraints.
 
-use baton_asn1::{election, monitor, role, status};
+use baton_asn1::{election, monitor, replication, role, status};
 use proptest::prelude::*;
 use rasn::types::NumericString;
 
@@ -94,6 +94,121 @@ pub fn status_message() -> impl Strategy<Value = status::ServiceStatusMessage> {
     ];
     (numeric_id(), message)
         .prop_map(|(c, m)| status::ServiceStatusMessage::new(status::CorrelationId(c), m))
+}
+
+fn number() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        0..=3u64,
+        0..=i64::MAX.unsigned_abs(),
+        Just(i64::MAX.unsigned_abs())
+    ]
+}
+
+fn record_key() -> impl Strategy<Value = replication::RecordKey> {
+    (
+        numeric_id(),
+        numeric_id(),
+        proptest::collection::vec(any::<u8>(), 0..=64),
+    )
+        .prop_map(|(a, t, k)| {
+            replication::RecordKey::new(
+                replication::ApplicationId(a),
+                replication::DataType(t),
+                replication::DataKey(k.into()),
+            )
+        })
+}
+
+fn entry() -> impl Strategy<Value = replication::Entry> {
+    (
+        record_key(),
+        proptest::collection::vec(any::<u8>(), 0..=300),
+    )
+        .prop_map(|(k, v)| replication::Entry::new(k, replication::DataValue(v.into())))
+}
+
+/// A valid `ReplicationMessage` (PROTOCOL 2.8), any alternative, lists of 1 to 64 items.
+pub fn replication_message() -> impl Strategy<Value = replication::ReplicationMessage> {
+    use replication::{Operation as O, ReplicationMessageMessage as M};
+    let operation = prop_oneof![
+        entry().prop_map(O::add),
+        entry().prop_map(O::modify),
+        record_key().prop_map(O::delete),
+    ];
+    let items = || prop_oneof![4 => 1..=3usize, 1 => 1..=64usize];
+    let digest = any::<[u8; 32]>().prop_map(|d| replication::Digest(d.into()));
+    let message = prop_oneof![
+        (
+            number(),
+            number(),
+            items().prop_flat_map(move |n| { proptest::collection::vec(operation.clone(), n) })
+        )
+            .prop_map(|(g, s, ops)| M::update(replication::Update::new(
+                replication::Generation(g),
+                replication::SequenceNumber(s),
+                replication::Operations(ops)
+            ))),
+        (number(), number()).prop_map(|(g, s)| M::updateAck(replication::UpdateAck::new(
+            replication::Generation(g),
+            replication::SequenceNumber(s)
+        ))),
+        prop_oneof![
+            Just(replication::SyncStart::full(replication::FullSync {})),
+            number().prop_map(|n| replication::SyncStart::fromSequenceNumber(
+                replication::SequenceNumber(n)
+            )),
+        ]
+        .prop_map(|s| M::syncRequest(replication::SyncRequest::new(s))),
+        (
+            number(),
+            items().prop_flat_map(|n| proptest::collection::vec(entry(), n))
+        )
+            .prop_map(|(g, e)| M::syncChunk(replication::SyncChunk::new(
+                replication::Generation(g),
+                replication::Entries(e)
+            ))),
+        (number(), number(), any::<u32>()).prop_map(|(g, s, c)| M::syncDone(
+            replication::SyncDone::new(
+                replication::Generation(g),
+                replication::SequenceNumber(s),
+                replication::EntryCount(c)
+            )
+        )),
+        (number(), number(), any::<u32>(), digest.clone()).prop_map(|(g, s, c, d)| M::audit(
+            replication::Audit::new(
+                replication::Generation(g),
+                replication::SequenceNumber(s),
+                replication::EntryCount(c),
+                d
+            )
+        )),
+        (any::<bool>(), number(), any::<u32>(), digest).prop_map(|(ok, s, c, d)| {
+            let result = if ok {
+                replication::AuditResult::consistent
+            } else {
+                replication::AuditResult::inconsistent
+            };
+            M::auditResponse(replication::AuditResponse::new(
+                result,
+                replication::SequenceNumber(s),
+                replication::EntryCount(c),
+                d,
+            ))
+        }),
+        (
+            prop_oneof![
+                Just(replication::ErrorCode::staleGeneration),
+                Just(replication::ErrorCode::outOfSequence),
+                Just(replication::ErrorCode::repertoryFull),
+                Just(replication::ErrorCode::syncRequired),
+                Just(replication::ErrorCode::malformedRequest),
+            ],
+            text(64)
+        )
+            .prop_map(|(c, d)| M::replicationError(replication::ReplicationError::new(c, d))),
+    ];
+    (numeric_id(), message)
+        .prop_map(|(c, m)| replication::ReplicationMessage::new(replication::CorrelationId(c), m))
 }
 
 /// An `ElectionMessage` breaking exactly one constraint, with the path of the broken field.

@@ -28,6 +28,8 @@ pub enum MalformedKind {
     Size,
     /// A NumericString with a character other than a digit or space.
     Alphabet,
+    /// An INTEGER outside its range (PROTOCOL 2.8).
+    Range,
     /// A CHOICE alternative that does not exist.
     UnknownChoice,
     /// A valid encoding cut short.
@@ -47,6 +49,7 @@ impl MalformedKind {
         Some(match s {
             "size" => Self::Size,
             "alphabet" => Self::Alphabet,
+            "range" => Self::Range,
             "unknown-choice" => Self::UnknownChoice,
             "truncated" => Self::Truncated,
             "trailing" => Self::Trailing,
@@ -71,7 +74,7 @@ pub struct MalformedVector {
     pub bytes: Vec<u8>,
     /// What is wrong with it.
     pub kind: MalformedKind,
-    /// For `Size` and `Alphabet`: the ASN.1 path of the broken field.
+    /// For `Size`, `Alphabet` and `Range`: the ASN.1 path of the broken field.
     pub field: Option<String>,
 }
 

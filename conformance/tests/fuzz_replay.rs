@@ -90,7 +90,13 @@ fn seed_corpus() {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(format!("seed-{name}")), data).unwrap();
     };
+    // Replication vectors seed their own target (`seed_replication_corpus`): `decode`'s
+    // selector has two bits for the four interfaces of PROTOCOL 2.1.
+    let seed_four = |i: Interface| i != Interface::Replication;
     for v in baton_conformance::vectors::valid().unwrap() {
+        if !seed_four(v.interface) {
+            continue;
+        }
         for (e, bytes) in &v.encodings {
             let mut d = vec![selector(*e, v.interface)];
             d.extend_from_slice(bytes);
@@ -107,9 +113,45 @@ fn seed_corpus() {
         }
     }
     for v in baton_conformance::vectors::malformed().unwrap() {
+        if !seed_four(v.interface) {
+            continue;
+        }
         let mut d = vec![selector(v.encoding, v.interface)];
         d.extend_from_slice(&v.bytes);
         write("decode", &format!("bad-{}", v.name), &d);
+    }
+}
+
+/// Writes the `replication` target's seeds: the replication vectors of at most 600 octets,
+/// valid and malformed, rule byte first (a small corpus: the large values add nothing the
+/// fuzzer cannot grow).
+#[test]
+#[ignore = "writes fuzz/corpus/replication; run with BATON_FUZZ_SEEDS=1"]
+fn seed_replication_corpus() {
+    if std::env::var_os("BATON_FUZZ_SEEDS").is_none() {
+        return;
+    }
+    let dir = fuzz_dir().join("corpus").join("replication");
+    std::fs::create_dir_all(&dir).unwrap();
+    let rule = |e: Encoding| Encoding::ALL.iter().position(|x| *x == e).unwrap() as u8;
+    let write = |name: String, e: Encoding, bytes: &[u8]| {
+        if bytes.len() <= 600 {
+            let mut d = vec![rule(e)];
+            d.extend_from_slice(bytes);
+            std::fs::write(dir.join(format!("seed-{name}")), d).unwrap();
+        }
+    };
+    for v in baton_conformance::vectors::valid().unwrap() {
+        if v.interface == Interface::Replication {
+            for (e, bytes) in &v.encodings {
+                write(format!("{}-{e}", v.name), *e, bytes);
+            }
+        }
+    }
+    for v in baton_conformance::vectors::malformed().unwrap() {
+        if v.interface == Interface::Replication {
+            write(format!("bad-{}", v.name), v.encoding, &v.bytes);
+        }
     }
 }
 

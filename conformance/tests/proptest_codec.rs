@@ -68,6 +68,9 @@ proptest! {
     fn status_round_trips(m in status_message()) { round_trip(&m)?; }
 
     #[test]
+    fn replication_round_trips(m in replication_message()) { round_trip(&m)?; }
+
+    #[test]
     fn invalid_election_is_refused((m, field) in invalid_election_message()) {
         let decoded = refused(&m, &field)?;
         // rasn writes an over-long Candidate in every rule (its size check is baton's), so

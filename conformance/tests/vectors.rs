@@ -84,6 +84,20 @@ fn every_rule_and_alternative_is_covered() {
         "getStatus",
         "statusIndication",
         "getStatusResponse",
+        // failover-replication-interface (PROTOCOL 2.8)
+        "update",
+        "add",
+        "modify",
+        "delete",
+        "updateAck",
+        "syncRequest",
+        "full",
+        "fromSequenceNumber",
+        "syncChunk",
+        "syncDone",
+        "audit",
+        "auditResponse",
+        "replicationError",
     ];
     for alt in alternatives {
         let needle = format!("\"{alt}\"");
@@ -108,11 +122,11 @@ fn malformed_vectors_are_refused_with_the_right_error() {
         let text = err.to_string();
         assert!(!text.contains('\n'), "{}: one line: {text}", v.name);
         match v.kind {
-            MalformedKind::Size | MalformedKind::Alphabet => {
+            MalformedKind::Size | MalformedKind::Alphabet | MalformedKind::Range => {
                 let field = v
                     .field
                     .as_deref()
-                    .expect("size/alphabet vectors name a field");
+                    .expect("size/alphabet/range vectors name a field");
                 assert!(
                     text.starts_with(&format!("{field}: ")),
                     "{} ({}): {text:?} does not name {field}",
@@ -120,8 +134,14 @@ fn malformed_vectors_are_refused_with_the_right_error() {
                     v.encoding
                 );
                 if let DecodeErrorKind::Constraint(c) = &err.kind {
-                    let is_size = matches!(c.violation, baton_asn1::Violation::TooLong { .. });
+                    use baton_asn1::Violation as V;
+                    let is_size = matches!(
+                        c.violation,
+                        V::TooLong { .. } | V::OctetsOutOfRange { .. } | V::ItemsOutOfRange { .. }
+                    );
                     assert_eq!(is_size, v.kind == MalformedKind::Size, "{}", v.name);
+                    let is_range = matches!(c.violation, V::IntegerOutOfRange { .. });
+                    assert_eq!(is_range, v.kind == MalformedKind::Range, "{}", v.name);
                 }
             }
             MalformedKind::Trailing => assert!(

@@ -10,7 +10,7 @@ const MAX_INPUT: u64 = 16 * 1024 * 1024;
 /// Arguments of `baton encode`.
 #[derive(clap::Args)]
 pub struct EncodeArgs {
-    /// Interface of the message: election, role, monitor, status.
+    /// Interface of the message: election, role, monitor, status, replication.
     #[arg(long, short)]
     interface: Interface,
     /// Encoding rule to write: ber (written as DER), der, cer, uper, aper, oer, coer, jer.
@@ -21,7 +21,7 @@ pub struct EncodeArgs {
 /// Arguments of `baton decode`.
 #[derive(clap::Args)]
 pub struct DecodeArgs {
-    /// Interface of the message: election, role, monitor, status.
+    /// Interface of the message: election, role, monitor, status, replication.
     #[arg(long, short)]
     interface: Interface,
     /// Encoding rule of the bytes: ber, der, cer, uper, aper, oer, coer, jer.

@@ -69,7 +69,7 @@ macro_rules! requirements {
 
 requirements! {
     FRAMING = "node.framing-refused", "3.1, 9", Must,
-        "on a component link, a declared L over the limit, L = 0 or an interface id of 0 or 5 closes it";
+        "on a component link, a declared L over the limit, L = 0 or an interface id of 0 or 6 closes it";
     ELECTION_CLOSES = "node.election-closes", "1.5, 9", Must,
         "an Election message from a component closes its link";
     UNKNOWN_ID = "node.unknown-id", "6.9", Must,
@@ -245,7 +245,7 @@ pub async fn run(s: &NodeSetup) -> Report {
             ("declared L over the limit", over),
             ("L = 0", vec![0, 0, 0, 0]),
             ("interface id 0", vec![0, 0, 0, 2, 0, 0]),
-            ("interface id 5", vec![0, 0, 0, 2, 5, 0]),
+            ("interface id 6", vec![0, 0, 0, 2, 6, 0]),
         ] {
             if let Err(e) = closes_after(s, bytes).await {
                 return Outcome::Fail(format!("{what}: {e}"));

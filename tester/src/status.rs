@@ -54,7 +54,7 @@ requirements! {
     ROLE_CLOSES = "status.role-closes", "1.5, 9", Must,
         "a Role message from a client closes the link";
     FRAMING = "status.framing-refused", "3.1, 9", Must,
-        "a declared L over the limit, L = 0 or an interface id of 0 or 5 closes the link";
+        "a declared L over the limit, L = 0 or an interface id of 0 or 6 closes the link";
     UNDECODABLE = "status.undecodable-refused", "2.2, 9", Must,
         "a ServiceStatus or HealthMonitor message that does not decode closes the link";
 }
@@ -208,7 +208,7 @@ pub async fn run(s: &StatusSetup) -> Report {
             ("declared L over the limit", over),
             ("L = 0", vec![0, 0, 0, 0]),
             ("interface id 0", vec![0, 0, 0, 2, 0, 0]),
-            ("interface id 5", vec![0, 0, 0, 2, 5, 0]),
+            ("interface id 6", vec![0, 0, 0, 2, 6, 0]),
         ];
         for (what, bytes) in cases {
             if let Err(e) = closes_after(s, bytes).await {

@@ -158,7 +158,9 @@ impl ComponentEngine {
                     self.on_notice(notice);
                 }
             }
-            other @ (AnyMessage::Election(_) | AnyMessage::Status(_)) => {
+            other @ (AnyMessage::Election(_)
+            | AnyMessage::Status(_)
+            | AnyMessage::Replication(_)) => {
                 self.role.handle_node_activity(now);
                 let interface = other.interface();
                 self.events

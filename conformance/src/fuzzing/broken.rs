@@ -494,6 +494,7 @@ fn rasn_encode(rule: Encoding, m: &AnyMessage) -> Option<Vec<u8>> {
         AnyMessage::Role(v) => one(rule, v),
         AnyMessage::Monitor(v) => one(rule, v),
         AnyMessage::Status(v) => one(rule, v),
+        AnyMessage::Replication(v) => one(rule, v),
     }
 }
 
@@ -724,6 +725,8 @@ mod shadow {
                 };
                 Some((encode(rule, &x)?, 3))
             }
+            // `build` makes messages of the four interfaces of PROTOCOL 2.1 only.
+            AnyMessage::Replication(_) => None,
         }
     }
 }

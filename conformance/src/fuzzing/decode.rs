@@ -1,6 +1,6 @@
 //! `decode`: any bytes as any top-level message in any rule.
 
-use baton_asn1::{election, monitor, role, status};
+use baton_asn1::{election, monitor, replication, role, status};
 use baton_codec::{decode, encode, DecodeErrorKind, Encoding, Interface, Pdu};
 
 /// The first byte picks the rule (bits 0-2, in [`Encoding::ALL`] order) and the interface
@@ -34,6 +34,7 @@ pub fn check_decode_in(rule: Encoding, interface: Interface, bytes: &[u8]) -> Re
         Interface::Role => one::<role::RoleMessage>(rule, bytes),
         Interface::Monitor => one::<monitor::HealthMonitorMessage>(rule, bytes),
         Interface::Status => one::<status::ServiceStatusMessage>(rule, bytes),
+        Interface::Replication => one::<replication::ReplicationMessage>(rule, bytes),
     }
 }
 

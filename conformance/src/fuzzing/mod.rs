@@ -13,11 +13,13 @@
 //! | `frames` | [`check_frames`] | a byte stream in arbitrary chunks through [`baton_codec::FrameCodec`] |
 //! | `broken_field` | [`check_broken_field`] | a valid message, then one field broken |
 //! | `node_ops` | [`check_node_ops`] | operations on a pure [`baton_engine::Node`] facing adversaries |
+//! | `replication` | [`check_replication`] | any bytes as a `ReplicationMessage` (PROTOCOL 2.8) in any rule |
 
 mod broken;
 mod decode;
 mod frames;
 mod node_ops;
+mod replication;
 
 pub use broken::{
     check_broken_field, check_broken_field_input, Breakage, BrokenInput, Digits, Name, ValidMessage,
@@ -27,9 +29,16 @@ pub use frames::{check_frames, check_frames_decoded};
 pub use node_ops::{
     check_node_ops, check_node_ops_input, IdSel, KindSel, MsgSpec, NameSel, NodeOps, Op, WhoSel,
 };
+pub use replication::check_replication;
 
 /// The fuzz targets, by the name of their directory under `fuzz/corpus/` and `fuzz/artifacts/`.
-pub const TARGETS: [&str; 4] = ["decode", "frames", "broken_field", "node_ops"];
+pub const TARGETS: [&str; 5] = [
+    "decode",
+    "frames",
+    "broken_field",
+    "node_ops",
+    "replication",
+];
 
 /// Runs the check of fuzz target `target` on one input; `None` for an unknown target.
 pub fn check_target(target: &str, data: &[u8]) -> Option<Result<(), String>> {
@@ -38,6 +47,7 @@ pub fn check_target(target: &str, data: &[u8]) -> Option<Result<(), String>> {
         "frames" => check_frames(data),
         "broken_field" => check_broken_field(data),
         "node_ops" => check_node_ops(data),
+        "replication" => check_replication(data),
         _ => return None,
     })
 }

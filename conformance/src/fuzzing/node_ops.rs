@@ -266,6 +266,8 @@ fn severity(bits: u8) -> Severity {
 
 fn carries(kind: KindSel, interface: Interface) -> bool {
     match kind {
+        // No link carries replication yet (PROTOCOL 2.8): the node closes it everywhere.
+        _ if interface == Interface::Replication => false,
         KindSel::PeerDialled | KindSel::PeerAccepted => interface != Interface::Role,
         KindSel::Component => interface != Interface::Election,
         KindSel::Client => matches!(interface, Interface::Status | Interface::Monitor),
@@ -278,6 +280,7 @@ fn correlation_of(m: &AnyMessage) -> String {
         AnyMessage::Role(r) => r.correlation_id.0.as_bytes(),
         AnyMessage::Monitor(h) => h.correlation_id.0.as_bytes(),
         AnyMessage::Status(s) => s.correlation_id.0.as_bytes(),
+        AnyMessage::Replication(r) => r.correlation_id.0.as_bytes(),
     };
     String::from_utf8_lossy(bytes).into_owned()
 }

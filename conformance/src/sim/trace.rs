@@ -102,5 +102,24 @@ pub fn summary(m: &AnyMessage) -> String {
                 S::statusIndication(i) => format!("statusIndication({:?}) #{id}", i.status.0),
             }
         }
+        AnyMessage::Replication(r) => {
+            let id = text(r.correlation_id.0.as_bytes());
+            format!("replication({}) #{id}", replication_kind(&r.message))
+        }
+    }
+}
+
+/// The alternative of a `ReplicationMessage` (PROTOCOL 2.8).
+fn replication_kind(m: &baton_asn1::replication::ReplicationMessageMessage) -> &'static str {
+    use baton_asn1::replication::ReplicationMessageMessage as P;
+    match m {
+        P::update(_) => "update",
+        P::updateAck(_) => "updateAck",
+        P::syncRequest(_) => "syncRequest",
+        P::syncChunk(_) => "syncChunk",
+        P::syncDone(_) => "syncDone",
+        P::audit(_) => "audit",
+        P::auditResponse(_) => "auditResponse",
+        P::replicationError(_) => "replicationError",
     }
 }

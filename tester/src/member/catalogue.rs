@@ -26,7 +26,7 @@ requirements! {
     FRAME_EMPTY = "frame.empty-refused", "9", Must,
         "L = 0 closes the link";
     FRAME_INTERFACE = "frame.unknown-interface-refused", "9", Must,
-        "an interface id of 0 or 5 closes the link";
+        "an interface id of 0 or 6 closes the link";
     FRAME_UNDECODABLE = "frame.undecodable-refused", "9", Must,
         "a message that does not decode (truncated, trailing bytes, bad lengths, unknown choice) closes the link";
     FRAME_CONSTRAINT = "frame.constraint-refused", "2.2, 9", Must,

@@ -20,7 +20,7 @@ pub(super) async fn run(s: &MemberSetup, report: &mut Report) {
     check(report, &FRAME_OVERSIZE, refused(s, &oversize(s))).await;
     check(report, &FRAME_EMPTY, refused(s, &[0, 0, 0, 0])).await;
     check(report, &FRAME_INTERFACE, async {
-        for id in [0u8, 5] {
+        for id in [0u8, 6] {
             if let Outcome::Fail(why) = refused(s, &[0, 0, 0, 2, id, 0]).await {
                 return Outcome::Fail(format!("interface id {id}: {why}"));
             }
@@ -174,7 +174,7 @@ async fn frame_layout(s: &MemberSetup) -> Outcome {
         return Outcome::Fail(format!("L = {l} for a frame of {} bytes", bytes.len()));
     }
     let Some(interface) = Interface::from_id(bytes[4]) else {
-        return Outcome::Fail(format!("interface id {} is not 1 to 4", bytes[4]));
+        return Outcome::Fail(format!("interface id {} is not 1 to 5", bytes[4]));
     };
     match AnyMessage::decode(interface, s.encoding, &bytes[5..]) {
         Ok(AnyMessage::Monitor(_)) => Outcome::Pass,

@@ -1,0 +1,280 @@
+//! The active node's side (PROTOCOL 2.8): it keeps the component's replicated records (its
+//! mirror of the repertory, the source of a batch sync), numbers the updates of its generation,
+//! tracks the standby's acknowledgements, streams a batch sync on request, audits the standby
+//! and repairs it with a full sync on a mismatch. Pure: calls and messages in, messages and
+//! events out.
+
+use crate::repertory::{Limits, Op, Repertory, RepertoryFull};
+use crate::wire;
+use baton_asn1::replication as r;
+use r::{ErrorCode, ReplicationMessageMessage as M};
+use std::collections::{BTreeMap, VecDeque};
+
+/// How an active is configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActiveConfig {
+    /// The mirror's bounds.
+    pub limits: Limits,
+    /// Entries per `syncChunk` (1 to 64).
+    pub chunk_entries: usize,
+    /// Unacknowledged updates kept for a `syncRequest{fromSequenceNumber}`; past it the
+    /// oldest is forgotten and such a request is answered with a full sync.
+    pub log_updates: usize,
+}
+
+impl Default for ActiveConfig {
+    fn default() -> Self {
+        ActiveConfig {
+            limits: Limits::default(),
+            chunk_entries: 64,
+            log_updates: 1024,
+        }
+    }
+}
+
+/// What the active tells its caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActiveEvent {
+    /// The standby stored every update up to this sequence number (`sync` mode completes
+    /// them now).
+    Acknowledged(u64),
+    /// An audit answered `consistent`.
+    AuditConsistent,
+    /// An audit answered `inconsistent`: a full sync (the repair) has been queued.
+    AuditMismatch {
+        /// The standby's sequence number.
+        sequence_number: u64,
+        /// The standby's record count.
+        entry_count: u32,
+    },
+    /// The standby refused a message.
+    Refused {
+        /// Its code.
+        code: ErrorCode,
+        /// Its description.
+        description: String,
+    },
+}
+
+/// Why [`Active::submit`] refused an update.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SubmitError {
+    /// An update carries 1 to 64 operations.
+    #[error("an update carries 1 to 64 operations, not {0}")]
+    Operations(usize),
+    /// A key does not fit the wire types (application id or data type not digits).
+    #[error("a record key does not fit PROTOCOL 2.8's types")]
+    Key,
+    /// The mirror is full; nothing was applied or sent.
+    #[error(transparent)]
+    Full(#[from] RepertoryFull),
+}
+
+/// The active node's replication state for one generation.
+#[derive(Debug)]
+pub struct Active {
+    config: ActiveConfig,
+    generation: u64,
+    mirror: Repertory,
+    /// Last sequence number assigned.
+    sequence: u64,
+    /// Highest sequence number the standby acknowledged.
+    acknowledged: u64,
+    /// Unacknowledged updates by sequence number.
+    log: BTreeMap<u64, r::Operations>,
+    next_id: u64,
+    out: VecDeque<r::ReplicationMessage>,
+    events: VecDeque<ActiveEvent>,
+}
+
+impl Active {
+    /// The active of promotion `generation`, its mirror holding `mirror` (restored from the
+    /// repertory on promotion, or empty).
+    pub fn new(config: ActiveConfig, generation: u64, mirror: Repertory) -> Active {
+        Active {
+            config,
+            generation,
+            mirror,
+            sequence: 0,
+            acknowledged: 0,
+            log: BTreeMap::new(),
+            next_id: 1,
+            out: VecDeque::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    /// The mirror.
+    pub fn mirror(&self) -> &Repertory {
+        &self.mirror
+    }
+
+    /// Last sequence number assigned.
+    pub fn sequence(&self) -> u64 {
+        self.sequence
+    }
+
+    /// The next message to send to the standby, in order.
+    pub fn poll_transmit(&mut self) -> Option<r::ReplicationMessage> {
+        self.out.pop_front()
+    }
+
+    /// The next event for the caller.
+    pub fn poll_event(&mut self) -> Option<ActiveEvent> {
+        self.events.pop_front()
+    }
+
+    fn id(&mut self) -> r::CorrelationId {
+        let id = wire::correlation(self.next_id);
+        self.next_id += 1;
+        id
+    }
+
+    /// A component's change: applied to the mirror, numbered and queued as an `update`.
+    ///
+    /// # Errors
+    /// [`SubmitError`]; nothing is applied or sent then.
+    pub fn submit(&mut self, ops: &[Op]) -> Result<u64, SubmitError> {
+        if ops.is_empty() || ops.len() > 64 {
+            return Err(SubmitError::Operations(ops.len()));
+        }
+        let wire_ops: Vec<r::Operation> = ops
+            .iter()
+            .map(Op::to_wire)
+            .collect::<Option<_>>()
+            .ok_or(SubmitError::Key)?;
+        self.mirror.apply(ops)?;
+        self.sequence += 1;
+        let operations = r::Operations(wire_ops);
+        if self.log.len() == self.config.log_updates {
+            self.log.pop_first();
+        }
+        self.log.insert(self.sequence, operations.clone());
+        let id = self.id();
+        self.out
+            .push_back(self.update(&id, self.sequence, operations));
+        Ok(self.sequence)
+    }
+
+    fn update(&self, id: &r::CorrelationId, seq: u64, ops: r::Operations) -> r::ReplicationMessage {
+        wire::message(
+            id,
+            M::update(r::Update::new(
+                r::Generation(self.generation),
+                r::SequenceNumber(seq),
+                ops,
+            )),
+        )
+    }
+
+    /// Queues an `audit` of the mirror as of the last sequence number.
+    pub fn audit(&mut self) {
+        let id = self.id();
+        let count = u32::try_from(self.mirror.len()).unwrap_or(u32::MAX);
+        self.out.push_back(wire::message(
+            &id,
+            M::audit(r::Audit::new(
+                r::Generation(self.generation),
+                r::SequenceNumber(self.sequence),
+                r::EntryCount(count),
+                r::Digest(self.mirror.digest().into()),
+            )),
+        ));
+    }
+
+    /// Queues a full batch sync: the mirror in chunks, then `syncDone`.
+    pub fn full_sync(&mut self) {
+        let chunk = self.config.chunk_entries.clamp(1, 64);
+        let entries: Vec<r::Entry> = self
+            .mirror
+            .iter()
+            .filter_map(|(k, v)| Some(r::Entry::new(k.to_wire()?, r::DataValue(v.to_vec().into()))))
+            .collect();
+        for part in entries.chunks(chunk) {
+            let id = self.id();
+            self.out.push_back(wire::message(
+                &id,
+                M::syncChunk(r::SyncChunk::new(
+                    r::Generation(self.generation),
+                    r::Entries(part.to_vec()),
+                )),
+            ));
+        }
+        let id = self.id();
+        self.out.push_back(wire::message(
+            &id,
+            M::syncDone(r::SyncDone::new(
+                r::Generation(self.generation),
+                r::SequenceNumber(self.sequence),
+                r::EntryCount(u32::try_from(entries.len()).unwrap_or(u32::MAX)),
+            )),
+        ));
+        // Everything so far is in the sync: the log restarts after it.
+        self.log.clear();
+    }
+
+    /// A message from the standby.
+    pub fn handle(&mut self, m: r::ReplicationMessage) {
+        let id = m.correlation_id;
+        match m.message {
+            M::updateAck(a) => {
+                let highest = a.highest_contiguous.0;
+                if a.generation.0 == self.generation && highest > self.acknowledged {
+                    self.acknowledged = highest.min(self.sequence);
+                    self.log = self.log.split_off(&(self.acknowledged + 1));
+                    self.events
+                        .push_back(ActiveEvent::Acknowledged(self.acknowledged));
+                }
+            }
+            M::syncRequest(s) => match s.start {
+                r::SyncStart::fromSequenceNumber(n)
+                    if self
+                        .log
+                        .first_key_value()
+                        .is_some_and(|(first, _)| *first <= n.0)
+                        && n.0 <= self.sequence =>
+                {
+                    let resend: Vec<(u64, r::Operations)> = self
+                        .log
+                        .range(n.0..)
+                        .map(|(s, o)| (*s, o.clone()))
+                        .collect();
+                    for (seq, ops) in resend {
+                        let id = self.id();
+                        self.out.push_back(self.update(&id, seq, ops));
+                    }
+                }
+                _ => self.full_sync(),
+            },
+            M::auditResponse(a) => {
+                if a.result == r::AuditResult::consistent {
+                    self.events.push_back(ActiveEvent::AuditConsistent);
+                } else {
+                    self.events.push_back(ActiveEvent::AuditMismatch {
+                        sequence_number: a.sequence_number.0,
+                        entry_count: a.entry_count.0,
+                    });
+                    self.full_sync();
+                }
+            }
+            M::replicationError(e) => {
+                let repair = e.code == ErrorCode::syncRequired;
+                self.events.push_back(ActiveEvent::Refused {
+                    code: e.code,
+                    description: e.description,
+                });
+                if repair {
+                    self.full_sync();
+                }
+            }
+            M::update(_) | M::syncChunk(_) | M::syncDone(_) | M::audit(_) => {
+                self.out.push_back(wire::error(
+                    &id,
+                    ErrorCode::malformedRequest,
+                    "an active takes updateAck, syncRequest, auditResponse and replicationError only"
+                        .to_owned(),
+                ));
+            }
+        }
+    }
+}
