@@ -424,20 +424,25 @@ pub async fn run(s: &NodeSetup) -> Report {
     check(&mut report, &REREGISTRATION, async {
         let r = async {
             let mut again = register(s, &s.component).await?;
-            let seen = until_set_role(&mut again, p).await?;
-            notices_first(&seen)?;
-            match seen.last() {
-                Some(Seen::SetRole(_, Role::active)) => {}
-                _ => {
-                    return Err(format!(
+            let got = async {
+                let seen = until_set_role(&mut again, p).await?;
+                notices_first(&seen)?;
+                match seen.last() {
+                    Some(Seen::SetRole(_, Role::active)) => Ok(()),
+                    _ => Err(format!(
                         "the new link got no setRole{{active}} (the current role): {seen:?}"
-                    ))
+                    )),
                 }
             }
-            if link.closed_within(p).await.is_none() {
+            .await;
+            let old_closed = link.closed_within(p).await.is_some();
+            // The new link is the component's from now on, whatever this test found: the
+            // tests after it run on it, not on the old link the node closed.
+            link = again;
+            got?;
+            if !old_closed {
                 return Err(format!("the old link is still open {p:?} later"));
             }
-            link = again;
             Ok(())
         };
         outcome(r.await)
