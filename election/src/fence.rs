@@ -32,26 +32,23 @@ impl Election {
     /// Ignored unless it answers the latest [`Event::Fence`] still wanted (a late answer after
     /// the member's link came up, or a second answer, changes nothing).
     pub fn handle_fence_done(&mut self, now: Instant, member: Member, ok: bool) {
-        if self.is_quorum() {
-            return self.q_fence_done(now, member, ok);
-        }
-        if self.is_etcd() {
-            return self.e_fence_done(now, member, ok);
-        }
         let Some(f) = self.fencing else {
             return;
         };
         if f.member != member || !f.awaiting {
             return;
         }
-        if ok {
-            self.fencing = None;
+        self.fencing = (!ok).then_some(Fencing {
+            awaiting: false,
+            ..f
+        });
+        if self.is_quorum() {
+            self.q_fenced(now, ok);
+        } else if self.is_etcd() {
+            self.e_fenced(now, ok);
+        } else if ok {
             self.promote(now);
         } else {
-            self.fencing = Some(Fencing {
-                awaiting: false,
-                ..f
-            });
             self.timers
                 .set(Timer::FenceRetry, now + self.config.fence_retry);
         }

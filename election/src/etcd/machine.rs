@@ -472,22 +472,12 @@ impl Election {
         self.e_maybe_campaign(now);
     }
 
-    /// The fence command against `member` finished (PROTOCOL 5.10, etcd mode).
-    pub(crate) fn e_fence_done(&mut self, now: Instant, member: Member, ok: bool) {
-        let Some(f) = self.fencing else {
-            return;
-        };
-        if f.member != member || !f.awaiting {
-            return;
-        }
+    /// The fence command awaited finished (PROTOCOL 5.10, etcd mode; the common check is
+    /// [`Election::handle_fence_done`]): `ok` → promote; not `ok` → fence again later.
+    pub(crate) fn e_fenced(&mut self, now: Instant, ok: bool) {
         if ok {
-            self.fencing = None;
             self.e_promote(now);
         } else {
-            self.fencing = Some(Fencing {
-                awaiting: false,
-                ..f
-            });
             let retry = self.config.fence_retry;
             self.etcd.timers.set(ETimer::FenceRetry, now + retry);
         }

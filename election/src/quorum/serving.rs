@@ -240,22 +240,12 @@ impl Election {
         self.maybe_arm_election(now);
     }
 
-    /// The caller's fence command against `member` finished (PROTOCOL 5.10, quorum mode).
-    pub(crate) fn q_fence_done(&mut self, now: Instant, member: Member, ok: bool) {
-        let Some(f) = self.fencing else {
-            return;
-        };
-        if f.member != member || !f.awaiting {
-            return;
-        }
+    /// The fence command awaited finished (PROTOCOL 5.10, quorum mode; the common check
+    /// is [`Election::handle_fence_done`]): `ok` → promote; not `ok` → fence again later.
+    pub(crate) fn q_fenced(&mut self, now: Instant, ok: bool) {
         if ok {
-            self.fencing = None;
             self.q_promote(now);
         } else {
-            self.fencing = Some(Fencing {
-                awaiting: false,
-                ..f
-            });
             self.quorum
                 .timers
                 .set(QTimer::FenceRetry, now + self.config.fence_retry);
