@@ -205,6 +205,8 @@ control_socket = "{d}/ctl.sock"
         setup.quorum = Some(QuorumSetup {
             witnesses: vec![3],
             voter_lease: Duration::from_millis(800),
+            active_lease: Duration::from_millis(450),
+            renew: Duration::from_millis(100),
         });
         (iut, setup)
     }
