@@ -64,7 +64,7 @@ fn the_member_suite_passes_against_baton_node_as_either_member() {
 /// Quorum mode: the tester plays beta, gamma and the witness against alpha, a voter.
 #[test]
 fn the_member_suite_passes_against_a_quorum_voter() {
-    let (_iut, setup) = Iut::start_quorum("quorum");
+    let (_iut, setup) = Iut::start_quorum("quorum", None);
     let report = runtime().block_on(baton_tester::member::run(&setup));
     assert_clean(&report);
     let expected: Vec<&str> = baton_tester::member::link_requirements()

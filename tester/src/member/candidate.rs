@@ -50,10 +50,14 @@ requirements! {
         "[Q5b] a renewal answered by a veto naming another member in its round: it re-elects in seen + 1 and stays Active";
     LEASE_END = "quorum.lease-end-demotes", "5.9.6", Must,
         "renewals no longer answered: it is no longer Active by L_a after the last one answered, and releases nothing";
+    RELEASE_OTHER = "quorum.release-not-holder-refused", "5.9.7", Must,
+        "a release + handover from a member whose grant it does not hold is answered electionError{lease}";
+    HANDOVER = "quorum.handover-starts-candidacy", "5.9.7", Must,
+        "a release + handover to it from the member whose grant it holds is answered assigment{self, self} carrying the grant's round; that lease ends and it stands at once";
     PERSISTED = "quorum.grant-persisted", "5.9.3", Must,
         "[Q1] [Q2] the grant is persisted before it is sent and binds again after a restart";
     RELEASE = "quorum.release-handover", "5.9.7", Must,
-        "a planned switchover, a fatal component failure or a failed promotion ends in a release + handover to the next member";
+        "the serving side of a release: a planned switchover, a fatal component failure or a failed promotion ends in a release + handover sent to every voter";
 }
 
 /// Why [`PERSISTED`] is not checked over the wire.
@@ -434,18 +438,24 @@ pub(super) async fn run(
         if let Err(e) = v.pump(l_v / 2).await {
             return Outcome::Fail(e);
         }
-        if let Some(late) = v
+        let late = v
             .sent
             .iter()
             .find(|x| x.round == r && x.at > vetoed + drain)
-        {
-            return Outcome::Fail(format!(
-                "it still sent {:?} {:?} after the veto",
-                late.id,
-                late.at - vetoed
-            ));
+            .map(|late| {
+                Outcome::Fail(format!(
+                    "it still sent {:?} {:?} after the veto",
+                    late.id,
+                    late.at - vetoed
+                ))
+            });
+        // The next candidacy, waited for even after a failure: the tests after this one
+        // start from it.
+        let next = v.candidacy_above(r, l_v * 2 + p * 2).await;
+        if let Some(fail) = late {
+            return fail;
         }
-        match v.candidacy_above(r, l_v * 2 + p * 2).await {
+        match next {
             Ok(c) if c.round > r + 1 => Outcome::Pass,
             Ok(c) => Outcome::Fail(format!(
                 "its next candidacy is in round {}, not above the veto's {}",
@@ -645,6 +655,72 @@ pub(super) async fn run(
                 "it released to {} ({:?}) instead of demoting silently",
                 rel.nominee, rel.id
             ));
+        }
+        Outcome::Pass
+    })
+    .await;
+    // A member S the implementation grants, then S's release to it (5.9.7).
+    let s_link = granters[0];
+    let mut held = None;
+    check(report, &RELEASE_OTHER, async {
+        let r = v
+            .sent
+            .iter()
+            .map(|x| x.round)
+            .max()
+            .unwrap_or(0)
+            .max(serving)
+            + 5;
+        seq += 1;
+        let name = v.names[s_link].clone();
+        match v.ask(s_link, r, seq, &name, p).await {
+            Ok(Some((round, Answer::Assignment(a, b)))) if a == name && b == iut && round == r => {
+                held = Some((r, Instant::now()));
+            }
+            Ok(got) => {
+                return Outcome::Fail(format!(
+                    "{name}'s candidacy of round {r} answered {got:?}, not a grant"
+                ))
+            }
+            Err(e) => return Outcome::Fail(e),
+        }
+        seq += 1;
+        match v.ask(0, r, seq, &iut, p).await {
+            Ok(Some((_, Answer::Error(d)))) if d == "lease" => Outcome::Pass,
+            Ok(got) => Outcome::Fail(format!(
+                "{}'s release to {iut} answered {got:?}, not electionError{{lease}}",
+                v.names[0]
+            )),
+            Err(e) => Outcome::Fail(e),
+        }
+    })
+    .await;
+    check(report, &HANDOVER, async {
+        let Some((r, granted)) = held else {
+            return Outcome::Fail("no grant to a member to release from".into());
+        };
+        seq += 1;
+        match v.ask(s_link, r, seq, &iut, p).await {
+            Ok(Some((round, Answer::Assignment(a, b)))) if a == iut && b == iut && round == r => {}
+            Ok(got) => {
+                return Outcome::Fail(format!(
+                    "the release answered {got:?}, not assigment{{{iut}, {iut}}} carrying {r}"
+                ))
+            }
+            Err(e) => return Outcome::Fail(e),
+        }
+        // Its lease for S would have run until `granted + L_v`: it must stand well before.
+        let c = match v.candidacy_above(r, l_v / 2).await {
+            Ok(c) => c,
+            Err(e) => {
+                return Outcome::Fail(format!("{e}: it did not stand at once on the release"))
+            }
+        };
+        if c.round != r + 1 {
+            return Outcome::Fail(format!("it stood in round {}, not {}", c.round, r + 1));
+        }
+        if c.at >= granted + l_v - l_v / 50 {
+            return Outcome::Fail("it stood only once the released lease had run out".into());
         }
         Outcome::Pass
     })
