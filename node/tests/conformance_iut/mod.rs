@@ -165,6 +165,9 @@ control_socket = "{d}/ctl.sock"
                 if *n == "wit" { "witness = true\n" } else { "" }
             ));
         }
+        // Leases twice the defaults: room for the tester to see a candidacy's retries before
+        // and after what must void it, on a loaded machine.
+        text.push_str("\n[timers]\nvoter_lease_ms = 1600\nactive_lease_ms = 900\n");
         text.push_str(&format!(
             "\n[listen]\nstatus = \"{status}\"\ncontrol_socket = \"{}/ctl.sock\"\n",
             dir.display()
@@ -207,8 +210,8 @@ control_socket = "{d}/ctl.sock"
             .collect();
         setup.quorum = Some(QuorumSetup {
             witnesses: vec![3],
-            voter_lease: Duration::from_millis(800),
-            active_lease: Duration::from_millis(450),
+            voter_lease: Duration::from_millis(1600),
+            active_lease: Duration::from_millis(900),
             renew: Duration::from_millis(100),
         });
         (iut, setup)

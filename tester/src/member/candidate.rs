@@ -434,7 +434,7 @@ pub(super) async fn run(
         }
         let vetoed = Instant::now();
         // What was in flight may still come; then nothing of round r for half a voter lease.
-        let drain = Duration::from_millis(100).min(retry);
+        let drain = retry * 2;
         if let Err(e) = v.pump(l_v / 2).await {
             return Outcome::Fail(e);
         }
