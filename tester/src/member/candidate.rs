@@ -255,6 +255,14 @@ pub(super) async fn run(
         );
         return;
     };
+    if q.witnesses.contains(&s.iut) {
+        skip_from(
+            report,
+            &TIMER,
+            "the implementation is a witness: it never stands",
+        );
+        return;
+    }
     let iut = s.iut().name.clone();
     // Every other voter, the holder of the grant first.
     let mut order: Vec<usize> = (0..s.members.len()).filter(|&i| i != s.iut).collect();
