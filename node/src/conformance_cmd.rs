@@ -157,6 +157,8 @@ fn member_setup(
         quorum: (cfg.node.mode == Mode::Quorum).then(|| QuorumSetup {
             witnesses: cfg.node.witnesses.clone(),
             voter_lease: cfg.node.quorum.voter_lease,
+            active_lease: cfg.node.quorum.active_lease,
+            renew: cfg.node.quorum.renew,
         }),
     })
 }

@@ -41,6 +41,14 @@ fn a_stale_answer_taken_is_caught_by_the_stale_answer_test() {
 }
 
 #[test]
+fn a_candidacy_kept_after_a_higher_veto_is_caught_by_the_void_on_veto_test() {
+    let (_iut, setup) = Iut::start_quorum("higher-veto", Some("higher-veto-ignored"));
+    let report = runtime().block_on(baton_tester::member::run(&setup));
+    eprintln!("{}", report.text(true));
+    assert_eq!(report.failed_ids(), ["quorum.void-on-veto"]);
+}
+
+#[test]
 fn notices_sent_after_the_role_are_caught_by_the_reregistration_test() {
     let iut = Iut::start_with_component("notices", Some("notices-after-role"));
     let report = runtime().block_on(baton_tester::node::run(&iut.node_setup()));

@@ -16,6 +16,7 @@ fn all() -> Vec<&'static Requirement> {
     baton_tester::member::REQUIREMENTS
         .iter()
         .chain(baton_tester::member::QUORUM_REQUIREMENTS)
+        .chain(baton_tester::member::QUORUM_SERVING_REQUIREMENTS)
         .chain(baton_tester::status::REQUIREMENTS)
         .chain(baton_tester::node::REQUIREMENTS)
         .chain(baton_tester::component::REQUIREMENTS)

@@ -218,11 +218,17 @@ impl Election {
                     return;
                 }
                 // [Q4] void on a higher-round veto, or one in the same round naming another.
-                if self
-                    .quorum
-                    .candidacy
-                    .as_ref()
-                    .is_some_and(|c| id.round >= c.round)
+                // Planted fault `higher-veto-ignored` (feature `plant`, conformance CI only).
+                #[cfg(feature = "plant")]
+                let ignored = baton_asn1::plant::planted("higher-veto-ignored");
+                #[cfg(not(feature = "plant"))]
+                let ignored = false;
+                if !ignored
+                    && self
+                        .quorum
+                        .candidacy
+                        .as_ref()
+                        .is_some_and(|c| id.round >= c.round)
                 {
                     self.void_candidacy(now);
                 }

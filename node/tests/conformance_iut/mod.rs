@@ -144,8 +144,9 @@ control_socket = "{d}/ctl.sock"
     }
 
     /// Member alpha of a quorum cluster of alpha, beta, gamma and the witness wit (PROTOCOL
-    /// 5.9), with a fresh `state_dir`; the tester plays the three others.
-    pub fn start_quorum(tag: &str) -> (Iut, MemberSetup) {
+    /// 5.9), with a fresh `state_dir`, `BATON_PLANT=plant` in its environment when given;
+    /// the tester plays the three others.
+    pub fn start_quorum(tag: &str, plant: Option<&str>) -> (Iut, MemberSetup) {
         let dir = std::env::temp_dir().join(format!("bt-conf-{}-{tag}-q", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("state")).expect("a scratch directory");
@@ -164,6 +165,9 @@ control_socket = "{d}/ctl.sock"
                 if *n == "wit" { "witness = true\n" } else { "" }
             ));
         }
+        // Leases twice the defaults: room for the tester to see a candidacy's retries before
+        // and after what must void it, on a loaded machine.
+        text.push_str("\n[timers]\nvoter_lease_ms = 1600\nactive_lease_ms = 900\n");
         text.push_str(&format!(
             "\n[listen]\nstatus = \"{status}\"\ncontrol_socket = \"{}/ctl.sock\"\n",
             dir.display()
@@ -171,17 +175,19 @@ control_socket = "{d}/ctl.sock"
         let config = dir.join("alpha.toml");
         std::fs::write(&config, text).expect("the configuration is written");
         let log = dir.join("alpha.log");
-        let child = Command::new(env!("CARGO_BIN_EXE_baton"))
-            .arg("node")
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_baton"));
+        cmd.arg("node")
             .arg("--config")
             .arg(&config)
             .env("RUST_LOG", "info")
             .env_remove("BATON_PLANT")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).expect("the log"))
-            .spawn()
-            .expect("baton node starts");
+            .stderr(std::fs::File::create(&log).expect("the log"));
+        if let Some(p) = plant {
+            cmd.env("BATON_PLANT", p);
+        }
+        let child = cmd.spawn().expect("baton node starts");
         let iut = Iut {
             me: 0,
             config,
@@ -204,7 +210,9 @@ control_socket = "{d}/ctl.sock"
             .collect();
         setup.quorum = Some(QuorumSetup {
             witnesses: vec![3],
-            voter_lease: Duration::from_millis(800),
+            voter_lease: Duration::from_millis(1600),
+            active_lease: Duration::from_millis(900),
+            renew: Duration::from_millis(100),
         });
         (iut, setup)
     }

@@ -5,6 +5,7 @@
 //! protocol alone: those that need it `Negotiating` first (it must have been started with
 //! `alone = "wait"` and not have met a peer yet), then `Active`, `Standby` and back.
 
+mod candidate;
 mod catalogue;
 mod election;
 mod links;
@@ -20,6 +21,7 @@ pub fn link_requirements() -> impl Iterator<Item = &'static Requirement> {
         .iter()
         .filter(|r| !r.id.starts_with("election."))
 }
+pub use candidate::REQUIREMENTS as QUORUM_SERVING_REQUIREMENTS;
 pub use played::{Answering, ComponentControl, Played};
 pub use quorum::REQUIREMENTS as QUORUM_REQUIREMENTS;
 pub use session::{round_seq, Peer};
@@ -79,6 +81,10 @@ pub struct QuorumSetup {
     pub witnesses: Vec<usize>,
     /// `L_v`, the voter lease.
     pub voter_lease: Duration,
+    /// `L_a`, the active lease.
+    pub active_lease: Duration,
+    /// The renewal period of a serving member.
+    pub renew: Duration,
 }
 
 impl MemberSetup {
@@ -110,13 +116,16 @@ pub async fn check<F: Future<Output = Outcome>>(
 }
 
 /// Runs every member test against the implementation; the report lists each requirement of
-/// [`REQUIREMENTS`] (a pair) or the link requirements and [`QUORUM_REQUIREMENTS`] (quorum
-/// mode) once.
+/// [`REQUIREMENTS`] (a pair) or the link requirements, [`QUORUM_REQUIREMENTS`] and
+/// [`QUORUM_SERVING_REQUIREMENTS`] (quorum mode) once.
 pub async fn run(setup: &MemberSetup) -> Report {
     let mut report = Report::new("member", &setup.address.to_string());
     links::run(setup, &mut report).await;
     match &setup.quorum {
-        Some(q) => quorum::run(setup, q, &mut report).await,
+        Some(q) => {
+            let after = quorum::run(setup, q, &mut report).await;
+            candidate::run(setup, q, after, &mut report).await;
+        }
         None => election::run(setup, &mut report).await,
     }
     report

@@ -2,6 +2,7 @@
 //! cluster has one) and checks the implementation's side as a voter: rounds on the wire and
 //! the grant table of 5.9.4, row by row, with its voter lease [Q3].
 
+use super::candidate::{seen_round, After};
 use super::session::{round_seq, Answer, Peer};
 use super::{check, MemberSetup, QuorumSetup};
 use crate::report::{Level, Outcome, Report, Requirement};
@@ -67,23 +68,9 @@ fn expect(got: Option<(u64, Answer)>, want: &Answer, round: Option<u64>) -> Outc
     }
 }
 
-/// The highest round in the Election ids the implementation sent on `peer`.
-fn seen_round(peer: &Peer<'_>) -> u64 {
-    peer.link
-        .log
-        .iter()
-        .filter_map(|(_, m)| match m {
-            baton_codec::AnyMessage::Election(e) => {
-                round_seq(&super::session::election_id(e)).map(|(r, _)| r)
-            }
-            _ => None,
-        })
-        .max()
-        .unwrap_or(0)
-}
-
-/// Runs the quorum tests.
-pub(super) async fn run(s: &MemberSetup, q: &QuorumSetup, report: &mut Report) {
+/// Runs the quorum tests; where they leave the implementation: the member it granted last
+/// and the round (`None`: no grant was reached).
+pub(super) async fn run(s: &MemberSetup, q: &QuorumSetup, report: &mut Report) -> Option<After> {
     let others: Vec<usize> = (0..s.members.len())
         .filter(|&i| i != s.iut && !q.witnesses.contains(&i))
         .collect();
@@ -94,7 +81,7 @@ pub(super) async fn run(s: &MemberSetup, q: &QuorumSetup, report: &mut Report) {
             let why = "needs two other members that may stand (not witnesses)";
             report.record(r, Outcome::Skip(why.into()), Duration::ZERO);
         }
-        return;
+        return None;
     };
     let (xn, yn, iut) = (
         s.members[x].name.clone(),
@@ -107,7 +94,7 @@ pub(super) async fn run(s: &MemberSetup, q: &QuorumSetup, report: &mut Report) {
             for r in REQUIREMENTS {
                 report.record(r, Outcome::Fail(e.clone()), Duration::ZERO);
             }
-            return;
+            return None;
         }
     };
     check(report, &ROUND_ZERO, async {
@@ -178,7 +165,7 @@ pub(super) async fn run(s: &MemberSetup, q: &QuorumSetup, report: &mut Report) {
             let why = "no grant to start from";
             report.record(r, Outcome::Skip(why.into()), Duration::ZERO);
         }
-        return;
+        return None;
     };
     check(report, &REPEATED, async {
         match ask(&mut px, round, 100, &xn).await {
@@ -193,6 +180,7 @@ pub(super) async fn run(s: &MemberSetup, q: &QuorumSetup, report: &mut Report) {
     .await;
     // Row 1 re-armed the voter lease for X: it runs a voter lease from about now.
     let granted_at = Instant::now();
+    let mut seen = seen_round(&px).max(round);
     drop(px);
     let mut py = match Peer::up_as(s, y).await {
         Ok(peer) => peer,
@@ -200,7 +188,7 @@ pub(super) async fn run(s: &MemberSetup, q: &QuorumSetup, report: &mut Report) {
             for r in &REQUIREMENTS[5..] {
                 report.record(r, Outcome::Fail(e.clone()), Duration::ZERO);
             }
-            return;
+            return None;
         }
     };
     check(report, &OLDER, async {
@@ -221,6 +209,7 @@ pub(super) async fn run(s: &MemberSetup, q: &QuorumSetup, report: &mut Report) {
         }
     })
     .await;
+    let mut last = None;
     check(report, &AFTER_LEASE, async {
         let wait = (granted_at + q.voter_lease + q.voter_lease / 4)
             .saturating_duration_since(Instant::now());
@@ -228,7 +217,11 @@ pub(super) async fn run(s: &MemberSetup, q: &QuorumSetup, report: &mut Report) {
             return Outcome::Fail(e);
         }
         let later = seen_round(&py).max(round) + 5;
-        match ask(&mut py, later, 3, &yn).await {
+        let got = ask(&mut py, later, 3, &yn).await;
+        if matches!(&got, Ok(Some((_, Answer::Assignment(..))))) {
+            last = Some(later);
+        }
+        match got {
             Ok(got) => expect(
                 got,
                 &Answer::Assignment(yn.clone(), iut.clone()),
@@ -238,4 +231,10 @@ pub(super) async fn run(s: &MemberSetup, q: &QuorumSetup, report: &mut Report) {
         }
     })
     .await;
+    seen = seen.max(seen_round(&py));
+    last.map(|round| After {
+        holder: y,
+        round,
+        seen: seen.max(round),
+    })
 }
