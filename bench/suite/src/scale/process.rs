@@ -166,9 +166,13 @@ status = "127.0.0.1:{status}"
         }
     }
 
-    /// Waits until the node is active.
+    /// Waits until the node is active: `degraded` counts, as the node serves while its
+    /// listed components have not registered yet (they connect after this returns).
     pub async fn wait_active(&mut self, limit: Duration) -> Result<String, String> {
-        self.wait_status(limit, |s| s.state == State::Active).await
+        self.wait_status(limit, |s| {
+            matches!(s.state, State::Active | State::Degraded)
+        })
+        .await
     }
 }
 
