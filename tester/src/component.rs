@@ -8,7 +8,7 @@
 //! after its link closed.
 
 use crate::member::check;
-use crate::report::{Level, Outcome, Report, Requirement};
+use crate::report::{Outcome, Report};
 use crate::wire::{Got, Link};
 use baton_asn1::monitor::HealthMonitorMessageMessage as Hm;
 use baton_asn1::role::{ReturnCode, Role, RoleMessageMessage as Rm};
@@ -35,20 +35,8 @@ pub struct ComponentSetup {
     pub patience: Duration,
 }
 
-macro_rules! requirements {
-    ($($name:ident = $id:literal, $section:literal, $level:ident, $title:literal;)*) => {
-        $(
-            #[doc = $title]
-            pub const $name: Requirement = Requirement {
-                id: $id, section: $section, level: Level::$level, title: $title,
-            };
-        )*
-        /// Every requirement of the component suite, in the order the tests run.
-        pub const REQUIREMENTS: &[Requirement] = &[$($name),*];
-    };
-}
-
 requirements! {
+    "Every requirement of the component suite, in the order the tests run.";
     REGISTERS = "component.registers", "6.4", Must,
         "the component's first message is a heartBeat naming its id (its registration)";
     NOTICES = "component.answers-notices", "6.9", Must,

@@ -10,6 +10,24 @@
 //! - [`report::Report`]: the verdicts; h2spec-like text, JSON, the exit status.
 #![forbid(unsafe_code)]
 
+/// Declares a suite's requirements as constants, and `REQUIREMENTS`, all of them in the
+/// order the tests run (documented by the leading string).
+macro_rules! requirements {
+    ($all:literal; $($name:ident = $id:literal, $section:literal, $level:ident, $title:literal;)*) => {
+        $(
+            #[doc = $title]
+            pub const $name: $crate::report::Requirement = $crate::report::Requirement {
+                id: $id,
+                section: $section,
+                level: $crate::report::Level::$level,
+                title: $title,
+            };
+        )*
+        #[doc = $all]
+        pub const REQUIREMENTS: &[$crate::report::Requirement] = &[$($name),*];
+    };
+}
+
 pub mod component;
 pub mod malformed;
 pub mod member;

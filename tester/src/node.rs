@@ -6,7 +6,7 @@
 //! alone (it promotes after its startup wait and sets the tester `active`).
 
 use crate::member::check;
-use crate::report::{Level, Outcome, Report, Requirement};
+use crate::report::{Outcome, Report};
 use crate::wire::{Got, KeepAlive, Link};
 use baton_asn1::monitor::HealthMonitorMessageMessage as Hm;
 use baton_asn1::role::{ReturnCode, Role, RoleMessageMessage as Rm};
@@ -54,20 +54,8 @@ pub struct NodeSetup {
     pub patience: Duration,
 }
 
-macro_rules! requirements {
-    ($($name:ident = $id:literal, $section:literal, $level:ident, $title:literal;)*) => {
-        $(
-            #[doc = $title]
-            pub const $name: Requirement = Requirement {
-                id: $id, section: $section, level: Level::$level, title: $title,
-            };
-        )*
-        /// Every requirement of the node suite, in the order the tests run.
-        pub const REQUIREMENTS: &[Requirement] = &[$($name),*];
-    };
-}
-
 requirements! {
+    "Every requirement of the node suite, in the order the tests run.";
     FRAMING = "node.framing-refused", "3.1, 9", Must,
         "on a component link, a declared L over the limit, L = 0 or an interface id of 0 or 6 closes it";
     ELECTION_CLOSES = "node.election-closes", "1.5, 9", Must,

@@ -3,7 +3,7 @@
 
 use crate::malformed;
 use crate::member::check;
-use crate::report::{Level, Outcome, Report, Requirement};
+use crate::report::{Outcome, Report};
 use crate::wire::{Got, Link};
 use baton_asn1::monitor::HealthMonitorMessageMessage as Hm;
 use baton_asn1::status::ServiceStatusMessageMessage as Sm;
@@ -25,20 +25,8 @@ pub struct StatusSetup {
     pub patience: Duration,
 }
 
-macro_rules! requirements {
-    ($($name:ident = $id:literal, $section:literal, $level:ident, $title:literal;)*) => {
-        $(
-            #[doc = $title]
-            pub const $name: Requirement = Requirement {
-                id: $id, section: $section, level: Level::$level, title: $title,
-            };
-        )*
-        /// Every requirement of the status suite, in the order the tests run.
-        pub const REQUIREMENTS: &[Requirement] = &[$($name),*];
-    };
-}
-
 requirements! {
+    "Every requirement of the status suite, in the order the tests run.";
     GET_ANSWERED = "status.get-answered", "6.5, 2.3", Must,
         "getStatus is answered getStatusResponse, echoing the correlationId byte for byte";
     LINE_PARSES = "status.line-parses", "6.7", Must,

@@ -8,26 +8,14 @@
 
 use super::session::{election_id, round_seq, Answer, Peer};
 use super::{check, MemberSetup, QuorumSetup};
-use crate::report::{Level, Outcome, Report, Requirement};
+use crate::report::{Outcome, Report, Requirement};
 use baton_codec::AnyMessage;
 use baton_status::State;
 use std::time::Duration;
 use tokio::time::Instant;
 
-macro_rules! requirements {
-    ($($name:ident = $id:literal, $section:literal, $level:ident, $title:literal;)*) => {
-        $(
-            #[doc = $title]
-            pub const $name: Requirement = Requirement {
-                id: $id, section: $section, level: Level::$level, title: $title,
-            };
-        )*
-        /// The quorum-mode candidate and serving requirements, in the order the tests run.
-        pub const REQUIREMENTS: &[Requirement] = &[$($name),*];
-    };
-}
-
 requirements! {
+    "The quorum-mode candidate and serving requirements, in the order the tests run.";
     TIMER = "quorum.no-candidacy-under-lease", "5.9.5", Must,
         "[Q8] no candidacy while a voter lease runs: renewals it answers by row 1 keep it from standing";
     CANDIDACY = "quorum.candidacy", "5.9.5", Must,

@@ -1,24 +1,7 @@
 //! The requirements the member suite checks: PROTOCOL.md section 10's index for peer links.
 
-use crate::report::{Level, Requirement};
-
-macro_rules! requirements {
-    ($($name:ident = $id:literal, $section:literal, $level:ident, $title:literal;)*) => {
-        $(
-            #[doc = $title]
-            pub const $name: Requirement = Requirement {
-                id: $id,
-                section: $section,
-                level: Level::$level,
-                title: $title,
-            };
-        )*
-        /// Every requirement of the member suite, in the order the tests run.
-        pub const REQUIREMENTS: &[Requirement] = &[$($name),*];
-    };
-}
-
 requirements! {
+    "Every requirement of the member suite, in the order the tests run.";
     FRAME_LAYOUT = "frame.layout", "3.2", Must,
         "a frame is L (4 bytes, big-endian), the interface id, the message in the link's rule";
     FRAME_OVERSIZE = "frame.oversize-refused", "3.1, 9", Must,

@@ -5,24 +5,12 @@
 use super::candidate::{seen_round, After};
 use super::session::{round_seq, Answer, Peer};
 use super::{check, MemberSetup, QuorumSetup};
-use crate::report::{Level, Outcome, Report, Requirement};
+use crate::report::{Outcome, Report};
 use std::time::Duration;
 use tokio::time::Instant;
 
-macro_rules! requirements {
-    ($($name:ident = $id:literal, $section:literal, $level:ident, $title:literal;)*) => {
-        $(
-            #[doc = $title]
-            pub const $name: Requirement = Requirement {
-                id: $id, section: $section, level: Level::$level, title: $title,
-            };
-        )*
-        /// The quorum-mode election requirements, in the order the tests run.
-        pub const REQUIREMENTS: &[Requirement] = &[$($name),*];
-    };
-}
-
 requirements! {
+    "The quorum-mode election requirements, in the order the tests run.";
     ROUND_ZERO = "quorum.round-zero-malformed", "5.9.2", Must,
         "a request of round 0 is answered electionError{malformed}";
     NOT_A_MEMBER = "quorum.not-a-member", "5.9.2", Must,
