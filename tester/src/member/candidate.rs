@@ -127,6 +127,30 @@ impl<'a> Voters<'a> {
         ))
     }
 
+    /// After a reason to re-elect: its candidacy above `above` must be in round `seen + 1`,
+    /// and, granted, it must be Active again within `settle`; the new round.
+    async fn reelected(
+        &mut self,
+        above: u64,
+        seen: u64,
+        within: Duration,
+        settle: Duration,
+    ) -> Result<u64, String> {
+        let c = self.candidacy_above(above, within).await?;
+        if c.round != seen + 1 {
+            return Err(format!(
+                "it re-elected in round {}, not seen + 1 = {}",
+                c.round,
+                seen + 1
+            ));
+        }
+        self.pump(settle).await?;
+        match self.state().await? {
+            State::Active => Ok(c.round),
+            st => Err(format!("re-elected, it is {st}, not Active")),
+        }
+    }
+
     /// Its state, asked on link 0, the other links read before and after.
     async fn state(&mut self) -> Result<State, String> {
         self.pump(Duration::from_millis(1)).await?;
@@ -558,23 +582,11 @@ pub(super) async fn run(
             }
             Err(e) => return Outcome::Fail(e),
         }
-        match v.candidacy_above(r3, p + q.renew * 2).await {
-            Ok(c) if c.round == higher + 1 => serving = c.round,
-            Ok(c) => {
-                return Outcome::Fail(format!(
-                    "it re-elected in round {}, not seen + 1 = {}",
-                    c.round,
-                    higher + 1
-                ))
+        match v.reelected(r3, higher, p + q.renew * 2, q.renew * 3).await {
+            Ok(round) => {
+                serving = round;
+                Outcome::Pass
             }
-            Err(e) => return Outcome::Fail(e),
-        }
-        if let Err(e) = v.pump(q.renew * 3).await {
-            return Outcome::Fail(e);
-        }
-        match v.state().await {
-            Ok(State::Active) => Outcome::Pass,
-            Ok(st) => Outcome::Fail(format!("re-elected, it is {st}, not Active")),
             Err(e) => Outcome::Fail(e),
         }
     })
@@ -604,23 +616,14 @@ pub(super) async fn run(
             return Outcome::Fail(e);
         }
         v.granting[g] = true;
-        match v.candidacy_above(serving, p + q.renew * 2).await {
-            Ok(c) if c.round == serving + 1 => serving = c.round,
-            Ok(c) => {
-                return Outcome::Fail(format!(
-                    "it re-elected in round {}, not seen + 1 = {}",
-                    c.round,
-                    serving + 1
-                ))
+        match v
+            .reelected(serving, serving, p + q.renew * 2, q.renew * 3)
+            .await
+        {
+            Ok(round) => {
+                serving = round;
+                Outcome::Pass
             }
-            Err(e) => return Outcome::Fail(e),
-        }
-        if let Err(e) = v.pump(q.renew * 3).await {
-            return Outcome::Fail(e);
-        }
-        match v.state().await {
-            Ok(State::Active) => Outcome::Pass,
-            Ok(st) => Outcome::Fail(format!("re-elected, it is {st}, not Active")),
             Err(e) => Outcome::Fail(e),
         }
     })
