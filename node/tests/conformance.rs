@@ -232,3 +232,50 @@ fn the_cli_prints_json_and_exits_by_the_verdicts() {
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot connect"));
 }
+
+/// Every suite over mutual TLS (PROTOCOL 3.4): the tester presents beta's certificate and,
+/// with the CA's key, those the identity tests need; only the binding tests of three members
+/// are skipped in a pair.
+#[test]
+fn the_suites_pass_against_baton_node_over_mutual_tls() {
+    let rt = runtime();
+    let member = Iut::start_tls("tls-member", 0);
+    let report = rt.block_on(baton_tester::member::run(&member.member_setup()));
+    assert_clean(&report);
+    for r in baton_tester::secure::peer::REQUIREMENTS {
+        let want = match r.id {
+            "tls.peer.hello-binds-certificate" | "tls.peer.refused-hello-keeps-link" => false,
+            _ => true,
+        };
+        assert_eq!(
+            report.outcome(r.id) == Some(&Outcome::Pass),
+            want,
+            "{}\n{}",
+            r.id,
+            report.text(true)
+        );
+    }
+    drop(member);
+
+    let status = Iut::start_tls("tls-status", 0);
+    let report = rt.block_on(baton_tester::status::run(&status.status_setup()));
+    assert_clean(&report);
+    assert_eq!(
+        report.summary(true).passed,
+        baton_tester::status::REQUIREMENTS.len() + baton_tester::secure::status::REQUIREMENTS.len(),
+        "{}",
+        report.text(true)
+    );
+    drop(status);
+
+    let node = Iut::start_with_component_tls("tls-node");
+    let report = rt.block_on(baton_tester::node::run(&node.node_setup()));
+    assert_clean(&report);
+    assert_eq!(
+        report.summary(true).passed,
+        baton_tester::node::REQUIREMENTS.len()
+            + baton_tester::secure::component::REQUIREMENTS.len(),
+        "{}",
+        report.text(true)
+    );
+}
