@@ -66,27 +66,53 @@ fn the_member_suite_passes_against_baton_node_as_either_member() {
 fn the_member_suite_passes_against_a_quorum_voter() {
     let (_iut, setup) = Iut::start_quorum("quorum", None);
     let report = runtime().block_on(baton_tester::member::run(&setup));
-    assert_clean(&report);
+    // Only what a peer link cannot reach is skipped: a restart, the fence command, the
+    // release (its component is not played here), and TLS over plain TCP.
+    let tls = baton_tester::secure::peer::REQUIREMENTS
+        .iter()
+        .map(|r| r.id);
+    let skipped: Vec<&str> = [
+        "quorum.grant-persisted",
+        "quorum.release-handover",
+        "quorum.fencing-before-promotion",
+    ]
+    .into_iter()
+    .chain(tls)
+    .collect();
+    assert_quorum_report(&report, &skipped);
+}
+
+/// Quorum mode over mutual TLS, the implementation beta (rank 1: its election timer has a
+/// stagger), the tester playing alpha, gamma, the witness and beta's component (a failed
+/// promotion ends in a release).
+#[test]
+fn the_member_suite_passes_against_a_quorum_member_over_mutual_tls() {
+    let (_iut, setup) = Iut::start_quorum_tls_with_component("quorum-tls");
+    let report = runtime().block_on(baton_tester::member::run(&setup));
+    assert_quorum_report(
+        &report,
+        &["quorum.grant-persisted", "quorum.fencing-before-promotion"],
+    );
+}
+
+/// Clean, every quorum requirement once in order, and exactly `skipped` skipped.
+fn assert_quorum_report(report: &Report, skipped: &[&str]) {
+    assert_clean(report);
     let expected: Vec<&str> = baton_tester::member::link_requirements()
         .chain(baton_tester::member::QUORUM_REQUIREMENTS)
         .chain(baton_tester::member::QUORUM_SERVING_REQUIREMENTS)
+        .chain(baton_tester::secure::peer::REQUIREMENTS)
         .map(|r| r.id)
         .collect();
     let ran: Vec<&str> = report.verdicts.iter().map(|v| v.requirement.id).collect();
     assert_eq!(ran, expected);
-    // Only what a peer link cannot reach is skipped: a restart, an operator's switchover.
-    let skipped: Vec<&str> = report
+    let was_skipped: Vec<&str> = report
         .verdicts
         .iter()
         .filter(|v| matches!(v.outcome, Outcome::Skip(_)))
         .map(|v| v.requirement.id)
         .collect();
-    assert_eq!(
-        skipped,
-        ["quorum.grant-persisted", "quorum.release-handover"],
-        "{}",
-        report.text(true)
-    );
+    assert_eq!(was_skipped, skipped, "{}", report.text(true));
     assert_eq!(
         report.summary(true).passed,
         expected.len() - skipped.len(),
@@ -179,13 +205,13 @@ fn the_cli_prints_json_and_exits_by_the_verdicts() {
     assert_eq!(doc["summary"]["failed"], 0);
     assert_eq!(
         doc["summary"]["total"],
-        baton_tester::status::REQUIREMENTS.len()
+        baton_tester::status::REQUIREMENTS.len() + baton_tester::secure::status::REQUIREMENTS.len()
     );
-    assert!(doc["tests"]
-        .as_array()
-        .expect("tests")
-        .iter()
-        .all(|t| t["result"] == "pass" && t["section"].is_string() && t["id"].is_string()));
+    // Every test passes but those of transport security, skipped over plain TCP.
+    assert!(doc["tests"].as_array().expect("tests").iter().all(|t| {
+        let tls = t["id"].as_str().is_some_and(|id| id.starts_with("tls."));
+        t["result"] == if tls { "skip" } else { "pass" } && t["section"].is_string()
+    }));
 
     // The member suite through the command line, the tester playing the node's component
     // too: a second node (the first one has met its tester already).
@@ -210,14 +236,18 @@ fn the_cli_prints_json_and_exits_by_the_verdicts() {
         .filter(|t| t["result"] == "skip")
         .filter_map(|t| t["id"].as_str())
         .collect();
-    // The rank-bound rows of the other side only (beta is outranked).
-    assert_eq!(
-        skipped,
-        [
-            "election.negotiating.outranking",
-            "election.negotiating.handover"
-        ]
-    );
+    // The rank-bound rows of the other side only (beta is outranked), and TLS over TCP.
+    let tls = baton_tester::secure::peer::REQUIREMENTS
+        .iter()
+        .map(|r| r.id);
+    let expected: Vec<&str> = [
+        "election.negotiating.outranking",
+        "election.negotiating.handover",
+    ]
+    .into_iter()
+    .chain(tls)
+    .collect();
+    assert_eq!(skipped, expected);
 
     // Nobody listening: exit status 2 and one line saying so, no report.
     let nobody = format!(
@@ -278,4 +308,47 @@ fn the_suites_pass_against_baton_node_over_mutual_tls() {
         "{}",
         report.text(true)
     );
+}
+
+/// The command line over mutual TLS: `--tls-ca`, `--tls-cert`, `--tls-key` (no CA key: the
+/// tests that need a certificate the tester cannot make are skipped, saying so).
+#[test]
+fn the_cli_speaks_mutual_tls() {
+    let iut = Iut::start_tls("cli-tls", 0);
+    let certs = iut.certs.clone().expect("certificates");
+    let file = |f: &str| certs.join(f).display().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["conformance", "status", &iut.status.to_string(), "--json"])
+        .args(["--config", &iut.config.display().to_string()])
+        .args(["--tls-ca", &file("ca.pem"), "--tls-cert", &file("beta.pem")])
+        .args(["--tls-key", &file("beta.key")])
+        .output()
+        .expect("baton conformance runs");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(out.status.code(), Some(0), "{doc:#}");
+    let result = |id: &str| {
+        doc["tests"]
+            .as_array()
+            .expect("tests")
+            .iter()
+            .find(|t| t["id"] == id)
+            .map(|t| (t["result"].clone(), t["reason"].clone()))
+            .expect("the test ran")
+    };
+    assert_eq!(result("tls.status.unauthenticated-refused").0, "pass");
+    assert_eq!(result("tls.status.member-answered").0, "pass");
+    assert_eq!(result("status.get-answered").0, "pass");
+    let (r, why) = result("tls.status.read-only-answered");
+    assert_eq!(r, "skip", "{doc:#}");
+    assert!(
+        why.as_str().is_some_and(|w| w.contains("--tls-ca-key")),
+        "{why}"
+    );
+
+    // Without the files a TLS listener refuses the tester: every test fails, exit status 1.
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["conformance", "status", &iut.status.to_string()])
+        .output()
+        .expect("baton conformance runs");
+    assert_eq!(out.status.code(), Some(1));
 }

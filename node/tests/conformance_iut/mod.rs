@@ -174,6 +174,12 @@ control_socket = "{d}/ctl.sock"
         Iut::start_quorum_as(tag, plant, 0, false)
     }
 
+    /// As [`Iut::start_quorum_as`], beta, over mutual TLS, with a component TCP listener and
+    /// a linked `fatal` component, id 1001, which the tester plays.
+    pub fn start_quorum_tls_with_component(tag: &str) -> (Iut, MemberSetup) {
+        Iut::quorum(tag, None, 1, true, true)
+    }
+
     /// As [`Iut::start_quorum`], the implementation member `me` (0 alpha, 1 beta, 2 gamma),
     /// with mutual TLS when `tls` (the tester then has the CA's key and makes the certificate
     /// of each member it plays).
@@ -182,6 +188,16 @@ control_socket = "{d}/ctl.sock"
         plant: Option<&str>,
         me: usize,
         tls: bool,
+    ) -> (Iut, MemberSetup) {
+        Iut::quorum(tag, plant, me, tls, false)
+    }
+
+    fn quorum(
+        tag: &str,
+        plant: Option<&str>,
+        me: usize,
+        tls: bool,
+        component: bool,
     ) -> (Iut, MemberSetup) {
         let dir = std::env::temp_dir().join(format!("bt-conf-{}-{tag}-q", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -210,6 +226,12 @@ control_socket = "{d}/ctl.sock"
             "\n[listen]\nstatus = \"{status}\"\ncontrol_socket = \"{}/ctl.sock\"\n",
             dir.display()
         ));
+        let component_tcp = component.then(free);
+        if let Some(a) = component_tcp {
+            text.push_str(&format!(
+                "component_tcp = \"{a}\"\n\n[[component]]\nid = \"1001\"\nseverity = \"fatal\"\n"
+            ));
+        }
         let certs = tls.then(|| make_certs(&dir, &names));
         text.push_str(&tls_table(certs.as_deref(), names[me]));
         let config = dir.join(format!("{}.toml", names[me]));
@@ -234,7 +256,7 @@ control_socket = "{d}/ctl.sock"
             log,
             peer: addresses[me],
             status,
-            component_tcp: None,
+            component_tcp,
             certs,
             child,
             dir,
