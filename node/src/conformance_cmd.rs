@@ -180,9 +180,10 @@ fn member_setup(
         })
         .collect();
     let iut = cfg.node.me;
-    // With TLS and no CA key the tester can only be the member of its certificate.
+    // Over TLS the tester plays the member of its certificate unless told otherwise (without
+    // the CA's key it can play no other).
     let certified = match &identity {
-        Some(Identity::Member(name)) if !ca_key => Some(name.clone()),
+        Some(Identity::Member(name)) => Some(name.clone()),
         _ => None,
     };
     let quorum = cfg.node.mode == Mode::Quorum;

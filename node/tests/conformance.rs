@@ -273,10 +273,10 @@ fn the_suites_pass_against_baton_node_over_mutual_tls() {
     let report = rt.block_on(baton_tester::member::run(&member.member_setup()));
     assert_clean(&report);
     for r in baton_tester::secure::peer::REQUIREMENTS {
-        let want = match r.id {
-            "tls.peer.hello-binds-certificate" | "tls.peer.refused-hello-keeps-link" => false,
-            _ => true,
-        };
+        let want = !matches!(
+            r.id,
+            "tls.peer.hello-binds-certificate" | "tls.peer.refused-hello-keeps-link"
+        );
         assert_eq!(
             report.outcome(r.id) == Some(&Outcome::Pass),
             want,
