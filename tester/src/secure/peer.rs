@@ -6,6 +6,7 @@ use super::{skip_if_plain, Listener};
 use crate::member::{check, MemberSetup, Peer};
 use crate::report::{Outcome, Report};
 use crate::transport::Present;
+use crate::wire::KeepAlive;
 use baton_codec::AnyMessage;
 use baton_monitor::ComponentStatus;
 
@@ -92,6 +93,11 @@ pub async fn run(s: &MemberSetup, report: &mut Report) {
     let forged = || async {
         let mut link = l.link(Present::Member(s.members[a].name.clone())).await?;
         let _ = link.send(hello(s, b)).await;
+        // Heartbeats as b: only a refusal closes the link, not the dead interval.
+        link.keep_alive(Some(KeepAlive {
+            id: s.members[b].id.clone(),
+            every: s.heartbeat,
+        }));
         match link.closed_within(l.within).await {
             Some(_) => Ok(()),
             None => Err(Outcome::Fail(format!(
