@@ -87,7 +87,24 @@ fn the_member_suite_passes_against_a_quorum_voter() {
 /// promotion ends in a release).
 #[test]
 fn the_member_suite_passes_against_a_quorum_member_over_mutual_tls() {
-    let (_iut, setup) = Iut::start_quorum_tls_with_component("quorum-tls");
+    let (iut, setup) = Iut::start_quorum_tls_with_component("quorum-tls");
+    // Without the CA's key the tester cannot be every other member: refused before it starts.
+    let certs = iut.certs.clone().expect("certificates");
+    let file = |f: &str| certs.join(f).display().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["conformance", "member", &iut.peer.to_string()])
+        .args(["--config", &iut.config.display().to_string()])
+        .args([
+            "--tls-ca",
+            &file("ca.pem"),
+            "--tls-cert",
+            &file("alpha.pem"),
+        ])
+        .args(["--tls-key", &file("alpha.key")])
+        .output()
+        .expect("baton conformance runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--tls-ca-key"));
     let report = runtime().block_on(baton_tester::member::run(&setup));
     assert_quorum_report(
         &report,
@@ -351,4 +368,38 @@ fn the_cli_speaks_mutual_tls() {
         .output()
         .expect("baton conformance runs");
     assert_eq!(out.status.code(), Some(1));
+}
+
+/// The tester reads the file with baton's own loader: quorum timers breaking the lease
+/// inequality of PROTOCOL 5.9.6 are refused before any test runs (exit status 2).
+#[test]
+fn the_cli_refuses_a_file_breaking_the_lease_inequality() {
+    let dir = std::env::temp_dir().join(format!("bt-conf-{}-inequality", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let mut text = String::from("name = \"alpha\"\nelection = \"quorum\"\n");
+    text.push_str(&format!("state_dir = \"{}\"\n", dir.display()));
+    for (i, n) in ["alpha", "beta", "gamma"].iter().enumerate() {
+        text.push_str(&format!(
+            "\n[[member]]\nname = \"{n}\"\nid = \"{}\"\naddress = \"127.0.0.1:{}\"\n",
+            i + 1,
+            7401 + i
+        ));
+    }
+    text.push_str("\n[timers]\nvoter_lease_ms = 800\nactive_lease_ms = 600\n");
+    text.push_str(&format!(
+        "\n[listen]\ncontrol_socket = \"{}/ctl.sock\"\n",
+        dir.display()
+    ));
+    let config = dir.join("alpha.toml");
+    std::fs::write(&config, text).expect("the configuration is written");
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["conformance", "member", "127.0.0.1:7401", "--config"])
+        .arg(&config)
+        .output()
+        .expect("baton conformance runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("lease inequality broken"), "{err}");
 }
