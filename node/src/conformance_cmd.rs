@@ -1,8 +1,10 @@
 //! `baton conformance`: the conformance tester (crate `baton-tester`) against an
 //! implementation under test: `member ADDR --config FILE` (its peer listener),
 //! `node [ADDR] --config FILE` (its component listener), `component --listen ADDR` (a
-//! component that connects), `status ADDR` (its status listener). Exit status: 0 every counted requirement met, 1 some
-//! failed, 2 invalid input or the implementation cannot be reached.
+//! component that connects), `status ADDR` (its status listener), over plain TCP or, with
+//! `--tls-ca`, `--tls-cert`, `--tls-key` (and `--tls-ca-key`), mutual TLS (PROTOCOL 3.4).
+//! Exit status: 0 every counted requirement met, 1 some failed, 2 invalid input or the
+//! implementation cannot be reached.
 
 use crate::status_cmd::runtime;
 use crate::Failure;
@@ -360,6 +362,13 @@ pub fn run(args: &ConformanceArgs) -> Result<u8, Failure> {
             encoding,
             wait_ms,
         } => {
+            if args.output.tls.tls_ca.is_some() {
+                return Err(Failure::invalid(
+                    "component: the tester listens over plain TCP only (it has no TLS server \
+                     side); a component link over TLS is checked from the node's side: \
+                     `baton conformance node` with --tls-ca",
+                ));
+            }
             let setup = ComponentSetup {
                 listen: *listen,
                 encoding: *encoding,
