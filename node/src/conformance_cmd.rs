@@ -133,7 +133,9 @@ enum Suite {
     /// Listen as a node at ADDR and test the component implementation that connects:
     /// registration, answers to queries and notices, setRole answers, registering again,
     /// refusing active above the watchdog bound (PROTOCOL 6.1, 6.3, 6.4, 6.9). Start the
-    /// component pointed at ADDR once this listens.
+    /// component pointed at ADDR once this listens. With `--tls-ca`, `--tls-cert` and
+    /// `--tls-key` the tester accepts only a TLS handshake presenting a certificate of the
+    /// cluster CA, and presents its own (PROTOCOL 3.4).
     Component {
         /// Where to listen, `host:port`.
         #[arg(long, default_value = "127.0.0.1:7411")]
@@ -362,13 +364,6 @@ pub fn run(args: &ConformanceArgs) -> Result<u8, Failure> {
             encoding,
             wait_ms,
         } => {
-            if args.output.tls.tls_ca.is_some() {
-                return Err(Failure::invalid(
-                    "component: the tester listens over plain TCP only (it has no TLS server \
-                     side); a component link over TLS is checked from the node's side: \
-                     `baton conformance node` with --tls-ca",
-                ));
-            }
             let setup = ComponentSetup {
                 listen: *listen,
                 encoding: *encoding,
@@ -376,6 +371,7 @@ pub fn run(args: &ConformanceArgs) -> Result<u8, Failure> {
                 wait: Duration::from_millis(*wait_ms),
                 bound: Duration::from_secs(10),
                 patience,
+                transport: args.output.tls.transport()?.0,
             };
             eprintln!("baton conformance: listening on {listen} for the component");
             rt.block_on(baton_tester::component::run(&setup))

@@ -177,6 +177,7 @@ fn the_component_suite_passes_against_the_component_library() {
             wait: std::time::Duration::from_secs(10),
             bound: std::time::Duration::from_secs(10),
             patience: conformance_iut::PATIENCE,
+            transport: baton_tester::transport::Transport::plain(),
         };
         let mut options = baton_component::ComponentOptions::new("1001");
         options.reconnect.initial = std::time::Duration::from_millis(20);
@@ -402,4 +403,82 @@ fn the_cli_refuses_a_file_breaking_the_lease_inequality() {
     assert!(out.stdout.is_empty());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("lease inequality broken"), "{err}");
+}
+
+/// The component suite over mutual TLS: the tester (as the node) accepts only a handshake
+/// with a certificate of the CA. The component library speaks plain TCP, so a proxy beside
+/// it dials the tester with beta's certificate.
+#[test]
+fn the_component_suite_passes_over_mutual_tls() {
+    let dir = std::env::temp_dir().join(format!("bt-conf-{}-component-tls", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let certs = conformance_iut::make_certs(&dir, &["alpha", "beta"]);
+    let files = |name: &str| baton_node::tls::TlsFiles {
+        ca: certs.join("ca.pem"),
+        cert: certs.join(format!("{name}.pem")),
+        key: certs.join(format!("{name}.key")),
+    };
+    let tester = baton_node::tls::tester::TesterTls::load(&files("alpha"), None)
+        .expect("the tester's files load");
+    let dialler = baton_node::tls::TlsConfig::load(&files("beta")).expect("beta's files load");
+    let rt = runtime();
+    let report = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let at = listener.local_addr().expect("its address");
+        let proxy = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let proxy_at = proxy.local_addr().expect("its address");
+        let bridge = tokio::spawn(async move {
+            while let Ok((mut plain, _)) = proxy.accept().await {
+                let dialler = dialler.clone();
+                tokio::spawn(async move {
+                    let tcp = tokio::net::TcpStream::connect(at)
+                        .await
+                        .expect("the tester");
+                    if let Ok((mut tls, _)) = dialler.connect(tcp).await {
+                        let _ = tokio::io::copy_bidirectional(&mut plain, &mut tls).await;
+                    }
+                });
+            }
+        });
+        let setup = baton_tester::component::ComponentSetup {
+            listen: at,
+            encoding: baton_codec::Encoding::Der,
+            max_frame: baton_codec::DEFAULT_MAX_FRAME,
+            wait: std::time::Duration::from_secs(10),
+            bound: std::time::Duration::from_secs(10),
+            patience: conformance_iut::PATIENCE,
+            transport: baton_tester::transport::Transport::tls(std::sync::Arc::new(tester)),
+        };
+        let mut options = baton_component::ComponentOptions::new("1001");
+        options.reconnect.initial = std::time::Duration::from_millis(20);
+        let (component, mut events) =
+            baton_component::Component::connect(baton_component::Endpoint::Tcp(proxy_at), options)
+                .await
+                .expect("the component starts");
+        let app = tokio::spawn(async move {
+            while let Some(e) = events.recv().await {
+                if let baton_component::Event::RoleRequest(r) = e {
+                    let _ = r.accept().await;
+                }
+            }
+        });
+        let report = baton_tester::component::run_on(listener, &setup).await;
+        component.close().await;
+        app.abort();
+        bridge.abort();
+        report
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_clean(&report);
+    assert_eq!(
+        report.summary(true).passed,
+        baton_tester::component::REQUIREMENTS.len(),
+        "{}",
+        report.text(true)
+    );
 }

@@ -94,6 +94,11 @@ pub trait Tls: Send + Sync {
 
     /// Why the tester cannot present `present`.
     fn cannot(&self, present: &Present) -> String;
+
+    /// Runs the server side of a handshake on an accepted `tcp` (the tester playing a node
+    /// for a component): the tester's own certificate, a client certificate of the cluster
+    /// CA required.
+    fn accept(&self, tcp: tokio::net::TcpStream) -> Handshake<'_>;
 }
 
 /// How the tester opens TCP links: plain (the default), or mutual TLS.
@@ -126,6 +131,29 @@ impl Transport {
     /// The TLS side, if any.
     pub fn secure(&self) -> Option<&dyn Tls> {
         self.tls.as_deref()
+    }
+
+    /// With TLS, runs the server side of a handshake on the accepted `tcp`; the stream and the
+    /// identity the other side's certificate names (`None` over plain TCP).
+    ///
+    /// # Errors
+    /// A refused handshake, or none within `within`.
+    pub async fn accept(
+        &self,
+        tcp: tokio::net::TcpStream,
+        within: Duration,
+    ) -> Result<(Box<dyn Stream>, Option<String>), Refused> {
+        let _ = tcp.set_nodelay(true);
+        let Some(tls) = &self.tls else {
+            return Ok((Box::new(tcp), None));
+        };
+        match tokio::time::timeout(within, tls.accept(tcp)).await {
+            Ok(Ok(s)) => Ok((s.stream, Some(s.peer))),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(Refused::Handshake(format!(
+                "no TLS handshake within {within:?}"
+            ))),
+        }
     }
 
     /// Connects to `addr` and, with TLS, runs the handshake presenting `present`; the stream

@@ -8,18 +8,20 @@ use super::make::{Ca, Issued, Validity};
 use super::verify::AnyNameServerVerifier;
 use super::{HandshakeError, Identity, TlsConfig, TlsFiles};
 use baton_tester::transport::{Handshake, Present, Refused, Secured, Tls};
-use rustls::{ClientConfig, RootCertStore};
+use rustls::{ClientConfig, RootCertStore, ServerConfig};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use tokio_rustls::TlsConnector;
+use tokio_rustls::{TlsAcceptor, TlsConnector};
 
 /// The tester's TLS side: its own certificate, the cluster CA, the CA's key if given.
 pub struct TesterTls {
     roots: Arc<RootCertStore>,
     own: Arc<ClientConfig>,
+    /// Accepting with the tester's certificate (a client certificate of the CA required).
+    server: Arc<ServerConfig>,
     identity: Identity,
     /// The cluster CA with its key: the tester makes members' and clients' certificates.
     ca: Option<Ca>,
@@ -69,6 +71,7 @@ impl TesterTls {
             roots,
             identity: own.identity().clone(),
             own: own.client_config(),
+            server: own.server_config(),
             ca,
             made: Mutex::new(HashMap::new()),
         })
@@ -159,16 +162,21 @@ impl Tls for TesterTls {
                 .connect(name, tcp)
                 .await
                 .map_err(|e| Refused::Handshake(HandshakeError::classify(&e).to_string()))?;
-            let peer = stream
-                .get_ref()
-                .1
-                .peer_certificates()
-                .and_then(|c| c.first())
-                .map(|leaf| match identity_of(leaf) {
-                    Ok(id) => id.to_string(),
-                    Err(e) => format!("no baton identity ({e})"),
-                })
-                .unwrap_or_else(|| "no certificate".to_owned());
+            let peer = named(stream.get_ref().1.peer_certificates());
+            Ok(Secured {
+                stream: Box::new(stream),
+                peer,
+            })
+        })
+    }
+
+    fn accept(&self, tcp: tokio::net::TcpStream) -> Handshake<'_> {
+        Box::pin(async move {
+            let stream = TlsAcceptor::from(self.server.clone())
+                .accept(tcp)
+                .await
+                .map_err(|e| Refused::Handshake(HandshakeError::classify(&e).to_string()))?;
+            let peer = named(stream.get_ref().1.peer_certificates());
             Ok(Secured {
                 stream: Box::new(stream),
                 peer,
@@ -192,4 +200,15 @@ impl Tls for TesterTls {
             self.identity
         )
     }
+}
+
+/// Who the leaf of a peer's chain names, in words.
+fn named(chain: Option<&[CertificateDer<'static>]>) -> String {
+    chain
+        .and_then(|c| c.first())
+        .map(|leaf| match identity_of(leaf) {
+            Ok(id) => id.to_string(),
+            Err(e) => format!("no baton identity ({e})"),
+        })
+        .unwrap_or_else(|| "no certificate".to_owned())
 }

@@ -363,7 +363,7 @@ control_socket = "{d}/ctl.sock"
 }
 
 /// `baton certs init DIR/certs NAMES…`; the folder.
-fn make_certs(dir: &std::path::Path, names: &[&str]) -> PathBuf {
+pub fn make_certs(dir: &std::path::Path, names: &[&str]) -> PathBuf {
     let certs = dir.join("certs");
     let out = Command::new(env!("CARGO_BIN_EXE_baton"))
         .args(["certs", "init"])
