@@ -363,6 +363,45 @@ fn the_cli_speaks_mutual_tls() {
         "{why}"
     );
 
+    // The member suite: the tester plays beta, its certificate's member (no --as); without
+    // the CA's key the tests needing another certificate are skipped, saying so.
+    let member = Iut::start_tls("cli-tls-member", 0);
+    let certs = member.certs.clone().expect("certificates");
+    let file = |f: &str| certs.join(f).display().to_string();
+    let component = member
+        .component_tcp
+        .expect("a component listener")
+        .to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["conformance", "member", &member.peer.to_string(), "--json"])
+        .args(["--config", &member.config.display().to_string()])
+        .args(["--component", &component, "--patience-ms", "1500"])
+        .args(["--tls-ca", &file("ca.pem"), "--tls-cert", &file("beta.pem")])
+        .args(["--tls-key", &file("beta.key")])
+        .output()
+        .expect("baton conformance runs");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(out.status.code(), Some(0), "{doc:#}");
+    let skipped: Vec<&str> = doc["tests"]
+        .as_array()
+        .expect("tests")
+        .iter()
+        .filter(|t| t["result"] == "skip")
+        .filter_map(|t| t["id"].as_str())
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            "election.negotiating.outranked",
+            "tls.peer.client-certificate-refused",
+            "tls.peer.own-certificate-refused",
+            "tls.peer.hello-binds-certificate",
+            "tls.peer.refused-hello-keeps-link",
+        ],
+        "{doc:#}"
+    );
+    drop(member);
+
     // Without the files a TLS listener refuses the tester: every test fails, exit status 1.
     let out = Command::new(env!("CARGO_BIN_EXE_baton"))
         .args(["conformance", "status", &iut.status.to_string()])
