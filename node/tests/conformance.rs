@@ -1,6 +1,8 @@
 //! `baton conformance` against the reference: every suite run against a real `baton node`
 //! must find no failure, skip only with a reason, and (over the two runs of the member suite,
-//! the node as the higher and as the lower member) pass every requirement it can reach.
+//! the node as the higher and as the lower member) pass every requirement it can reach;
+//! over plain TCP and over mutual TLS (the `tls.*` tests of PROTOCOL 3.4), in a pair and in
+//! quorum mode.
 
 mod conformance_iut;
 

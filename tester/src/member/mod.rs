@@ -3,7 +3,8 @@
 //!
 //! The tests run in an order that drives the implementation through its roles with the
 //! protocol alone: those that need it `Negotiating` first (it must have been started with
-//! `alone = "wait"` and not have met a peer yet), then `Active`, `Standby` and back.
+//! `alone = "wait"` and not have met a peer yet), then `Active`, `Standby` and back; over
+//! mutual TLS the identity tests of PROTOCOL 3.4 ([`crate::secure::peer`]) come last.
 
 mod candidate;
 mod catalogue;
