@@ -168,6 +168,9 @@ impl Transport {
         present: Present,
         within: Duration,
     ) -> Result<(Box<dyn Stream>, Option<String>), Refused> {
+        if let Some(tls) = self.tls.as_ref().filter(|t| !t.can(&present)) {
+            return Err(Refused::Cannot(tls.cannot(&present)));
+        }
         let tcp = tokio::time::timeout(within, tokio::net::TcpStream::connect(addr))
             .await
             .map_err(|_| {
@@ -178,9 +181,6 @@ impl Transport {
         let Some(tls) = &self.tls else {
             return Ok((Box::new(tcp), None));
         };
-        if !tls.can(&present) {
-            return Err(Refused::Cannot(tls.cannot(&present)));
-        }
         match tokio::time::timeout(within, tls.handshake(tcp, present)).await {
             Ok(Ok(s)) => Ok((s.stream, Some(s.peer))),
             Ok(Err(e)) => Err(e),
