@@ -287,8 +287,8 @@ impl Component {
     /// ```
     ///
     /// # Errors
-    /// [`ReplicateError::Refused`] names the node's code (e.g. `repertoryFull`: nothing was
-    /// applied); [`ReplicateError::LinkClosed`]: the outcome is unknown. Nothing is sent
+    /// [`ReplicateError::Refused`](crate::ReplicateError::Refused) names the node's code (e.g. `repertoryFull`: nothing was
+    /// applied); [`ReplicateError::LinkClosed`](crate::ReplicateError::LinkClosed): the outcome is unknown. Nothing is sent
     /// when the component does not replicate, is not connected or not active, or the
     /// operations are invalid (1 to 64, within the module's sizes and the frame limit).
     pub fn replicate(
