@@ -666,3 +666,55 @@ async fn a_new_link_renumbers_from_one_and_fails_what_was_in_flight() {
         })
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn syncs_the_component_did_not_ask_for_are_a_promotions_or_a_new_copy() {
+    let (mut node, _component, mut events) = FakeNode::start(StandbyKind::Hot).await;
+    assert_eq!(node.recv_r().await, rm("1", sync_request()));
+    // The node (active) promotes it before answering its request: the sync it pushes under
+    // an id of its own is the promotion's restoration.
+    node.send_r("40", chunk(3, vec![wire_entry(b"a", b"1")]))
+        .await;
+    node.send_r("40", done(3, 0, 1)).await;
+    node.set_role("3 1", baton_role::Role::active).await;
+    let request = next_request(&mut events).await;
+    assert_eq!(
+        request.restoration(),
+        Some(&Restoration::Records(vec![record(b"a", b"1")]))
+    );
+    request.accept().await.expect("accepted");
+    node.expect_answer("3 1", ReturnCode::success).await;
+    // The answer to the request, late: the component is active, it is not a copy.
+    node.send_r("1", done(3, 0, 0)).await;
+    // Demoted: a hot standby asks again; streamed to, a sync the node pushes (its
+    // repertory was replaced) is a new copy, and the stream goes on after it.
+    node.set_role("4 2", baton_role::Role::standby).await;
+    next_request(&mut events)
+        .await
+        .accept()
+        .await
+        .expect("accepted");
+    node.expect_answer("4 2", ReturnCode::success).await;
+    assert_eq!(node.recv_r().await, rm("2", sync_request()));
+    node.send_r("2", done(4, 3, 0)).await;
+    match next(&mut events).await {
+        Event::StandbySync { records } => assert!(records.is_empty()),
+        other => panic!("{other:?}"),
+    }
+    node.send_r("41", chunk(4, vec![wire_entry(b"b", b"2")]))
+        .await;
+    node.send_r("41", done(4, 9, 1)).await;
+    node.send_r(
+        "42",
+        update(4, 10, vec![r::Operation::delete(wire_key("1", b"b"))]),
+    )
+    .await;
+    match next(&mut events).await {
+        Event::StandbySync { records } => assert_eq!(records, vec![record(b"b", b"2")]),
+        other => panic!("{other:?}"),
+    }
+    match next(&mut events).await {
+        Event::StandbyUpdate { sequence, .. } => assert_eq!(sequence, 10),
+        other => panic!("{other:?}"),
+    }
+}

@@ -106,10 +106,13 @@ pub(crate) struct Replication {
     next_correlation: u64,
     next_ticket: u64,
     in_flight: VecDeque<InFlight>,
-    /// A `syncRequest{full}` of this link waits for its answer (hot standby).
-    sync_requested: bool,
-    /// Records of a sync being received.
+    /// The `correlationId` of this link's `syncRequest{full}` waiting for its answer (hot
+    /// standby): a sync that echoes it is the standby stream's start; any other sync is the
+    /// node's, before a promotion.
+    sync_requested: Option<String>,
+    /// Records of a sync being received, and its `correlationId`.
     incoming: Vec<Record>,
+    incoming_correlation: String,
     /// Hot standby: the next stream update's number, once a requested sync completed.
     stream: Option<u64>,
     /// A sync the component did not ask for: the records a promotion restores.
@@ -127,8 +130,9 @@ impl Replication {
             next_correlation: 1,
             next_ticket: 0,
             in_flight: VecDeque::new(),
-            sync_requested: false,
+            sync_requested: None,
             incoming: Vec::new(),
+            incoming_correlation: String::new(),
             stream: None,
             restore: None,
             transmits: VecDeque::new(),
@@ -156,7 +160,7 @@ impl Replication {
                 error: ReplicateError::LinkClosed,
             });
         }
-        self.sync_requested = false;
+        self.sync_requested = None;
         self.incoming.clear();
         self.stream = None;
         self.restore = None;
@@ -167,7 +171,7 @@ impl Replication {
     /// from now on; the standby stream ends.
     pub(crate) fn on_active(&mut self, generation: u64) {
         self.generation = generation;
-        self.sync_requested = false;
+        self.sync_requested = None;
         self.stream = None;
         self.restore = None;
     }
@@ -181,14 +185,13 @@ impl Replication {
     fn request_sync_if_hot(&mut self, active: bool) {
         if self.config.standby != StandbyKind::Hot
             || active
-            || self.sync_requested
+            || self.sync_requested.is_some()
             || self.stream.is_some()
         {
             return;
         }
-        self.sync_requested = true;
-        self.incoming.clear();
         let correlation = self.correlation();
+        self.sync_requested = Some(correlation.clone());
         self.send(
             &correlation,
             M::syncRequest(r::SyncRequest::new(r::SyncStart::full(r::FullSync::new()))),
@@ -254,10 +257,15 @@ impl Replication {
         match m.message {
             M::updateAck(a) => self.on_ack(a.generation.0, a.highest_contiguous.0),
             M::replicationError(e) => self.on_error(&correlation, e),
-            M::syncChunk(c) => self
-                .incoming
-                .extend(c.entries.0.iter().map(Record::from_wire)),
-            M::syncDone(d) => self.on_sync_done(active, d),
+            M::syncChunk(c) => {
+                self.sync_from(&correlation);
+                self.incoming
+                    .extend(c.entries.0.iter().map(Record::from_wire));
+            }
+            M::syncDone(d) => {
+                self.sync_from(&correlation);
+                self.on_sync_done(active, &correlation, d);
+            }
             M::update(u) => self.on_stream(active, u),
             // A component serves no sync and no audit.
             M::syncRequest(_) | M::audit(_) | M::auditResponse(_) => {}
@@ -304,28 +312,48 @@ impl Replication {
         }
     }
 
-    fn on_sync_done(&mut self, active: bool, d: r::SyncDone) {
+    /// A sync message with `correlation`: another sync than the one being received starts
+    /// afresh (the node sends each sync's messages together, PROTOCOL 6.11).
+    fn sync_from(&mut self, correlation: &str) {
+        if self.incoming_correlation != correlation {
+            self.incoming.clear();
+            self.incoming_correlation = correlation.to_owned();
+        }
+    }
+
+    /// A sync complete. While standing by: the answer to this link's request, or a full
+    /// sync the node pushes while streaming (its repertory was replaced), is the hot
+    /// standby's copy; any other sync is the records of a coming promotion. Ignored while
+    /// active.
+    fn on_sync_done(&mut self, active: bool, correlation: &str, d: r::SyncDone) {
         let records = std::mem::take(&mut self.incoming);
+        self.incoming_correlation.clear();
+        if active {
+            return;
+        }
+        let requested = self.sync_requested.as_deref() == Some(correlation);
+        let streamed = requested || self.stream.is_some();
         let count = u64::from(d.entry_count.0);
         if records.len() as u64 != count {
             // A broken sync never leaves half a copy (PROTOCOL 2.8).
-            self.events.push_back(ReplicationEvent::Resync {
-                expected: 0,
-                got: count,
-            });
-            if self.sync_requested {
-                self.sync_requested = false;
+            self.restore = None;
+            if streamed {
+                self.events.push_back(ReplicationEvent::Resync {
+                    expected: 0,
+                    got: count,
+                });
+                self.sync_requested = None;
                 self.stream = None;
                 self.request_sync_if_hot(active);
             }
             return;
         }
-        if self.sync_requested && !active {
-            self.sync_requested = false;
+        if streamed {
+            self.sync_requested = None;
             self.stream = Some(d.sequence_number.0.saturating_add(1));
             self.events
                 .push_back(ReplicationEvent::StandbySync { records });
-        } else if !active {
+        } else {
             self.restore = Some(records);
         }
     }
