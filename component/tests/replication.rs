@@ -2,6 +2,8 @@
 //! node that plays its side with raw frames on a Unix socket, and checks every frame the
 //! component sends. Time is tokio's paused clock.
 
+mod support;
+
 use baton_asn1::monitor::HealthMonitorMessageMessage as HM;
 use baton_asn1::replication as r;
 use baton_asn1::role::ReturnCode;
@@ -717,4 +719,63 @@ async fn syncs_the_component_did_not_ask_for_are_a_promotions_or_a_new_copy() {
         Event::StandbyUpdate { sequence, .. } => assert_eq!(sequence, 10),
         other => panic!("{other:?}"),
     }
+}
+
+/// A replicating component against the real pure node (`baton_engine::Node`, alone: it
+/// promotes after its startup wait), with a repertory of at most two records.
+#[tokio::test(start_paused = true)]
+async fn against_the_node_engine_a_write_is_acknowledged_and_the_bound_refuses() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("node.sock");
+    let mut config = support::config();
+    config
+        .replication
+        .components
+        .insert(ID.into(), baton_engine::ReplicationMode::Sync);
+    config.replication.limits = baton_replication::Limits {
+        max_entries: 2,
+        max_octets: 1 << 20,
+    };
+    let _node = support::TestNode::unix(&path, config);
+    let (component, mut events) =
+        Component::connect(Endpoint::Unix(path), options(StandbyKind::Cold))
+            .await
+            .expect("connect");
+    let request = next_request(&mut events).await;
+    assert_eq!(request.restoration(), Some(&Restoration::Records(vec![])));
+    let generation = u64::from(request.generation().expect("a round"));
+    let steps = Arc::new(Mutex::new(Vec::new()));
+    let mut app = Recorder {
+        steps: steps.clone(),
+        orphans: vec![],
+    };
+    assert_eq!(request.promote(&mut app).await, Ok(Promoted::default()));
+    let add = |k: &[u8]| vec![Operation::add("1", k.to_vec(), b"v".to_vec())];
+    // No standby node: acknowledged once in the mirror.
+    assert_eq!(
+        component.replicate(add(b"a")).await,
+        Ok(Ack {
+            sequence: 1,
+            generation
+        })
+    );
+    assert_eq!(
+        component.replicate(add(b"b")).await.map(|a| a.sequence),
+        Ok(2)
+    );
+    match component.replicate(add(b"c")).await {
+        Err(ReplicateError::Refused {
+            code: ErrorCode::RepertoryFull,
+            ..
+        }) => {}
+        other => panic!("expected repertoryFull, got {other:?}"),
+    }
+    // Nothing was dropped: a rewrite of a present key still fits.
+    assert_eq!(
+        component
+            .replicate(vec![Operation::modify("1", b"a".to_vec(), b"w".to_vec())])
+            .await
+            .map(|a| a.sequence),
+        Ok(4)
+    );
 }
