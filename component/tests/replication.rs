@@ -677,7 +677,7 @@ async fn syncs_the_component_did_not_ask_for_are_a_promotions_or_a_new_copy() {
     // an id of its own is the promotion's restoration.
     node.send_r("40", chunk(3, vec![wire_entry(b"a", b"1")]))
         .await;
-    node.send_r("40", done(3, 0, 1)).await;
+    node.send_r("41", done(3, 0, 1)).await;
     node.set_role("3 1", baton_role::Role::active).await;
     let request = next_request(&mut events).await;
     assert_eq!(
@@ -703,11 +703,11 @@ async fn syncs_the_component_did_not_ask_for_are_a_promotions_or_a_new_copy() {
         Event::StandbySync { records } => assert!(records.is_empty()),
         other => panic!("{other:?}"),
     }
-    node.send_r("41", chunk(4, vec![wire_entry(b"b", b"2")]))
+    node.send_r("42", chunk(4, vec![wire_entry(b"b", b"2")]))
         .await;
-    node.send_r("41", done(4, 9, 1)).await;
+    node.send_r("43", done(4, 9, 1)).await;
     node.send_r(
-        "42",
+        "44",
         update(4, 10, vec![r::Operation::delete(wire_key("1", b"b"))]),
     )
     .await;

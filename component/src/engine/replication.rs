@@ -110,9 +110,9 @@ pub(crate) struct Replication {
     /// standby): a sync that echoes it is the standby stream's start; any other sync is the
     /// node's, before a promotion.
     sync_requested: Option<String>,
-    /// Records of a sync being received, and its `correlationId`.
+    /// Records of a sync being received (the node sends a sync's messages together; only
+    /// its `syncDone` is matched against a request, as chunks may carry ids of their own).
     incoming: Vec<Record>,
-    incoming_correlation: String,
     /// Hot standby: the next stream update's number, once a requested sync completed.
     stream: Option<u64>,
     /// A sync the component did not ask for: the records a promotion restores.
@@ -132,7 +132,6 @@ impl Replication {
             in_flight: VecDeque::new(),
             sync_requested: None,
             incoming: Vec::new(),
-            incoming_correlation: String::new(),
             stream: None,
             restore: None,
             transmits: VecDeque::new(),
@@ -257,15 +256,10 @@ impl Replication {
         match m.message {
             M::updateAck(a) => self.on_ack(a.generation.0, a.highest_contiguous.0),
             M::replicationError(e) => self.on_error(&correlation, e),
-            M::syncChunk(c) => {
-                self.sync_from(&correlation);
-                self.incoming
-                    .extend(c.entries.0.iter().map(Record::from_wire));
-            }
-            M::syncDone(d) => {
-                self.sync_from(&correlation);
-                self.on_sync_done(active, &correlation, d);
-            }
+            M::syncChunk(c) => self
+                .incoming
+                .extend(c.entries.0.iter().map(Record::from_wire)),
+            M::syncDone(d) => self.on_sync_done(active, &correlation, d),
             M::update(u) => self.on_stream(active, u),
             // A component serves no sync and no audit.
             M::syncRequest(_) | M::audit(_) | M::auditResponse(_) => {}
@@ -312,22 +306,12 @@ impl Replication {
         }
     }
 
-    /// A sync message with `correlation`: another sync than the one being received starts
-    /// afresh (the node sends each sync's messages together, PROTOCOL 6.11).
-    fn sync_from(&mut self, correlation: &str) {
-        if self.incoming_correlation != correlation {
-            self.incoming.clear();
-            self.incoming_correlation = correlation.to_owned();
-        }
-    }
-
     /// A sync complete. While standing by: the answer to this link's request, or a full
     /// sync the node pushes while streaming (its repertory was replaced), is the hot
     /// standby's copy; any other sync is the records of a coming promotion. Ignored while
     /// active.
     fn on_sync_done(&mut self, active: bool, correlation: &str, d: r::SyncDone) {
         let records = std::mem::take(&mut self.incoming);
-        self.incoming_correlation.clear();
         if active {
             return;
         }
