@@ -163,11 +163,13 @@ impl Comp {
     async fn active_generation(&self) -> u64 {
         let deadline = Instant::now() + WITHIN;
         loop {
-            let seen = self.seen.lock().unwrap();
-            if seen.role == Some(baton_asn1::role::Role::active) {
-                return seen.active_round.expect("a round in the setRole's id");
+            let active = {
+                let seen = self.seen.lock().unwrap();
+                (seen.role == Some(baton_asn1::role::Role::active)).then_some(seen.active_round)
+            };
+            if let Some(round) = active {
+                return round.expect("a round in the setRole's id");
             }
-            drop(seen);
             assert!(Instant::now() < deadline, "component 11 never set active");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
