@@ -171,6 +171,8 @@ async fn write_then_kill(
         .expect("acknowledged");
     acknowledged.insert("k0".into(), "changed".into());
     acknowledged.remove("k1");
+    // Beta's node holds them all (sync mode: it stored each before alpha acknowledged it).
+    caught_up_with(pair, 1, acknowledged.len()).await;
 
     pair.kill(0);
     watch
@@ -179,6 +181,32 @@ async fn write_then_kill(
     role_becomes(&beta, Role::Active).await;
     alpha.close().await;
     (acknowledged, beta, beta_kept)
+}
+
+/// Waits until node `i`'s `baton status --json --config` says the component is caught up
+/// with `records` records.
+async fn caught_up_with(pair: &Pair, i: usize, records: usize) {
+    let deadline = tokio::time::Instant::now() + STEP;
+    loop {
+        let out = tokio::process::Command::new(support::BATON)
+            .args(["status", "--json", "--config"])
+            .arg(&pair.specs[i].config)
+            .output()
+            .await
+            .expect("baton status runs");
+        let s = serde_json::from_slice::<serde_json::Value>(&out.stdout)
+            .map_or(serde_json::Value::Null, |doc| {
+                doc["replication"][ID].clone()
+            });
+        if s["caught_up"] == true && s["records"] == records as u64 {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "node {i}: not caught up with {records} records: {s}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// The new active replicates on, numbered from 1 on its link.
