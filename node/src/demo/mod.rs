@@ -266,6 +266,8 @@ async fn script(nodes: &mut Nodes, args: &DemoArgs) -> Result<Vec<Step>, Failure
             NAMES[standby]
         ),
     });
+    // A standby node behind the active's repertory is not promoted (PROTOCOL 6.11).
+    caught_up(&nodes.dir, standby, seen.timeout).await?;
     say(&format!(
         "{} is active; killing it with SIGKILL",
         NAMES[active]
@@ -333,6 +335,7 @@ async fn script(nodes: &mut Nodes, args: &DemoArgs) -> Result<Vec<Step>, Failure
             ),
         });
     }
+    caught_up(&nodes.dir, active, seen.timeout).await?;
     say(&format!("planned switchover back to {}", NAMES[active]));
 
     let t = Instant::now();
@@ -385,6 +388,30 @@ async fn script(nodes: &mut Nodes, args: &DemoArgs) -> Result<Vec<Step>, Failure
     say("components agree with the roles; stopping both nodes");
     counters.close().await;
     Ok(steps)
+}
+
+/// Waits (at most `timeout`) until node `i`'s control socket says the counter's replication
+/// is caught up (its `history` answer, PROTOCOL 6.11).
+async fn caught_up(dir: &Path, i: usize, timeout: Duration) -> Result<(), Failure> {
+    let control = dir.join(format!("{}.ctl", NAMES[i]));
+    let deadline = Instant::now() + timeout;
+    loop {
+        let answer = control_command(&control, baton_node::history::COMMAND).await;
+        let state = answer
+            .ok()
+            .and_then(|a| baton_node::history::parse(&a).ok())
+            .map(|a| a.replication[counter::ID].clone());
+        if state.as_ref().is_some_and(|s| s["caught_up"] == true) {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(fail(format!(
+                "{}'s replication did not catch up within {timeout:?}: {state:?}",
+                NAMES[i]
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 async fn control_command(path: &Path, command: &str) -> Result<String, Failure> {
