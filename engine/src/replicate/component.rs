@@ -133,8 +133,10 @@ impl Node {
             }
         };
         a.submitted(node_sequence, now);
-        let wait =
-            mode == crate::ReplicationMode::Sync && a.link.is_some() && a.active.standby_synced();
+        // An acknowledgement completes the component's updates up to its number: never one
+        // while an earlier update still waits (they are released in order).
+        let wait = mode == crate::ReplicationMode::Sync
+            && ((a.link.is_some() && a.active.standby_synced()) || !a.waiters.is_empty());
         if wait {
             a.waiters.push_back(Waiter {
                 node_sequence,
