@@ -37,7 +37,8 @@ impl Key {
         ))
     }
 
-    fn octets(&self) -> usize {
+    /// Its size: the octets of its three parts.
+    pub fn octets(&self) -> usize {
         self.application_id.len() + self.data_type.len() + self.key.len()
     }
 }
@@ -116,6 +117,8 @@ pub struct Repertory {
     records: BTreeMap<Key, Vec<u8>>,
     octets: usize,
     limits: Limits,
+    /// Records and octets by application id ([`Repertory::application_size`]).
+    apps: BTreeMap<Vec<u8>, (usize, usize)>,
 }
 
 impl Repertory {
@@ -125,6 +128,7 @@ impl Repertory {
             records: BTreeMap::new(),
             octets: 0,
             limits,
+            apps: BTreeMap::new(),
         }
     }
 
@@ -172,17 +176,39 @@ impl Repertory {
             });
         }
         for op in ops {
-            match op {
+            let (key, new, old) = match op {
                 Op::Add(k, v) | Op::Modify(k, v) => {
-                    self.records.insert(k.clone(), v.clone());
+                    let old = self.records.insert(k.clone(), v.clone());
+                    (k, Some(k.octets() + v.len()), old)
                 }
-                Op::Delete(k) => {
-                    self.records.remove(k);
-                }
-            }
+                Op::Delete(k) => (k, None, self.records.remove(k)),
+            };
+            let old = old.map(|v| key.octets() + v.len());
+            self.account(&key.application_id, new, old);
         }
         self.octets = octets;
         Ok(())
+    }
+
+    /// Counts a record of `app` replaced: `new` and `old` sizes (`None`: absent).
+    fn account(&mut self, app: &[u8], new: Option<usize>, old: Option<usize>) {
+        if new.is_none() && old.is_none() {
+            return;
+        }
+        let size = match self.apps.get_mut(app) {
+            Some(size) => size,
+            None => self.apps.entry(app.to_vec()).or_insert((0, 0)),
+        };
+        size.0 = size.0 + usize::from(new.is_some()) - usize::from(old.is_some());
+        size.1 = size.1 + new.unwrap_or(0) - old.unwrap_or(0);
+        if size.0 == 0 {
+            self.apps.remove(app);
+        }
+    }
+
+    /// The records and octets (keys and values) of one application.
+    pub fn application_size(&self, application_id: &[u8]) -> (usize, usize) {
+        self.apps.get(application_id).copied().unwrap_or((0, 0))
     }
 
     /// The value under `key`.
@@ -213,6 +239,22 @@ impl Repertory {
     /// The records in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&Key, &[u8])> {
         self.records.iter().map(|(k, v)| (k, v.as_slice()))
+    }
+
+    /// The records of one application (`applicationId` = `application_id`), in key order.
+    pub fn application<'a>(
+        &'a self,
+        application_id: &'a [u8],
+    ) -> impl Iterator<Item = (&'a Key, &'a [u8])> + 'a {
+        let from = Key {
+            application_id: application_id.to_vec(),
+            data_type: Vec::new(),
+            key: Vec::new(),
+        };
+        self.records
+            .range(from..)
+            .take_while(move |(k, _)| k.application_id == application_id)
+            .map(|(k, v)| (k, v.as_slice()))
     }
 
     /// PROTOCOL 2.8 "Digest": SHA-256 over the records in key order, each as its application
@@ -277,6 +319,12 @@ mod tests {
         .unwrap();
         assert_eq!(rep.len(), 2);
         assert_eq!(rep.octets(), 8);
+        // Counted by application: "1" holds both; a delete of all leaves nothing.
+        assert_eq!(rep.application_size(b"1"), (2, 8));
+        assert_eq!(rep.application_size(b"2"), (0, 0));
+        rep.apply(&[Op::Delete(key("1", "b")), Op::Delete(key("1", "c"))])
+            .unwrap();
+        assert_eq!(rep.application_size(b"1"), (0, 0));
     }
 
     #[test]
