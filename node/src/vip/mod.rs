@@ -15,13 +15,14 @@
 //! component, which the guard runs when the node dies (PROTOCOL 6.3).
 //!
 //! `frames`: the frames (pure); `netlink`: the address and the link; `wire`: the packet
-//! socket.
+//! socket; `worker`: the kept thread the packet socket is used on.
 
 pub mod cmd;
 pub mod frames;
 pub mod lab;
 pub mod netlink;
 mod wire;
+pub mod worker;
 
 use baton_engine::VipConfig;
 use std::collections::HashMap;
@@ -95,15 +96,19 @@ pub fn mac_text(mac: &frames::Mac) -> String {
 /// announcement (the command line); otherwise after the first, the others in the background.
 #[allow(clippy::disallowed_methods)] // the driver's I/O: a blocking thread on the real clock
 pub async fn activate(vip: &VipConfig, wait_all: bool) -> Result<(), VipError> {
+    let began = std::time::Instant::now();
     let handle = netlink::connect()?;
     let link = netlink::link(&handle, &vip.interface).await?;
     if !link.up {
         return Err(VipError::Down(vip.interface.clone()));
     }
     let ours = netlink::present(&handle, link.index, vip.address).await?;
-    let (name, address, probe, mac) = (vip.interface.clone(), vip.address, vip.probe, link.mac);
-    let wire = tokio::task::spawn_blocking(move || {
-        let mut wire = wire::Wire::open(&name, mac, probe)?;
+    let (name, address, probe) = (vip.interface.clone(), vip.address, vip.probe);
+    let (index, mac) = (link.index, link.mac);
+    let looked = began.elapsed();
+    let (wire, opened, probed) = worker::run(move || {
+        let mut wire = wire::Wire::open(&name, index, mac, probe)?;
+        let opened = began.elapsed();
         if !ours && !probe.is_zero() {
             // A holder that is letting go (the guard of a crashed node removing the address)
             // still answers for a moment: probe again until PROBE_PATIENCE has passed.
@@ -119,46 +124,77 @@ pub async fn activate(vip: &VipConfig, wait_all: bool) -> Result<(), VipError> {
                 std::thread::sleep(std::time::Duration::from_micros(200));
             }
         }
-        Ok(wire)
+        Ok((wire, opened, began.elapsed()))
     })
-    .await
-    .map_err(|e| VipError::Netlink(format!("probe task: {e}")))??;
+    .await??;
     netlink::add(&handle, link.index, vip).await?;
+    let added = began.elapsed();
     let since = epoch(address);
-    let (count, interval) = (vip.announce_count, vip.announce_interval);
-    let (first_tx, first_rx) = tokio::sync::oneshot::channel();
-    let all = tokio::task::spawn_blocking(move || {
-        let mut wire = wire;
-        let mut first = Some(first_tx);
-        for n in 0..count {
-            if n > 0 {
-                std::thread::sleep(interval);
-            }
-            if epoch(address) != since {
-                debug!(%address, "deactivated: announcements stopped");
-                break;
-            }
-            let sent = wire.announce(address);
-            if let Some(tx) = first.take() {
-                let _ = tx.send(sent);
-            } else if let Err(e) = sent {
-                warn!(%address, "announcement {}: {e}", n + 1);
-            }
-        }
+    let (wire, first) = announce(wire, address, since).await;
+    let first = first.unwrap_or_else(|| {
+        Err(VipError::Netlink(
+            "deactivated before it was announced".to_owned(),
+        ))
     });
-    let first = first_rx
-        .await
-        .unwrap_or_else(|_| Err(VipError::Netlink("announcement task ended".to_owned())));
     if let Err(e) = first {
         // Not announced: a client would not find it here, so the activation failed.
         let _ = netlink::del(&handle, link.index, vip).await;
         return Err(e);
     }
-    info!(address = %vip.address, interface = %vip.interface, "VIP added and announced");
+    let us = |d: std::time::Duration| d.as_micros();
+    info!(
+        address = %vip.address,
+        interface = %vip.interface,
+        looked_up_us = us(looked),
+        opened_us = us(opened),
+        probed_us = us(probed),
+        added_us = us(added),
+        announced_us = us(began.elapsed()),
+        "VIP added and announced"
+    );
+    let (count, interval) = (vip.announce_count, vip.announce_interval);
+    let rest = async move {
+        let mut wire = wire;
+        for n in 1..count {
+            tokio::time::sleep(interval).await;
+            let Some(w) = wire else { break };
+            let (w, sent) = announce(w, address, since).await;
+            wire = w;
+            match sent {
+                None => {
+                    debug!(%address, "deactivated: announcements stopped");
+                    break;
+                }
+                Some(Err(e)) => warn!(%address, "announcement {}: {e}", n + 1),
+                Some(Ok(())) => {}
+            }
+        }
+    };
     if wait_all {
-        let _ = all.await;
+        rest.await;
+    } else {
+        tokio::spawn(rest);
     }
     Ok(())
+}
+
+/// Sends one announcement of `address` on the worker thread, unless the address was
+/// deactivated since epoch `since` (then `None`: a node never announces an address it gave
+/// up). The wire back, unless the worker lost it.
+async fn announce(
+    mut wire: wire::Wire,
+    address: IpAddr,
+    since: u64,
+) -> (Option<wire::Wire>, Option<Result<(), VipError>>) {
+    let sent = worker::run(move || {
+        let sent = (epoch(address) == since).then(|| wire.announce(address));
+        (wire, sent)
+    })
+    .await;
+    match sent {
+        Ok((wire, sent)) => (Some(wire), sent),
+        Err(e) => (None, Some(Err(e))),
+    }
 }
 
 /// Deactivates the VIP: its address removed (not there, or no such interface: done).

@@ -16,12 +16,20 @@ pub struct Wire {
 }
 
 impl Wire {
-    /// Opens interface `name` (hardware address `mac`); `wait` bounds each read.
-    pub fn open(name: &str, mac: Mac, wait: Duration) -> Result<Wire, VipError> {
-        let iface: NetworkInterface = pnet_datalink::interfaces()
-            .into_iter()
-            .find(|i| i.name == name)
-            .ok_or_else(|| VipError::NoInterface(name.to_owned()))?;
+    /// Opens interface `name` (index `index` and hardware address `mac`, as netlink reported
+    /// them: no enumeration of the host's interfaces on a failover's path); `wait` bounds each
+    /// read.
+    pub fn open(name: &str, index: u32, mac: Mac, wait: Duration) -> Result<Wire, VipError> {
+        let iface = NetworkInterface {
+            name: name.to_owned(),
+            description: String::new(),
+            index,
+            mac: Some(pnet_datalink::MacAddr::new(
+                mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
+            )),
+            ips: Vec::new(),
+            flags: 0,
+        };
         let config = Config {
             read_timeout: Some(wait.max(Duration::from_micros(100))),
             promiscuous: false,
