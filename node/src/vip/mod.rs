@@ -107,7 +107,7 @@ pub async fn activate(vip: &VipConfig, wait_all: bool) -> Result<(), VipError> {
     let (index, mac) = (link.index, link.mac);
     let looked = began.elapsed();
     let (wire, opened, probed) = worker::run(move || {
-        let mut wire = wire::Wire::open(&name, index, mac, probe)?;
+        let mut wire = wire::Wire::open(&name, index, mac)?;
         let opened = began.elapsed();
         if !ours && !probe.is_zero() {
             // A holder that is letting go (the guard of a crashed node removing the address)
