@@ -4,10 +4,12 @@
 //! - `activate`: the interface must be up; unless the address is already ours, a probe (an
 //!   ARP probe or a duplicate address solicitation) waits `probe_ms` for another host
 //!   answering for it, and is sent again while one does, for up to [`PROBE_PATIENCE`] (then
-//!   the activation fails and says who); the address is added through
-//!   netlink; it is announced at once (gratuitous ARP, unsolicited neighbour advertisement),
-//!   then `announce_count - 1` times more, `announce_interval_ms` apart, in the background
-//!   (stopped by a deactivation);
+//!   the activation fails and says who); the address is added through netlink; it is
+//!   announced at once (gratuitous ARP, unsolicited neighbour advertisement), then
+//!   `announce_count - 1` times more, `announce_interval_ms` apart, in the background (stopped
+//!   by a deactivation). The packet socket is opened and the probe sent with the interface as
+//!   last looked up, while netlink looks it up again and finds whether the address is ours:
+//!   the probe counts only if neither changes its meaning (else it is done again);
 //! - `deactivate`: the address is removed (absent: done);
 //! - `check`: the interface is up and running, and, while active, the address is on it.
 //!
@@ -28,6 +30,7 @@ use baton_engine::VipConfig;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
 use tracing::{debug, info, warn};
 
 /// How long an activation keeps probing while another host answers for the address before
@@ -98,35 +101,39 @@ pub fn mac_text(mac: &frames::Mac) -> String {
 pub async fn activate(vip: &VipConfig, wait_all: bool) -> Result<(), VipError> {
     let began = std::time::Instant::now();
     let handle = netlink::connect()?;
-    let link = netlink::link(&handle, &vip.interface).await?;
-    if !link.up {
-        return Err(VipError::Down(vip.interface.clone()));
-    }
-    let ours = netlink::present(&handle, link.index, vip.address).await?;
-    let (name, address, probe) = (vip.interface.clone(), vip.address, vip.probe);
-    let (index, mac) = (link.index, link.mac);
-    let looked = began.elapsed();
-    let (wire, opened, probed) = worker::run(move || {
-        let mut wire = wire::Wire::open(&name, index, mac)?;
-        let opened = began.elapsed();
-        if !ours && !probe.is_zero() {
-            // A holder that is letting go (the guard of a crashed node removing the address)
-            // still answers for a moment: probe again until PROBE_PATIENCE has passed.
-            let deadline = std::time::Instant::now() + PROBE_PATIENCE;
-            while let Some(other) = wire.probe(address, probe)? {
-                if std::time::Instant::now() >= deadline {
-                    return Err(VipError::Taken {
-                        address,
-                        mac: mac_text(&other),
-                    });
-                }
-                debug!(%address, other = %mac_text(&other), "answered for: probing again");
-                std::thread::sleep(std::time::Duration::from_micros(200));
-            }
+    let (name, address) = (vip.interface.clone(), vip.address);
+    let looking = async {
+        let link = lookup(&handle, &vip.interface).await?;
+        if !link.up {
+            return Err(VipError::Down(vip.interface.clone()));
         }
-        Ok((wire, opened, began.elapsed()))
-    })
-    .await??;
+        let ours = netlink::present(&handle, link.index, address).await?;
+        Ok((link, ours, began.elapsed()))
+    };
+    // The packet socket opened and the probe sent with the interface as last looked up,
+    // while it is looked up again: its result counts only if nothing changed.
+    let remembered = links()
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&vip.interface).copied());
+    let (looked, early) = match remembered {
+        Some(at) => {
+            let probing = open_and_probe(name.clone(), at, address, vip.probe, began);
+            let (looked, probed) = tokio::join!(looking, probing);
+            (looked, Some((at, probed)))
+        }
+        None => (looking.await, None),
+    };
+    let (link, ours, looked) = looked?;
+    let probed = match early {
+        Some((at, probed)) if at == (link.index, link.mac) && !ours => probed,
+        // Already ours: no probe (as before it was added); moved: probe again.
+        _ => {
+            let probe = if ours { Duration::ZERO } else { vip.probe };
+            open_and_probe(name, (link.index, link.mac), address, probe, began).await
+        }
+    };
+    let (wire, opened, probed) = probed?;
     netlink::add(&handle, link.index, vip).await?;
     let added = began.elapsed();
     let since = epoch(address);
@@ -197,6 +204,57 @@ async fn announce(
     }
 }
 
+/// Each interface's index and hardware address as last looked up ([`lookup`]): an
+/// activation opens its packet socket and probes with them while it looks the interface up
+/// again (the netlink round trips off the failover's path).
+fn links() -> &'static Mutex<HashMap<String, (u32, frames::Mac)>> {
+    static LINKS: OnceLock<Mutex<HashMap<String, (u32, frames::Mac)>>> = OnceLock::new();
+    LINKS.get_or_init(Mutex::default)
+}
+
+/// Looks interface `name` up, and remembers its index and hardware address ([`links`]).
+async fn lookup(handle: &rtnetlink::Handle, name: &str) -> Result<netlink::Link, VipError> {
+    let link = netlink::link(handle, name).await?;
+    if let Ok(mut m) = links().lock() {
+        m.insert(name.to_owned(), (link.index, link.mac));
+    }
+    Ok(link)
+}
+
+/// On the VIP thread: opens the packet socket on interface `name` (`at`: its index and
+/// hardware address) and, unless `probe` is zero, probes for `address` (PROTOCOL 6.10). The
+/// wire, and when it was opened and when the probe ended (from `began`).
+#[allow(clippy::disallowed_methods)] // the driver's I/O: a blocking thread on the real clock
+async fn open_and_probe(
+    name: String,
+    at: (u32, frames::Mac),
+    address: IpAddr,
+    probe: Duration,
+    began: std::time::Instant,
+) -> Result<(wire::Wire, Duration, Duration), VipError> {
+    worker::run(move || {
+        let mut wire = wire::Wire::open(&name, at.0, at.1)?;
+        let opened = began.elapsed();
+        if !probe.is_zero() {
+            // A holder that is letting go (the guard of a crashed node removing the address)
+            // still answers for a moment: probe again until PROBE_PATIENCE has passed.
+            let deadline = std::time::Instant::now() + PROBE_PATIENCE;
+            while let Some(other) = wire.probe(address, probe)? {
+                if std::time::Instant::now() >= deadline {
+                    return Err(VipError::Taken {
+                        address,
+                        mac: mac_text(&other),
+                    });
+                }
+                debug!(%address, other = %mac_text(&other), "answered for: probing again");
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        }
+        Ok((wire, opened, began.elapsed()))
+    })
+    .await?
+}
+
 /// Deactivates the VIP: its address removed (not there, or no such interface: done).
 pub async fn deactivate(vip: &VipConfig) -> Result<(), VipError> {
     bump(vip.address);
@@ -214,7 +272,7 @@ pub async fn deactivate(vip: &VipConfig) -> Result<(), VipError> {
 /// The VIP's health, `active` or not: the interface up and running; while active, the address on it.
 pub async fn check(vip: &VipConfig, active: bool) -> Result<(), VipError> {
     let handle = netlink::connect()?;
-    let link = netlink::link(&handle, &vip.interface).await?;
+    let link = lookup(&handle, &vip.interface).await?;
     if !link.up {
         return Err(VipError::Down(vip.interface.clone()));
     }
@@ -234,7 +292,7 @@ pub async fn problems(vip: &VipConfig) -> Vec<VipError> {
     let mut found = Vec::new();
     match netlink::connect() {
         Err(e) => found.push(e),
-        Ok(handle) => match netlink::link(&handle, &vip.interface).await {
+        Ok(handle) => match lookup(&handle, &vip.interface).await {
             Ok(link) if !link.up => found.push(VipError::Down(vip.interface.clone())),
             Ok(_) => {}
             Err(e) => found.push(e),
