@@ -7,7 +7,7 @@
 #   bash bench/suite.sh failover --tls      # a mutual-TLS pair beside the plaintext one
 #   bash bench/suite.sh faults --faults 10  # clusters in namespaces under faults, corosync beside
 #   bash bench/suite.sh soak --soak-realtime both  # the soak normal, then with realtime = true
-#   bash bench/suite.sh vip --trials 20 --intervals 10,100 --plots bench/plots  # VIP outage
+#   bash bench/suite.sh vip --trials 20 --intervals 10,100 --plots bench/plots  # VIP outage (--vip-realtime: both RT)
 # Tables go to standard output and to target/bench-suite/report.md, every sample to
 # target/bench-suite/samples.json. Options: target/release/baton-bench --help.
 set -euo pipefail

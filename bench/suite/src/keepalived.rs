@@ -326,6 +326,7 @@ impl Rig {
             advert_ms: interval,
             vip: format!("{}/{}", netns::VIP, netns::PREFIX),
             vrid: VRID,
+            rt_priority: None,
         };
         let text = config::render(&c)?;
         let path = &self.launches[node].config;

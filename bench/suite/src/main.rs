@@ -149,6 +149,10 @@ pub struct Options {
     /// Also write every sample, as JSON, to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// vip: both systems real-time, alike: baton's nodes with `realtime = true` (memory
+    /// locked, SCHED_FIFO 10), keepalived with `vrrp_rt_priority 10` and `vrrp_no_swap`.
+    #[arg(long)]
+    pub vip_realtime: bool,
     /// Keep the working folders (configurations, logs) of each section.
     #[arg(long)]
     pub keep: bool,

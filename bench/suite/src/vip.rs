@@ -5,12 +5,18 @@
 //! - [`baton_node::vip::lab`]: namespaces `bvip<pid>a`, `b` (the members, 10.253.0.1 and .2),
 //!   `c` (the client, .3) and `s` (the bridge joining them); VIP 10.253.0.100/24 on `eth0`.
 //! - A UDP echo service in each member answers with its letter; the client sends it a
-//!   datagram at the VIP every millisecond and stamps each answer (CLOCK_MONOTONIC) on
-//!   arrival. A sampler reads, through netlink, which member holds the VIP, as fast as it can.
+//!   datagram at the VIP every millisecond (on time during an outage too: [`lab::Prober`])
+//!   and stamps each answer (CLOCK_MONOTONIC) on arrival. A sampler reads, through netlink,
+//!   which member holds the VIP, as fast as it can.
 //! - baton: a pair of `baton node` with one `[[vip]]` each (defaults: probe 1 ms, 3
 //!   announcements 10 ms apart), heartbeat = the interval, dead interval 3 × it. keepalived:
 //!   the keepalived section's VRRPv3 unicast pair (a priority 150, b 100, default preemption)
 //!   with `virtual_ipaddress { 10.253.0.100/24 dev eth0 }`, `advert_int` = the interval.
+//! - `--vip-realtime`: both real-time alike, baton's nodes with `realtime = true` (memory
+//!   locked, SCHED_FIFO 10), keepalived with `vrrp_rt_priority 10` and `vrrp_no_swap`.
+//! - `--keep`: the nodes' and keepalived's logs and configurations, and `trials.log`: each
+//!   trial's fault on the wall clock (to read beside the logs) and the client's answers
+//!   around it.
 //!
 //! # A trial
 //! From a settled pair (one member holds the VIP and answers the client; then one interval of
@@ -78,7 +84,7 @@ pub fn run(opts: &crate::Options) -> Result<Outcome, String> {
     let _reaper = Subreaper::set()?;
     let dir = std::env::temp_dir().join(format!("baton-bench-vip-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let mut rig = Rig::new()?;
+    let mut rig = Rig::new(opts.keep.then(|| dir.join("trials.log")).as_deref())?;
     let mut out = Vec::new();
     let mut both = Vec::new();
     for &interval in &intervals {
@@ -89,10 +95,20 @@ pub fn run(opts: &crate::Options) -> Result<Outcome, String> {
         };
         for &system in systems {
             let mut pair: Box<dyn Pair> = match (system, &keepalived) {
-                (System::Keepalived, Some(k)) => {
-                    Box::new(Keepalived::start(&rig, k, &dir, interval)?)
-                }
-                _ => Box::new(Baton::start(&rig, &opts.baton_exe(), &dir, interval)?),
+                (System::Keepalived, Some(k)) => Box::new(Keepalived::start(
+                    &rig,
+                    k,
+                    &dir,
+                    interval,
+                    opts.vip_realtime,
+                )?),
+                _ => Box::new(Baton::start(
+                    &rig,
+                    &opts.baton_exe(),
+                    &dir,
+                    interval,
+                    opts.vip_realtime,
+                )?),
             };
             for scenario in SCENARIOS {
                 let mut series = Series {
@@ -105,7 +121,9 @@ pub fn run(opts: &crate::Options) -> Result<Outcome, String> {
                 };
                 let mut with_both = 0;
                 for trial in 1..=opts.trials {
-                    let (sample, two) = rig.trial(pair.as_mut(), scenario, interval)?;
+                    let label =
+                        format!("{system:?} {} {interval} ms trial {trial}", scenario.name());
+                    let (sample, two) = rig.trial(&label, pair.as_mut(), scenario, interval)?;
                     with_both += usize::from(two);
                     let what = match sample {
                         Some(ms) => {
@@ -137,7 +155,7 @@ pub fn run(opts: &crate::Options) -> Result<Outcome, String> {
     if !opts.keep {
         let _ = std::fs::remove_dir_all(&dir);
     }
-    let tables = vec![table(&out, &both, &intervals)];
+    let tables = vec![table(&out, &both, &intervals, opts.vip_realtime)];
     Ok(Outcome {
         series: out,
         tables,
@@ -145,7 +163,7 @@ pub fn run(opts: &crate::Options) -> Result<Outcome, String> {
 }
 
 /// The headline table: per scenario and interval, baton and keepalived, the ratio of medians.
-fn table(series: &[Series], both: &[usize], intervals: &[u64]) -> Table {
+fn table(series: &[Series], both: &[usize], intervals: &[u64], realtime: bool) -> Table {
     let mut t = Table::new(
         "VIP: client-visible outage (ms, min / median / max (trials))",
         &[
@@ -182,6 +200,14 @@ fn table(series: &[Series], both: &[usize], intervals: &[u64]) -> Table {
             ]);
         }
     }
+    t.notes.push(if realtime {
+        "Both systems real-time (--vip-realtime): baton's nodes with `realtime = true` \
+         (SCHED_FIFO 10, memory locked), keepalived with `vrrp_rt_priority 10` and \
+         `vrrp_no_swap`."
+            .into()
+    } else {
+        "Both systems at normal scheduling (without --vip-realtime).".into()
+    });
     t.notes.push(
         "From the fault (for a switchover: the old holder's last answer) to the client's first \
          answer from the new holder, asking a UDP echo service at the VIP every millisecond \
@@ -207,6 +233,9 @@ trait Pair {
 
 /// The lab and what runs in it for the whole section.
 struct Rig {
+    /// With `--keep`: each trial's fault (wall clock, to read beside the nodes' logs) and the
+    /// client's answers around it, in `trials.log`.
+    trace: Option<std::fs::File>,
     prober: Prober,
     presence: Presence,
     echo: Echo,
@@ -215,7 +244,7 @@ struct Rig {
 }
 
 impl Rig {
-    fn new() -> Result<Rig, String> {
+    fn new(trace: Option<&Path>) -> Result<Rig, String> {
         let prefix = format!("bvip{}", std::process::id() % 100_000);
         let lab = Lab::create(&prefix)?;
         let echo = Echo::start(&lab)?;
@@ -229,7 +258,14 @@ impl Rig {
                 lab::ECHO_PORT
             ),
         );
+        let trace = match trace {
+            Some(path) => {
+                Some(std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?)
+            }
+            None => None,
+        };
         Ok(Rig {
+            trace,
             prober,
             presence,
             echo,
@@ -299,6 +335,7 @@ impl Rig {
     /// both members.
     fn trial(
         &mut self,
+        label: &str,
         pair: &mut dyn Pair,
         scenario: Scenario,
         interval: u64,
@@ -309,6 +346,7 @@ impl Rig {
         std::thread::sleep(self.rng.below(iv));
         let mark = self.presence.samples().len();
         let t0 = Instant::now();
+        let wall0 = std::time::SystemTime::now();
         if scenario != Scenario::Switchover {
             self.echo.mute(old, true);
         }
@@ -323,6 +361,16 @@ impl Rig {
             }
             std::thread::sleep(Duration::from_millis(2));
         }
+        if let Some(trace) = self.trace.as_mut() {
+            use std::io::Write as _;
+            let _ = writeln!(
+                trace,
+                "{label} fault at {} UTC: {}; answers (member, ms from the fault): {}",
+                utc(wall0),
+                sample.map_or("missed".into(), |ms| format!("{ms:.2} ms")),
+                around(&self.prober.answers(), t0)
+            );
+        }
         self.echo.mute(old, false);
         pair.restore(&self.lab, old, scenario)?;
         std::thread::sleep(pair.settle());
@@ -332,6 +380,40 @@ impl Rig {
             .any(lab::Sample::both);
         Ok((sample, two))
     }
+}
+
+/// `time` as `HH:MM:SS.micros` (UTC), as the nodes' logs stamp their lines.
+fn utc(time: std::time::SystemTime) -> String {
+    let d = time
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let s = d.as_secs() % 86_400;
+    format!(
+        "{:02}:{:02}:{:02}.{:06}",
+        s / 3600,
+        s / 60 % 60,
+        s % 60,
+        d.subsec_micros()
+    )
+}
+
+/// The client's answers from 3 ms before `fault` on (40 at most): the member's letter and the
+/// time from the fault, in ms.
+fn around(answers: &[lab::Answer], fault: Instant) -> String {
+    answers
+        .iter()
+        .filter(|a| a.at + Duration::from_millis(3) >= fault)
+        .take(40)
+        .map(|a| {
+            let ms = if a.at >= fault {
+                (a.at - fault).as_secs_f64() * 1e3
+            } else {
+                -(fault - a.at).as_secs_f64() * 1e3
+            };
+            format!("{}{ms:.2}", char::from(a.from))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A pair of `baton node` with a `[[vip]]`.
@@ -345,7 +427,13 @@ struct Baton {
 }
 
 impl Baton {
-    fn start(rig: &Rig, exe: &Path, dir: &Path, interval: u64) -> Result<Baton, String> {
+    fn start(
+        rig: &Rig,
+        exe: &Path,
+        dir: &Path,
+        interval: u64,
+        realtime: bool,
+    ) -> Result<Baton, String> {
         let name =
             |i: usize, ext: &str| dir.join(format!("baton-{}-{interval}.{ext}", lab::NAMES[i]));
         let mut b = Baton {
@@ -357,7 +445,11 @@ impl Baton {
             interval: Duration::from_millis(interval),
         };
         for i in 0..2 {
-            let text = lab::node_config(i, interval, &b.controls[i], "");
+            let mut text = lab::node_config(i, interval, &b.controls[i], "");
+            if realtime {
+                // A top-level key: before the file's first table.
+                text.insert_str(0, "realtime = true\n");
+            }
             std::fs::write(&b.configs[i], text).map_err(|e| e.to_string())?;
         }
         b.spawn(&rig.lab, 0)?;
@@ -455,6 +547,7 @@ impl Keepalived {
         keepalived: &Path,
         dir: &Path,
         interval: u64,
+        realtime: bool,
     ) -> Result<Keepalived, String> {
         let ip = find_program("ip").ok_or("ip (iproute2) not installed")?;
         let (tx, rx) = std::sync::mpsc::channel();
@@ -481,6 +574,7 @@ impl Keepalived {
                 advert_ms: interval,
                 vip: format!("{}/{}", lab::VIP, lab::PREFIX),
                 vrid: 52,
+                rt_priority: realtime.then_some(10),
             };
             let conf = dir.join(format!("keepalived-{m}-{interval}.conf"));
             std::fs::write(&conf, config::render(&c)?).map_err(|e| e.to_string())?;

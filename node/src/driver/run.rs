@@ -113,6 +113,12 @@ async fn drive<N: Net>(
 
     // Script components: `deactivate` (and `stop`) before anything else, clearing what a
     // crashed node may have left active (PROTOCOL 11, note 15). The node's clock starts after.
+    if !cfg.vips.is_empty() {
+        // Now, not on a failover's path (vip::worker).
+        if let Err(e) = crate::vip::worker::start() {
+            warn!("VIP: {e}");
+        }
+    }
     for vip in &cfg.vips {
         for problem in crate::vip::problems(vip).await {
             warn!(component = %vip.id, address = %vip.address, "VIP: {problem}");

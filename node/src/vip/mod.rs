@@ -4,10 +4,12 @@
 //! - `activate`: the interface must be up; unless the address is already ours, a probe (an
 //!   ARP probe or a duplicate address solicitation) waits `probe_ms` for another host
 //!   answering for it, and is sent again while one does, for up to [`PROBE_PATIENCE`] (then
-//!   the activation fails and says who); the address is added through
-//!   netlink; it is announced at once (gratuitous ARP, unsolicited neighbour advertisement),
-//!   then `announce_count - 1` times more, `announce_interval_ms` apart, in the background
-//!   (stopped by a deactivation);
+//!   the activation fails and says who); the address is added through netlink; it is
+//!   announced at once (gratuitous ARP, unsolicited neighbour advertisement), then
+//!   `announce_count - 1` times more, `announce_interval_ms` apart, in the background (stopped
+//!   by a deactivation). The packet socket is opened and the probe sent with the interface as
+//!   last looked up, while netlink looks it up again and finds whether the address is ours:
+//!   the probe counts only if neither changes its meaning (else it is done again);
 //! - `deactivate`: the address is removed (absent: done);
 //! - `check`: the interface is up and running, and, while active, the address is on it.
 //!
@@ -15,18 +17,20 @@
 //! component, which the guard runs when the node dies (PROTOCOL 6.3).
 //!
 //! `frames`: the frames (pure); `netlink`: the address and the link; `wire`: the packet
-//! socket.
+//! socket; `worker`: the kept thread the packet socket is used on.
 
 pub mod cmd;
 pub mod frames;
 pub mod lab;
 pub mod netlink;
 mod wire;
+pub mod worker;
 
 use baton_engine::VipConfig;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
 use tracing::{debug, info, warn};
 
 /// How long an activation keeps probing while another host answers for the address before
@@ -95,16 +99,143 @@ pub fn mac_text(mac: &frames::Mac) -> String {
 /// announcement (the command line); otherwise after the first, the others in the background.
 #[allow(clippy::disallowed_methods)] // the driver's I/O: a blocking thread on the real clock
 pub async fn activate(vip: &VipConfig, wait_all: bool) -> Result<(), VipError> {
+    let began = std::time::Instant::now();
     let handle = netlink::connect()?;
-    let link = netlink::link(&handle, &vip.interface).await?;
-    if !link.up {
-        return Err(VipError::Down(vip.interface.clone()));
+    let (name, address) = (vip.interface.clone(), vip.address);
+    let looking = async {
+        let link = lookup(&handle, &vip.interface).await?;
+        if !link.up {
+            return Err(VipError::Down(vip.interface.clone()));
+        }
+        let ours = netlink::present(&handle, link.index, address).await?;
+        Ok((link, ours, began.elapsed()))
+    };
+    // The packet socket opened and the probe sent with the interface as last looked up,
+    // while it is looked up again: its result counts only if nothing changed.
+    let remembered = links()
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&vip.interface).copied());
+    let (looked, early) = match remembered {
+        Some(at) => {
+            let probing = open_and_probe(name.clone(), at, address, vip.probe, began);
+            let (looked, probed) = tokio::join!(looking, probing);
+            (looked, Some((at, probed)))
+        }
+        None => (looking.await, None),
+    };
+    let (link, ours, looked) = looked?;
+    let probed = match early {
+        Some((at, probed)) if at == (link.index, link.mac) && !ours => probed,
+        // Already ours: no probe (as before it was added); moved: probe again.
+        _ => {
+            let probe = if ours { Duration::ZERO } else { vip.probe };
+            open_and_probe(name, (link.index, link.mac), address, probe, began).await
+        }
+    };
+    let (wire, opened, probed) = probed?;
+    netlink::add(&handle, link.index, vip).await?;
+    let added = began.elapsed();
+    let since = epoch(address);
+    let (wire, first) = announce(wire, address, since).await;
+    let first = first.unwrap_or_else(|| {
+        Err(VipError::Netlink(
+            "deactivated before it was announced".to_owned(),
+        ))
+    });
+    if let Err(e) = first {
+        // Not announced: a client would not find it here, so the activation failed.
+        let _ = netlink::del(&handle, link.index, vip).await;
+        return Err(e);
     }
-    let ours = netlink::present(&handle, link.index, vip.address).await?;
-    let (name, address, probe, mac) = (vip.interface.clone(), vip.address, vip.probe, link.mac);
-    let wire = tokio::task::spawn_blocking(move || {
-        let mut wire = wire::Wire::open(&name, mac, probe)?;
-        if !ours && !probe.is_zero() {
+    let us = |d: std::time::Duration| d.as_micros();
+    info!(
+        address = %vip.address,
+        interface = %vip.interface,
+        looked_up_us = us(looked),
+        opened_us = us(opened),
+        probed_us = us(probed),
+        added_us = us(added),
+        announced_us = us(began.elapsed()),
+        "VIP added and announced"
+    );
+    let (count, interval) = (vip.announce_count, vip.announce_interval);
+    let rest = async move {
+        let mut wire = wire;
+        for n in 1..count {
+            tokio::time::sleep(interval).await;
+            let Some(w) = wire else { break };
+            let (w, sent) = announce(w, address, since).await;
+            wire = w;
+            match sent {
+                None => {
+                    debug!(%address, "deactivated: announcements stopped");
+                    break;
+                }
+                Some(Err(e)) => warn!(%address, "announcement {}: {e}", n + 1),
+                Some(Ok(())) => {}
+            }
+        }
+    };
+    if wait_all {
+        rest.await;
+    } else {
+        tokio::spawn(rest);
+    }
+    Ok(())
+}
+
+/// Sends one announcement of `address` on the worker thread, unless the address was
+/// deactivated since epoch `since` (then `None`: a node never announces an address it gave
+/// up). The wire back, unless the worker lost it.
+async fn announce(
+    mut wire: wire::Wire,
+    address: IpAddr,
+    since: u64,
+) -> (Option<wire::Wire>, Option<Result<(), VipError>>) {
+    let sent = worker::run(move || {
+        let sent = (epoch(address) == since).then(|| wire.announce(address));
+        (wire, sent)
+    })
+    .await;
+    match sent {
+        Ok((wire, sent)) => (Some(wire), sent),
+        Err(e) => (None, Some(Err(e))),
+    }
+}
+
+/// Each interface's index and hardware address as last looked up ([`lookup`]): an
+/// activation opens its packet socket and probes with them while it looks the interface up
+/// again (the netlink round trips off the failover's path).
+fn links() -> &'static Mutex<HashMap<String, (u32, frames::Mac)>> {
+    static LINKS: OnceLock<Mutex<HashMap<String, (u32, frames::Mac)>>> = OnceLock::new();
+    LINKS.get_or_init(Mutex::default)
+}
+
+/// Looks interface `name` up, and remembers its index and hardware address ([`links`]).
+async fn lookup(handle: &rtnetlink::Handle, name: &str) -> Result<netlink::Link, VipError> {
+    let link = netlink::link(handle, name).await?;
+    if let Ok(mut m) = links().lock() {
+        m.insert(name.to_owned(), (link.index, link.mac));
+    }
+    Ok(link)
+}
+
+/// On the VIP thread: opens the packet socket on interface `name` (`at`: its index and
+/// hardware address) and, unless `probe` is zero, probes for `address` (PROTOCOL 6.10). The
+/// wire, and when it was opened and when the probe ended (from `began`).
+#[allow(clippy::disallowed_methods)] // the driver's I/O: a blocking thread on the real clock
+async fn open_and_probe(
+    name: String,
+    at: (u32, frames::Mac),
+    address: IpAddr,
+    probe: Duration,
+    began: std::time::Instant,
+) -> Result<(wire::Wire, Duration, Duration), VipError> {
+    worker::run(move || {
+        let mut wire = wire::Wire::open(&name, at.0, at.1)?;
+        let opened = began.elapsed();
+        if !probe.is_zero() {
             // A holder that is letting go (the guard of a crashed node removing the address)
             // still answers for a moment: probe again until PROBE_PATIENCE has passed.
             let deadline = std::time::Instant::now() + PROBE_PATIENCE;
@@ -116,49 +247,12 @@ pub async fn activate(vip: &VipConfig, wait_all: bool) -> Result<(), VipError> {
                     });
                 }
                 debug!(%address, other = %mac_text(&other), "answered for: probing again");
-                std::thread::sleep(std::time::Duration::from_micros(200));
+                std::thread::sleep(Duration::from_micros(200));
             }
         }
-        Ok(wire)
+        Ok((wire, opened, began.elapsed()))
     })
-    .await
-    .map_err(|e| VipError::Netlink(format!("probe task: {e}")))??;
-    netlink::add(&handle, link.index, vip).await?;
-    let since = epoch(address);
-    let (count, interval) = (vip.announce_count, vip.announce_interval);
-    let (first_tx, first_rx) = tokio::sync::oneshot::channel();
-    let all = tokio::task::spawn_blocking(move || {
-        let mut wire = wire;
-        let mut first = Some(first_tx);
-        for n in 0..count {
-            if n > 0 {
-                std::thread::sleep(interval);
-            }
-            if epoch(address) != since {
-                debug!(%address, "deactivated: announcements stopped");
-                break;
-            }
-            let sent = wire.announce(address);
-            if let Some(tx) = first.take() {
-                let _ = tx.send(sent);
-            } else if let Err(e) = sent {
-                warn!(%address, "announcement {}: {e}", n + 1);
-            }
-        }
-    });
-    let first = first_rx
-        .await
-        .unwrap_or_else(|_| Err(VipError::Netlink("announcement task ended".to_owned())));
-    if let Err(e) = first {
-        // Not announced: a client would not find it here, so the activation failed.
-        let _ = netlink::del(&handle, link.index, vip).await;
-        return Err(e);
-    }
-    info!(address = %vip.address, interface = %vip.interface, "VIP added and announced");
-    if wait_all {
-        let _ = all.await;
-    }
-    Ok(())
+    .await?
 }
 
 /// Deactivates the VIP: its address removed (not there, or no such interface: done).
@@ -178,7 +272,7 @@ pub async fn deactivate(vip: &VipConfig) -> Result<(), VipError> {
 /// The VIP's health, `active` or not: the interface up and running; while active, the address on it.
 pub async fn check(vip: &VipConfig, active: bool) -> Result<(), VipError> {
     let handle = netlink::connect()?;
-    let link = netlink::link(&handle, &vip.interface).await?;
+    let link = lookup(&handle, &vip.interface).await?;
     if !link.up {
         return Err(VipError::Down(vip.interface.clone()));
     }
@@ -198,7 +292,7 @@ pub async fn problems(vip: &VipConfig) -> Vec<VipError> {
     let mut found = Vec::new();
     match netlink::connect() {
         Err(e) => found.push(e),
-        Ok(handle) => match netlink::link(&handle, &vip.interface).await {
+        Ok(handle) => match lookup(&handle, &vip.interface).await {
             Ok(link) if !link.up => found.push(VipError::Down(vip.interface.clone())),
             Ok(_) => {}
             Err(e) => found.push(e),

@@ -29,6 +29,10 @@ pub struct NodeConfig {
     pub vip: String,
     /// `virtual_router_id`.
     pub vrid: u8,
+    /// `vrrp_rt_priority` (SCHED_RR at this priority for the VRRP process) and `vrrp_no_swap`
+    /// (its memory locked): keepalived's counterpart of baton's `realtime = true`; `None`:
+    /// normal scheduling.
+    pub rt_priority: Option<u8>,
 }
 
 /// `advert_int` as keepalived reads it (seconds, at most two decimals), or why the interval
@@ -58,6 +62,10 @@ pub fn render(c: &NodeConfig) -> Result<String, String> {
     let _ = writeln!(t, "  router_id {}", c.router_id);
     let _ = writeln!(t, "  vrrp_version 3");
     let _ = writeln!(t, "  notify_fifo {}", c.fifo.display());
+    if let Some(p) = c.rt_priority {
+        let _ = writeln!(t, "  vrrp_rt_priority {p}");
+        let _ = writeln!(t, "  vrrp_no_swap");
+    }
     let _ = writeln!(t, "}}");
     let _ = writeln!(t);
     let _ = writeln!(t, "vrrp_instance {INSTANCE} {{");
@@ -93,6 +101,7 @@ mod tests {
             advert_ms,
             vip: "10.250.0.100/24".into(),
             vrid: 51,
+            rt_priority: None,
         }
     }
 
@@ -124,5 +133,13 @@ mod tests {
         // Default preemption: the configuration must not say nopreempt.
         assert!(!text.contains("nopreempt"));
         assert!(render(&sample(7)).is_err());
+        let rt = render(&NodeConfig {
+            rt_priority: Some(10),
+            ..sample(10)
+        })
+        .unwrap();
+        assert!(
+            rt.contains("  notify_fifo /tmp/x/a.fifo\n  vrrp_rt_priority 10\n  vrrp_no_swap\n}\n")
+        );
     }
 }
