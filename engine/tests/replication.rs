@@ -452,3 +452,39 @@ fn a_component_sending_a_node_message_is_closed() {
         )]
     );
 }
+
+/// PROTOCOL 6.11: a full sync larger than one step (5,000 records: 79 chunks, 32 a step)
+/// goes out in steps, each a timer due at once, with the updates made meanwhile behind its
+/// `syncDone`; beta ends caught up with every record.
+#[test]
+fn a_large_sync_goes_out_in_steps() {
+    let mut p = settled();
+    let g = generation(&p, ALPHA);
+    p.crash(BETA);
+    p.run_for(Duration::from_millis(500));
+    for s in 1..=79u64 {
+        let ops = (0..64)
+            .map(|i| add(&format!("{s:02}-{i:02}"), "v"))
+            .take(if s == 79 { 8 } else { 64 })
+            .collect();
+        p.component_send(A, update(100 + s, g, s, ops));
+    }
+    assert_eq!(status(&p, ALPHA).records, 5000);
+    p.clear_events();
+    p.restart(BETA, 1001);
+    p.run_for(Duration::from_millis(1000));
+    let sent = peer_sent(&p, ALPHA);
+    let chunks = sent
+        .iter()
+        .filter(|m| matches!(m.message, M::syncChunk(_)))
+        .count();
+    assert_eq!(chunks, 79);
+    assert!(matches!(&sent[79].message, M::syncDone(d) if d.entry_count.0 == 5000));
+    let s = status(&p, BETA);
+    assert_eq!((s.caught_up, s.records), (true, 5000));
+    // The steps were timers due at once: no stall was taken for one.
+    assert!(!p
+        .notices(ALPHA)
+        .iter()
+        .any(|n| matches!(n, Notice::Resumed { .. })));
+}

@@ -31,6 +31,11 @@ use std::collections::{BTreeMap, VecDeque};
 /// Most updates whose submission time the active node keeps for `lag_ms`.
 const LAG_SAMPLES: usize = 100_000;
 
+/// Chunks of a full sync to the standby node queued per step (PROTOCOL 6.11): 2,048 records
+/// at most; a large sync goes out over many steps, each a timer due at once, with every
+/// other input and timer of the node between them.
+pub(crate) const SYNC_STEP: usize = 32;
+
 /// The node's replication state.
 #[derive(Debug, Clone)]
 pub(crate) struct Replication {
@@ -40,6 +45,9 @@ pub(crate) struct Replication {
     pub(crate) links: BTreeMap<LinkId, ComponentLink>,
     /// The Election's fatal input is held by replication (not caught up, PROTOCOL 6.11).
     pub(crate) holding: bool,
+    /// The next step of the active's full sync under way is due (at the time it was queued:
+    /// at once).
+    pub(crate) sync_due: Option<Instant>,
     /// The repertory's bounds.
     limits: Limits,
     /// Next correlation id of a message the node starts on a component link.
@@ -130,6 +138,7 @@ impl Replication {
             }),
             links: BTreeMap::new(),
             holding: false,
+            sync_due: None,
             limits,
             next_id: first_id.max(1),
         }
@@ -162,6 +171,7 @@ impl Replication {
     pub(crate) fn active_config(&self) -> ActiveConfig {
         ActiveConfig {
             limits: self.limits,
+            sync_step: Some(SYNC_STEP),
             ..ActiveConfig::default()
         }
     }

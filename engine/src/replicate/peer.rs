@@ -176,6 +176,7 @@ impl Node {
                 if let Side::Active(a) = std::mem::replace(&mut self.replication.side, standby) {
                     self.refuse_waiters(a.waiters);
                 }
+                self.replication.sync_due = None;
                 if let Some(link) = self.replica_link() {
                     if let Side::Standby(s) = &mut self.replication.side {
                         s.standby.join();
@@ -210,6 +211,7 @@ impl Node {
             return;
         };
         let link = a.link;
+        self.replication.sync_due = a.active.is_syncing().then_some(now);
         let out: Vec<r::ReplicationMessage> =
             std::iter::from_fn(|| a.active.poll_transmit()).collect();
         let events: Vec<ActiveEvent> = std::iter::from_fn(|| a.active.poll_event()).collect();
@@ -247,8 +249,18 @@ impl Node {
                 }
             }
         }
-        let _ = now;
         self.release_waiters();
+    }
+
+    /// Timers due at `now`: the next step of the active's full sync under way.
+    pub(crate) fn step_replication_sync(&mut self, now: Instant) {
+        if self.replication.sync_due.is_none_or(|due| due > now) {
+            return;
+        }
+        if let Side::Active(a) = &mut self.replication.side {
+            a.active.step_sync();
+        }
+        self.drain_active(now);
     }
 
     /// Answers the `sync` updates that may complete: every one with no standby node to wait
@@ -307,6 +319,7 @@ impl Node {
                 a.active.standby_lost();
                 a.link = None;
                 a.unacked.clear();
+                self.replication.sync_due = None;
             }
         }
         self.release_waiters();
@@ -325,6 +338,7 @@ impl Node {
         if a.link.is_some() {
             a.active.standby_lost();
             a.unacked.clear();
+            self.replication.sync_due = None;
         }
         a.link = want;
         self.release_waiters();
