@@ -488,3 +488,40 @@ fn a_large_sync_goes_out_in_steps() {
         .iter()
         .any(|n| matches!(n, Notice::Resumed { .. })));
 }
+
+/// PROTOCOL 6.11: a component's sync larger than one step goes out in steps too: beta, with
+/// 5,000 records of component "11", promoted after alpha's crash, sends its (cold) component
+/// the 79 chunks and the `syncDone`, and only then `setRole{active}`, held behind them.
+#[test]
+fn a_large_component_sync_goes_out_in_steps_before_set_role() {
+    let mut p = settled();
+    let g = generation(&p, ALPHA);
+    for s in 1..=79u64 {
+        let ops = (0..64)
+            .map(|i| add(&format!("{s:02}-{i:02}"), "v"))
+            .take(if s == 79 { 8 } else { 64 })
+            .collect();
+        p.component_send(A, update(100 + s, g, s, ops));
+    }
+    assert_eq!(status(&p, BETA).records, 5000);
+    p.clear_events();
+    p.crash(ALPHA);
+    p.run_for(Duration::from_millis(1000));
+    assert_eq!(p.nodes[BETA].role(), NodeRole::Active);
+    let kinds: Vec<&str> = p.components[B]
+        .received
+        .iter()
+        .filter_map(|(_, m)| match m {
+            AnyMessage::Replication(r) => Some(match r.message {
+                M::syncChunk(_) => "chunk",
+                M::syncDone(_) => "done",
+                _ => "other",
+            }),
+            AnyMessage::Role(_) => Some("setRole"),
+            _ => None,
+        })
+        .collect();
+    let mut expected = vec!["chunk"; 79];
+    expected.extend(["done", "setRole"]);
+    assert_eq!(kinds, expected);
+}

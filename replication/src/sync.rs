@@ -65,7 +65,7 @@ pub fn sync_messages<'a>(
 /// The next chunk's entries from `records`: at most `per` entries and [`CHUNK_OCTETS`]
 /// octets (an entry larger than that alone), and the last key read (`None`: `records` was
 /// empty). A record whose key breaks the wire types is read and left out.
-pub(crate) fn next_chunk<'a>(
+pub fn next_chunk<'a>(
     records: impl IntoIterator<Item = (&'a Key, &'a [u8])>,
     per: usize,
 ) -> (Vec<r::Entry>, Option<Key>) {

@@ -17,6 +17,7 @@ mod audit;
 mod component;
 mod eligible;
 mod notice;
+mod outgoing;
 mod peer;
 mod status;
 
@@ -45,8 +46,8 @@ pub(crate) struct Replication {
     pub(crate) links: BTreeMap<LinkId, ComponentLink>,
     /// The Election's fatal input is held by replication (not caught up, PROTOCOL 6.11).
     pub(crate) holding: bool,
-    /// The next step of the active's full sync under way is due (at the time it was queued:
-    /// at once).
+    /// The next step of a sync under way (the active's full sync, a component's) is due: at
+    /// the end of the input that left it under way, that is at once.
     pub(crate) sync_due: Option<Instant>,
     /// The repertory's bounds.
     limits: Limits,
@@ -115,6 +116,10 @@ pub(crate) struct ComponentLink {
     /// It was sent a sync while this node was not active, and every update since (hot
     /// standby): no sync before its `setRole{active}`.
     pub(crate) hot: bool,
+    /// The sync being sent to it in steps, if any.
+    pub(crate) outgoing: Option<outgoing::Outgoing>,
+    /// What waits behind that sync's `syncDone`, in order: stream updates, `setRole`.
+    pub(crate) held: Vec<baton_codec::AnyMessage>,
 }
 
 impl ComponentLink {
@@ -124,6 +129,8 @@ impl ComponentLink {
             last: 0,
             stream: 0,
             hot: false,
+            outgoing: None,
+            held: Vec::new(),
         }
     }
 }

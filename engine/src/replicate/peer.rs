@@ -75,7 +75,7 @@ impl Node {
                     self.send(link, reply);
                 } else if a.link == Some(link) {
                     a.active.handle(m);
-                    self.drain_active(now);
+                    self.drain_active();
                 } else {
                     let why = "not the link of the standby node this node replicates to";
                     self.replication_notice(ReplicationNotice::Ignored { link, message, why });
@@ -119,7 +119,7 @@ impl Node {
     /// (the standby's, or the previous generation's mirror), and syncs the standby node in
     /// full; `standby` turns an active side into a standby one seeded with the mirror, which
     /// joins the active.
-    pub(crate) fn replication_assign(&mut self, now: Instant, role: baton_role::Role) {
+    pub(crate) fn replication_assign(&mut self, role: baton_role::Role) {
         if !self.replicates() {
             return;
         }
@@ -159,7 +159,7 @@ impl Node {
                     waiters,
                     unacked: VecDeque::new(),
                 });
-                self.drain_active(now);
+                self.drain_active();
             }
             baton_role::Role::standby => {
                 if !matches!(self.replication.side, Side::Active(_)) {
@@ -176,7 +176,6 @@ impl Node {
                 if let Side::Active(a) = std::mem::replace(&mut self.replication.side, standby) {
                     self.refuse_waiters(a.waiters);
                 }
-                self.replication.sync_due = None;
                 if let Some(link) = self.replica_link() {
                     if let Side::Standby(s) = &mut self.replication.side {
                         s.standby.join();
@@ -206,12 +205,11 @@ impl Node {
 
     /// Sends what the active queued to the standby node (dropped with no replica link: a
     /// standby that comes asks for a full sync), and acts on its events.
-    pub(crate) fn drain_active(&mut self, now: Instant) {
+    pub(crate) fn drain_active(&mut self) {
         let Side::Active(a) = &mut self.replication.side else {
             return;
         };
         let link = a.link;
-        self.replication.sync_due = a.active.is_syncing().then_some(now);
         let out: Vec<r::ReplicationMessage> =
             std::iter::from_fn(|| a.active.poll_transmit()).collect();
         let events: Vec<ActiveEvent> = std::iter::from_fn(|| a.active.poll_event()).collect();
@@ -250,17 +248,6 @@ impl Node {
             }
         }
         self.release_waiters();
-    }
-
-    /// Timers due at `now`: the next step of the active's full sync under way.
-    pub(crate) fn step_replication_sync(&mut self, now: Instant) {
-        if self.replication.sync_due.is_none_or(|due| due > now) {
-            return;
-        }
-        if let Side::Active(a) = &mut self.replication.side {
-            a.active.step_sync();
-        }
-        self.drain_active(now);
     }
 
     /// Answers the `sync` updates that may complete: every one with no standby node to wait
@@ -319,7 +306,6 @@ impl Node {
                 a.active.standby_lost();
                 a.link = None;
                 a.unacked.clear();
-                self.replication.sync_due = None;
             }
         }
         self.release_waiters();
@@ -338,7 +324,6 @@ impl Node {
         if a.link.is_some() {
             a.active.standby_lost();
             a.unacked.clear();
-            self.replication.sync_due = None;
         }
         a.link = want;
         self.release_waiters();
