@@ -525,3 +525,33 @@ fn a_large_component_sync_goes_out_in_steps_before_set_role() {
     expected.extend(["done", "setRole"]);
     assert_eq!(kinds, expected);
 }
+
+/// PROTOCOL 6.11: a second `syncRequest` while the answer to the first is under way (5,000
+/// records, three steps) is answered after it: the component never sees two syncs' chunks
+/// mixed.
+#[test]
+fn a_second_sync_request_is_answered_after_the_first() {
+    let mut p = settled();
+    let g = generation(&p, ALPHA);
+    for s in 1..=79u64 {
+        let ops = (0..64)
+            .map(|i| add(&format!("{s:02}-{i:02}"), "v"))
+            .take(if s == 79 { 8 } else { 64 })
+            .collect();
+        p.component_send(A, update(100 + s, g, s, ops));
+    }
+    p.clear_events();
+    let link = p.components[B].link.unwrap();
+    let now = p.now;
+    p.nodes[BETA].handle_frame(now, link, sync_request(801).into());
+    p.nodes[BETA].handle_frame(now, link, sync_request(802).into());
+    p.run_for(Duration::from_millis(10));
+    let ids: Vec<String> = received(&p, B)
+        .iter()
+        .map(|m| String::from_utf8_lossy(m.correlation_id.0.as_bytes()).into_owned())
+        .collect();
+    let mut expected = vec!["801".to_owned(); 80];
+    expected.extend(vec!["802".to_owned(); 80]);
+    assert_eq!(ids, expected);
+    assert!(matches!(received(&p, B)[159].message, M::syncDone(ref d) if d.entry_count.0 == 5000));
+}

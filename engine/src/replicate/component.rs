@@ -164,17 +164,13 @@ impl Node {
             return;
         };
         c.hot = hot;
-        let sequence = if hot { c.stream } else { c.last };
-        self.start_component_sync(link, sequence, Some(correlation.clone()));
+        self.start_component_sync(link, Some(correlation.clone()));
     }
 
     /// An unsolicited sync of component link `link`'s application (fresh correlation ids),
     /// its `syncDone` at the link's stream position, in steps.
     fn push_sync(&mut self, link: LinkId) {
-        let Some(sequence) = self.replication.links.get(&link).map(|c| c.stream) else {
-            return;
-        };
-        self.start_component_sync(link, sequence, None);
+        self.start_component_sync(link, None);
     }
 
     /// The standby node applied `ops` of `generation`: forwarded to every hot component of
@@ -240,8 +236,12 @@ impl Node {
                     .links
                     .entry(link)
                     .or_insert_with(|| ComponentLink::new(id));
-                if std::mem::take(&mut c.hot) {
-                    // Streamed every update the standby node applied: it holds them.
+                // A sync under way is its records: the setRole waits behind it, and nothing
+                // more follows.
+                c.again = None;
+                let under_way = c.outgoing.is_some();
+                if std::mem::take(&mut c.hot) || under_way {
+                    // Streamed every update the standby node applied, or being sent them.
                 } else {
                     self.push_sync(link);
                 }

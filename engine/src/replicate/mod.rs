@@ -120,6 +120,9 @@ pub(crate) struct ComponentLink {
     pub(crate) outgoing: Option<outgoing::Outgoing>,
     /// What waits behind that sync's `syncDone`, in order: stream updates, `setRole`.
     pub(crate) held: Vec<baton_codec::AnyMessage>,
+    /// Another sync asked for while one was under way: sent after it (the correlation id to
+    /// echo, if any).
+    pub(crate) again: Option<Option<baton_asn1::replication::CorrelationId>>,
 }
 
 impl ComponentLink {
@@ -131,6 +134,7 @@ impl ComponentLink {
             hot: false,
             outgoing: None,
             held: Vec::new(),
+            again: None,
         }
     }
 }

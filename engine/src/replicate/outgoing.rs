@@ -31,21 +31,20 @@ pub(crate) struct Outgoing {
 }
 
 impl Node {
-    /// Starts a sync of component link `link`'s application records, its `syncDone` at
-    /// `sequence`, echoing `echo` (or with fresh ids); a sync under way there starts again
-    /// (the stream updates that waited are in the new one; a held `setRole` still waits).
-    /// Its first step goes at once.
-    pub(crate) fn start_component_sync(
-        &mut self,
-        link: LinkId,
-        sequence: u64,
-        echo: Option<r::CorrelationId>,
-    ) {
+    /// Starts a sync of component link `link`'s application records, its `syncDone` at the
+    /// link's position (the stream's for a hot component, else its last update), echoing
+    /// `echo` (or with fresh ids); its first step goes at once. With a sync under way there,
+    /// the new one follows it (a component never sees the chunks of two syncs mixed).
+    pub(crate) fn start_component_sync(&mut self, link: LinkId, echo: Option<r::CorrelationId>) {
         let generation = self.replication.generation();
         let Some(c) = self.replication.links.get_mut(&link) else {
             return;
         };
-        c.held.retain(|m| !matches!(m, AnyMessage::Replication(_)));
+        if c.outgoing.is_some() {
+            c.again = Some(echo);
+            return;
+        }
+        let sequence = if c.hot { c.stream } else { c.last };
         c.outgoing = Some(Outgoing {
             after: None,
             generation,
@@ -97,14 +96,17 @@ impl Node {
                         r::EntryCount(u32::try_from(o.count).unwrap_or(u32::MAX)),
                     )),
                 );
-                let held = rep
+                let (held, again) = rep
                     .links
                     .get_mut(&link)
-                    .map(|c| std::mem::take(&mut c.held))
+                    .map(|c| (std::mem::take(&mut c.held), c.again.take()))
                     .unwrap_or_default();
                 self.send(link, done);
                 for m in held {
                     self.send(link, m);
+                }
+                if let Some(echo) = again {
+                    self.start_component_sync(link, echo);
                 }
                 return;
             };
