@@ -17,6 +17,7 @@ mod audit;
 mod component;
 mod eligible;
 mod notice;
+mod outgoing;
 mod peer;
 mod status;
 
@@ -31,6 +32,11 @@ use std::collections::{BTreeMap, VecDeque};
 /// Most updates whose submission time the active node keeps for `lag_ms`.
 const LAG_SAMPLES: usize = 100_000;
 
+/// Chunks of a full sync to the standby node queued per step (PROTOCOL 6.11): 2,048 records
+/// at most; a large sync goes out over many steps, each a timer due at once, with every
+/// other input and timer of the node between them.
+pub(crate) const SYNC_STEP: usize = 32;
+
 /// The node's replication state.
 #[derive(Debug, Clone)]
 pub(crate) struct Replication {
@@ -40,8 +46,14 @@ pub(crate) struct Replication {
     pub(crate) links: BTreeMap<LinkId, ComponentLink>,
     /// The Election's fatal input is held by replication (not caught up, PROTOCOL 6.11).
     pub(crate) holding: bool,
+    /// The next step of a sync under way (the active's full sync, a component's) is due: at
+    /// the end of the input that left it under way, that is at once.
+    pub(crate) sync_due: Option<Instant>,
     /// The repertory's bounds.
     limits: Limits,
+    /// Most octets of keys and values in one `syncChunk`: what an update may carry
+    /// (`max_update_octets`, from the frame size), at most [`baton_replication::CHUNK_OCTETS`].
+    pub(crate) chunk_octets: usize,
     /// Next correlation id of a message the node starts on a component link.
     next_id: u64,
 }
@@ -107,6 +119,13 @@ pub(crate) struct ComponentLink {
     /// It was sent a sync while this node was not active, and every update since (hot
     /// standby): no sync before its `setRole{active}`.
     pub(crate) hot: bool,
+    /// The sync being sent to it in steps, if any.
+    pub(crate) outgoing: Option<outgoing::Outgoing>,
+    /// What waits behind that sync's `syncDone`, in order: stream updates, `setRole`.
+    pub(crate) held: Vec<baton_codec::AnyMessage>,
+    /// Another sync asked for while one was under way: sent after it (the correlation id to
+    /// echo, if any).
+    pub(crate) again: Option<Option<baton_asn1::replication::CorrelationId>>,
 }
 
 impl ComponentLink {
@@ -116,13 +135,16 @@ impl ComponentLink {
             last: 0,
             stream: 0,
             hot: false,
+            outgoing: None,
+            held: Vec::new(),
+            again: None,
         }
     }
 }
 
 impl Replication {
     /// A node that has just started: a standby side, nothing heard.
-    pub(crate) fn new(limits: Limits, first_id: u64) -> Self {
+    pub(crate) fn new(limits: Limits, max_update_octets: usize, first_id: u64) -> Self {
         Replication {
             side: Side::Standby(StandbySide {
                 standby: Standby::new(standby_config(limits)),
@@ -130,7 +152,9 @@ impl Replication {
             }),
             links: BTreeMap::new(),
             holding: false,
+            sync_due: None,
             limits,
+            chunk_octets: max_update_octets.clamp(1, baton_replication::CHUNK_OCTETS),
             next_id: first_id.max(1),
         }
     }
@@ -162,6 +186,8 @@ impl Replication {
     pub(crate) fn active_config(&self) -> ActiveConfig {
         ActiveConfig {
             limits: self.limits,
+            sync_step: Some(SYNC_STEP),
+            chunk_octets: self.chunk_octets,
             ..ActiveConfig::default()
         }
     }
