@@ -15,6 +15,7 @@ mod faults;
 mod keepalived;
 mod machine;
 mod plots;
+mod replication;
 mod report;
 mod scale;
 mod soak;
@@ -47,6 +48,9 @@ pub enum Section {
     Vip,
     /// Etcd mode at scale: many clusters of three members on one etcd.
     EtcdScale,
+    /// Replication (PROTOCOL 2.8) over one loopback link: updates per second, lag at an
+    /// offered load, restore of a large repertory.
+    Replication,
 }
 
 /// Which soaks to run: `realtime = true` off, on, or both (`--soak-realtime`).
@@ -136,6 +140,18 @@ pub struct Options {
     /// faults: corosync trials per fault and timer setting (0: none).
     #[arg(long, default_value_t = 10)]
     pub corosync_trials: usize,
+    /// replication: seconds of each throughput and lag run.
+    #[arg(long, default_value_t = 5.0)]
+    pub repl_secs: f64,
+    /// replication: offered load of the lag run, updates per second.
+    #[arg(long, default_value_t = 100_000)]
+    pub repl_rate: u64,
+    /// replication: records of the restore run.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub repl_records: u64,
+    /// replication: the links' encoding rules, one run of each.
+    #[arg(long, value_delimiter = ',', default_values_t = [baton_codec::Encoding::Der, baton_codec::Encoding::Uper])]
+    pub repl_encodings: Vec<baton_codec::Encoding>,
     /// The `baton` binary (default: beside this one).
     #[arg(long)]
     pub baton: Option<PathBuf>,
@@ -173,6 +189,8 @@ impl Options {
             self.tls = true;
             self.faults = 1;
             self.corosync_trials = 1;
+            self.repl_secs = 1.0;
+            self.repl_records = 100_000;
         }
     }
 }
@@ -194,6 +212,7 @@ fn main() -> ExitCode {
             Section::Faults,
             Section::Vip,
             Section::EtcdScale,
+            Section::Replication,
         ];
     }
     if opts.faults == 0 || opts.faults_heartbeat < 10 {
@@ -205,7 +224,12 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let baton = opts.baton_exe();
-    if opts.sections.iter().any(|s| *s != Section::Keepalived) && !baton.is_file() {
+    if opts
+        .sections
+        .iter()
+        .any(|s| !matches!(s, Section::Keepalived | Section::Replication))
+        && !baton.is_file()
+    {
         eprintln!(
             "baton-bench: no baton binary at {} (build it: cargo build --release -p baton-node, or pass --baton)",
             baton.display()
@@ -242,6 +266,7 @@ fn main() -> ExitCode {
             Section::Scale => scale::run(&opts),
             Section::Soak => soak::run(&opts),
             Section::EtcdScale => etcd_scale::run(&opts),
+            Section::Replication => replication::run(&opts),
             Section::Faults => faults::run(&opts).map(|r| {
                 fault_samples.extend(r.samples);
                 r.tables
