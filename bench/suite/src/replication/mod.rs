@@ -36,6 +36,12 @@ fn size(value: usize) -> String {
     }
 }
 
+/// Whether part `name` runs: all of them, or only the one named in `BATON_BENCH_REPL_ONLY`
+/// (`throughput`, `lag` or `restore`: for profiling one part).
+fn runs(name: &str) -> bool {
+    std::env::var("BATON_BENCH_REPL_ONLY").map_or(true, |only| only == name)
+}
+
 /// Runs the section.
 pub fn run(opts: &Options) -> Result<Vec<Table>, String> {
     let secs = opts.repl_secs;
@@ -68,7 +74,7 @@ pub fn run(opts: &Options) -> Result<Vec<Table>, String> {
             keys: 100_000,
         },
     ];
-    for &encoding in &opts.repl_encodings {
+    for &encoding in opts.repl_encodings.iter().filter(|_| runs("throughput")) {
         for load in loads {
             progress("replication", format!("throughput {encoding:?} {load:?}"));
             let t = stream::throughput(encoding, load, secs)?;
@@ -105,7 +111,7 @@ pub fn run(opts: &Options) -> Result<Vec<Table>, String> {
             "max µs",
         ],
     );
-    for &encoding in &opts.repl_encodings {
+    for &encoding in opts.repl_encodings.iter().filter(|_| runs("lag")) {
         let load = Load {
             ops: 1,
             value: 64,
@@ -146,7 +152,7 @@ pub fn run(opts: &Options) -> Result<Vec<Table>, String> {
             "records/s synced",
         ],
     );
-    for &encoding in &opts.repl_encodings {
+    for &encoding in opts.repl_encodings.iter().filter(|_| runs("restore")) {
         progress(
             "replication",
             format!("restore {encoding:?} {records} records"),
