@@ -109,6 +109,19 @@ pub enum CloseReason {
         /// The component id.
         component: String,
     },
+    /// A Replication message on a peer link before the peer's hello (PROTOCOL 6.11).
+    ReplicationBeforeHello,
+    /// A Replication message on a component link before the component registered (PROTOCOL
+    /// 6.11): the node cannot tell whose application it is.
+    ReplicationBeforeRegistration,
+    /// A Replication message a component never sends (PROTOCOL 6.11: a component sends
+    /// `update`, `syncRequest` and `replicationError` only).
+    ReplicationNotFromComponent {
+        /// The component id.
+        component: String,
+        /// The message's alternative.
+        message: &'static str,
+    },
     /// A component link registering (any HealthMonitor frame) with the id of one of this
     /// node's script components: that id belongs to the node's own adapter, which a socket
     /// must not take away from it.
@@ -175,6 +188,16 @@ impl fmt::Display for CloseReason {
             CloseReason::ComponentLeft { component } => {
                 write!(f, "component {component} left (planned, not a failure)")
             }
+            CloseReason::ReplicationBeforeHello => {
+                f.write_str("replication message before the hello")
+            }
+            CloseReason::ReplicationBeforeRegistration => {
+                f.write_str("replication message before the component registered")
+            }
+            CloseReason::ReplicationNotFromComponent { component, message } => write!(
+                f,
+                "component {component} sent replication {message}, which only a node sends"
+            ),
             CloseReason::ScriptComponentId { component } => write!(
                 f,
                 "component id {component} belongs to a script component of this node"

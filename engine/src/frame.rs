@@ -1,4 +1,4 @@
-//! What each kind of link may carry (PROTOCOL 1.5): a frame goes to the machine that owns
+//! What each kind of link may carry (PROTOCOL 1.5, 6.11): a frame goes to the machine that owns
 //! it on that kind of link; anything else closes the link (PROTOCOL 9).
 
 use crate::close::CloseReason;
@@ -90,6 +90,12 @@ impl Node {
                 }
             }
             (LinkKind::Client, AnyMessage::Monitor(m)) => self.answer_health_query(link, m),
+            // PROTOCOL 6.11: peer links after the hellos; the component links of replicating
+            // components (any other component link closes as not allowed).
+            (LinkKind::Peer(_), AnyMessage::Replication(m)) => self.peer_replication(now, link, m),
+            (LinkKind::Component, AnyMessage::Replication(m)) => {
+                self.component_replication(now, link, m)
+            }
             (kind, message) => {
                 let interface = message.interface();
                 self.close(now, link, CloseReason::NotAllowed { interface, kind });

@@ -45,6 +45,12 @@
 //! Outputs are typed: [`Event::CloseLink`] with a [`CloseReason`], [`Event::Notice`] with a
 //! [`Notice`]; their `Display` is the operator's log line.
 //!
+//! Replication (`replicate`, PROTOCOL 6.11): peer links (after the hellos) and the component
+//! links of replicating components ([`ReplicationConfig`]) carry interface 5. The active node
+//! runs [`baton_replication::Active`] in the generation of its promotion, the others
+//! [`baton_replication::Standby`]; a standby node that is not caught up is not promoted
+//! (unless `promote_unsynced`); [`Node::replication_status`] says where each component stands.
+//!
 //! History (`history`): the node keeps its last [`HISTORY_LEN`] role changes, each with its
 //! time and [`Cause`] (the step's telling notice, else its input) and, for a failover, the
 //! time from the fault to the components confirmed ([`Node::history`]; `baton status
@@ -69,6 +75,7 @@ mod on_remote;
 mod on_role;
 mod process;
 mod remote_check;
+mod replicate;
 mod resume;
 mod script;
 mod service_status;
@@ -78,7 +85,8 @@ mod words;
 pub use close::CloseReason;
 pub use config::{
     Change, Config, ConfigDiff, EtcdSettings, FenceCommand, LogFormat, MemberConfig, NodeConfig,
-    NodeConfigError, Refusal, RemoteCheckCommands, ScriptComponent, TlsFiles, VipConfig,
+    NodeConfigError, Refusal, RemoteCheckCommands, ReplicationConfig, ReplicationMode,
+    ScriptComponent, TlsFiles, VipConfig,
 };
 pub use dial::CONNECT_TIMEOUT;
 pub use event::{Event, LinkKind, Transmit};
@@ -87,4 +95,5 @@ pub use identity::{Identity, Requester, SwitchoverRefused};
 pub use node::Node;
 pub use notice::Notice;
 pub use remote_check::{RemoteCheck, RemoteCheckConfig, RemoteOutcome, RemoteRun, RemoteVerdict};
+pub use replicate::{ReplicationNotice, ReplicationStatus};
 pub use script::{Hook, HookEnv, HookJob, JobId, ScriptNotice, SCRIPT_LINKS};

@@ -61,6 +61,8 @@ pub struct Node {
     /// By member index: its last status line asked for the service (`remote=handover`), and
     /// this node has not acted on it yet.
     pub(crate) remote_asks: Vec<bool>,
+    /// Replication through the node (PROTOCOL 6.11).
+    pub(crate) replication: crate::replicate::Replication,
     pub(crate) transmits: VecDeque<Transmit>,
     pub(crate) events: VecDeque<Event>,
 }
@@ -82,6 +84,7 @@ impl Node {
         let member_states = vec![PeerState::Unknown; config.members.len()];
         let remote = config.remote_check.map(crate::RemoteCheck::new);
         let remote_asks = vec![false; config.members.len()];
+        let replication = crate::replicate::Replication::new(config.replication.limits, seed);
         let mut node = Node {
             roles: RoleManager::with_correlation(
                 config.role(),
@@ -113,6 +116,7 @@ impl Node {
             history: History::default(),
             remote,
             remote_asks,
+            replication,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         };
@@ -348,6 +352,7 @@ impl Node {
         self.dialer.handle_link_closed(now, link, settle);
         self.scripts.handle_closed(now, link);
         self.identities.remove(&link);
+        self.replication_link_closed(link);
         match self.links.remove(&link) {
             Some(LinkKind::Peer(_)) => {
                 self.peers.handle_link_closed(now, link);

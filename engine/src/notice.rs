@@ -197,6 +197,8 @@ pub enum Notice {
     },
     /// About a script component (the node's in-process adapter).
     Script(crate::script::ScriptNotice),
+    /// Replication through the node (PROTOCOL 6.11).
+    Replication(crate::replicate::ReplicationNotice),
     /// The node's timers were `late` when it ran again (a stall of the node itself), and a
     /// component registered: for `hold` from then, components that register are not told
     /// `active` before the election's view is settled (PROTOCOL 6.3, *A resumed node*).
@@ -370,6 +372,7 @@ impl fmt::Display for Notice {
                 write!(f, "stop: nothing to hand over ({reason}): exiting")
             }
             Notice::Script(n) => n.fmt(f),
+            Notice::Replication(n) => n.fmt(f),
         }
     }
 }

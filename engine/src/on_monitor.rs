@@ -101,7 +101,10 @@ impl Node {
             }
             MonitorEvent::ComponentRecovered { id } => {
                 self.notice(Notice::ComponentRecovered { component: id });
-                if self.election.is_fatal() && self.health.worst_failure() != Some(Severity::Fatal)
+                // Replication may hold the flag too (PROTOCOL 6.11, *Eligibility*).
+                if self.election.is_fatal()
+                    && self.health.worst_failure() != Some(Severity::Fatal)
+                    && !self.replication.holding
                 {
                     self.election.handle_fatal_cleared(now);
                 }

@@ -107,6 +107,7 @@ impl Node {
         let peer = self.config.members[i].name.clone();
         self.notice(Notice::PeerUp { peer, link });
         self.election.handle_link_up(now, link, Member(i));
+        self.replication_peer_up(link, Member(i));
         let _ = self.status.handle_client_connected(now, link);
         let id = self.correlation.next_id();
         self.send(link, baton_status::get_status(&id));

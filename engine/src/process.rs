@@ -18,7 +18,7 @@ impl Node {
                 self.send(t.link, t.message);
             }
             while let Some(t) = self.roles.poll_transmit() {
-                self.send(t.link, t.message);
+                self.send_role(t.link, t.message);
             }
             while let Some(t) = self.health.poll_transmit() {
                 self.send(t.link, t.message);
@@ -45,6 +45,8 @@ impl Node {
             moved |= self.process_scripts(now);
             moved |= self.release_held(now);
             moved |= self.step_remote(now);
+            moved |= self.step_replica_link();
+            moved |= self.step_eligibility(now);
             while let Some(e) = self.status.poll_event() {
                 match e {
                     ServerEvent::Ignored { link, reason } => {

@@ -71,7 +71,7 @@ pub enum SubmitError {
 }
 
 /// The active node's replication state for one generation.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Active {
     config: ActiveConfig,
     generation: u64,
@@ -82,6 +82,9 @@ pub struct Active {
     acknowledged: u64,
     /// Unacknowledged updates by sequence number.
     log: BTreeMap<u64, r::Operations>,
+    /// An `updateAck` of this generation came since the standby was (re)connected: it was
+    /// synced in this generation ([`Active::standby_synced`]).
+    standby_synced: bool,
     next_id: u64,
     out: VecDeque<r::ReplicationMessage>,
     events: VecDeque<ActiveEvent>,
@@ -98,6 +101,7 @@ impl Active {
             sequence: 0,
             acknowledged: 0,
             log: BTreeMap::new(),
+            standby_synced: false,
             next_id: 1,
             out: VecDeque::new(),
             events: VecDeque::new(),
@@ -112,6 +116,30 @@ impl Active {
     /// Last sequence number assigned.
     pub fn sequence(&self) -> u64 {
         self.sequence
+    }
+
+    /// The generation of this active term.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Highest sequence number the standby acknowledged.
+    pub fn acknowledged(&self) -> u64 {
+        self.acknowledged
+    }
+
+    /// Whether the standby acknowledged anything of this generation since it was last
+    /// (re)connected: a standby acknowledges only once synced in the generation (PROTOCOL
+    /// 2.8), so it then holds every update up to [`Active::acknowledged`].
+    pub fn standby_synced(&self) -> bool {
+        self.standby_synced
+    }
+
+    /// The standby went away (its link closed): it is not synced any more; the messages
+    /// queued for it are dropped (a standby that comes back asks for a full sync).
+    pub fn standby_lost(&mut self) {
+        self.standby_synced = false;
+        self.out.clear();
     }
 
     /// The next message to send to the standby, in order.
@@ -182,33 +210,23 @@ impl Active {
         ));
     }
 
-    /// Queues a full batch sync: the mirror in chunks, then `syncDone`.
+    /// Queues a full batch sync: the mirror in chunks (at most `chunk_entries` entries and
+    /// [`crate::CHUNK_OCTETS`] octets each), then `syncDone`.
     pub fn full_sync(&mut self) {
-        let chunk = self.config.chunk_entries.clamp(1, 64);
-        let entries: Vec<r::Entry> = self
-            .mirror
-            .iter()
-            .filter_map(|(k, v)| Some(r::Entry::new(k.to_wire()?, r::DataValue(v.to_vec().into()))))
-            .collect();
-        for part in entries.chunks(chunk) {
-            let id = self.id();
-            self.out.push_back(wire::message(
-                &id,
-                M::syncChunk(r::SyncChunk::new(
-                    r::Generation(self.generation),
-                    r::Entries(part.to_vec()),
-                )),
-            ));
-        }
-        let id = self.id();
-        self.out.push_back(wire::message(
-            &id,
-            M::syncDone(r::SyncDone::new(
-                r::Generation(self.generation),
-                r::SequenceNumber(self.sequence),
-                r::EntryCount(u32::try_from(entries.len()).unwrap_or(u32::MAX)),
-            )),
-        ));
+        let mut next = self.next_id;
+        let messages = crate::sync::sync_messages(
+            self.generation,
+            self.sequence,
+            self.mirror.iter(),
+            self.config.chunk_entries,
+            || {
+                let id = wire::correlation(next);
+                next += 1;
+                id
+            },
+        );
+        self.next_id = next;
+        self.out.extend(messages);
         // Everything so far is in the sync: the log restarts after it.
         self.log.clear();
     }
@@ -219,6 +237,9 @@ impl Active {
         match m.message {
             M::updateAck(a) => {
                 let highest = a.highest_contiguous.0;
+                if a.generation.0 == self.generation {
+                    self.standby_synced = true;
+                }
                 if a.generation.0 == self.generation && highest > self.acknowledged {
                     self.acknowledged = highest.min(self.sequence);
                     self.log = self.log.split_off(&(self.acknowledged + 1));

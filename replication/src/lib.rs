@@ -12,14 +12,17 @@
 //! - [`Active`]: the active node: the component's changes numbered and sent, its mirror the
 //!   source of a batch sync, audits, and the repair of a mismatch by a full sync.
 //!
-//! Not wired into the node yet: see `README.md` for the design.
+//! The node carries it on its peer and component links (PROTOCOL 6.11, `baton-engine`); see
+//! `README.md` for the design.
 #![forbid(unsafe_code)]
 
 mod active;
 mod repertory;
 mod standby;
-mod wire;
+mod sync;
+pub mod wire;
 
 pub use active::{Active, ActiveConfig, ActiveEvent, SubmitError};
 pub use repertory::{Key, Limits, Op, Repertory, RepertoryFull};
-pub use standby::{Standby, StandbyConfig};
+pub use standby::{Standby, StandbyConfig, StandbyEvent};
+pub use sync::{sync_messages, CHUNK_OCTETS};

@@ -37,7 +37,8 @@ impl Key {
         ))
     }
 
-    fn octets(&self) -> usize {
+    /// Its size: the octets of its three parts.
+    pub fn octets(&self) -> usize {
         self.application_id.len() + self.data_type.len() + self.key.len()
     }
 }
@@ -213,6 +214,22 @@ impl Repertory {
     /// The records in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&Key, &[u8])> {
         self.records.iter().map(|(k, v)| (k, v.as_slice()))
+    }
+
+    /// The records of one application (`applicationId` = `application_id`), in key order.
+    pub fn application<'a>(
+        &'a self,
+        application_id: &'a [u8],
+    ) -> impl Iterator<Item = (&'a Key, &'a [u8])> + 'a {
+        let from = Key {
+            application_id: application_id.to_vec(),
+            data_type: Vec::new(),
+            key: Vec::new(),
+        };
+        self.records
+            .range(from..)
+            .take_while(move |(k, _)| k.application_id == application_id)
+            .map(|(k, v)| (k, v.as_slice()))
     }
 
     /// PROTOCOL 2.8 "Digest": SHA-256 over the records in key order, each as its application

@@ -27,6 +27,28 @@ impl Default for StandbyConfig {
     }
 }
 
+/// What the standby tells its caller (the node forwards applied updates to a hot standby
+/// component, PROTOCOL 6.11).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StandbyEvent {
+    /// An update was applied to the repertory (in sequence order).
+    Applied {
+        /// Its generation.
+        generation: u64,
+        /// Its sequence number.
+        sequence: u64,
+        /// Its operations, as applied.
+        ops: Vec<Op>,
+    },
+    /// A batch sync replaced the repertory.
+    Synced {
+        /// Its generation.
+        generation: u64,
+        /// The sequence number it is consistent with.
+        sequence: u64,
+    },
+}
+
 /// A sync whose chunks are arriving.
 #[derive(Debug, Clone)]
 struct SyncInProgress {
@@ -35,7 +57,7 @@ struct SyncInProgress {
 }
 
 /// The standby node's replication state.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Standby {
     config: StandbyConfig,
     repertory: Repertory,
@@ -50,14 +72,21 @@ pub struct Standby {
     sync: Option<SyncInProgress>,
     next_id: u64,
     out: VecDeque<r::ReplicationMessage>,
+    events: VecDeque<StandbyEvent>,
 }
 
 impl Standby {
     /// A standby with an empty repertory, not yet synced.
     pub fn new(config: StandbyConfig) -> Standby {
+        Standby::seeded(config, Repertory::new(config.limits))
+    }
+
+    /// A standby holding `repertory` (a demoted active's mirror), not synced in any
+    /// generation: what it keeps until a sync replaces it.
+    pub fn seeded(config: StandbyConfig, repertory: Repertory) -> Standby {
         Standby {
             config,
-            repertory: Repertory::new(config.limits),
+            repertory,
             synced: None,
             newest: 0,
             applied: 0,
@@ -65,6 +94,7 @@ impl Standby {
             sync: None,
             next_id: 1,
             out: VecDeque::new(),
+            events: VecDeque::new(),
         }
     }
 
@@ -91,6 +121,27 @@ impl Standby {
     /// The generation of the last completed sync, if any.
     pub fn synced_generation(&self) -> Option<u64> {
         self.synced
+    }
+
+    /// The newest generation seen in any message (0 before the first).
+    pub fn newest_generation(&self) -> u64 {
+        self.newest
+    }
+
+    /// Whether the repertory is synced in the newest generation seen, with no sync under way
+    /// and no gap pending: it holds every update of the active's term received so far.
+    pub fn caught_up(&self) -> bool {
+        self.synced == Some(self.newest) && self.sync.is_none() && self.pending.is_empty()
+    }
+
+    /// Early updates held until a gap fills.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// The next event, in order.
+    pub fn poll_event(&mut self) -> Option<StandbyEvent> {
+        self.events.pop_front()
     }
 
     /// The next message to send to the active, in order.
@@ -175,6 +226,11 @@ impl Standby {
             return;
         }
         self.applied = seq;
+        self.events.push_back(StandbyEvent::Applied {
+            generation,
+            sequence: seq,
+            ops,
+        });
         // The gap is filled: the held updates that now follow apply too.
         while let Some((held_id, held_ops)) = self.pending.remove(&(self.applied + 1)) {
             if let Err(full) = self.repertory.apply(&held_ops) {
@@ -182,6 +238,11 @@ impl Standby {
                 break;
             }
             self.applied += 1;
+            self.events.push_back(StandbyEvent::Applied {
+                generation,
+                sequence: self.applied,
+                ops: held_ops,
+            });
         }
         // The acknowledgement answers the update received, with the highest contiguous number.
         self.out.push_back(wire::ack(id, generation, self.applied));
@@ -240,6 +301,10 @@ impl Standby {
                 self.synced = Some(generation);
                 self.applied = d.sequence_number.0;
                 self.pending.clear();
+                self.events.push_back(StandbyEvent::Synced {
+                    generation,
+                    sequence: self.applied,
+                });
                 self.out.push_back(wire::ack(id, generation, self.applied));
             }
             Err(full) => self.refuse(id, ErrorCode::repertoryFull, full.to_string()),

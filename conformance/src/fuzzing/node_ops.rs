@@ -266,10 +266,10 @@ fn severity(bits: u8) -> Severity {
 
 fn carries(kind: KindSel, interface: Interface) -> bool {
     match kind {
-        // No link carries replication yet (PROTOCOL 2.8): the node closes it everywhere.
-        _ if interface == Interface::Replication => false,
         KindSel::PeerDialled | KindSel::PeerAccepted => interface != Interface::Role,
-        KindSel::Component => interface != Interface::Election,
+        // Replication on component links is for replicating components only (PROTOCOL
+        // 6.11): this harness configures none.
+        KindSel::Component => !matches!(interface, Interface::Election | Interface::Replication),
         KindSel::Client => matches!(interface, Interface::Status | Interface::Monitor),
     }
 }

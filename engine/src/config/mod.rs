@@ -3,10 +3,12 @@
 
 mod diff;
 mod node;
+mod replication;
 mod vip;
 
 pub use diff::{Change, ConfigDiff, Refusal};
 pub use node::{MemberConfig, NodeConfig, NodeConfigError};
+pub use replication::{ReplicationConfig, ReplicationMode};
 pub use vip::VipConfig;
 
 use baton_codec::Encoding;

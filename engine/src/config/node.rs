@@ -80,6 +80,9 @@ pub struct NodeConfig {
     pub persisted: PersistedGrant,
     /// Etcd mode: the lease TTL and the etcd round-trip bound (PROTOCOL 5.12.4).
     pub etcd: baton_election::EtcdTimers,
+    /// Replication through the node (PROTOCOL 6.11): the replicating components, the
+    /// repertory's bounds, `promote_unsynced`. Default: none.
+    pub replication: super::ReplicationConfig,
 }
 
 /// A configuration that cannot run.
@@ -150,6 +153,7 @@ impl NodeConfig {
             quorum: QuorumTimers::default(),
             persisted: PersistedGrant::Unknown,
             etcd: baton_election::EtcdTimers::default(),
+            replication: super::ReplicationConfig::default(),
         }
     }
 

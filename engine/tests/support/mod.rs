@@ -236,6 +236,15 @@ impl Pair {
         self.flush();
     }
 
+    /// Component `c` sends `message` to its node now (a frame its engine does not make:
+    /// Replication, PROTOCOL 6.11), if connected.
+    pub fn component_send(&mut self, c: usize, message: impl Into<AnyMessage>) {
+        if let Some(link) = self.components[c].link {
+            self.transmit(End::Component(c), link, message.into());
+            self.flush();
+        }
+    }
+
     /// Opens a status client link to node `node` now.
     pub fn add_client(&mut self, node: usize) -> usize {
         self.clients.push(TestClient {
