@@ -8,7 +8,7 @@ use crate::repertory::{Limits, Op, Repertory, RepertoryFull};
 use crate::wire;
 use baton_asn1::replication as r;
 use r::{ErrorCode, ReplicationMessageMessage as M};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 /// How an active is configured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,8 +80,8 @@ pub struct Active {
     sequence: u64,
     /// Highest sequence number the standby acknowledged.
     acknowledged: u64,
-    /// Unacknowledged updates by sequence number.
-    log: BTreeMap<u64, r::Operations>,
+    /// Unacknowledged updates, by sequence number (consecutive, oldest first).
+    log: VecDeque<(u64, r::Operations)>,
     /// An `updateAck` of this generation came since the standby was (re)connected: it was
     /// synced in this generation ([`Active::standby_synced`]).
     standby_synced: bool,
@@ -100,7 +100,7 @@ impl Active {
             mirror,
             sequence: 0,
             acknowledged: 0,
-            log: BTreeMap::new(),
+            log: VecDeque::new(),
             standby_synced: false,
             next_id: 1,
             out: VecDeque::new(),
@@ -175,17 +175,17 @@ impl Active {
         self.sequence += 1;
         let operations = r::Operations(wire_ops);
         if self.log.len() == self.config.log_updates {
-            self.log.pop_first();
+            self.log.pop_front();
         }
-        self.log.insert(self.sequence, operations.clone());
+        self.log.push_back((self.sequence, operations.clone()));
         let id = self.id();
         self.out
-            .push_back(self.update(&id, self.sequence, operations));
+            .push_back(self.update(id, self.sequence, operations));
         Ok(self.sequence)
     }
 
-    fn update(&self, id: &r::CorrelationId, seq: u64, ops: r::Operations) -> r::ReplicationMessage {
-        wire::message(
+    fn update(&self, id: r::CorrelationId, seq: u64, ops: r::Operations) -> r::ReplicationMessage {
+        r::ReplicationMessage::new(
             id,
             M::update(r::Update::new(
                 r::Generation(self.generation),
@@ -242,27 +242,31 @@ impl Active {
                 }
                 if a.generation.0 == self.generation && highest > self.acknowledged {
                     self.acknowledged = highest.min(self.sequence);
-                    self.log = self.log.split_off(&(self.acknowledged + 1));
+                    while self
+                        .log
+                        .front()
+                        .is_some_and(|(seq, _)| *seq <= self.acknowledged)
+                    {
+                        self.log.pop_front();
+                    }
                     self.events
                         .push_back(ActiveEvent::Acknowledged(self.acknowledged));
                 }
             }
             M::syncRequest(s) => match s.start {
                 r::SyncStart::fromSequenceNumber(n)
-                    if self
-                        .log
-                        .first_key_value()
-                        .is_some_and(|(first, _)| *first <= n.0)
+                    if self.log.front().is_some_and(|(first, _)| *first <= n.0)
                         && n.0 <= self.sequence =>
                 {
                     let resend: Vec<(u64, r::Operations)> = self
                         .log
-                        .range(n.0..)
-                        .map(|(s, o)| (*s, o.clone()))
+                        .iter()
+                        .filter(|(s, _)| *s >= n.0)
+                        .cloned()
                         .collect();
                     for (seq, ops) in resend {
                         let id = self.id();
-                        self.out.push_back(self.update(&id, seq, ops));
+                        self.out.push_back(self.update(id, seq, ops));
                     }
                 }
                 _ => self.full_sync(),

@@ -137,10 +137,22 @@ impl Repertory {
         limits: Limits,
         entries: impl IntoIterator<Item = (Key, Vec<u8>)>,
     ) -> Result<Repertory, RepertoryFull> {
-        let mut rep = Repertory::new(limits);
-        let ops: Vec<Op> = entries.into_iter().map(|(k, v)| Op::Add(k, v)).collect();
-        rep.apply(&ops)?;
-        Ok(rep)
+        // A new repertory, nothing to keep on a refusal: built at once (in bulk when the
+        // entries come in key order, as a sync sends them), then checked.
+        let records: BTreeMap<Key, Vec<u8>> = entries.into_iter().collect();
+        let octets = records.iter().map(|(k, v)| k.octets() + v.len()).sum();
+        if records.len() > limits.max_entries || octets > limits.max_octets {
+            return Err(RepertoryFull {
+                entries: records.len(),
+                octets,
+                limits,
+            });
+        }
+        Ok(Repertory {
+            records,
+            octets,
+            limits,
+        })
     }
 
     /// Applies `ops` in order, all or nothing.
@@ -148,7 +160,33 @@ impl Repertory {
     /// # Errors
     /// [`RepertoryFull`] if the result would not fit; the repertory is then unchanged.
     pub fn apply(&mut self, ops: &[Op]) -> Result<(), RepertoryFull> {
-        // Dry run on sizes first, so that a refused update changes nothing.
+        self.admit(ops)?;
+        for op in ops {
+            match op {
+                Op::Add(k, v) | Op::Modify(k, v) => self.store(k, v),
+                Op::Delete(k) => {
+                    if let Some(old) = self.records.remove(k) {
+                        self.octets -= k.octets() + old.len();
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `ops` fit the limits once applied.
+    fn admit(&self, ops: &[Op]) -> Result<(), RepertoryFull> {
+        // Most updates fit even if every add and modify made a new record: no dry run then.
+        let (grown_entries, grown_octets) = ops.iter().fold((0, 0), |(e, o), op| match op {
+            Op::Add(k, v) | Op::Modify(k, v) => (e + 1, o + k.octets() + v.len()),
+            Op::Delete(_) => (e, o),
+        });
+        if self.records.len() + grown_entries <= self.limits.max_entries
+            && self.octets + grown_octets <= self.limits.max_octets
+        {
+            return Ok(());
+        }
+        // Dry run on sizes, so that a refused update changes nothing.
         let mut entries = self.records.len();
         let mut octets = self.octets;
         let mut touched: BTreeMap<&Key, Option<usize>> = BTreeMap::new();
@@ -172,18 +210,27 @@ impl Repertory {
                 limits: self.limits,
             });
         }
-        for op in ops {
-            match op {
-                Op::Add(k, v) | Op::Modify(k, v) => {
-                    self.records.insert(k.clone(), v.clone());
-                }
-                Op::Delete(k) => {
-                    self.records.remove(k);
+        Ok(())
+    }
+
+    /// Stores `value` under `key`, in the present record's buffer when there is one not much
+    /// larger (the memory held stays close to what the limits count).
+    fn store(&mut self, key: &Key, value: &[u8]) {
+        match self.records.get_mut(key) {
+            Some(old) => {
+                self.octets = self.octets + value.len() - old.len();
+                if old.capacity() <= 2 * value.len().max(32) {
+                    old.clear();
+                    old.extend_from_slice(value);
+                } else {
+                    *old = value.to_vec();
                 }
             }
+            None => {
+                self.octets += key.octets() + value.len();
+                self.records.insert(key.clone(), value.to_vec());
+            }
         }
-        self.octets = octets;
-        Ok(())
     }
 
     /// The value under `key`.
@@ -294,6 +341,50 @@ mod tests {
         .unwrap();
         assert_eq!(rep.len(), 2);
         assert_eq!(rep.octets(), 8);
+    }
+
+    #[test]
+    fn octets_follow_replacements_deletes_and_duplicates() {
+        let mut rep = Repertory::new(Limits::default());
+        rep.apply(&[Op::Add(key("1", "a"), vec![1; 100])]).unwrap();
+        assert_eq!(rep.octets(), 103);
+        // A shorter value in the record's own buffer, then a much longer one.
+        rep.apply(&[Op::Modify(key("1", "a"), vec![2; 10])])
+            .unwrap();
+        assert_eq!(
+            (rep.octets(), rep.get(&key("1", "a"))),
+            (13, Some(&[2u8; 10][..]))
+        );
+        rep.apply(&[Op::Modify(key("1", "a"), vec![3; 1000])])
+            .unwrap();
+        assert_eq!(rep.octets(), 1003);
+        rep.apply(&[Op::Delete(key("1", "a")), Op::Delete(key("1", "z"))])
+            .unwrap();
+        assert_eq!((rep.octets(), rep.len()), (0, 0));
+        // Later duplicates replace earlier ones; the count is of the records kept.
+        let rep = Repertory::from_entries(
+            Limits::default(),
+            [
+                (key("1", "b"), b"old".to_vec()),
+                (key("1", "a"), b"x".to_vec()),
+                (key("1", "b"), b"new!".to_vec()),
+            ],
+        )
+        .unwrap();
+        assert_eq!((rep.len(), rep.octets()), (2, 4 + 7));
+        assert_eq!(rep.get(&key("1", "b")), Some(&b"new!"[..]));
+        let tight = Limits {
+            max_entries: 1,
+            max_octets: 100,
+        };
+        assert_eq!(
+            Repertory::from_entries(tight, [(key("1", "a"), vec![]), (key("1", "b"), vec![])]),
+            Err(RepertoryFull {
+                entries: 2,
+                octets: 6,
+                limits: tight
+            })
+        );
     }
 
     #[test]

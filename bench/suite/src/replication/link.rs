@@ -152,6 +152,8 @@ pub fn serve_standby(
         for m in batch.drain(..) {
             standby.handle(m);
         }
+        // Applied updates (what a node forwards to a hot standby component): dropped here.
+        while standby.poll_event().is_some() {}
     }
 }
 

@@ -12,6 +12,7 @@
 //! The active runs on this thread, the standby on another, and a third reads the standby's
 //! answers: three threads, two cores here.
 
+mod breakdown;
 mod link;
 mod restore;
 mod stream;
@@ -61,7 +62,7 @@ pub fn run(opts: &Options) -> Result<Vec<Table>, String> {
         Load {
             ops: 1,
             value: 64,
-            keys: 100_000,
+            keys: 10_000,
         },
         Load {
             ops: 1,
@@ -71,7 +72,7 @@ pub fn run(opts: &Options) -> Result<Vec<Table>, String> {
         Load {
             ops: 16,
             value: 64,
-            keys: 100_000,
+            keys: 10_000,
         },
     ];
     for &encoding in opts.repl_encodings.iter().filter(|_| runs("throughput")) {
@@ -97,6 +98,56 @@ pub fn run(opts: &Options) -> Result<Vec<Table>, String> {
             .into(),
     );
 
+    let mut steps = Table::new(
+        "Replication: where an update's time goes (ns per update, one thread, no link)",
+        &["step", "runs on"],
+    );
+    for (name, side) in breakdown::STEPS {
+        steps.row(vec![name.to_owned(), side.to_owned()]);
+    }
+    steps.row(vec!["**all steps**".into(), "".into()]);
+    steps.row(vec![
+        "**active's thread (reader's excluded)**".into(),
+        "".into(),
+    ]);
+    steps.row(vec!["**standby's thread**".into(), "".into()]);
+    for &encoding in opts.repl_encodings.iter().filter(|_| runs("breakdown")) {
+        for load in loads {
+            let n = (opts.repl_secs * 100_000.0
+                / (load.ops as f64 * (load.value as f64 / 64.0).sqrt()))
+            .max(1000.0) as u64;
+            progress(
+                "replication",
+                format!("breakdown {encoding:?} {load:?} x{n}"),
+            );
+            let ns = breakdown::breakdown(encoding, load, n)?;
+            steps.header.push(format!(
+                "{encoding}, {}, {} op{}",
+                size(load.value),
+                load.ops,
+                if load.ops == 1 { "" } else { "s" }
+            ));
+            let sum = |side: Option<&str>| -> f64 {
+                breakdown::STEPS
+                    .iter()
+                    .zip(&ns)
+                    .filter(|((_, s), _)| side.is_none_or(|side| *s == side))
+                    .map(|(_, v)| v)
+                    .sum()
+            };
+            let totals = [sum(None), sum(Some("active")), sum(Some("standby"))];
+            for (row, v) in steps.rows.iter_mut().zip(ns.iter().chain(&totals)) {
+                row.push(format!("{v:.0}"));
+            }
+        }
+    }
+    steps.notes.push(
+        "Each step runs over every update of a batch before the next step starts (the \
+         messages held in between), so caches are colder than in a stream. The active's \
+         thread bounds the link's rate: one core gives at most 10⁹ / (its ns) updates/s."
+            .into(),
+    );
+
     let rate = opts.repl_rate;
     let mut lag = Table::new(
         format!("Replication lag: submit to acknowledgement at {rate} updates/s offered"),
@@ -115,7 +166,7 @@ pub fn run(opts: &Options) -> Result<Vec<Table>, String> {
         let load = Load {
             ops: 1,
             value: 64,
-            keys: 100_000,
+            keys: 10_000,
         };
         progress("replication", format!("lag {encoding:?} at {rate}/s"));
         let l = stream::lag(encoding, load, rate, secs)?;
@@ -176,7 +227,7 @@ pub fn run(opts: &Options) -> Result<Vec<Table>, String> {
          acknowledgement of the whole arriving back, the standby's digest then checked equal."
             .into(),
     );
-    Ok(vec![through, lag, restore])
+    Ok(vec![through, steps, lag, restore])
 }
 
 #[cfg(test)]
