@@ -23,7 +23,9 @@
 
 use crate::component::build;
 use crate::event::State;
-use crate::request::Reply;
+use crate::promotion::{PromoteError, Promoted, Replica};
+use crate::replica::{Ack, Operation, ReplicateError, Restoration};
+use crate::request::{cleanup_updates, replicate_blocking, Reply};
 use crate::types::{Health, Role};
 use crate::{AnswerError, ComponentOptions, Endpoint, Error};
 use std::sync::{mpsc, Arc, Mutex};
@@ -83,6 +85,49 @@ impl RoleRequest {
     /// As [`crate::RoleRequest::accept`].
     pub fn refuse(self) -> Result<(), AnswerError> {
         self.answer(false)
+    }
+
+    /// Where a promoted state comes from: as [`crate::RoleRequest::restoration`].
+    pub fn restoration(&self) -> Option<&Restoration> {
+        self.inner.restoration()
+    }
+
+    /// Takes the restoration out: as [`crate::RoleRequest::take_restoration`].
+    pub fn take_restoration(&mut self) -> Option<Restoration> {
+        self.inner.take_restoration()
+    }
+
+    /// Runs a promotion (restoration, activation, the answer, auditing, cleanup), waiting
+    /// on the calling thread: as [`crate::RoleRequest::promote`].
+    ///
+    /// # Errors
+    /// As [`crate::RoleRequest::promote`].
+    pub fn promote<A: Replica + ?Sized>(
+        mut self,
+        replica: &mut A,
+    ) -> Result<Promoted, PromoteError> {
+        if self.role() == Role::Standby {
+            self.accept()?;
+            return Ok(Promoted::default());
+        }
+        let restoration = self
+            .take_restoration()
+            .unwrap_or(Restoration::Records(Vec::new()));
+        let commands = self.inner.commands();
+        replica.restore(restoration);
+        if !replica.activate() {
+            self.refuse()?;
+            return Err(PromoteError::NotActivated);
+        }
+        self.accept()?;
+        let orphans = replica.audit();
+        let commands = commands.ok_or(PromoteError::Cleanup(ReplicateError::Closed))?;
+        let mut acks = Vec::new();
+        for ops in cleanup_updates(&orphans) {
+            acks.push(replicate_blocking(&commands, ops).map_err(PromoteError::Cleanup)?);
+        }
+        replica.cleanup(&orphans);
+        Ok(Promoted { orphans, acks })
     }
 
     fn answer(self, accept: bool) -> Result<(), AnswerError> {
@@ -229,6 +274,15 @@ impl Component {
     /// The health reported to the node.
     pub fn health(&self) -> Health {
         self.inner.health()
+    }
+
+    /// Replicates `operations` as one update and waits for the node's acknowledgement: as
+    /// [`crate::Component::replicate`].
+    ///
+    /// # Errors
+    /// As [`crate::Component::replicate`].
+    pub fn replicate(&self, operations: impl Into<Vec<Operation>>) -> Result<Ack, ReplicateError> {
+        self.inner.replicate_blocking(operations.into())
     }
 
     /// Blocks until the component holds a role: as [`crate::Component::wait_role`] (answer

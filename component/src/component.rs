@@ -267,6 +267,46 @@ impl Component {
         let _ = state.wait_for(|s| s.closed).await;
     }
 
+    /// Replicates `operations` through the node (PROTOCOL 6.11) as one update, and completes
+    /// with the node's acknowledgement (`updateAck`): with the node's `replication = "sync"`
+    /// the standby node stored it, with `"async"` the active node's mirror holds it
+    /// ([`ReplicationMode`](crate::ReplicationMode)). Only the active component replicates.
+    ///
+    /// The update is handed to the component when `replicate` is called, not when the
+    /// future is first polled: updates go out in call order, and an application may start
+    /// several and await them later (pipelining).
+    ///
+    /// ```no_run
+    /// # use baton_component::{Component, Operation};
+    /// # async fn demo(component: Component) -> Result<(), baton_component::ReplicateError> {
+    /// let ack = component
+    ///     .replicate(vec![Operation::add("1", b"session-7".to_vec(), b"state".to_vec())])
+    ///     .await?;
+    /// println!("replicated as update {}", ack.sequence);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`ReplicateError::Refused`](crate::ReplicateError::Refused) names the node's code (e.g. `repertoryFull`: nothing was
+    /// applied); [`ReplicateError::LinkClosed`](crate::ReplicateError::LinkClosed): the outcome is unknown. Nothing is sent
+    /// when the component does not replicate, is not connected or not active, or the
+    /// operations are invalid (1 to 64, within the module's sizes and the frame limit).
+    pub fn replicate(
+        &self,
+        operations: impl Into<Vec<crate::Operation>>,
+    ) -> impl std::future::Future<Output = Result<crate::Ack, crate::ReplicateError>> + Send + 'static
+    {
+        crate::request::replicate(&self.commands, operations.into())
+    }
+
+    /// As [`Component::replicate`], waiting on the calling thread (for the blocking facade).
+    pub(crate) fn replicate_blocking(
+        &self,
+        operations: Vec<crate::Operation>,
+    ) -> Result<crate::Ack, crate::ReplicateError> {
+        crate::request::replicate_blocking(&self.commands, operations)
+    }
+
     /// Asks the driver to stop. `false`: it already stopped.
     pub(crate) fn commands_send_shutdown(&self) -> bool {
         self.commands_send(Command::Shutdown)

@@ -3,14 +3,21 @@
 //! Nothing here decides anything the engine decides; it feeds it, drains it and turns its
 //! events into [`Event`]s.
 
-use crate::engine::{ComponentEngine, ComponentEngineConfig, ComponentEngineEvent, IgnoredFrame};
+use crate::engine::{
+    ComponentEngine, ComponentEngineConfig, ComponentEngineEvent, IgnoredFrame, ReplicationConfig,
+    ReplicationEvent, Ticket,
+};
 use crate::event::{DisconnectReason, Event, State};
 use crate::options::{ComponentOptions, Endpoint, MIN_MAX_FRAME};
-use crate::request::{AnswerError, Command, HealthProbe, RequestInfo, RoleRequest, NO_REQUEST};
+use crate::request::{
+    AnswerError, Command, HealthProbe, ReplicateReply, RequestInfo, RoleRequest, NO_REQUEST,
+};
+use crate::types::Role;
 use crate::types::{Health, WatchdogReason};
 use baton_codec::{AnyMessage, FrameCodec, Interface};
 use baton_core::{Instant, LinkId};
 use futures_util::{FutureExt, StreamExt};
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -67,6 +74,8 @@ pub(crate) struct Driver {
     refused: bool,
     /// The application's health probe ([`crate::Component::on_health_query`]).
     probe: Option<HealthProbe>,
+    /// Who waits for each update sent (PROTOCOL 6.11).
+    updates: HashMap<Ticket, ReplicateReply>,
 }
 
 impl Driver {
@@ -89,6 +98,14 @@ impl Driver {
             },
         )
         .map_err(|e| crate::Error::InvalidId(e.0))?;
+        let engine = match options.replication {
+            Some(r) => engine.with_replication(ReplicationConfig {
+                standby: r.standby,
+                encoding: options.encoding,
+                max_frame: options.max_frame,
+            }),
+            None => engine,
+        };
         Ok(Driver {
             codec: FrameCodec::with_max_frame(options.encoding, options.max_frame),
             endpoint,
@@ -106,6 +123,7 @@ impl Driver {
             silent: false,
             refused: false,
             probe: None,
+            updates: HashMap::new(),
         })
     }
 
@@ -412,6 +430,12 @@ impl Driver {
                 self.state.send_modify(|s| s.health = health);
             }
             Command::SetProbe(probe) => self.probe = probe,
+            Command::Replicate { operations, reply } => match self.engine.replicate(&operations) {
+                Ok(ticket) => {
+                    self.updates.insert(ticket, reply);
+                }
+                Err(e) => reply.send(Err(e)),
+            },
             Command::Shutdown | Command::Leave => return false,
         }
         true
@@ -473,12 +497,17 @@ impl Driver {
                     .node_timers()
                     .role_timeout
                     .map(|t| tokio::time::Instant::now() + t);
+                let restoration = match role {
+                    Role::Active => self.engine.take_restoration(),
+                    Role::Standby => None,
+                };
                 let request = RoleRequest::new(
                     RequestInfo {
                         role,
                         correlation,
                         generation,
                         deadline,
+                        restoration,
                     },
                     serial,
                     self.current.clone(),
@@ -502,8 +531,12 @@ impl Driver {
                 self.emit(Event::RoleChanged { from, to });
             }
             ComponentEngineEvent::Connected { role, self_demoted } => {
+                if let Some(r) = self.options.replication {
+                    info!(mode = ?r.mode, standby = ?r.standby, "replicating");
+                }
                 self.emit(Event::Connected { role, self_demoted });
             }
+            ComponentEngineEvent::Replication(e) => self.on_replication(e),
             ComponentEngineEvent::Ignored(IgnoredFrame::RoleAnswer { correlation }) => {
                 warn!(correlation = %correlation, "setRoleResponse from the node ignored");
             }
@@ -553,6 +586,43 @@ impl Driver {
                      node's watchdog bound (PROTOCOL 6.3, 6.9)"
                 );
                 self.emit(Event::ActiveRefused { watchdog, bound });
+            }
+        }
+    }
+
+    /// Replication's events: answers to their callers, the standby stream to the application.
+    fn on_replication(&mut self, e: ReplicationEvent) {
+        match e {
+            ReplicationEvent::Acked { ticket, ack } => {
+                if let Some(reply) = self.updates.remove(&ticket) {
+                    reply.send(Ok(ack));
+                }
+            }
+            ReplicationEvent::Failed { ticket, error } => {
+                debug!(error = %error, "update failed");
+                if let Some(reply) = self.updates.remove(&ticket) {
+                    reply.send(Err(error));
+                }
+            }
+            ReplicationEvent::StandbySync { records } => {
+                info!(records = records.len(), "standby sync");
+                self.emit(Event::StandbySync { records });
+            }
+            ReplicationEvent::StandbyUpdate {
+                sequence,
+                operations,
+            } => self.emit(Event::StandbyUpdate {
+                sequence,
+                operations,
+            }),
+            ReplicationEvent::Resync { expected, got } => {
+                warn!(
+                    expected,
+                    got, "standby stream broken: asked for a full sync"
+                );
+            }
+            ReplicationEvent::NodeError { code, description } => {
+                warn!(%code, description = %description, "replication error from the node");
             }
         }
     }

@@ -2,6 +2,7 @@
 //! state.
 
 pub use crate::engine::NodeTimers;
+use crate::replica::{Operation, Record};
 use crate::request::RoleRequest;
 use crate::types::{Health, Role, WatchdogReason};
 use std::fmt;
@@ -114,6 +115,22 @@ pub enum Event<R = RoleRequest> {
         /// The node's bound, `D - H - 2 ms`.
         bound: Duration,
     },
+    /// A hot standby's copy, whole (PROTOCOL 6.11: the node's answer to the
+    /// `syncRequest{full}` the library sends at registration and `setRole{standby}`, or again
+    /// after a break in the stream): replace the application's copy with these records.
+    /// [`Event::StandbyUpdate`]s follow.
+    StandbySync {
+        /// Every record of the application.
+        records: Vec<Record>,
+    },
+    /// A hot standby's stream: an update the active component replicated, as the standby
+    /// node applied it, in order. Apply the operations to the copy, in order.
+    StandbyUpdate {
+        /// Its number in the stream.
+        sequence: u64,
+        /// The operations.
+        operations: Vec<Operation>,
+    },
 }
 
 /// A snapshot of the component, as [`Component::state`](crate::Component::state) gives it.
@@ -154,6 +171,14 @@ impl<R> Event<R> {
                 Event::WatchdogTooLong { watchdog, bound }
             }
             Event::ActiveRefused { watchdog, bound } => Event::ActiveRefused { watchdog, bound },
+            Event::StandbySync { records } => Event::StandbySync { records },
+            Event::StandbyUpdate {
+                sequence,
+                operations,
+            } => Event::StandbyUpdate {
+                sequence,
+                operations,
+            },
         }
     }
 }

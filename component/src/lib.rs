@@ -46,6 +46,32 @@
 //! purpose calls [`Component::leave`] rather than [`Component::close`], so that the node does
 //! not take it for a crash.
 //!
+//! # Replication
+//! A component configured with [`ComponentOptions::replication`] (and `replication = "sync"`
+//! or `"async"` on its node's `[[component]]`) replicates its application's state through
+//! its node to the standby node (PROTOCOL 2.8, 6.11; seed 002's checkpoints: add a context
+//! when it enters a stable state, delete it when it leaves, modify only when necessary):
+//! - the active component calls [`Component::replicate`] (or the blocking
+//!   [`blocking::Component::replicate`]) with one to 64 [`Operation`]s on its records (a
+//!   [`RecordKey`] is a data type and a key; the application id is the component id). It
+//!   completes with the node's acknowledgement ([`Ack`]): once the standby node stored the
+//!   update in `sync` mode, once the active node's mirror holds it in `async` mode
+//!   ([`ReplicationMode`]). A refusal names the node's code ([`ReplicateError::Refused`],
+//!   e.g. [`ErrorCode::RepertoryFull`]: nothing applied); updates are numbered 1, 2, ... on
+//!   each link, in the generation of the `setRole{active}` accepted.
+//! - a **hot** standby ([`StandbyKind::Hot`]) asks for its records at registration and at
+//!   `setRole{standby}`, gets them as [`Event::StandbySync`], then every update the active
+//!   replicates as [`Event::StandbyUpdate`], in order (a gap asks for a new sync). A
+//!   **cold** one gets the records only when promoted.
+//! - on promotion, [`RoleRequest::promote`] runs seed 002's steps in order on the
+//!   application's [`Replica`]: restoration (the records the node sent before its
+//!   `setRole{active}`, or [`Restoration::Streamed`] for a hot standby), activation, the
+//!   answer to the node, auditing (returns the orphans' keys) and cleanup (the library
+//!   replicates a `delete` of each orphan, then calls [`Replica::cleanup`]).
+//!
+//! `examples/kv_store.rs` is a replicated key-value store that keeps serving after a
+//! failover.
+//!
 //! # Links
 //! The component reconnects by itself whenever the link drops, at once after a link that
 //! worked and then with exponential back-off ([`Backoff`]). Anything from the node that is
@@ -122,6 +148,7 @@ component's [`State`] for other tasks.
 #![cfg_attr(not(feature = "runtime"), allow(rustdoc::broken_intra_doc_links))]
 
 pub mod engine;
+mod replica;
 mod types;
 
 #[cfg(feature = "runtime")]
@@ -135,9 +162,15 @@ mod event;
 #[cfg(feature = "runtime")]
 mod options;
 #[cfg(feature = "runtime")]
+mod promotion;
+#[cfg(feature = "runtime")]
 mod request;
 
 pub use baton_codec::Encoding;
+pub use replica::{
+    Ack, ErrorCode, Operation, Record, RecordKey, ReplicateError, Restoration, MAX_DATA_TYPE,
+    MAX_KEY, MAX_OPERATIONS, MAX_VALUE,
+};
 pub use types::{Health, Role, WatchdogReason};
 
 #[cfg(feature = "runtime")]
@@ -145,6 +178,11 @@ pub use component::{Component, Error, Events};
 #[cfg(feature = "runtime")]
 pub use event::{DisconnectReason, Event, NodeTimers, State};
 #[cfg(feature = "runtime")]
-pub use options::{Backoff, ComponentOptions, Endpoint, MIN_MAX_FRAME};
+pub use options::{
+    Backoff, ComponentOptions, Endpoint, ReplicationMode, ReplicationOptions, StandbyKind,
+    MIN_MAX_FRAME,
+};
+#[cfg(feature = "runtime")]
+pub use promotion::{PromoteError, Promoted, Replica};
 #[cfg(feature = "runtime")]
 pub use request::{AnswerError, RoleRequest};

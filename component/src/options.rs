@@ -1,5 +1,6 @@
 //! Where the node listens and how the component behaves.
 
+pub use crate::engine::StandbyKind;
 use baton_codec::{Encoding, DEFAULT_MAX_FRAME};
 use std::fmt;
 use std::net::SocketAddr;
@@ -104,8 +105,52 @@ pub struct ComponentOptions {
     pub reconnect: Backoff,
     /// How long one connection attempt may take. Default 1 s.
     pub connect_timeout: Duration,
-    /// The limit on a frame's length, both ways (raised to [`MIN_MAX_FRAME`]). Default 64 KiB.
+    /// The limit on a frame's length, both ways (raised to [`MIN_MAX_FRAME`]). Default 64 KiB,
+    /// the node's default: a replicating component keeps it equal to the node's `max_frame`
+    /// (an update over it is refused by the library, not sent).
     pub max_frame: usize,
+    /// Replication through the node (PROTOCOL 6.11), `None` (the default) for a component
+    /// that does not replicate. The node's `[[component]]` must say `replication = "sync"`
+    /// or `"async"` too.
+    pub replication: Option<ReplicationOptions>,
+}
+
+/// What an acknowledgement of `replicate` means: the node's `replication =` for this
+/// component (PROTOCOL 6.11). The node's configuration decides; the library does not send it
+/// and logs it at each registration, so that what the application expects is on record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReplicationMode {
+    /// `replication = "sync"`: `replicate` completes once the standby node stored the update
+    /// (or no standby node is caught up, so none can be promoted without it): no
+    /// acknowledged update is lost at failover.
+    #[default]
+    Sync,
+    /// `replication = "async"`: `replicate` completes once the active node's mirror holds
+    /// the update and it is queued to the standby node: a failover can lose the last
+    /// acknowledged updates (a bounded, measured lag).
+    Async,
+}
+
+/// How a component replicates ([`ComponentOptions::replication`]).
+///
+/// ```
+/// use baton_component::{ComponentOptions, ReplicationMode, ReplicationOptions, StandbyKind};
+///
+/// let mut options = ComponentOptions::new("1001");
+/// options.replication = Some(ReplicationOptions {
+///     standby: StandbyKind::Hot,
+///     mode: ReplicationMode::Sync,
+/// });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReplicationOptions {
+    /// Hot standby (asks for the records at registration and `setRole{standby}`, then gets
+    /// every update: [`Event::StandbySync`](crate::Event::StandbySync),
+    /// [`Event::StandbyUpdate`](crate::Event::StandbyUpdate)) or cold (default: restores
+    /// the records the node sends at promotion).
+    pub standby: StandbyKind,
+    /// What the node acknowledges (its configuration decides; see [`ReplicationMode`]).
+    pub mode: ReplicationMode,
 }
 
 impl ComponentOptions {
@@ -120,6 +165,7 @@ impl ComponentOptions {
             reconnect: Backoff::default(),
             connect_timeout: Duration::from_secs(1),
             max_frame: DEFAULT_MAX_FRAME,
+            replication: None,
         }
     }
 }

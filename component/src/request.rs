@@ -1,7 +1,10 @@
 //! A `setRole` from the node and its answer.
 
+use crate::promotion::{PromoteError, Promoted, Replica};
+use crate::replica::{Ack, Operation, RecordKey, ReplicateError, Restoration, MAX_OPERATIONS};
 use crate::types::Role;
 use std::fmt;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
@@ -57,6 +60,73 @@ pub(crate) struct RequestInfo {
     pub(crate) correlation: String,
     pub(crate) generation: Option<u32>,
     pub(crate) deadline: Option<tokio::time::Instant>,
+    /// A replicating component's restoration, for a request of `active`.
+    pub(crate) restoration: Option<Restoration>,
+}
+
+/// Where the driver reports the fate of an update.
+pub(crate) enum ReplicateReply {
+    /// An async caller.
+    Async(oneshot::Sender<Result<Ack, ReplicateError>>),
+    /// A blocking caller.
+    Blocking(std::sync::mpsc::Sender<Result<Ack, ReplicateError>>),
+}
+
+impl ReplicateReply {
+    pub(crate) fn send(self, result: Result<Ack, ReplicateError>) {
+        match self {
+            ReplicateReply::Async(tx) => {
+                let _ = tx.send(result);
+            }
+            ReplicateReply::Blocking(tx) => {
+                let _ = tx.send(result);
+            }
+        }
+    }
+}
+
+/// Hands `operations` to the driver at once (so that updates go out in call order) and
+/// returns the wait for their answer.
+pub(crate) fn replicate(
+    commands: &mpsc::UnboundedSender<Command>,
+    operations: Vec<Operation>,
+) -> impl Future<Output = Result<Ack, ReplicateError>> + Send + 'static {
+    let (tx, rx) = oneshot::channel();
+    let sent = commands
+        .send(Command::Replicate {
+            operations,
+            reply: ReplicateReply::Async(tx),
+        })
+        .is_ok();
+    async move {
+        if !sent {
+            return Err(ReplicateError::Closed);
+        }
+        rx.await.unwrap_or(Err(ReplicateError::Closed))
+    }
+}
+
+/// As [`replicate`], waiting on the calling thread.
+pub(crate) fn replicate_blocking(
+    commands: &mpsc::UnboundedSender<Command>,
+    operations: Vec<Operation>,
+) -> Result<Ack, ReplicateError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    commands
+        .send(Command::Replicate {
+            operations,
+            reply: ReplicateReply::Blocking(tx),
+        })
+        .map_err(|_| ReplicateError::Closed)?;
+    rx.recv().unwrap_or(Err(ReplicateError::Closed))
+}
+
+/// The orphans' `delete` operations, at most [`MAX_OPERATIONS`] per update.
+pub(crate) fn cleanup_updates(orphans: &[RecordKey]) -> Vec<Vec<Operation>> {
+    orphans
+        .chunks(MAX_OPERATIONS)
+        .map(|chunk| chunk.iter().cloned().map(Operation::Delete).collect())
+        .collect()
 }
 
 /// What the handles ask of the driver.
@@ -75,6 +145,11 @@ pub(crate) enum Command {
     Shutdown,
     /// Tell the node the component leaves on purpose (PROTOCOL 6.9), close the link and stop.
     Leave,
+    /// Send these operations as an update (PROTOCOL 6.11).
+    Replicate {
+        operations: Vec<Operation>,
+        reply: ReplicateReply,
+    },
 }
 
 /// The node asks the component to take [`RoleRequest::role`] (a `setRole`).
@@ -92,6 +167,7 @@ pub struct RoleRequest {
     correlation: String,
     generation: Option<u32>,
     deadline: Option<tokio::time::Instant>,
+    restoration: Option<Restoration>,
     serial: u64,
     /// The serial of the request the driver takes an answer to now ([`NO_REQUEST`]: none).
     current: Arc<AtomicU64>,
@@ -120,6 +196,7 @@ impl RoleRequest {
             correlation: info.correlation,
             generation: info.generation,
             deadline: info.deadline,
+            restoration: info.restoration,
             serial,
             current,
             commands: Some(commands),
@@ -154,6 +231,81 @@ impl RoleRequest {
     /// (an `active` one failed the promotion).
     pub fn deadline(&self) -> Option<tokio::time::Instant> {
         self.deadline
+    }
+
+    /// For a replicating component's request of `active`: where the promoted state comes
+    /// from (seed 002's restoration), as [`RoleRequest::promote`] hands it to
+    /// [`Replica::restore`]. `None` for a request of `standby`, a component that does not
+    /// replicate, or once taken.
+    pub fn restoration(&self) -> Option<&Restoration> {
+        self.restoration.as_ref()
+    }
+
+    /// Takes the restoration out of the request (see [`RoleRequest::restoration`]), for an
+    /// application that runs the promotion's steps itself rather than
+    /// [`RoleRequest::promote`].
+    pub fn take_restoration(&mut self) -> Option<Restoration> {
+        self.restoration.take()
+    }
+
+    /// Runs a promotion as seed 002 orders it, then answers (PROTOCOL 6.11). For a request
+    /// of `active`:
+    ///
+    /// 1. **restoration**: [`Replica::restore`] with [`RoleRequest::restoration`];
+    /// 2. **activation**: [`Replica::activate`]; `false` refuses the role
+    ///    (`setRoleResponse{failure}`) and stops here with [`PromoteError::NotActivated`];
+    /// 3. the answer `setRoleResponse{success}`: the component is active and may replicate;
+    /// 4. **auditing**: [`Replica::audit`] returns the keys of orphaned contexts;
+    /// 5. **cleanup**: the library replicates a `delete` of each orphan (at most 64 per
+    ///    update) and, once they are all acknowledged, calls [`Replica::cleanup`].
+    ///
+    /// For a request of `standby` it is [`RoleRequest::accept`] (the application stops
+    /// serving first, as for any request).
+    ///
+    /// # Errors
+    /// [`PromoteError::Answer`] if the answer could not be sent (as
+    /// [`RoleRequest::accept`]: the request was withdrawn or replaced); a refused
+    /// activation; [`PromoteError::Cleanup`] if a delete was not acknowledged (the
+    /// component is active; [`Replica::cleanup`] was not called).
+    pub async fn promote<A: Replica + ?Sized>(
+        mut self,
+        replica: &mut A,
+    ) -> Result<Promoted, PromoteError> {
+        if self.role == Role::Standby {
+            self.accept().await?;
+            return Ok(Promoted::default());
+        }
+        let restoration = self
+            .restoration
+            .take()
+            .unwrap_or(Restoration::Records(Vec::new()));
+        let commands = self.commands.clone();
+        replica.restore(restoration);
+        if !replica.activate() {
+            self.refuse().await?;
+            return Err(PromoteError::NotActivated);
+        }
+        self.accept().await?;
+        let orphans = replica.audit();
+        let Some(commands) = commands else {
+            return Err(PromoteError::Cleanup(ReplicateError::Closed));
+        };
+        // Every update is handed to the driver before the first wait: in order, pipelined.
+        let waits: Vec<_> = cleanup_updates(&orphans)
+            .into_iter()
+            .map(|ops| replicate(&commands, ops))
+            .collect();
+        let mut acks = Vec::with_capacity(waits.len());
+        for wait in waits {
+            acks.push(wait.await.map_err(PromoteError::Cleanup)?);
+        }
+        replica.cleanup(&orphans);
+        Ok(Promoted { orphans, acks })
+    }
+
+    /// The handles' command channel (for the blocking promotion).
+    pub(crate) fn commands(&self) -> Option<mpsc::UnboundedSender<Command>> {
+        self.commands.clone()
     }
 
     /// Whether the node still waits for this answer: `false` once a newer request came, the

@@ -117,3 +117,66 @@ fn blocking_wait_role_returns_the_first_role() {
     answering.join().expect("the answering thread");
     component.close();
 }
+
+/// The blocking promotion and `replicate`, against the pure node configured to replicate the
+/// component (alone, it promotes and acknowledges from its mirror).
+#[test]
+fn blocking_component_promotes_and_replicates() {
+    use baton_component::{
+        Ack, Operation, RecordKey, Replica, ReplicateError, ReplicationOptions, Restoration,
+    };
+    struct App(Vec<&'static str>);
+    impl Replica for App {
+        fn restore(&mut self, restoration: Restoration) {
+            assert_eq!(restoration, Restoration::Records(vec![]));
+            self.0.push("restore");
+        }
+        fn activate(&mut self) -> bool {
+            self.0.push("activate");
+            true
+        }
+        fn audit(&mut self) -> Vec<RecordKey> {
+            self.0.push("audit");
+            vec![RecordKey::new("1", b"orphan".to_vec())]
+        }
+        fn cleanup(&mut self, orphans: &[RecordKey]) {
+            assert_eq!(orphans.len(), 1);
+            self.0.push("cleanup");
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("node.sock");
+    let mut node_config = config();
+    node_config
+        .replication
+        .components
+        .insert(ID.into(), baton_engine::ReplicationMode::Async);
+    let _node = runtime.block_on(async { TestNode::unix(&path, node_config) });
+    let mut options = ComponentOptions::new(ID);
+    options.replication = Some(ReplicationOptions::default());
+    let (component, events) = Component::connect(Endpoint::Unix(path), options).expect("connect");
+    let op = || vec![Operation::add("1", b"k".to_vec(), b"v".to_vec())];
+    assert_eq!(component.replicate(op()), Err(ReplicateError::NotActive));
+    let mut app = App(Vec::new());
+    let promoted = next_request(&events).promote(&mut app).expect("promoted");
+    assert_eq!(app.0, ["restore", "activate", "audit", "cleanup"]);
+    // The cleanup's delete was the first update.
+    assert_eq!(
+        promoted.acks.iter().map(|a| a.sequence).collect::<Vec<_>>(),
+        [1]
+    );
+    let generation = promoted.acks[0].generation;
+    assert_eq!(
+        component.replicate(op()),
+        Ok(Ack {
+            sequence: 2,
+            generation
+        })
+    );
+    component.close();
+}

@@ -37,16 +37,34 @@ pub fn transition(t: &Transition, wall_at_zero: Duration) -> Value {
     o
 }
 
-/// The control socket's answer: `ok: ` and the status line and history as one JSON line.
-pub fn answer(status: &ServiceStatus, history: &History, wall_at_zero: Duration) -> String {
+/// The control socket's answer: `ok: ` and the status line, the history and the
+/// replication state ([`crate::replication_view::document`]) as one JSON line.
+pub fn answer(
+    status: &ServiceStatus,
+    history: &History,
+    wall_at_zero: Duration,
+    replication: Value,
+) -> String {
     let all: Vec<Value> = history
         .iter()
         .map(|t| transition(t, wall_at_zero))
         .collect();
     format!(
         "ok: {}",
-        json!({"status": status.to_string(), "history": all})
+        json!({"status": status.to_string(), "history": all, "replication": replication})
     )
+}
+
+/// What the control socket's `history` answer holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    /// The status line.
+    pub status: String,
+    /// The transitions, oldest first.
+    pub history: Vec<Value>,
+    /// The replication state by component id (`{}` with none, or from a node that does not
+    /// say).
+    pub replication: Value,
 }
 
 /// The history for people: one line a transition, oldest first, under a `history:` line.
@@ -88,7 +106,7 @@ pub fn attach(rendered: &str, json: bool, history: &[Value]) -> String {
 ///
 /// # Errors
 /// What failed, for the operator.
-pub async fn fetch(cfg: &Config) -> Result<(String, Vec<Value>), String> {
+pub async fn fetch(cfg: &Config) -> Result<Answer, String> {
     let (stream, to): (crate::client::ClientStream, String) =
         match (&cfg.control_socket, cfg.control_tcp) {
             (Some(path), _) => {
@@ -132,7 +150,7 @@ pub async fn fetch(cfg: &Config) -> Result<(String, Vec<Value>), String> {
 ///
 /// # Errors
 /// An `error: …` answer, or one that is not the JSON expected.
-pub fn parse(answer: &str) -> Result<(String, Vec<Value>), String> {
+pub fn parse(answer: &str) -> Result<Answer, String> {
     let Some(doc) = answer.strip_prefix("ok: ") else {
         return Err(if answer.is_empty() {
             "closed the connection without an answer".to_owned()
@@ -143,5 +161,13 @@ pub fn parse(answer: &str) -> Result<(String, Vec<Value>), String> {
     let doc: Value = serde_json::from_str(doc).map_err(|e| format!("not JSON: {e}"))?;
     let status = doc["status"].as_str().ok_or("no status")?.to_owned();
     let history = doc["history"].as_array().ok_or("no history")?.clone();
-    Ok((status, history))
+    let replication = match &doc["replication"] {
+        Value::Null => json!({}),
+        r => r.clone(),
+    };
+    Ok(Answer {
+        status,
+        history,
+        replication,
+    })
 }

@@ -24,6 +24,7 @@ pub mod logging;
 pub mod loopback;
 pub mod metrics;
 pub mod realtime;
+pub mod replication_view;
 pub mod status_view;
 pub mod tls;
 pub mod vip;

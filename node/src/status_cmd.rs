@@ -155,14 +155,16 @@ pub fn status(args: &StatusArgs) -> Result<u8, Failure> {
         let cfg = cfg.as_ref().ok_or_else(|| {
             Failure::invalid("--history asks the node's control socket: give --config FILE")
         })?;
-        let (line, history) = runtime()?
+        let answer = runtime()?
             .block_on(baton_node::history::fetch(cfg))
             .map_err(fail)?;
+        let line = answer.status;
         let status: ServiceStatus = line.parse().map_err(|e| fail(format!("{line:?}: {e}")))?;
         let text = render(&status, args.json, me.as_deref());
+        let text = baton_node::replication_view::attach(&text, args.json, &answer.replication);
         println!(
             "{}",
-            baton_node::history::attach(&text, args.json, &history)
+            baton_node::history::attach(&text, args.json, &answer.history)
         );
         return Ok(exit_code(status.state));
     }
@@ -174,10 +176,24 @@ pub fn status(args: &StatusArgs) -> Result<u8, Failure> {
         };
         return runtime()?.block_on(watch(target, args.json, me.as_deref()));
     }
+    // The member's own node with replicating components: their state comes from its control
+    // socket (PROTOCOL 6.11; the status line does not carry it).
+    let replication = match (&cfg, args.address) {
+        (Some(c), None) if !c.node.replication.components.is_empty() => runtime()?
+            .block_on(baton_node::history::fetch(c))
+            .ok()
+            .map(|a| a.replication),
+        _ => None,
+    };
     runtime()?
         .block_on(status_async(address, encoding, tls))
         .map(|status| {
-            println!("{}", render(&status, args.json, me.as_deref()));
+            let text = render(&status, args.json, me.as_deref());
+            let text = match &replication {
+                Some(r) => baton_node::replication_view::attach(&text, args.json, r),
+                None => text,
+            };
+            println!("{text}");
             exit_code(status.state)
         })
         .map_err(|mut f| {

@@ -117,6 +117,8 @@ pub struct Repertory {
     records: BTreeMap<Key, Vec<u8>>,
     octets: usize,
     limits: Limits,
+    /// Records and octets by application id ([`Repertory::application_size`]).
+    apps: BTreeMap<Vec<u8>, (usize, usize)>,
 }
 
 impl Repertory {
@@ -126,6 +128,7 @@ impl Repertory {
             records: BTreeMap::new(),
             octets: 0,
             limits,
+            apps: BTreeMap::new(),
         }
     }
 
@@ -140,7 +143,18 @@ impl Repertory {
         // A new repertory, nothing to keep on a refusal: built at once (in bulk when the
         // entries come in key order, as a sync sends them), then checked.
         let records: BTreeMap<Key, Vec<u8>> = entries.into_iter().collect();
-        let octets = records.iter().map(|(k, v)| k.octets() + v.len()).sum();
+        let mut octets = 0;
+        let mut apps: BTreeMap<Vec<u8>, (usize, usize)> = BTreeMap::new();
+        for (k, v) in &records {
+            let size = k.octets() + v.len();
+            octets += size;
+            match apps.get_mut(&k.application_id) {
+                Some(app) => *app = (app.0 + 1, app.1 + size),
+                None => {
+                    apps.insert(k.application_id.clone(), (1, size));
+                }
+            }
+        }
         if records.len() > limits.max_entries || octets > limits.max_octets {
             return Err(RepertoryFull {
                 entries: records.len(),
@@ -152,6 +166,7 @@ impl Repertory {
             records,
             octets,
             limits,
+            apps,
         })
     }
 
@@ -166,7 +181,9 @@ impl Repertory {
                 Op::Add(k, v) | Op::Modify(k, v) => self.store(k, v),
                 Op::Delete(k) => {
                     if let Some(old) = self.records.remove(k) {
-                        self.octets -= k.octets() + old.len();
+                        let size = k.octets() + old.len();
+                        self.octets -= size;
+                        self.account(&k.application_id, None, Some(size));
                     }
                 }
             }
@@ -216,8 +233,10 @@ impl Repertory {
     /// Stores `value` under `key`, in the present record's buffer when there is one not much
     /// larger (the memory held stays close to what the limits count).
     fn store(&mut self, key: &Key, value: &[u8]) {
-        match self.records.get_mut(key) {
+        let new = key.octets() + value.len();
+        let old = match self.records.get_mut(key) {
             Some(old) => {
+                let size = key.octets() + old.len();
                 self.octets = self.octets + value.len() - old.len();
                 if old.capacity() <= 2 * value.len().max(32) {
                     old.clear();
@@ -225,12 +244,36 @@ impl Repertory {
                 } else {
                     *old = value.to_vec();
                 }
+                Some(size)
             }
             None => {
-                self.octets += key.octets() + value.len();
+                self.octets += new;
                 self.records.insert(key.clone(), value.to_vec());
+                None
             }
+        };
+        self.account(&key.application_id, Some(new), old);
+    }
+
+    /// Counts a record of `app` replaced: `new` and `old` sizes (`None`: absent).
+    fn account(&mut self, app: &[u8], new: Option<usize>, old: Option<usize>) {
+        if new.is_none() && old.is_none() {
+            return;
         }
+        let size = match self.apps.get_mut(app) {
+            Some(size) => size,
+            None => self.apps.entry(app.to_vec()).or_insert((0, 0)),
+        };
+        size.0 = size.0 + usize::from(new.is_some()) - usize::from(old.is_some());
+        size.1 = size.1 + new.unwrap_or(0) - old.unwrap_or(0);
+        if size.0 == 0 {
+            self.apps.remove(app);
+        }
+    }
+
+    /// The records and octets (keys and values) of one application.
+    pub fn application_size(&self, application_id: &[u8]) -> (usize, usize) {
+        self.apps.get(application_id).copied().unwrap_or((0, 0))
     }
 
     /// The value under `key`.
@@ -341,6 +384,12 @@ mod tests {
         .unwrap();
         assert_eq!(rep.len(), 2);
         assert_eq!(rep.octets(), 8);
+        // Counted by application: "1" holds both; a delete of all leaves nothing.
+        assert_eq!(rep.application_size(b"1"), (2, 8));
+        assert_eq!(rep.application_size(b"2"), (0, 0));
+        rep.apply(&[Op::Delete(key("1", "b")), Op::Delete(key("1", "c"))])
+            .unwrap();
+        assert_eq!(rep.application_size(b"1"), (0, 0));
     }
 
     #[test]
@@ -358,6 +407,7 @@ mod tests {
         rep.apply(&[Op::Modify(key("1", "a"), vec![3; 1000])])
             .unwrap();
         assert_eq!(rep.octets(), 1003);
+        assert_eq!(rep.application_size(b"1"), (1, 1003));
         rep.apply(&[Op::Delete(key("1", "a")), Op::Delete(key("1", "z"))])
             .unwrap();
         assert_eq!((rep.octets(), rep.len()), (0, 0));
@@ -372,6 +422,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!((rep.len(), rep.octets()), (2, 4 + 7));
+        assert_eq!(rep.application_size(b"1"), (2, 4 + 7));
         assert_eq!(rep.get(&key("1", "b")), Some(&b"new!"[..]));
         let tight = Limits {
             max_entries: 1,

@@ -114,6 +114,9 @@ pub enum ComponentEngineEvent {
         /// The bound the node told ([`NodeTimer::WatchdogBound`]).
         bound: Duration,
     },
+    /// Replication (PROTOCOL 6.11), for a replicating component
+    /// ([`ComponentEngine::with_replication`](super::ComponentEngine::with_replication)).
+    Replication(super::ReplicationEvent),
 }
 
 /// The node's timers, as it told them at registration (PROTOCOL 6.9); `None` until told

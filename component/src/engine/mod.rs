@@ -29,6 +29,7 @@
 //! ```
 
 mod event;
+mod replication;
 #[cfg(test)]
 mod tests;
 
@@ -39,6 +40,10 @@ pub use event::{
     ComponentEngineConfig, ComponentEngineEvent, IgnoredFrame, InvalidComponentId,
     NoPendingRequest, NodeTimer, NodeTimers, PendingRequest,
 };
+pub use replication::{ReplicationConfig, ReplicationEvent, StandbyKind, Ticket};
+
+use crate::replica::{Operation, ReplicateError, Restoration};
+use replication::Replication;
 
 use crate::types::{Health, Role};
 use baton_codec::AnyMessage;
@@ -68,6 +73,8 @@ pub struct ComponentEngine {
     /// The `correlationId` of an `active` request this engine refused itself because the
     /// watchdog breaks the node's bound (PROTOCOL 6.9), until its event is reported.
     refused: Option<String>,
+    /// Replication through the node (PROTOCOL 6.11), for a replicating component.
+    replication: Option<Replication>,
 }
 
 impl ComponentEngine {
@@ -98,7 +105,55 @@ impl ComponentEngine {
             timers: NodeTimers::default(),
             watchdog: config.dead_interval.saturating_add(config.stall_grace),
             refused: None,
+            replication: None,
         })
+    }
+
+    /// The component replicates (PROTOCOL 6.11): [`ComponentEngine::replicate`] sends
+    /// updates, interface-5 frames from the node are taken (the standby stream, a
+    /// promotion's records, answers) and reported as [`ComponentEngineEvent::Replication`];
+    /// a hot standby asks for its records at each registration and `setRole{standby}`. Set
+    /// before the first link.
+    pub fn with_replication(mut self, config: ReplicationConfig) -> Self {
+        self.replication = Some(Replication::new(config));
+        self
+    }
+
+    /// The replication configuration, for a replicating component.
+    pub fn replication(&self) -> Option<ReplicationConfig> {
+        self.replication.as_ref().map(Replication::config)
+    }
+
+    /// Sends `operations` as the component's next update (PROTOCOL 6.11: `update{generation,
+    /// sequenceNumber, operations}`, numbered 1, 2, ... on each link, in the generation of
+    /// the `setRole{active}` accepted last). Its answer comes as a
+    /// [`ReplicationEvent::Acked`] or [`ReplicationEvent::Failed`] of the returned ticket.
+    ///
+    /// # Errors
+    /// Nothing is sent when: the component does not replicate
+    /// ([`ReplicateError::NotReplicating`]), is not connected, is not active, or the
+    /// operations break the module's constraints or the frame limit
+    /// ([`ReplicateError::Invalid`]).
+    pub fn replicate(&mut self, operations: &[Operation]) -> Result<Ticket, ReplicateError> {
+        let active = self.role() == Some(Role::Active);
+        let connected = self.link.is_some();
+        let Some(replication) = self.replication.as_mut() else {
+            return Err(ReplicateError::NotReplicating);
+        };
+        if !connected {
+            return Err(ReplicateError::NotConnected);
+        }
+        let ticket = replication.replicate(self.health.id(), active, operations)?;
+        self.collect();
+        Ok(ticket)
+    }
+
+    /// Where the state of a promotion comes from (seed 002's restoration), for the
+    /// `setRole{active}` just reported: the records the node sent before it, or
+    /// [`Restoration::Streamed`] for a hot standby streamed to on this link. Taken once;
+    /// `None` for a component that does not replicate.
+    pub fn take_restoration(&mut self) -> Option<Restoration> {
+        self.replication.as_mut().map(Replication::take_restoration)
     }
 
     /// The node link `link` is up: the component registers (a `heartBeat`) and reports
@@ -111,6 +166,11 @@ impl ComponentEngine {
         self.health.handle_node_connected(now, link);
         self.role.handle_node_connected(now, link);
         self.collect();
+        let active = self.role() == Some(Role::Active);
+        if let Some(replication) = self.replication.as_mut() {
+            replication.on_connected(active);
+        }
+        self.collect();
     }
 
     /// The node link closed (or the caller closed it): an unanswered request is withdrawn,
@@ -122,6 +182,9 @@ impl ComponentEngine {
         }
         self.role.handle_node_closed(now);
         self.health.handle_node_closed(now);
+        if let Some(replication) = self.replication.as_mut() {
+            replication.on_closed();
+        }
         self.transmits.clear();
         self.collect();
     }
@@ -158,6 +221,13 @@ impl ComponentEngine {
                     self.on_notice(notice);
                 }
             }
+            AnyMessage::Replication(m) if self.replication.is_some() => {
+                self.role.handle_node_activity(now);
+                let active = self.role() == Some(Role::Active);
+                if let Some(replication) = self.replication.as_mut() {
+                    replication.handle(active, m);
+                }
+            }
             other @ (AnyMessage::Election(_)
             | AnyMessage::Status(_)
             | AnyMessage::Replication(_)) => {
@@ -180,12 +250,25 @@ impl ComponentEngine {
     /// [`NoPendingRequest`] if no request is waiting.
     pub fn accept(&mut self, now: Instant) -> Result<Role, NoPendingRequest> {
         let before = self.role();
+        // The generation updates carry: the round of this `setRole{active}` (PROTOCOL 6.11).
+        let generation = self
+            .role
+            .pending_request()
+            .and_then(|(correlation, _)| SetRoleId::parse(&correlation))
+            .map_or(0, |id| u64::from(id.round));
         let role = Role::from(self.role.accept(now).map_err(|_| NoPendingRequest)?);
         if before != Some(role) {
             self.events.push_back(ComponentEngineEvent::RoleChanged {
                 from: before,
                 to: role,
             });
+        }
+        self.collect();
+        if let Some(replication) = self.replication.as_mut() {
+            match role {
+                Role::Active => replication.on_active(generation),
+                Role::Standby => replication.on_standby(),
+            }
         }
         self.collect();
         Ok(role)
@@ -344,8 +427,22 @@ impl ComponentEngine {
     }
 
     /// Moves the machines' output into the engine's queues: health before role, as each
-    /// input makes at most one of them transmit.
+    /// input makes at most one of them transmit; replication's after them.
     fn collect(&mut self) {
+        self.collect_machines();
+        if let Some(replication) = self.replication.as_mut() {
+            while let Some(m) = replication.poll_transmit() {
+                if self.link.is_some() {
+                    self.transmits.push_back(m);
+                }
+            }
+            while let Some(e) = replication.poll_event() {
+                self.events.push_back(ComponentEngineEvent::Replication(e));
+            }
+        }
+    }
+
+    fn collect_machines(&mut self) {
         while let Some(t) = self.health.poll_transmit() {
             if Some(t.link) == self.link {
                 self.transmits.push_back(AnyMessage::Monitor(t.message));

@@ -567,3 +567,119 @@ fn a_watchdog_above_the_bound_refuses_active_and_takes_standby() {
         }]
     ));
 }
+
+fn replicating(standby: StandbyKind) -> ComponentEngine {
+    engine(ComponentEngineConfig::default()).with_replication(ReplicationConfig {
+        standby,
+        encoding: baton_codec::Encoding::Der,
+        max_frame: 64 * 1024,
+    })
+}
+
+fn replication(
+    correlation: &str,
+    m: baton_asn1::replication::ReplicationMessageMessage,
+) -> AnyMessage {
+    use baton_asn1::replication as r;
+    AnyMessage::Replication(r::ReplicationMessage::new(
+        r::CorrelationId(correlation.as_bytes().try_into().expect("digits")),
+        m,
+    ))
+}
+
+#[test]
+fn a_hot_engine_registers_then_asks_for_its_records() {
+    use baton_asn1::replication as r;
+    let mut e = replicating(StandbyKind::Hot);
+    e.handle_connected(ms(0), LINK);
+    assert_eq!(
+        transmits(&mut e),
+        [
+            heartbeat("1", ComponentStatus::ok),
+            replication(
+                "1",
+                r::ReplicationMessageMessage::syncRequest(r::SyncRequest::new(r::SyncStart::full(
+                    r::FullSync::new()
+                )))
+            ),
+        ]
+    );
+    // A cold one only registers.
+    let mut e = replicating(StandbyKind::Cold);
+    e.handle_connected(ms(0), LINK);
+    assert_eq!(transmits(&mut e), [heartbeat("1", ComponentStatus::ok)]);
+}
+
+#[test]
+fn an_engine_replicates_while_active_in_the_generation_it_accepted() {
+    use baton_asn1::replication as r;
+    let mut e = replicating(StandbyKind::Cold);
+    let op = [crate::Operation::delete("1", b"k".to_vec())];
+    assert_eq!(e.replicate(&op), Err(ReplicateError::NotConnected));
+    e.handle_connected(ms(0), LINK);
+    transmits(&mut e);
+    assert_eq!(e.replicate(&op), Err(ReplicateError::NotActive));
+    e.handle_frame(ms(1), set("12 3", baton_role::Role::active));
+    assert_eq!(e.take_restoration(), Some(Restoration::Records(vec![])));
+    e.accept(ms(1)).expect("pending");
+    transmits(&mut e);
+    events(&mut e);
+    assert_eq!(e.replicate(&op), Ok(Ticket(0)));
+    let key = r::RecordKey::new(
+        r::ApplicationId("1001".as_bytes().try_into().expect("digits")),
+        r::DataType("1".as_bytes().try_into().expect("digits")),
+        r::DataKey(b"k".to_vec().into()),
+    );
+    assert_eq!(
+        transmits(&mut e),
+        [replication(
+            "1",
+            r::ReplicationMessageMessage::update(r::Update::new(
+                r::Generation(12),
+                r::SequenceNumber(1),
+                r::Operations(vec![r::Operation::delete(key)]),
+            ))
+        )]
+    );
+    e.handle_frame(
+        ms(2),
+        replication(
+            "1",
+            r::ReplicationMessageMessage::updateAck(r::UpdateAck::new(
+                r::Generation(12),
+                r::SequenceNumber(1),
+            )),
+        ),
+    );
+    assert_eq!(
+        events(&mut e),
+        [ComponentEngineEvent::Replication(ReplicationEvent::Acked {
+            ticket: Ticket(0),
+            ack: crate::Ack {
+                sequence: 1,
+                generation: 12
+            },
+        })]
+    );
+    // Without replication an interface-5 frame is ignored, as before.
+    let mut plain = engine(ComponentEngineConfig::default());
+    plain.handle_connected(ms(0), LINK);
+    events(&mut plain);
+    plain.handle_frame(
+        ms(1),
+        replication(
+            "1",
+            r::ReplicationMessageMessage::updateAck(r::UpdateAck::new(
+                r::Generation(1),
+                r::SequenceNumber(1),
+            )),
+        ),
+    );
+    assert_eq!(
+        events(&mut plain),
+        [ComponentEngineEvent::Ignored(IgnoredFrame::Interface(
+            Interface::Replication
+        ))]
+    );
+    assert_eq!(plain.replicate(&op), Err(ReplicateError::NotReplicating));
+}

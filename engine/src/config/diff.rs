@@ -102,6 +102,8 @@ pub enum Refusal {
     ComponentOrder,
     /// The remote check's commands or keys (PROTOCOL 6.8).
     RemoteCheck,
+    /// `[replication]` or a component's `replication` mode (PROTOCOL 6.11).
+    Replication,
 }
 
 impl fmt::Display for Refusal {
@@ -121,6 +123,7 @@ impl fmt::Display for Refusal {
             Refusal::ComponentsAddedOrRemoved => "components added or removed",
             Refusal::ComponentOrder => "components' order (after)",
             Refusal::RemoteCheck => "remote_check, uplink_check or their keys",
+            Refusal::Replication => "[replication] or a component's replication",
         })
     }
 }
@@ -191,6 +194,7 @@ impl Config {
             old_n.remote_check != new_n.remote_check || self.remote_check != new.remote_check,
             Refusal::RemoteCheck,
         );
+        refuse(old_n.replication != new_n.replication, Refusal::Replication);
         let same_ids = old_n.components.keys().eq(new_n.components.keys());
         refuse(!same_ids, Refusal::ComponentsAddedOrRemoved);
         let mut applied = Vec::new();

@@ -60,20 +60,15 @@ impl Node {
             .components
             .iter()
             .map(|(id, mode)| {
-                let (records, bytes) = rep
-                    .repertory()
-                    .application(id.as_bytes())
-                    .fold((0u64, 0u64), |(n, b), (k, v)| {
-                        (n + 1, b + (k.octets() + v.len()) as u64)
-                    });
+                let (records, bytes) = rep.repertory().application_size(id.as_bytes());
                 ReplicationStatus {
                     component: id.clone(),
                     mode: *mode,
                     caught_up,
                     lag_updates,
                     lag_ms,
-                    records,
-                    bytes,
+                    records: records as u64,
+                    bytes: bytes as u64,
                     generation: rep.generation(),
                     sequence,
                 }

@@ -354,7 +354,9 @@ impl Scripts {
                 | ComponentEngineEvent::UnknownComponentId
                 | ComponentEngineEvent::NodeTimer { .. }
                 | ComponentEngineEvent::WatchdogTooLong { .. }
-                | ComponentEngineEvent::ActiveRefused { .. } => {}
+                | ComponentEngineEvent::ActiveRefused { .. }
+                // A script component does not replicate (PROTOCOL 6.11).
+                | ComponentEngineEvent::Replication(_) => {}
             }
         }
     }

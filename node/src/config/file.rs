@@ -65,6 +65,21 @@ pub(super) struct File {
     /// This member's own uplink, checked before each remote check.
     #[serde(default)]
     pub(super) uplink_check: Option<Spanned<String>>,
+    /// `[replication]`: the repertory's bounds and `promote_unsynced` (PROTOCOL 6.11).
+    #[serde(default)]
+    pub(super) replication: Option<Spanned<FileReplication>>,
+}
+
+/// `[replication]` (PROTOCOL 6.11).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileReplication {
+    #[serde(default)]
+    pub(super) max_records: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub(super) max_bytes: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub(super) promote_unsynced: Option<Spanned<bool>>,
 }
 
 /// `[fence]`: the command run against the member being replaced (PROTOCOL 5.10).
@@ -169,6 +184,9 @@ pub(super) struct FileComponent {
     /// The components this one takes its role after (PROTOCOL 6.1, components in order).
     #[serde(default)]
     pub(super) after: Option<Spanned<Vec<Spanned<String>>>>,
+    /// `"sync"` or `"async"`: the component replicates through the node (PROTOCOL 6.11).
+    #[serde(default)]
+    pub(super) replication: Option<Spanned<String>>,
 }
 
 /// A `[[vip]]` table (PROTOCOL 6.10).

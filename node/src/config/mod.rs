@@ -10,6 +10,7 @@ mod etcd;
 mod file;
 mod quorum;
 mod remote;
+mod replication;
 mod tls;
 mod vip;
 mod watchdog;
@@ -226,6 +227,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     let vip_afters = vip::afters(&file.vips, &vips);
     components::read(&file.components, &vip_afters, &mut node, hook_timeout, &cx)?;
     let remote_check = remote::read(&file, &mut node, hook_timeout, &cx)?;
+    replication::read(&file, &mut node, &cx)?;
     // PROTOCOL 6.9: a component id this file does not list is refused.
     node.refuse_unknown_components = true;
     let cluster = cluster::cluster(&file, &mut node, &cx)?;
@@ -363,6 +365,8 @@ mod ops_tests;
 mod order_tests;
 #[cfg(test)]
 mod remote_tests;
+#[cfg(test)]
+mod replication_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -57,16 +57,22 @@ pub fn document(node: &Node, now: baton_core::Instant, wall_now: Duration) -> Va
             })
         })
         .collect();
+    let replication = node.replication_status(now);
     let components: Vec<Value> = node
         .health()
         .components()
         .map(|(id, health, severity, _)| {
             let role = node.roles().component(id).map(|(_, r)| role_state(r));
+            let replication = replication
+                .iter()
+                .find(|s| s.component == id)
+                .map(crate::replication_view::component);
             json!({
                 "id": id,
                 "health": health_word(health),
                 "severity": severity.as_str(),
                 "role": role,
+                "replication": replication,
             })
         })
         .collect();

@@ -49,7 +49,8 @@ fn the_document_names_every_member_component_and_transition() {
     );
     assert_eq!(
         doc["components"],
-        json!([{"id": "1001", "health": "unregistered", "severity": "fatal", "role": null}])
+        json!([{"id": "1001", "health": "unregistered", "severity": "fatal", "role": null,
+                 "replication": null}])
     );
     assert_eq!(doc["quorum"], json!(null));
     let history = doc["history"].as_array().expect("an array");

@@ -4,6 +4,7 @@
 //! watchers use an admin client's certificate, the switchover goes over the control TCP
 //! listener, and a connection without a certificate is shown refused.
 
+mod counter;
 mod nodes;
 mod tls;
 mod vip;
@@ -11,6 +12,7 @@ mod vip;
 use crate::Failure;
 use baton_node::watch::{watch_with, Sample};
 use baton_status::State;
+use counter::Counters;
 use nodes::Nodes;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -84,7 +86,8 @@ severity = "fatal"
 activate = "echo active > {d}/app-{name}.state"
 deactivate = "echo standby > {d}/app-{name}.state"
 check = "true"
-"#,
+{counter}"#,
+            counter = counter::table(),
             p0 = peer[0],
             p1 = peer[1],
             s = status[i],
@@ -232,6 +235,8 @@ async fn script(nodes: &mut Nodes, args: &DemoArgs) -> Result<Vec<Step>, Failure
     let mut steps = Vec::new();
 
     say("starting alpha and beta (script component 1001 on each)");
+    // The replicated counter (component 1002) connects to each node once it is up.
+    let counters = Counters::start(&nodes.dir).await?;
     let t = Instant::now();
     nodes.spawn(0)?;
     nodes.spawn(1)?;
@@ -250,6 +255,19 @@ async fn script(nodes: &mut Nodes, args: &DemoArgs) -> Result<Vec<Step>, Failure
             NAMES[active], NAMES[standby]
         ),
     });
+    let counting = counters.counting_past(active, 2, seen.timeout).await?;
+    steps.push(Step {
+        name: "counter",
+        ms: ms(at, counting),
+        detail: format!(
+            "{}'s component {} counts, each value replicated (sync) to {}",
+            NAMES[active],
+            counter::ID,
+            NAMES[standby]
+        ),
+    });
+    // A standby node behind the active's repertory is not promoted (PROTOCOL 6.11).
+    caught_up(&nodes.dir, standby, seen.timeout).await?;
     say(&format!(
         "{} is active; killing it with SIGKILL",
         NAMES[active]
@@ -264,6 +282,18 @@ async fn script(nodes: &mut Nodes, args: &DemoArgs) -> Result<Vec<Step>, Failure
         detail: format!(
             "SIGKILL of {} until {} reported active",
             NAMES[active], NAMES[standby]
+        ),
+    });
+    let last = counters.stopped(active, seen.timeout).await?;
+    let resumed = counters.counting_past(standby, last, seen.timeout).await?;
+    steps.push(Step {
+        name: "counter",
+        ms: ms(at, resumed),
+        detail: format!(
+            "{}'s component restored {} ({}'s last acknowledged: {last}) and counts on",
+            NAMES[standby],
+            counters.restored(standby, last)?,
+            NAMES[active]
         ),
     });
     say(&format!(
@@ -305,6 +335,7 @@ async fn script(nodes: &mut Nodes, args: &DemoArgs) -> Result<Vec<Step>, Failure
             ),
         });
     }
+    caught_up(&nodes.dir, active, seen.timeout).await?;
     say(&format!("planned switchover back to {}", NAMES[active]));
 
     let t = Instant::now();
@@ -331,6 +362,18 @@ async fn script(nodes: &mut Nodes, args: &DemoArgs) -> Result<Vec<Step>, Failure
         ms: ms(t, at),
         detail: format!("{} handed over to {}", NAMES[standby], NAMES[active]),
     });
+    let last = counters.stopped(standby, seen.timeout).await?;
+    let resumed = counters.counting_past(active, last, seen.timeout).await?;
+    steps.push(Step {
+        name: "counter",
+        ms: ms(at, resumed),
+        detail: format!(
+            "{}'s component restored {} ({}'s last acknowledged: {last}) and counts on",
+            NAMES[active],
+            counters.restored(active, last)?,
+            NAMES[standby]
+        ),
+    });
     for (i, name) in NAMES.iter().enumerate() {
         let state = std::fs::read_to_string(nodes.dir.join(format!("app-{name}.state")))
             .unwrap_or_default();
@@ -343,7 +386,32 @@ async fn script(nodes: &mut Nodes, args: &DemoArgs) -> Result<Vec<Step>, Failure
         }
     }
     say("components agree with the roles; stopping both nodes");
+    counters.close().await;
     Ok(steps)
+}
+
+/// Waits (at most `timeout`) until node `i`'s control socket says the counter's replication
+/// is caught up (its `history` answer, PROTOCOL 6.11).
+async fn caught_up(dir: &Path, i: usize, timeout: Duration) -> Result<(), Failure> {
+    let control = dir.join(format!("{}.ctl", NAMES[i]));
+    let deadline = Instant::now() + timeout;
+    loop {
+        let answer = control_command(&control, baton_node::history::COMMAND).await;
+        let state = answer
+            .ok()
+            .and_then(|a| baton_node::history::parse(&a).ok())
+            .map(|a| a.replication[counter::ID].clone());
+        if state.as_ref().is_some_and(|s| s["caught_up"] == true) {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(fail(format!(
+                "{}'s replication did not catch up within {timeout:?}: {state:?}",
+                NAMES[i]
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 async fn control_command(path: &Path, command: &str) -> Result<String, Failure> {

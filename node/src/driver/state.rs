@@ -177,7 +177,9 @@ impl<N: Net> Driver<N> {
                     Command::History => {
                         let zero = crate::logging::time::now().saturating_sub(now.since_origin());
                         let status = self.node.status();
-                        crate::history::answer(status, self.node.history(), zero)
+                        let replication =
+                            crate::replication_view::document(&self.node.replication_status(now));
+                        crate::history::answer(status, self.node.history(), zero, replication)
                     }
                 };
                 if command == Command::History {

@@ -15,6 +15,8 @@
 //! | `baton_quorate` | gauge | quorum mode only: 1 while this member and the members up on its links are a majority |
 //! | `baton_remote_check_failing` | gauge | with `remote_check` only: 1 while this standby reports the active's service failing (PROTOCOL 6.8) |
 //! | `baton_remote_check_failures_total` | counter | with `remote_check` only: remote checks that failed |
+//! | `baton_replication_lag_updates{component}` | gauge | replicating components only (PROTOCOL 6.11): on the active node, updates not acknowledged by the standby node; on a standby node, updates held until a gap fills |
+//! | `baton_replication_records{component}` | gauge | replicating components only: the component's records in the repertory this node holds |
 
 mod http;
 
@@ -100,6 +102,9 @@ struct Inner {
     quorate: Option<Gauge>,
     /// With `remote_check`: `baton_remote_check_failing`, `baton_remote_check_failures_total`.
     remote: Option<(Gauge, Counter)>,
+    /// `baton_replication_lag_updates{component}`, `baton_replication_records{component}`.
+    replication_lag: Family<ComponentLabels, Gauge>,
+    replication_records: Family<ComponentLabels, Gauge>,
     /// The hook jobs under way, with their labels.
     jobs: HashMap<JobId, HookLabels>,
     /// The components with a `baton_component_up` series.
@@ -269,6 +274,19 @@ impl Metrics {
         if let Some(q) = &m.quorate {
             q.set(i64::from(2 * up > cfg.members.len()));
         }
+        // `lag_ms` is not a series: the status's time does not matter here.
+        for s in node.replication_status(baton_core::Instant::ZERO) {
+            let labels = ComponentLabels {
+                component: s.component,
+            };
+            let gauge = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+            m.replication_lag
+                .get_or_create(&labels)
+                .set(gauge(s.lag_updates));
+            m.replication_records
+                .get_or_create(&labels)
+                .set(gauge(s.records));
+        }
         if let (Some((failing, failures)), Some(r)) = (&m.remote, node.remote_check()) {
             failing.set(i64::from(
                 r.verdict() == baton_engine::RemoteVerdict::Failing,
@@ -299,6 +317,8 @@ impl Inner {
                 .remote_check
                 .is_some()
                 .then(|| (Gauge::default(), Counter::default())),
+            replication_lag: Family::default(),
+            replication_records: Family::default(),
             jobs: HashMap::new(),
             components: BTreeSet::new(),
             server: None,
@@ -359,6 +379,19 @@ impl Inner {
                 "baton_quorate",
                 "Quorum mode: whether this member and those up on its links are a majority",
                 q.clone(),
+            );
+        }
+        if !cfg.node.replication.components.is_empty() {
+            r.register(
+                "baton_replication_lag_updates",
+                "Replicating components: updates not acknowledged by the standby node (active), \
+                 or held until a gap fills (standby)",
+                inner.replication_lag.clone(),
+            );
+            r.register(
+                "baton_replication_records",
+                "Replicating components: records in the repertory this node holds",
+                inner.replication_records.clone(),
             );
         }
         if let Some((failing, failures)) = &inner.remote {
