@@ -124,6 +124,7 @@ mod inject;
 mod member;
 pub mod network;
 pub mod quorum_check;
+pub mod replicate;
 pub mod rng;
 pub mod topology;
 pub mod trace;
@@ -159,6 +160,8 @@ pub struct Outcome {
     pub rounds: usize,
     /// Quorum mode, lost-file runs: rounds won by a second member.
     pub rounds_won_twice: u64,
+    /// Replication runs: updates sent, acknowledged, lost as allowed.
+    pub replication: replicate::ReplicationCounts,
 }
 
 /// Runs one schedule: `config.fault_phase` of seeded faults, then `config.quiet_phase` of
@@ -171,6 +174,8 @@ pub fn run(seed: u64, config: &SimConfig) -> Result<Outcome, Violation> {
     let end = Instant::ZERO + config.fault_phase + config.quiet_phase;
     w.run_until(end)?;
     check::at_end(&w)?;
+    let replication =
+        replicate::acknowledged_kept(&w).map_err(|e| w.violation("replication", e))?;
     Ok(Outcome {
         seed,
         converged_after: w.converged_at().zip(w.quiet_since()).map(|(c, q)| c - q),
@@ -179,5 +184,6 @@ pub fn run(seed: u64, config: &SimConfig) -> Result<Outcome, Violation> {
         faults: w.faults_applied().to_vec(),
         rounds: w.record.winners.len(),
         rounds_won_twice: w.record.rounds_won_twice,
+        replication,
     })
 }

@@ -16,6 +16,7 @@
 mod audit;
 mod component;
 mod eligible;
+mod inspect;
 mod notice;
 mod peer;
 mod status;
