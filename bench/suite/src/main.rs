@@ -51,6 +51,9 @@ pub enum Section {
     /// Replication (PROTOCOL 2.8) over one loopback link: updates per second, lag at an
     /// offered load, restore of a large repertory.
     Replication,
+    /// SIGKILLs of the active node of a pair under a steady replication load (`sync` and
+    /// `async` components): acknowledged updates lost, the `async` loss window.
+    ReplicationCampaign,
 }
 
 /// Which soaks to run: `realtime = true` off, on, or both (`--soak-realtime`).
@@ -152,6 +155,9 @@ pub struct Options {
     /// replication: the links' encoding rules, one run of each.
     #[arg(long, value_delimiter = ',', default_values_t = [baton_codec::Encoding::Der, baton_codec::Encoding::Uper])]
     pub repl_encodings: Vec<baton_codec::Encoding>,
+    /// replication-campaign: SIGKILLs of the active node.
+    #[arg(long, default_value_t = 20)]
+    pub kills: usize,
     /// The `baton` binary (default: beside this one).
     #[arg(long)]
     pub baton: Option<PathBuf>,
@@ -191,6 +197,7 @@ impl Options {
             self.corosync_trials = 1;
             self.repl_secs = 1.0;
             self.repl_records = 100_000;
+            self.kills = 3;
         }
     }
 }
@@ -213,6 +220,7 @@ fn main() -> ExitCode {
             Section::Vip,
             Section::EtcdScale,
             Section::Replication,
+            Section::ReplicationCampaign,
         ];
     }
     if opts.faults == 0 || opts.faults_heartbeat < 10 {
@@ -267,6 +275,7 @@ fn main() -> ExitCode {
             Section::Soak => soak::run(&opts),
             Section::EtcdScale => etcd_scale::run(&opts),
             Section::Replication => replication::run(&opts),
+            Section::ReplicationCampaign => replication::campaign::run(&opts),
             Section::Faults => faults::run(&opts).map(|r| {
                 fault_samples.extend(r.samples);
                 r.tables

@@ -13,6 +13,7 @@
 //! answers: three threads, two cores here.
 
 mod breakdown;
+pub mod campaign;
 mod link;
 mod restore;
 mod stream;
