@@ -288,7 +288,7 @@ async fn campaign(opts: &Options, kills: usize) -> Result<Vec<Kill>, String> {
     let shared: Shared = Arc::default();
     let counter = Arc::new(AtomicU64::new(1));
     let mut handles = Vec::new();
-    for node in 0..2 {
+    for (node, name) in NAMES.iter().enumerate() {
         for (comp, (id, mode)) in COMPONENTS.iter().enumerate() {
             let mut options = ComponentOptions::new(*id);
             options.replication = Some(ReplicationOptions {
@@ -299,10 +299,10 @@ async fn campaign(opts: &Options, kills: usize) -> Result<Vec<Kill>, String> {
                     ReplicationMode::Async
                 },
             });
-            let endpoint = Endpoint::Unix(dir.join(format!("{}.sock", NAMES[node])));
+            let endpoint = Endpoint::Unix(dir.join(format!("{name}.sock")));
             let (c, events) = Component::connect(endpoint, options)
                 .await
-                .map_err(|e| format!("{} {id}: {e}", NAMES[node]))?;
+                .map_err(|e| format!("{name} {id}: {e}"))?;
             handles.push(tokio::spawn(serve(shared.clone(), node, comp, events)));
             handles.push(tokio::spawn(write(
                 shared.clone(),
