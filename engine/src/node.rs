@@ -276,6 +276,7 @@ impl Node {
         if let Some(r) = &mut self.remote {
             r.handle_timeout(now);
         }
+        self.step_replication_sync(now);
         self.process(now);
     }
 
@@ -298,6 +299,16 @@ impl Node {
 
     /// The earliest time [`Node::handle_timeout`] must be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
+        // The next step of a full sync under way (PROTOCOL 6.11) is no timer a stall is
+        // judged by (`note_deadline`).
+        [self.timers_deadline(), self.replication.sync_due]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// The earliest deadline of the node's timers.
+    pub(crate) fn timers_deadline(&self) -> Option<Instant> {
         [
             self.election.poll_timeout(),
             self.roles.poll_timeout(),

@@ -23,7 +23,7 @@ impl Node {
                     baton_role::Role::active => self.election.round(),
                     baton_role::Role::standby => self.election.seen_round(),
                 };
-                self.replication_assign(now, role);
+                self.replication_assign(role);
                 let g = self.roles.assign_in_round(now, role, round.0);
                 self.assignment = Some((g, generation, role));
             }

@@ -68,6 +68,7 @@ impl Node {
         }
         self.check_stop(now);
         self.start_dials(now);
+        self.refresh_sync_due(now);
         self.note_deadline(now);
         self.history.end_step(now);
     }

@@ -59,7 +59,7 @@ impl Node {
     /// After an input is processed at `now`: the deadline the next input is judged against
     /// (`now` if a timer is overdue: a frame read before the timers ran, PROTOCOL 4).
     pub(crate) fn note_deadline(&mut self, now: Instant) {
-        self.resume.expected = self.poll_timeout().map(|d| d.max(now));
+        self.resume.expected = self.timers_deadline().map(|d| d.max(now));
     }
 
     /// Whether the registration of component `id` on `link` is held (see the module): within

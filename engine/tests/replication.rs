@@ -452,3 +452,106 @@ fn a_component_sending_a_node_message_is_closed() {
         )]
     );
 }
+
+/// PROTOCOL 6.11: a full sync larger than one step (5,000 records: 79 chunks, 32 a step)
+/// goes out in steps, each a timer due at once, with the updates made meanwhile behind its
+/// `syncDone`; beta ends caught up with every record.
+#[test]
+fn a_large_sync_goes_out_in_steps() {
+    let mut p = settled();
+    let g = generation(&p, ALPHA);
+    p.crash(BETA);
+    p.run_for(Duration::from_millis(500));
+    for s in 1..=79u64 {
+        let ops = (0..64)
+            .map(|i| add(&format!("{s:02}-{i:02}"), "v"))
+            .take(if s == 79 { 8 } else { 64 })
+            .collect();
+        p.component_send(A, update(100 + s, g, s, ops));
+    }
+    assert_eq!(status(&p, ALPHA).records, 5000);
+    p.clear_events();
+    p.restart(BETA, 1001);
+    p.run_for(Duration::from_millis(1000));
+    let sent = peer_sent(&p, ALPHA);
+    let chunks = sent
+        .iter()
+        .filter(|m| matches!(m.message, M::syncChunk(_)))
+        .count();
+    assert_eq!(chunks, 79);
+    assert!(matches!(&sent[79].message, M::syncDone(d) if d.entry_count.0 == 5000));
+    let s = status(&p, BETA);
+    assert_eq!((s.caught_up, s.records), (true, 5000));
+    // The steps were timers due at once: no stall was taken for one.
+    assert!(!p
+        .notices(ALPHA)
+        .iter()
+        .any(|n| matches!(n, Notice::Resumed { .. })));
+}
+
+/// PROTOCOL 6.11: a component's sync larger than one step goes out in steps too: beta, with
+/// 5,000 records of component "11", promoted after alpha's crash, sends its (cold) component
+/// the 79 chunks and the `syncDone`, and only then `setRole{active}`, held behind them.
+#[test]
+fn a_large_component_sync_goes_out_in_steps_before_set_role() {
+    let mut p = settled();
+    let g = generation(&p, ALPHA);
+    for s in 1..=79u64 {
+        let ops = (0..64)
+            .map(|i| add(&format!("{s:02}-{i:02}"), "v"))
+            .take(if s == 79 { 8 } else { 64 })
+            .collect();
+        p.component_send(A, update(100 + s, g, s, ops));
+    }
+    assert_eq!(status(&p, BETA).records, 5000);
+    p.clear_events();
+    p.crash(ALPHA);
+    p.run_for(Duration::from_millis(1000));
+    assert_eq!(p.nodes[BETA].role(), NodeRole::Active);
+    let kinds: Vec<&str> = p.components[B]
+        .received
+        .iter()
+        .filter_map(|(_, m)| match m {
+            AnyMessage::Replication(r) => Some(match r.message {
+                M::syncChunk(_) => "chunk",
+                M::syncDone(_) => "done",
+                _ => "other",
+            }),
+            AnyMessage::Role(_) => Some("setRole"),
+            _ => None,
+        })
+        .collect();
+    let mut expected = vec!["chunk"; 79];
+    expected.extend(["done", "setRole"]);
+    assert_eq!(kinds, expected);
+}
+
+/// PROTOCOL 6.11: a second `syncRequest` while the answer to the first is under way (5,000
+/// records, three steps) is answered after it: the component never sees two syncs' chunks
+/// mixed.
+#[test]
+fn a_second_sync_request_is_answered_after_the_first() {
+    let mut p = settled();
+    let g = generation(&p, ALPHA);
+    for s in 1..=79u64 {
+        let ops = (0..64)
+            .map(|i| add(&format!("{s:02}-{i:02}"), "v"))
+            .take(if s == 79 { 8 } else { 64 })
+            .collect();
+        p.component_send(A, update(100 + s, g, s, ops));
+    }
+    p.clear_events();
+    let link = p.components[B].link.unwrap();
+    let now = p.now;
+    p.nodes[BETA].handle_frame(now, link, sync_request(801).into());
+    p.nodes[BETA].handle_frame(now, link, sync_request(802).into());
+    p.run_for(Duration::from_millis(10));
+    let ids: Vec<String> = received(&p, B)
+        .iter()
+        .map(|m| String::from_utf8_lossy(m.correlation_id.0.as_bytes()).into_owned())
+        .collect();
+    let mut expected = vec!["801".to_owned(); 80];
+    expected.extend(vec!["802".to_owned(); 80]);
+    assert_eq!(ids, expected);
+    assert!(matches!(received(&p, B)[159].message, M::syncDone(ref d) if d.entry_count.0 == 5000));
+}

@@ -1,20 +1,26 @@
 //! `baton conformance`: the conformance tester (crate `baton-tester`) against an
 //! implementation under test: `member ADDR --config FILE` (its peer listener),
 //! `node [ADDR] --config FILE` (its component listener), `component --listen ADDR` (a
-//! component that connects), `status ADDR` (its status listener). Exit status: 0 every counted requirement met, 1 some
-//! failed, 2 invalid input or the implementation cannot be reached.
+//! component that connects), `status ADDR` (its status listener), over plain TCP or, with
+//! `--tls-ca`, `--tls-cert`, `--tls-key` (and `--tls-ca-key`), mutual TLS (PROTOCOL 3.4).
+//! Exit status: 0 every counted requirement met, 1 some failed, 2 invalid input or the
+//! implementation cannot be reached.
 
 use crate::status_cmd::runtime;
 use crate::Failure;
 use baton_codec::{Encoding, DEFAULT_MAX_FRAME};
 use baton_election::Mode;
+use baton_node::tls::tester::TesterTls;
+use baton_node::tls::{Identity, TlsFiles};
 use baton_tester::component::ComponentSetup;
 use baton_tester::member::{ComponentControl, Member, MemberSetup, QuorumSetup};
 use baton_tester::node::{Address as NodeAddress, NodeSetup};
 use baton_tester::status::StatusSetup;
+use baton_tester::transport::Transport;
 use baton_tester::Report;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Arguments of `baton conformance`.
@@ -38,6 +44,49 @@ struct Output {
     /// How long to wait for an answer or a close beyond what the protocol allows, in ms.
     #[arg(long, global = true, default_value_t = 1000)]
     patience_ms: u64,
+    #[command(flatten)]
+    tls: TlsArgs,
+}
+
+/// Mutual TLS towards the implementation (PROTOCOL 3.4): without these, plain TCP and the
+/// transport security tests are skipped.
+#[derive(clap::Args)]
+struct TlsArgs {
+    /// The cluster CA's certificate (PEM): the tester speaks mutual TLS on every TCP link and
+    /// checks the implementation's certificate against it.
+    #[arg(long, global = true, requires_all = ["tls_cert", "tls_key"])]
+    tls_ca: Option<PathBuf>,
+    /// The tester's certificate (PEM, signed by the CA): for `member`, the certificate of the
+    /// member it plays (`--as` defaults to it); for `status` and `node`, any of the cluster's.
+    #[arg(long, global = true, requires = "tls_ca")]
+    tls_cert: Option<PathBuf>,
+    /// The key of `--tls-cert` (PEM).
+    #[arg(long, global = true, requires = "tls_ca")]
+    tls_key: Option<PathBuf>,
+    /// The cluster CA's key (`baton certs init` writes it as ca.key): the tester then makes
+    /// the certificates of every member it plays (quorum mode needs them) and those the
+    /// identity tests present (a client's, the implementation's own member's); without it
+    /// those tests are skipped.
+    #[arg(long, global = true, requires = "tls_ca")]
+    tls_ca_key: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    /// The transport: mutual TLS with the files given, else plain TCP.
+    fn transport(&self) -> Result<(Transport, Option<Identity>), Failure> {
+        let (Some(ca), Some(cert), Some(key)) = (&self.tls_ca, &self.tls_cert, &self.tls_key)
+        else {
+            return Ok((Transport::plain(), None));
+        };
+        let files = TlsFiles {
+            ca: ca.clone(),
+            cert: cert.clone(),
+            key: key.clone(),
+        };
+        let tls = TesterTls::load(&files, self.tls_ca_key.as_deref()).map_err(Failure::invalid)?;
+        let identity = tls.identity().clone();
+        Ok((Transport::tls(Arc::new(tls)), Some(identity)))
+    }
 }
 
 #[derive(clap::Subcommand)]
@@ -84,7 +133,9 @@ enum Suite {
     /// Listen as a node at ADDR and test the component implementation that connects:
     /// registration, answers to queries and notices, setRole answers, registering again,
     /// refusing active above the watchdog bound (PROTOCOL 6.1, 6.3, 6.4, 6.9). Start the
-    /// component pointed at ADDR once this listens.
+    /// component pointed at ADDR once this listens. With `--tls-ca`, `--tls-cert` and
+    /// `--tls-key` the tester accepts only a TLS handshake presenting a certificate of the
+    /// cluster CA, and presents its own (PROTOCOL 3.4).
     Component {
         /// Where to listen, `host:port`.
         #[arg(long, default_value = "127.0.0.1:7411")]
@@ -119,6 +170,8 @@ fn member_setup(
     config: &Path,
     play: Option<&str>,
     patience: Duration,
+    (transport, identity): (Transport, Option<Identity>),
+    ca_key: bool,
 ) -> Result<MemberSetup, Failure> {
     let cfg = load(config)?;
     let members: Vec<Member> = cfg
@@ -131,6 +184,28 @@ fn member_setup(
         })
         .collect();
     let iut = cfg.node.me;
+    // Over TLS the tester plays the member of its certificate unless told otherwise (without
+    // the CA's key it can play no other).
+    let certified = match &identity {
+        Some(Identity::Member(name)) => Some(name.clone()),
+        _ => None,
+    };
+    let quorum = cfg.node.mode == Mode::Quorum;
+    if transport.secure().is_some() && !ca_key {
+        if quorum {
+            return Err(Failure::invalid(
+                "quorum mode over TLS: the tester plays every other member, each with its own \
+                 certificate: give --tls-ca-key (the cluster CA's key) so that it can make them",
+            ));
+        }
+        if certified.is_none() {
+            return Err(Failure::invalid(
+                "--tls-cert names no member: the tester plays a member with its certificate \
+                 (or give --tls-ca-key)",
+            ));
+        }
+    }
+    let play = play.or(certified.as_deref());
     let tester = match play {
         Some(name) => members
             .iter()
@@ -154,12 +229,15 @@ fn member_setup(
         preempt: cfg.node.preempt,
         patience,
         component: None,
-        quorum: (cfg.node.mode == Mode::Quorum).then(|| QuorumSetup {
+        quorum: quorum.then(|| QuorumSetup {
             witnesses: cfg.node.witnesses.clone(),
             voter_lease: cfg.node.quorum.voter_lease,
             active_lease: cfg.node.quorum.active_lease,
             renew: cfg.node.quorum.renew,
+            election_timeout: cfg.node.quorum.election_timeout,
+            stagger: cfg.node.quorum.stagger,
         }),
+        transport,
     })
 }
 
@@ -169,6 +247,7 @@ fn node_setup(
     config: &Path,
     component: Option<&str>,
     patience: Duration,
+    transport: Transport,
 ) -> Result<NodeSetup, Failure> {
     let cfg = load(config)?;
     let address = match address {
@@ -216,6 +295,7 @@ fn node_setup(
         startup_wait: cfg.node.startup_wait,
         heartbeat: cfg.node.query_interval,
         patience,
+        transport,
     })
 }
 
@@ -239,9 +319,20 @@ pub fn run(args: &ConformanceArgs) -> Result<u8, Failure> {
             component,
             component_id,
         } => {
-            let mut setup = member_setup(*address, config, play.as_deref(), patience)?;
+            let tls = &args.output.tls;
+            let ca_key = tls.tls_ca_key.is_some();
+            let transport = tls.transport()?;
+            let mut setup = member_setup(
+                *address,
+                config,
+                play.as_deref(),
+                patience,
+                transport,
+                ca_key,
+            )?;
             if let Some(a) = component {
-                let node = node_setup(Some(a), config, component_id.as_deref(), patience)?;
+                let t = setup.transport.clone();
+                let node = node_setup(Some(a), config, component_id.as_deref(), patience, t)?;
                 setup.component = Some(ComponentControl {
                     address: node.address,
                     id: node.component,
@@ -255,7 +346,14 @@ pub fn run(args: &ConformanceArgs) -> Result<u8, Failure> {
             config,
             component,
         } => {
-            let setup = node_setup(address.as_deref(), config, component.as_deref(), patience)?;
+            let (transport, _) = args.output.tls.transport()?;
+            let setup = node_setup(
+                address.as_deref(),
+                config,
+                component.as_deref(),
+                patience,
+                transport,
+            )?;
             if let NodeAddress::Tcp(a) = &setup.address {
                 reachable(*a)?;
             }
@@ -273,6 +371,7 @@ pub fn run(args: &ConformanceArgs) -> Result<u8, Failure> {
                 wait: Duration::from_millis(*wait_ms),
                 bound: Duration::from_secs(10),
                 patience,
+                transport: args.output.tls.transport()?.0,
             };
             eprintln!("baton conformance: listening on {listen} for the component");
             rt.block_on(baton_tester::component::run(&setup))
@@ -291,6 +390,7 @@ pub fn run(args: &ConformanceArgs) -> Result<u8, Failure> {
                     .unwrap_or(Encoding::Der),
                 max_frame: cfg.as_ref().map_or(DEFAULT_MAX_FRAME, |c| c.max_frame),
                 patience,
+                transport: args.output.tls.transport()?.0,
             };
             reachable(*address)?;
             rt.block_on(baton_tester::status::run(&setup))

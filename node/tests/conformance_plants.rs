@@ -72,3 +72,33 @@ fn without_a_plant_the_same_build_passes() {
     let report = runtime().block_on(baton_tester::node::run(&iut.node_setup()));
     assert_eq!(report.failed_ids(), Vec::<&str>::new());
 }
+
+#[test]
+fn an_election_timer_without_its_stagger_is_caught_by_the_timer_test() {
+    // Beta, rank 1: alpha, never known serving, adds a stagger to its timer.
+    let (_iut, setup) = Iut::start_quorum_as("stagger", Some("stagger-ignored"), 1, false);
+    let report = runtime().block_on(baton_tester::member::run(&setup));
+    eprintln!("{}", report.text(true));
+    assert_eq!(report.failed_ids(), ["quorum.election-timer-by-rank"]);
+}
+
+#[test]
+fn a_hello_not_bound_to_its_certificate_is_caught_by_the_binding_test() {
+    let (_iut, setup) = Iut::start_quorum_as("unbound", Some("hello-unbound"), 0, true);
+    let report = runtime().block_on(baton_tester::member::run(&setup));
+    eprintln!("{}", report.text(true));
+    let failed = report.failed_ids();
+    // With the member's own link up, the duplicate-link rule may still refuse the forger.
+    assert!(
+        failed.contains(&"tls.peer.hello-binds-certificate"),
+        "{failed:?}"
+    );
+    assert!(
+        failed.iter().all(|id| [
+            "tls.peer.hello-binds-certificate",
+            "tls.peer.refused-hello-keeps-link"
+        ]
+        .contains(id)),
+        "{failed:?}"
+    );
+}

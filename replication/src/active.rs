@@ -20,6 +20,13 @@ pub struct ActiveConfig {
     /// Unacknowledged updates kept for a `syncRequest{fromSequenceNumber}`; past it the
     /// oldest is forgotten and such a request is answered with a full sync.
     pub log_updates: usize,
+    /// `None`: a full sync is queued whole at once. `Some(n)`: at most `n` chunks at a time,
+    /// the first at once and the next ones at each [`Active::step_sync`], each read from the
+    /// mirror as it is then; the updates and audits made meanwhile wait behind the `syncDone`
+    /// (they apply on top of the chunks: every operation stores or removes a whole value, so
+    /// the standby ends where the mirror is). A large sync then leaves its caller time for
+    /// everything else between steps.
+    pub sync_step: Option<usize>,
 }
 
 impl Default for ActiveConfig {
@@ -28,8 +35,18 @@ impl Default for ActiveConfig {
             limits: Limits::default(),
             chunk_entries: 64,
             log_updates: 1024,
+            sync_step: None,
         }
     }
+}
+
+/// A full sync being queued in steps: the last key queued, the sequence number it is
+/// consistent with, the entries queued so far.
+#[derive(Debug, Clone)]
+struct Outgoing {
+    after: Option<crate::repertory::Key>,
+    sequence: u64,
+    count: u64,
 }
 
 /// What the active tells its caller.
@@ -85,6 +102,13 @@ pub struct Active {
     /// An `updateAck` of this generation came since the standby was (re)connected: it was
     /// synced in this generation ([`Active::standby_synced`]).
     standby_synced: bool,
+    /// The full sync under way, sent in steps ([`ActiveConfig::sync_step`]).
+    syncing: Option<Outgoing>,
+    /// The sequence number of the last `syncDone` sent, until the standby acknowledges it
+    /// ([`Active::sync_under_way`]).
+    sync_unacked: Option<u64>,
+    /// What waits behind the sync under way's `syncDone`.
+    held: VecDeque<r::ReplicationMessage>,
     next_id: u64,
     out: VecDeque<r::ReplicationMessage>,
     events: VecDeque<ActiveEvent>,
@@ -102,6 +126,9 @@ impl Active {
             acknowledged: 0,
             log: VecDeque::new(),
             standby_synced: false,
+            syncing: None,
+            sync_unacked: None,
+            held: VecDeque::new(),
             next_id: 1,
             out: VecDeque::new(),
             events: VecDeque::new(),
@@ -140,6 +167,23 @@ impl Active {
     pub fn standby_lost(&mut self) {
         self.standby_synced = false;
         self.out.clear();
+        self.syncing = None;
+        self.sync_unacked = None;
+        self.held.clear();
+    }
+
+    /// Whether a full sync is under way: [`Active::step_sync`] has more to queue.
+    pub fn is_syncing(&self) -> bool {
+        self.syncing.is_some()
+    }
+
+    /// Queues a message to the standby: behind the sync under way, if any.
+    fn queue(&mut self, m: r::ReplicationMessage) {
+        if self.syncing.is_some() {
+            self.held.push_back(m);
+        } else {
+            self.out.push_back(m);
+        }
     }
 
     /// The next message to send to the standby, in order.
@@ -179,8 +223,8 @@ impl Active {
         }
         self.log.push_back((self.sequence, operations.clone()));
         let id = self.id();
-        self.out
-            .push_back(self.update(id, self.sequence, operations));
+        let update = self.update(id, self.sequence, operations);
+        self.queue(update);
         Ok(self.sequence)
     }
 
@@ -195,11 +239,17 @@ impl Active {
         )
     }
 
+    /// Whether a full sync is being sent, or was sent and the standby has not acknowledged
+    /// its `syncDone` yet: the standby will hold every update up to now once it has.
+    pub fn sync_under_way(&self) -> bool {
+        self.syncing.is_some() || self.sync_unacked.is_some()
+    }
+
     /// Queues an `audit` of the mirror as of the last sequence number.
     pub fn audit(&mut self) {
         let id = self.id();
         let count = u32::try_from(self.mirror.len()).unwrap_or(u32::MAX);
-        self.out.push_back(wire::message(
+        self.queue(wire::message(
             &id,
             M::audit(r::Audit::new(
                 r::Generation(self.generation),
@@ -210,25 +260,70 @@ impl Active {
         ));
     }
 
-    /// Queues a full batch sync: the mirror in chunks (at most `chunk_entries` entries and
-    /// [`crate::CHUNK_OCTETS`] octets each), then `syncDone`.
+    /// Starts a full batch sync: the mirror in chunks (at most `chunk_entries` entries and
+    /// [`crate::CHUNK_OCTETS`] octets each), then `syncDone` consistent with the last sequence
+    /// number; queued whole, or its first step ([`ActiveConfig::sync_step`]). A sync under
+    /// way starts again.
     pub fn full_sync(&mut self) {
-        let mut next = self.next_id;
-        let messages = crate::sync::sync_messages(
-            self.generation,
-            self.sequence,
-            self.mirror.iter(),
-            self.config.chunk_entries,
-            || {
-                let id = wire::correlation(next);
-                next += 1;
-                id
-            },
-        );
-        self.next_id = next;
-        self.out.extend(messages);
-        // Everything so far is in the sync: the log restarts after it.
+        // Everything so far is in the sync: the log restarts after it, and what waited
+        // behind an earlier sync is in this one.
         self.log.clear();
+        let held = std::mem::take(&mut self.held);
+        // Audits (not updates) that waited are kept, behind this sync.
+        self.held = held
+            .into_iter()
+            .filter(|m| matches!(m.message, M::audit(_)))
+            .collect();
+        self.syncing = Some(Outgoing {
+            after: None,
+            sequence: self.sequence,
+            count: 0,
+        });
+        self.step_sync();
+    }
+
+    /// Queues the next chunks of the sync under way (all of them without
+    /// [`ActiveConfig::sync_step`]), and at its end the `syncDone` and what waited behind it.
+    /// Returns whether more remain.
+    pub fn step_sync(&mut self) -> bool {
+        let Some(mut sync) = self.syncing.take() else {
+            return false;
+        };
+        let most = self.config.sync_step.unwrap_or(usize::MAX).max(1);
+        let per = self.config.chunk_entries.clamp(1, 64);
+        for _ in 0..most {
+            let (entries, last) =
+                crate::sync::next_chunk(self.mirror.after(sync.after.as_ref()), per);
+            let Some(last) = last else {
+                let id = self.id();
+                self.out.push_back(wire::message(
+                    &id,
+                    M::syncDone(r::SyncDone::new(
+                        r::Generation(self.generation),
+                        r::SequenceNumber(sync.sequence),
+                        r::EntryCount(u32::try_from(sync.count).unwrap_or(u32::MAX)),
+                    )),
+                ));
+                self.out.extend(std::mem::take(&mut self.held));
+                self.sync_unacked = Some(sync.sequence);
+                return false;
+            };
+            sync.after = Some(last);
+            if entries.is_empty() {
+                continue;
+            }
+            sync.count += entries.len() as u64;
+            let id = self.id();
+            self.out.push_back(wire::message(
+                &id,
+                M::syncChunk(r::SyncChunk::new(
+                    r::Generation(self.generation),
+                    r::Entries(entries),
+                )),
+            ));
+        }
+        self.syncing = Some(sync);
+        true
     }
 
     /// A message from the standby.
@@ -239,6 +334,9 @@ impl Active {
                 let highest = a.highest_contiguous.0;
                 if a.generation.0 == self.generation {
                     self.standby_synced = true;
+                    if self.sync_unacked.is_some_and(|s| highest >= s) {
+                        self.sync_unacked = None;
+                    }
                 }
                 if a.generation.0 == self.generation && highest > self.acknowledged {
                     self.acknowledged = highest.min(self.sequence);
@@ -266,7 +364,8 @@ impl Active {
                         .collect();
                     for (seq, ops) in resend {
                         let id = self.id();
-                        self.out.push_back(self.update(id, seq, ops));
+                        let update = self.update(id, seq, ops);
+                        self.queue(update);
                     }
                 }
                 _ => self.full_sync(),
@@ -283,7 +382,15 @@ impl Active {
                 }
             }
             M::replicationError(e) => {
-                let repair = e.code == ErrorCode::syncRequired;
+                // A `syncRequired` answers an update sent before the standby got the sync
+                // under way (or sent and not acknowledged yet): that sync holds the update
+                // already. One per update in flight must not start a sync each (the node's
+                // write queue filled with whole repertories: replication-campaign, kill 275).
+                let repair = e.code == ErrorCode::syncRequired && !self.sync_under_way();
+                if e.code != ErrorCode::syncRequired {
+                    // A sync refused (e.g. `repertoryFull`) is not under way any more.
+                    self.sync_unacked = None;
+                }
                 self.events.push_back(ActiveEvent::Refused {
                     code: e.code,
                     description: e.description,

@@ -25,4 +25,4 @@ pub mod wire;
 pub use active::{Active, ActiveConfig, ActiveEvent, SubmitError};
 pub use repertory::{Key, Limits, Op, Repertory, RepertoryFull};
 pub use standby::{Standby, StandbyConfig, StandbyEvent};
-pub use sync::{sync_messages, CHUNK_OCTETS};
+pub use sync::{next_chunk, sync_messages, CHUNK_OCTETS};

@@ -306,6 +306,21 @@ impl Repertory {
         self.records.iter().map(|(k, v)| (k, v.as_slice()))
     }
 
+    /// The records after `key` (all of them with `None`), in key order.
+    pub fn after<'a>(
+        &'a self,
+        key: Option<&Key>,
+    ) -> impl Iterator<Item = (&'a Key, &'a [u8])> + 'a {
+        use std::ops::Bound;
+        let from = match key {
+            Some(k) => Bound::Excluded(k.clone()),
+            None => Bound::Unbounded,
+        };
+        self.records
+            .range((from, Bound::Unbounded))
+            .map(|(k, v)| (k, v.as_slice()))
+    }
+
     /// The records of one application (`applicationId` = `application_id`), in key order.
     pub fn application<'a>(
         &'a self,

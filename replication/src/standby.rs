@@ -98,8 +98,11 @@ impl Standby {
         }
     }
 
-    /// The standby joins (or must resync): asks the active for the whole repertory.
+    /// The standby joins (or must resync): asks the active for the whole repertory. A sync
+    /// under way is void (its chunks may have come on a link that closed since): the answer
+    /// starts a new one.
     pub fn join(&mut self) {
+        self.sync = None;
         let id = wire::correlation(self.next_id);
         self.next_id += 1;
         self.out.push_back(wire::message(

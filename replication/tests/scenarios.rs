@@ -405,3 +405,128 @@ fn a_full_repertory_refuses_the_update_and_drops_nothing() {
     assert_eq!(standby.repertory(), &before);
     assert_eq!(standby.applied(), 2);
 }
+
+/// A sync in steps (`sync_step`): one chunk at a time, the mirror read as it is at each step;
+/// an update made meanwhile (a change to a record already sent, a new record, the removal of
+/// one not sent yet) waits behind the `syncDone` and applies on top of the chunks: the standby
+/// ends with the mirror, caught up, and acknowledges everything.
+#[test]
+fn a_sync_in_steps_sends_what_changed_meanwhile_behind_its_done() {
+    let paced = ActiveConfig {
+        chunk_entries: 2,
+        sync_step: Some(1),
+        ..ActiveConfig::default()
+    };
+    let mut active = Active::new(paced, 3, Repertory::new(Limits::default()));
+    active
+        .submit(&[
+            add("1", "a", "1"),
+            add("1", "b", "1"),
+            add("1", "c", "1"),
+            add("1", "d", "1"),
+            add("1", "e", "1"),
+        ])
+        .unwrap();
+    drain_active(&mut active);
+    let mut standby = Standby::new(StandbyConfig::default());
+    active.full_sync();
+    assert!(active.is_syncing());
+    assert_eq!(
+        drain_active(&mut active),
+        vec![chunk(
+            "2",
+            3,
+            vec![entry("1", "a", "1"), entry("1", "b", "1")]
+        )]
+    );
+    active
+        .submit(&[
+            add("1", "a", "2"),
+            add("1", "f", "2"),
+            Op::Delete(key("1", "d")),
+        ])
+        .unwrap();
+    // Held behind the sync.
+    assert_eq!(drain_active(&mut active), vec![]);
+    let mut sent = Vec::new();
+    while active.step_sync() {
+        sent.extend(drain_active(&mut active));
+    }
+    sent.extend(drain_active(&mut active));
+    assert_eq!(
+        sent,
+        vec![
+            chunk("4", 3, vec![entry("1", "c", "1"), entry("1", "e", "1")]),
+            chunk("5", 3, vec![entry("1", "f", "2")]),
+            done("6", 3, 1, 5),
+            update(
+                "3",
+                3,
+                2,
+                &[
+                    add("1", "a", "2"),
+                    add("1", "f", "2"),
+                    Op::Delete(key("1", "d"))
+                ]
+            ),
+        ]
+    );
+    assert!(!active.is_syncing());
+    standby.handle(chunk(
+        "2",
+        3,
+        vec![entry("1", "a", "1"), entry("1", "b", "1")],
+    ));
+    for m in sent {
+        standby.handle(m);
+    }
+    assert_eq!(standby.repertory(), active.mirror());
+    assert!(standby.caught_up());
+    assert_eq!(
+        drain_standby(&mut standby),
+        vec![ack("6", 3, 1), ack("3", 3, 2)]
+    );
+}
+
+/// Updates sent before a joining standby got its sync are refused with `syncRequired`, one
+/// each: the sync under way holds them, so they start no other sync (found by the
+/// replication campaign: one whole repertory per update in flight filled the node's write
+/// queue). Once the sync is acknowledged, a `syncRequired` starts a sync again.
+#[test]
+fn sync_required_while_a_sync_is_under_way_starts_no_other() {
+    let mut active = Active::new(config(), 7, Repertory::new(Limits::default()));
+    let mut standby = Standby::new(StandbyConfig::default());
+    active.submit(&[add("1001", "a", "1")]).unwrap();
+    active.submit(&[add("1001", "b", "2")]).unwrap();
+    let early = drain_active(&mut active);
+    standby.join();
+    for m in drain_standby(&mut standby) {
+        active.handle(m);
+    }
+    let sync = drain_active(&mut active);
+    assert_eq!(sync.len(), 2, "one chunk of two entries and syncDone");
+    assert!(active.sync_under_way());
+    // The two early updates arrive first: refused, one syncRequired each.
+    for m in early {
+        standby.handle(m);
+    }
+    let refusals = drain_standby(&mut standby);
+    assert_eq!(refusals.len(), 2);
+    for m in refusals {
+        active.handle(m);
+    }
+    assert_eq!(drain_active(&mut active), []);
+    assert!(active.sync_under_way());
+    // The sync arrives and is acknowledged: nothing under way any more.
+    for m in sync {
+        standby.handle(m);
+    }
+    for m in drain_standby(&mut standby) {
+        active.handle(m);
+    }
+    assert!(!active.sync_under_way());
+    assert_eq!(standby.repertory(), active.mirror());
+    // A later syncRequired (the standby lost its sync) starts one again.
+    active.handle(error("9", ErrorCode::syncRequired, "no sync"));
+    assert_eq!(drain_active(&mut active).len(), 2);
+}

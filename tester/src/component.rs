@@ -9,6 +9,7 @@
 
 use crate::member::check;
 use crate::report::{Outcome, Report};
+use crate::transport::Transport;
 use crate::wire::{Got, Link};
 use baton_asn1::monitor::HealthMonitorMessageMessage as Hm;
 use baton_asn1::role::{ReturnCode, Role, RoleMessageMessage as Rm};
@@ -33,6 +34,9 @@ pub struct ComponentSetup {
     pub bound: Duration,
     /// How long to wait for an answer beyond what the protocol allows.
     pub patience: Duration,
+    /// Plain TCP, or mutual TLS: the component's handshake must present a certificate of
+    /// the cluster CA (PROTOCOL 3.4, *Component links*).
+    pub transport: Transport,
 }
 
 requirements! {
@@ -67,8 +71,12 @@ async fn accept(listener: &TcpListener, s: &ComponentSetup) -> Result<Link, Stri
         .await
         .map_err(|_| format!("no component connected within {:?}", s.wait))?
         .map_err(|e| format!("accept: {e}"))?;
-    let _ = stream.set_nodelay(true);
-    Ok(Link::over(Box::new(stream), s.encoding, s.max_frame))
+    let (stream, _) = s
+        .transport
+        .accept(stream, s.patience.max(Duration::from_secs(1)))
+        .await
+        .map_err(|e| format!("the component's TLS handshake: {e}"))?;
+    Ok(Link::over(stream, s.encoding, s.max_frame))
 }
 
 /// Waits for the registration; the component's id.

@@ -7,6 +7,9 @@
 //!
 //! - [`member::run`]: peer links and the election (PROTOCOL 3, 4, 5, 9).
 //! - [`status::run`]: the status interface (PROTOCOL 1.5, 6.5, 6.7, 9).
+//! - [`secure`]: transport security as each listener enforces it (PROTOCOL 3.4), over TLS.
+//! - [`transport::Transport`]: plain TCP, or mutual TLS through the caller's [`transport::Tls`]
+//!   (PROTOCOL 3.4).
 //! - [`report::Report`]: the verdicts; h2spec-like text, JSON, the exit status.
 #![forbid(unsafe_code)]
 
@@ -34,7 +37,9 @@ pub mod member;
 pub mod msg;
 pub mod node;
 pub mod report;
+pub mod secure;
 pub mod status;
+pub mod transport;
 pub mod wire;
 
 pub use report::{Level, Outcome, Report, Requirement};

@@ -7,6 +7,7 @@
 
 use crate::member::check;
 use crate::report::{Outcome, Report};
+use crate::transport::{Present, Transport};
 use crate::wire::{Got, KeepAlive, Link};
 use baton_asn1::monitor::HealthMonitorMessageMessage as Hm;
 use baton_asn1::role::{ReturnCode, Role, RoleMessageMessage as Rm};
@@ -52,6 +53,8 @@ pub struct NodeSetup {
     pub heartbeat: Duration,
     /// How long to wait for an answer or a close beyond what the protocol allows.
     pub patience: Duration,
+    /// Plain TCP or mutual TLS (a TCP component listener only).
+    pub transport: Transport,
 }
 
 requirements! {
@@ -85,7 +88,10 @@ requirements! {
 async fn connect(s: &NodeSetup) -> Result<Link, String> {
     let within = s.patience.max(Duration::from_secs(1));
     match &s.address {
-        Address::Tcp(a) => Link::connect(*a, s.encoding, s.max_frame, within).await,
+        Address::Tcp(a) => {
+            let own = Present::Own;
+            Link::connect(*a, &s.transport, own, s.encoding, s.max_frame, within).await
+        }
         Address::Unix(p) => Link::connect_unix(p, s.encoding, s.max_frame, within).await,
     }
 }
@@ -219,7 +225,8 @@ async fn closes_after(s: &NodeSetup, bytes: Vec<u8>) -> Result<(), String> {
     }
 }
 
-/// Runs every node test.
+/// Runs every node test, then [`crate::secure::component::REQUIREMENTS`] (skipped over
+/// plain TCP).
 pub async fn run(s: &NodeSetup) -> Report {
     let mut report = Report::new("node", &s.address.to_string());
     let p = s.patience;
@@ -461,6 +468,7 @@ pub async fn run(s: &NodeSetup) -> Report {
         outcome(r.await)
     })
     .await;
+    crate::secure::component::run(s, &mut report).await;
     report
 }
 

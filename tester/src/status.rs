@@ -4,6 +4,7 @@
 use crate::malformed;
 use crate::member::check;
 use crate::report::{Outcome, Report};
+use crate::transport::{Present, Transport};
 use crate::wire::{Got, Link};
 use baton_asn1::monitor::HealthMonitorMessageMessage as Hm;
 use baton_asn1::status::ServiceStatusMessageMessage as Sm;
@@ -23,6 +24,8 @@ pub struct StatusSetup {
     pub max_frame: usize,
     /// How long to wait for an answer or a close.
     pub patience: Duration,
+    /// Plain TCP or mutual TLS.
+    pub transport: Transport,
 }
 
 requirements! {
@@ -50,6 +53,8 @@ requirements! {
 async fn connect(s: &StatusSetup) -> Result<Link, String> {
     Link::connect(
         s.address,
+        &s.transport,
+        Present::Own,
         s.encoding,
         s.max_frame,
         s.patience.max(Duration::from_secs(1)),
@@ -105,7 +110,8 @@ fn frame(m: AnyMessage, e: Encoding) -> Vec<u8> {
     out
 }
 
-/// Runs every status test.
+/// Runs every status test, then [`crate::secure::status::REQUIREMENTS`] (skipped over
+/// plain TCP).
 pub async fn run(s: &StatusSetup) -> Report {
     let mut report = Report::new("status", &s.address.to_string());
     let p = s.patience;
@@ -228,5 +234,6 @@ pub async fn run(s: &StatusSetup) -> Report {
         Outcome::Pass
     })
     .await;
+    crate::secure::status::run(s, &mut report).await;
     report
 }

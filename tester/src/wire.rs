@@ -1,6 +1,7 @@
 //! One link to the implementation under test: frames in and out with the reference codec
 //! (PROTOCOL 3.1), raw bytes for the malformed cases, and waits bounded by the patience.
 
+use crate::transport::{Present, Transport};
 use baton_codec::{AnyMessage, Encoding, FrameCodec};
 use bytes::BytesMut;
 use std::collections::VecDeque;
@@ -57,22 +58,24 @@ pub struct Link {
 }
 
 impl Link {
-    /// Connects to `addr` (TCP), giving up after `within`.
+    /// Connects to `addr` over `transport` (TCP, or TLS presenting `present`), giving up
+    /// after `within`.
     ///
     /// # Errors
-    /// The connect's error, or a timeout, as text.
+    /// The connect's or the handshake's error, or a timeout, as text.
     pub async fn connect(
         addr: SocketAddr,
+        transport: &Transport,
+        present: Present,
         encoding: Encoding,
         max_frame: usize,
         within: Duration,
     ) -> Result<Link, String> {
-        let s = tokio::time::timeout(within, tokio::net::TcpStream::connect(addr))
+        let (s, _) = transport
+            .open(addr, present, within)
             .await
-            .map_err(|_| format!("connect to {addr}: no answer within {within:?}"))?
-            .map_err(|e| format!("connect to {addr}: {e}"))?;
-        let _ = s.set_nodelay(true);
-        Ok(Link::over(Box::new(s), encoding, max_frame))
+            .map_err(|e| e.to_string())?;
+        Ok(Link::over(s, encoding, max_frame))
     }
 
     /// A link over an open stream.

@@ -20,6 +20,9 @@ fn all() -> Vec<&'static Requirement> {
         .chain(baton_tester::status::REQUIREMENTS)
         .chain(baton_tester::node::REQUIREMENTS)
         .chain(baton_tester::component::REQUIREMENTS)
+        .chain(baton_tester::secure::peer::REQUIREMENTS)
+        .chain(baton_tester::secure::status::REQUIREMENTS)
+        .chain(baton_tester::secure::component::REQUIREMENTS)
         .collect()
 }
 

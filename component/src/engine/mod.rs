@@ -13,6 +13,11 @@
 //! Three callers drive it: the library's tokio driver (sockets, back-off, the application's
 //! handles), the node's in-process adapter for script components, and the simulation.
 //!
+//! A replicating component ([`ComponentEngine::with_replication`], PROTOCOL 6.11) also sends
+//! [`ComponentEngine::replicate`]'s updates, numbered per link, and reports their answers,
+//! a hot standby's sync and stream, as [`ComponentEngineEvent::Replication`]; the records a
+//! promotion restores are [`ComponentEngine::take_restoration`]'s.
+//!
 //! ```
 //! use baton_component::engine::{
 //!     ComponentEngine, ComponentEngineConfig, ComponentEngineEvent, Instant, LinkId,

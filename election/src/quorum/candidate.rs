@@ -48,6 +48,12 @@ impl Election {
         }
         let t = &self.config.quorum;
         let (rank, backup) = (self.rank(), self.backup_rank());
+        #[cfg(feature = "plant")]
+        let backup = if baton_asn1::plant::planted("stagger-ignored") {
+            0
+        } else {
+            backup
+        };
         let at = now + t.election_timeout * (1 + rank - backup) + t.stagger * backup;
         self.quorum.timers.set(QTimer::Election, at);
     }

@@ -20,7 +20,7 @@ impl Node {
             _ => false,
         };
         if started {
-            self.drain_active(now);
+            self.drain_active();
             self.process(now);
         }
         started

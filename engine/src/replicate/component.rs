@@ -11,7 +11,7 @@ use baton_asn1::replication as r;
 use baton_asn1::role::{Role, RoleMessage, RoleMessageMessage};
 use baton_codec::Interface;
 use baton_core::{Instant, LinkId};
-use baton_replication::{sync_messages, wire, Op, SubmitError};
+use baton_replication::{wire, Op, SubmitError};
 use baton_role::ComponentRoleState;
 use r::{ErrorCode, ReplicationMessageMessage as M};
 
@@ -41,7 +41,7 @@ impl Node {
         let correlation = m.correlation_id;
         match m.message {
             M::update(u) => self.component_update(now, link, &id, mode, correlation, u),
-            M::syncRequest(_) => self.answer_sync_request(link, &id, &correlation),
+            M::syncRequest(_) => self.answer_sync_request(link, &correlation),
             M::replicationError(e) => {
                 self.replication_notice(ReplicationNotice::ComponentRefused {
                     component: id,
@@ -133,8 +133,14 @@ impl Node {
             }
         };
         a.submitted(node_sequence, now);
-        let wait =
-            mode == crate::ReplicationMode::Sync && a.link.is_some() && a.active.standby_synced();
+        // An acknowledgement completes the component's updates up to its number: never one
+        // while an earlier update still waits (they are released in order).
+        // A standby node being synced counts as caught up: it will hold this update once it
+        // acknowledges the sync (acknowledged at once from the mirror, the update was lost
+        // when the active died before the standby had it, the standby caught up by then).
+        let wait = mode == crate::ReplicationMode::Sync
+            && ((a.link.is_some() && (a.active.standby_synced() || a.active.sync_under_way()))
+                || !a.waiters.is_empty());
         if wait {
             a.waiters.push_back(Waiter {
                 node_sequence,
@@ -150,51 +156,25 @@ impl Node {
         if !wait {
             self.send(link, wire::ack(&correlation, generation, sequence));
         }
-        self.drain_active(now);
+        self.drain_active();
     }
 
     /// Answers `syncRequest` with the application's records (`syncChunk`s, then `syncDone`,
-    /// each echoing its `correlationId`). On a node that is not active the component is hot
-    /// from now on: every update the standby node applies for it follows.
-    fn answer_sync_request(&mut self, link: LinkId, id: &str, correlation: &r::CorrelationId) {
+    /// each echoing its `correlationId`), in steps. On a node that is not active the
+    /// component is hot from now on: every update the standby node applies for it follows.
+    fn answer_sync_request(&mut self, link: LinkId, correlation: &r::CorrelationId) {
         let hot = matches!(self.replication.side, Side::Standby(_));
         let Some(c) = self.replication.links.get_mut(&link) else {
             return;
         };
         c.hot = hot;
-        let sequence = if hot { c.stream } else { c.last };
-        let generation = self.replication.generation();
-        let records = self.replication.repertory().application(id.as_bytes());
-        let messages = sync_messages(generation, sequence, records, 64, || correlation.clone());
-        for m in messages {
-            self.send(link, m);
-        }
+        self.start_component_sync(link, Some(correlation.clone()));
     }
 
     /// An unsolicited sync of component link `link`'s application (fresh correlation ids),
-    /// its `syncDone` at the link's stream position.
+    /// its `syncDone` at the link's stream position, in steps.
     fn push_sync(&mut self, link: LinkId) {
-        let Some(c) = self.replication.links.get(&link) else {
-            return;
-        };
-        let (id, sequence) = (c.id.clone(), c.stream);
-        let generation = self.replication.generation();
-        let rep = &mut self.replication;
-        let records: Vec<_> = rep
-            .repertory()
-            .application(id.as_bytes())
-            .map(|(k, v)| (k.clone(), v.to_vec()))
-            .collect();
-        let messages = sync_messages(
-            generation,
-            sequence,
-            records.iter().map(|(k, v)| (k, v.as_slice())),
-            64,
-            || rep.next_id(),
-        );
-        for m in messages {
-            self.send(link, m);
-        }
+        self.start_component_sync(link, None);
     }
 
     /// The standby node applied `ops` of `generation`: forwarded to every hot component of
@@ -226,7 +206,8 @@ impl Node {
                 r::SequenceNumber(c.stream),
                 r::Operations(own),
             );
-            self.send(link, wire::message(&correlation, M::update(update)));
+            let message = wire::message(&correlation, M::update(update));
+            self.send_to_component(link, message.into());
         }
     }
 
@@ -259,14 +240,18 @@ impl Node {
                     .links
                     .entry(link)
                     .or_insert_with(|| ComponentLink::new(id));
-                if std::mem::take(&mut c.hot) {
-                    // Streamed every update the standby node applied: it holds them.
+                // A sync under way is its records: the setRole waits behind it, and nothing
+                // more follows.
+                c.again = None;
+                let under_way = c.outgoing.is_some();
+                if std::mem::take(&mut c.hot) || under_way {
+                    // Streamed every update the standby node applied, or being sent them.
                 } else {
                     self.push_sync(link);
                 }
             }
         }
-        self.send(link, message);
+        self.send_to_component(link, message.into());
     }
 }
 

@@ -18,6 +18,7 @@ mod component;
 mod eligible;
 mod inspect;
 mod notice;
+mod outgoing;
 mod peer;
 mod status;
 
@@ -32,6 +33,11 @@ use std::collections::{BTreeMap, VecDeque};
 /// Most updates whose submission time the active node keeps for `lag_ms`.
 const LAG_SAMPLES: usize = 100_000;
 
+/// Chunks of a full sync to the standby node queued per step (PROTOCOL 6.11): 2,048 records
+/// at most; a large sync goes out over many steps, each a timer due at once, with every
+/// other input and timer of the node between them.
+pub(crate) const SYNC_STEP: usize = 32;
+
 /// The node's replication state.
 #[derive(Debug, Clone)]
 pub(crate) struct Replication {
@@ -41,6 +47,9 @@ pub(crate) struct Replication {
     pub(crate) links: BTreeMap<LinkId, ComponentLink>,
     /// The Election's fatal input is held by replication (not caught up, PROTOCOL 6.11).
     pub(crate) holding: bool,
+    /// The next step of a sync under way (the active's full sync, a component's) is due: at
+    /// the end of the input that left it under way, that is at once.
+    pub(crate) sync_due: Option<Instant>,
     /// The repertory's bounds.
     limits: Limits,
     /// Next correlation id of a message the node starts on a component link.
@@ -108,6 +117,13 @@ pub(crate) struct ComponentLink {
     /// It was sent a sync while this node was not active, and every update since (hot
     /// standby): no sync before its `setRole{active}`.
     pub(crate) hot: bool,
+    /// The sync being sent to it in steps, if any.
+    pub(crate) outgoing: Option<outgoing::Outgoing>,
+    /// What waits behind that sync's `syncDone`, in order: stream updates, `setRole`.
+    pub(crate) held: Vec<baton_codec::AnyMessage>,
+    /// Another sync asked for while one was under way: sent after it (the correlation id to
+    /// echo, if any).
+    pub(crate) again: Option<Option<baton_asn1::replication::CorrelationId>>,
 }
 
 impl ComponentLink {
@@ -117,6 +133,9 @@ impl ComponentLink {
             last: 0,
             stream: 0,
             hot: false,
+            outgoing: None,
+            held: Vec::new(),
+            again: None,
         }
     }
 }
@@ -131,6 +150,7 @@ impl Replication {
             }),
             links: BTreeMap::new(),
             holding: false,
+            sync_due: None,
             limits,
             next_id: first_id.max(1),
         }
@@ -163,6 +183,7 @@ impl Replication {
     pub(crate) fn active_config(&self) -> ActiveConfig {
         ActiveConfig {
             limits: self.limits,
+            sync_step: Some(SYNC_STEP),
             ..ActiveConfig::default()
         }
     }

@@ -75,7 +75,7 @@ impl Node {
                     self.send(link, reply);
                 } else if a.link == Some(link) {
                     a.active.handle(m);
-                    self.drain_active(now);
+                    self.drain_active();
                 } else {
                     let why = "not the link of the standby node this node replicates to";
                     self.replication_notice(ReplicationNotice::Ignored { link, message, why });
@@ -119,7 +119,7 @@ impl Node {
     /// (the standby's, or the previous generation's mirror), and syncs the standby node in
     /// full; `standby` turns an active side into a standby one seeded with the mirror, which
     /// joins the active.
-    pub(crate) fn replication_assign(&mut self, now: Instant, role: baton_role::Role) {
+    pub(crate) fn replication_assign(&mut self, role: baton_role::Role) {
         if !self.replicates() {
             return;
         }
@@ -159,7 +159,7 @@ impl Node {
                     waiters,
                     unacked: VecDeque::new(),
                 });
-                self.drain_active(now);
+                self.drain_active();
             }
             baton_role::Role::standby => {
                 if !matches!(self.replication.side, Side::Active(_)) {
@@ -205,7 +205,7 @@ impl Node {
 
     /// Sends what the active queued to the standby node (dropped with no replica link: a
     /// standby that comes asks for a full sync), and acts on its events.
-    pub(crate) fn drain_active(&mut self, now: Instant) {
+    pub(crate) fn drain_active(&mut self) {
         let Side::Active(a) = &mut self.replication.side else {
             return;
         };
@@ -247,7 +247,6 @@ impl Node {
                 }
             }
         }
-        let _ = now;
         self.release_waiters();
     }
 

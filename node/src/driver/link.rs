@@ -9,7 +9,7 @@
 //! all but the `write`.
 
 use super::input::Input;
-use baton_codec::{AnyMessage, Encoding, FrameCodec};
+use baton_codec::{AnyMessage, Encoding, FrameCodec, Interface};
 use baton_core::LinkId;
 use bytes::{Buf, BytesMut};
 use futures_util::StreamExt;
@@ -37,8 +37,15 @@ const STALL_CHECK: Duration = Duration::from_secs(1);
 const BUFFER: usize = 256;
 
 /// Frames queued for a link (encoded, not yet written) beyond which it is closed as not
-/// reading.
+/// reading. Replication frames count apart ([`REPLICATION_QUEUE`]).
 pub(crate) const WRITE_QUEUE: usize = 4096;
+
+/// Replication frames (PROTOCOL 6.11) queued for a link beyond which it is closed as not
+/// reading. A batch sync comes as one burst of a chunk per 64 records (1,000,000 records:
+/// 15,625 chunks), more than the socket takes at once: it waits here, bounded by the
+/// repertory's own bounds, and does not count against [`WRITE_QUEUE`] (which keeps telling a
+/// link that does not read by its other frames). 65,536 chunks: 4,194,304 records.
+pub(crate) const REPLICATION_QUEUE: usize = 65_536;
 
 /// The write side of a link, shared by the driver and (while the stream is full) its flush
 /// task.
@@ -49,6 +56,8 @@ struct Out {
     buf: BytesMut,
     /// Frames in `buf` (reset when it empties).
     queued: usize,
+    /// Replication frames among them.
+    queued_replication: usize,
     /// A flush task owns the writing until `buf` is empty.
     flushing: bool,
     /// The driver dropped the link: shut the write side once `buf` is written.
@@ -69,6 +78,7 @@ impl Out {
             }
         }
         self.queued = 0;
+        self.queued_replication = 0;
         std::pin::Pin::new(&mut self.write).poll_flush(cx)
     }
 
@@ -99,13 +109,20 @@ impl LinkHandle {
         if let Some(reason) = &o.failed {
             return Err(reason.clone());
         }
-        if o.queued >= WRITE_QUEUE {
+        let replication = message.interface() == Interface::Replication;
+        let full = if replication {
+            o.queued_replication >= REPLICATION_QUEUE
+        } else {
+            o.queued - o.queued_replication >= WRITE_QUEUE
+        };
+        if full {
             return Err("not reading: write queue full".to_owned());
         }
         o.codec
             .encode(&message, &mut o.buf)
             .map_err(|e| format!("write failed: {e}"))?;
         o.queued += 1;
+        o.queued_replication += usize::from(replication);
         if o.flushing {
             return Ok(());
         }
@@ -252,6 +269,7 @@ where
         codec: FrameCodec::with_max_frame(encoding, max_frame),
         buf: BytesMut::new(),
         queued: 0,
+        queued_replication: 0,
         flushing: false,
         closing: false,
         failed: None,

@@ -200,7 +200,7 @@ fn certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
 }
 
 /// The CA file's certificates as trust anchors.
-fn roots(path: &Path) -> Result<RootCertStore, TlsError> {
+pub(super) fn roots(path: &Path) -> Result<RootCertStore, TlsError> {
     let mut roots = RootCertStore::empty();
     for cert in certs(path)? {
         roots.add(cert).map_err(|e| TlsError::CaInvalid {

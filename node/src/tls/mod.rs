@@ -10,12 +10,14 @@
 //! - [`TlsConfig::dial`]: [`TlsConfig::connect`], then (TLS 1.3) until the server accepted
 //!   our certificate, so that a refused dialler fails there.
 //! - [`make`] makes the certificates (`baton certs`).
+//! - [`tester::TesterTls`]: the TLS side of `baton conformance`.
 
 mod confirm;
 mod handshake;
 mod identity;
 mod load;
 pub mod make;
+pub mod tester;
 mod verify;
 
 pub use baton_engine::{Identity, TlsFiles};

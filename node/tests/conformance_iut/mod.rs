@@ -7,6 +7,7 @@ use baton_codec::{Encoding, DEFAULT_MAX_FRAME};
 use baton_tester::member::{ComponentControl, Member, MemberSetup, QuorumSetup};
 use baton_tester::node::{Address as NodeAddress, NodeSetup};
 use baton_tester::status::StatusSetup;
+use baton_tester::transport::Transport;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -30,6 +31,8 @@ pub struct Iut {
     pub status: SocketAddr,
     /// Its component TCP listener (with [`Iut::start_with_component`]).
     pub component_tcp: Option<SocketAddr>,
+    /// With mutual TLS: the certificates' folder (`baton certs init`, every member).
+    pub certs: Option<PathBuf>,
     child: Child,
     dir: PathBuf,
 }
@@ -47,16 +50,34 @@ impl Iut {
     /// environment when given (a build with the feature `plant` only reads it).
     /// It has a linked `fatal` component, id 1001, on a TCP listener, which the tester plays.
     pub fn start(tag: &str, me: usize, plant: Option<&str>) -> Iut {
-        Iut::spawn(tag, me, plant, true, "wait")
+        Iut::spawn(tag, me, plant, true, "wait", false)
+    }
+
+    /// As [`Iut::start`], with mutual TLS on every TCP listener (`[tls]`, certificates made
+    /// by `baton certs init`).
+    pub fn start_tls(tag: &str, me: usize) -> Iut {
+        Iut::spawn(tag, me, None, true, "wait", true)
     }
 
     /// Alpha alone with `alone = "promote"`, a component TCP listener and one linked `fatal`
     /// component, id 1001 (the tester is that component): the node suite's implementation.
     pub fn start_with_component(tag: &str, plant: Option<&str>) -> Iut {
-        Iut::spawn(tag, 0, plant, true, "promote")
+        Iut::spawn(tag, 0, plant, true, "promote", false)
     }
 
-    fn spawn(tag: &str, me: usize, plant: Option<&str>, component: bool, alone: &str) -> Iut {
+    /// As [`Iut::start_with_component`], with mutual TLS.
+    pub fn start_with_component_tls(tag: &str) -> Iut {
+        Iut::spawn(tag, 0, None, true, "promote", true)
+    }
+
+    fn spawn(
+        tag: &str,
+        me: usize,
+        plant: Option<&str>,
+        component: bool,
+        alone: &str,
+        tls: bool,
+    ) -> Iut {
         let dir = std::env::temp_dir().join(format!("bt-conf-{}-{tag}-{me}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("a scratch directory");
@@ -95,6 +116,8 @@ control_socket = "{d}/ctl.sock"
             a1 = addresses[1],
             d = dir.display(),
         );
+        let certs = tls.then(|| make_certs(&dir, &["alpha", "beta"]));
+        let text = text + &tls_table(certs.as_deref(), name);
         let config = dir.join(format!("{name}.toml"));
         std::fs::write(&config, text).expect("the configuration is written");
         let log = dir.join(format!("{name}.log"));
@@ -118,6 +141,7 @@ control_socket = "{d}/ctl.sock"
             peer: addresses[me],
             status,
             component_tcp,
+            certs,
             child,
             dir,
         };
@@ -147,6 +171,34 @@ control_socket = "{d}/ctl.sock"
     /// 5.9), with a fresh `state_dir`, `BATON_PLANT=plant` in its environment when given;
     /// the tester plays the three others.
     pub fn start_quorum(tag: &str, plant: Option<&str>) -> (Iut, MemberSetup) {
+        Iut::start_quorum_as(tag, plant, 0, false)
+    }
+
+    /// As [`Iut::start_quorum_as`], beta, over mutual TLS, with a component TCP listener and
+    /// a linked `fatal` component, id 1001, which the tester plays.
+    pub fn start_quorum_tls_with_component(tag: &str) -> (Iut, MemberSetup) {
+        Iut::quorum(tag, None, 1, true, true)
+    }
+
+    /// As [`Iut::start_quorum`], the implementation member `me` (0 alpha, 1 beta, 2 gamma),
+    /// with mutual TLS when `tls` (the tester then has the CA's key and makes the certificate
+    /// of each member it plays).
+    pub fn start_quorum_as(
+        tag: &str,
+        plant: Option<&str>,
+        me: usize,
+        tls: bool,
+    ) -> (Iut, MemberSetup) {
+        Iut::quorum(tag, plant, me, tls, false)
+    }
+
+    fn quorum(
+        tag: &str,
+        plant: Option<&str>,
+        me: usize,
+        tls: bool,
+        component: bool,
+    ) -> (Iut, MemberSetup) {
         let dir = std::env::temp_dir().join(format!("bt-conf-{}-{tag}-q", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("state")).expect("a scratch directory");
@@ -154,7 +206,8 @@ control_socket = "{d}/ctl.sock"
         let status = free();
         let names = ["alpha", "beta", "gamma", "wit"];
         let mut text = format!(
-            "name = \"alpha\"\nelection = \"quorum\"\nstate_dir = \"{}\"\nlog = \"info\"\n",
+            "name = \"{}\"\nelection = \"quorum\"\nstate_dir = \"{}\"\nlog = \"info\"\n",
+            names[me],
             dir.join("state").display()
         );
         for (i, n) in names.iter().enumerate() {
@@ -168,13 +221,22 @@ control_socket = "{d}/ctl.sock"
         // Leases twice the defaults: room for the tester to see a candidacy's retries before
         // and after what must void it, on a loaded machine.
         text.push_str("\n[timers]\nvoter_lease_ms = 1600\nactive_lease_ms = 900\n");
+        text.push_str("election_timeout_ms = 50\nstagger_ms = 300\n");
         text.push_str(&format!(
             "\n[listen]\nstatus = \"{status}\"\ncontrol_socket = \"{}/ctl.sock\"\n",
             dir.display()
         ));
-        let config = dir.join("alpha.toml");
+        let component_tcp = component.then(free);
+        if let Some(a) = component_tcp {
+            text.push_str(&format!(
+                "component_tcp = \"{a}\"\n\n[[component]]\nid = \"1001\"\nseverity = \"fatal\"\n"
+            ));
+        }
+        let certs = tls.then(|| make_certs(&dir, &names));
+        text.push_str(&tls_table(certs.as_deref(), names[me]));
+        let config = dir.join(format!("{}.toml", names[me]));
         std::fs::write(&config, text).expect("the configuration is written");
-        let log = dir.join("alpha.log");
+        let log = dir.join(format!("{}.log", names[me]));
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_baton"));
         cmd.arg("node")
             .arg("--config")
@@ -189,12 +251,13 @@ control_socket = "{d}/ctl.sock"
         }
         let child = cmd.spawn().expect("baton node starts");
         let iut = Iut {
-            me: 0,
+            me,
             config,
             log,
-            peer: addresses[0],
+            peer: addresses[me],
             status,
-            component_tcp: None,
+            component_tcp,
+            certs,
             child,
             dir,
         };
@@ -213,7 +276,11 @@ control_socket = "{d}/ctl.sock"
             voter_lease: Duration::from_millis(1600),
             active_lease: Duration::from_millis(900),
             renew: Duration::from_millis(100),
+            election_timeout: Duration::from_millis(50),
+            stagger: Duration::from_millis(300),
         });
+        setup.tester = usize::from(me == 0);
+        setup.transport = iut.transport(names[setup.tester]);
         (iut, setup)
     }
 
@@ -250,7 +317,23 @@ control_socket = "{d}/ctl.sock"
                 id: "1001".into(),
             }),
             quorum: None,
+            transport: self.transport(["alpha", "beta"][1 - self.me]),
         }
+    }
+
+    /// Plain TCP, or mutual TLS presenting member `name`'s certificate, with the CA's key.
+    pub fn transport(&self, name: &str) -> Transport {
+        let Some(d) = &self.certs else {
+            return Transport::plain();
+        };
+        let files = baton_node::tls::TlsFiles {
+            ca: d.join("ca.pem"),
+            cert: d.join(format!("{name}.pem")),
+            key: d.join(format!("{name}.key")),
+        };
+        let tls = baton_node::tls::tester::TesterTls::load(&files, Some(&d.join("ca.key")))
+            .expect("the tester's certificates load");
+        Transport::tls(std::sync::Arc::new(tls))
     }
 
     /// The node suite's setup: the tester is component 1001.
@@ -263,6 +346,7 @@ control_socket = "{d}/ctl.sock"
             startup_wait: Duration::from_millis(300),
             heartbeat: Duration::from_millis(100),
             patience: PATIENCE,
+            transport: self.transport("beta"),
         }
     }
 
@@ -273,8 +357,32 @@ control_socket = "{d}/ctl.sock"
             encoding: Encoding::Der,
             max_frame: DEFAULT_MAX_FRAME,
             patience: PATIENCE,
+            transport: self.transport("beta"),
         }
     }
+}
+
+/// `baton certs init DIR/certs NAMES…`; the folder.
+pub fn make_certs(dir: &std::path::Path, names: &[&str]) -> PathBuf {
+    let certs = dir.join("certs");
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["certs", "init"])
+        .arg(&certs)
+        .args(names)
+        .output()
+        .expect("baton certs runs");
+    assert!(out.status.success(), "baton certs init: {out:?}");
+    certs
+}
+
+/// The `[tls]` table of member `name` (empty without certificates).
+fn tls_table(certs: Option<&std::path::Path>, name: &str) -> String {
+    certs.map_or_else(String::new, |d| {
+        format!(
+            "\n[tls]\nca = \"{d}/ca.pem\"\ncert = \"{d}/{name}.pem\"\nkey = \"{d}/{name}.key\"\n",
+            d = d.display()
+        )
+    })
 }
 
 impl Drop for Iut {

@@ -6,6 +6,7 @@
 //! from standing [Q8]; once that lease ended it stands, and the tester's answers decide what
 //! becomes of each candidacy. Its role is read with `getStatus` on a peer link (PROTOCOL 4).
 
+use super::played::{Answering, Played};
 use super::session::{election_id, round_seq, Answer, Peer};
 use super::{check, MemberSetup, QuorumSetup};
 use crate::report::{Outcome, Report, Requirement};
@@ -20,6 +21,8 @@ requirements! {
         "[Q8] no candidacy while a voter lease runs: renewals it answers by row 1 keep it from standing";
     CANDIDACY = "quorum.candidacy", "5.9.5", Must,
         "once the last voter lease ended it stands: nominationMsg{self} in round seen + 1 to every voter linked, not before the lease ended";
+    TIMER_RANK = "quorum.election-timer-by-rank", "5.9.5", Must,
+        "[Q8] the election timer fires election_timeout + one stagger per member before it (witnesses not counted; election_timeout for the member last known serving) after the last lease ended: not before, and within the patience after";
     OWN_GRANT = "quorum.own-grant", "5.9.3", Must,
         "[Q7] a candidacy is a grant to itself: another member's candidacy of that round is answered veto{self, self} carrying it";
     RETRY = "quorum.candidacy-retry", "5.9.5", Must,
@@ -45,15 +48,22 @@ requirements! {
     PERSISTED = "quorum.grant-persisted", "5.9.3", Must,
         "[Q1] [Q2] the grant is persisted before it is sent and binds again after a restart";
     RELEASE = "quorum.release-handover", "5.9.7", Must,
-        "the serving side of a release: a planned switchover, a fatal component failure or a failed promotion ends in a release + handover sent to every voter";
+        "a failed promotion (its component refusing active) ends in a release + handover: nominationMsg{X} in the won round to every voter, X the highest-priority other member that may stand";
+    FENCING = "quorum.fencing-before-promotion", "5.9.8", Must,
+        "with fencing configured, a win over a member that may still serve fences it first, keeps renewing meanwhile and promotes only once fenced";
 }
 
 /// Why [`PERSISTED`] is not checked over the wire.
 const PERSISTED_WHY: &str = "needs the implementation stopped and restarted with its state \
     directory: not reachable over a peer link";
-/// Why [`RELEASE`] is not checked over the wire.
-const RELEASE_WHY: &str = "needs an operator's switchover (control socket) or a component's \
-    failure on the serving member: not reachable over a peer link";
+/// Why [`RELEASE`] is skipped without the component.
+const RELEASE_WHY: &str = "needs the implementation's linked component played by the tester \
+    (--component) to fail a promotion; an operator's switchover is not reachable over a peer link";
+/// Why [`FENCING`] is not checked over the wire.
+const FENCING_WHY: &str = "the fence command (PROTOCOL 5.10) runs on the implementation's \
+    host: no link shows whether it ran or decides its outcome, so a promotion that waits for it \
+    cannot be told from one that waits for its components (election/tests/quorum_checks.rs: \
+    quorum_fencing_before_promotion)";
 
 /// A nomination the implementation sent: which link, when it arrived, its round and nominee.
 #[derive(Debug, Clone)]
@@ -196,6 +206,22 @@ impl<'a> Voters<'a> {
     }
 }
 
+/// The election timer of the implementation once the last lease ended (5.9.5): one
+/// `election_timeout`, and per member before it (witnesses not counted) a `stagger`, or an
+/// `election_timeout` for `serving`, the member it last knew serving.
+fn timer_wait(s: &MemberSetup, q: &QuorumSetup, serving: usize) -> Duration {
+    (0..s.iut)
+        .filter(|i| !q.witnesses.contains(i))
+        .map(|i| {
+            if i == serving {
+                q.election_timeout
+            } else {
+                q.stagger
+            }
+        })
+        .fold(q.election_timeout, |sum, d| sum + d)
+}
+
 /// The highest round in the Election ids the implementation sent on `peer`.
 pub(super) fn seen_round(peer: &Peer<'_>) -> u64 {
     peer.link
@@ -229,7 +255,7 @@ fn skip_from(report: &mut Report, from: &Requirement, why: &str) {
     for r in &REQUIREMENTS[start..] {
         let why = match r.id {
             id if id == PERSISTED.id => PERSISTED_WHY,
-            id if id == RELEASE.id => RELEASE_WHY,
+            id if id == FENCING.id => FENCING_WHY,
             _ => why,
         };
         report.record(r, Outcome::Skip(why.into()), Duration::ZERO);
@@ -244,7 +270,7 @@ fn fail_from(report: &mut Report, from: &Requirement, why: &str) {
     for r in &REQUIREMENTS[start..] {
         let outcome = match r.id {
             id if id == PERSISTED.id => Outcome::Skip(PERSISTED_WHY.into()),
-            id if id == RELEASE.id => Outcome::Skip(RELEASE_WHY.into()),
+            id if id == FENCING.id => Outcome::Skip(FENCING_WHY.into()),
             _ => Outcome::Fail(why.into()),
         };
         report.record(r, outcome, Duration::ZERO);
@@ -288,6 +314,15 @@ pub(super) async fn run(
         );
         return;
     }
+    // The implementation's component, played from the start when given (the release test
+    // fails a promotion with it).
+    let played = match &s.component {
+        Some(c) => match Played::start(c, s).await {
+            Ok(p) => Some(p),
+            Err(e) => return fail_from(report, &TIMER, &e),
+        },
+        None => None,
+    };
     let mut peers = Vec::new();
     for &i in &order {
         match Peer::up_as(s, i).await {
@@ -387,8 +422,27 @@ pub(super) async fn run(
     })
     .await;
     let Some(first) = first else {
-        return fail_from(report, &OWN_GRANT, "no candidacy to start from");
+        return fail_from(report, &TIMER_RANK, "no candidacy to start from");
     };
+    check(report, &TIMER_RANK, async {
+        // The holder's renewals were answered by row 1: it is the member last known serving.
+        let wait = timer_wait(s, q, after.holder);
+        let lease_end = last_renewal + l_v;
+        let (earliest, latest) = (lease_end + wait - l_v / 50, lease_end + wait + p);
+        let after_end = first.at.saturating_duration_since(lease_end);
+        if first.at < earliest {
+            return Outcome::Fail(format!(
+                "it stood {after_end:?} after its last voter lease ended, before its timer of {wait:?}"
+            ));
+        }
+        if first.at > latest {
+            return Outcome::Fail(format!(
+                "it stood {after_end:?} after its last voter lease ended: its timer is {wait:?}, patience {p:?}"
+            ));
+        }
+        Outcome::Pass
+    })
+    .await;
     let r = first.round;
     let other = v.names[0].clone();
     check(report, &OWN_GRANT, async {
@@ -729,5 +783,71 @@ pub(super) async fn run(
         Outcome::Skip(PERSISTED_WHY.into()),
         Duration::ZERO,
     );
-    report.record(&RELEASE, Outcome::Skip(RELEASE_WHY.into()), Duration::ZERO);
+    check(report, &RELEASE, async {
+        let Some(played) = &played else {
+            return Outcome::Skip(RELEASE_WHY.into());
+        };
+        played.mode(Answering::FailActive);
+        for &g in &granters {
+            v.granting[g] = true;
+        }
+        // X: the highest-priority member other than the implementation that may stand.
+        let Some(x) = (0..s.members.len()).find(|&i| i != s.iut && !q.witnesses.contains(&i))
+        else {
+            return Outcome::Fail("no member to hand over to".into());
+        };
+        let x = s.members[x].name.clone();
+        let from = v.sent.len();
+        let deadline = Instant::now() + l_v * 2 + p * 3;
+        let release = loop {
+            let stood = |round: u64| v.sent.iter().any(|y| y.round == round && y.nominee == iut);
+            if let Some(r) = v.sent[from..]
+                .iter()
+                .find(|y| y.nominee != iut && stood(y.round))
+            {
+                break r.clone();
+            }
+            if Instant::now() >= deadline {
+                return Outcome::Fail(format!(
+                    "granted, its promotion failed (the component refused active): no release \
+                     within {:?}",
+                    l_v * 2 + p * 3
+                ));
+            }
+            if let Err(e) = v.pump(Duration::from_millis(10)).await {
+                return Outcome::Fail(e);
+            }
+        };
+        if release.nominee != x {
+            return Outcome::Fail(format!(
+                "it released to {}, not {x}, the highest-priority member that may stand",
+                release.nominee
+            ));
+        }
+        let until = Instant::now() + retry + p;
+        loop {
+            let missing: Vec<&String> = (0..n)
+                .filter(|&i| {
+                    !v.sent[from..]
+                        .iter()
+                        .any(|y| y.link == i && y.round == release.round && y.nominee == x)
+                })
+                .map(|i| &v.names[i])
+                .collect();
+            if missing.is_empty() {
+                return Outcome::Pass;
+            }
+            if Instant::now() >= until {
+                return Outcome::Fail(format!(
+                    "its release of round {} did not reach {missing:?}",
+                    release.round
+                ));
+            }
+            if let Err(e) = v.pump(Duration::from_millis(10)).await {
+                return Outcome::Fail(e);
+            }
+        }
+    })
+    .await;
+    report.record(&FENCING, Outcome::Skip(FENCING_WHY.into()), Duration::ZERO);
 }

@@ -97,7 +97,7 @@ fn oversize(s: &MemberSetup) -> Vec<u8> {
 
 /// Sends `bytes` as the first bytes on a fresh link: the link must close.
 async fn refused(s: &MemberSetup, bytes: &[u8]) -> Outcome {
-    let mut link = match connect(s).await {
+    let mut link = match connect(s, s.tester).await {
         Ok(l) => l,
         Err(e) => return Outcome::Skip(e),
     };
@@ -128,7 +128,7 @@ async fn refused_message(s: &MemberSetup, message: AnyMessage, after_hello: bool
         }
         return closes(&mut peer.link, close_bound(s), "").await;
     }
-    let mut link = match connect(s).await {
+    let mut link = match connect(s, s.tester).await {
         Ok(l) => l,
         Err(e) => return Outcome::Skip(e),
     };
@@ -161,7 +161,7 @@ async fn vectors(s: &MemberSetup, constraints: bool) -> Outcome {
 
 /// The hello's raw frame: the layout of PROTOCOL 3.2, decoding in the link's rule.
 async fn frame_layout(s: &MemberSetup) -> Outcome {
-    let mut link = match connect(s).await {
+    let mut link = match connect(s, s.tester).await {
         Ok(l) => l,
         Err(e) => return Outcome::Skip(e),
     };
@@ -189,7 +189,7 @@ async fn frame_layout(s: &MemberSetup) -> Outcome {
 }
 
 async fn hello_at_once(s: &MemberSetup) -> Outcome {
-    let mut link = match connect(s).await {
+    let mut link = match connect(s, s.tester).await {
         Ok(l) => l,
         Err(e) => return Outcome::Skip(e),
     };
@@ -209,7 +209,7 @@ async fn hello_at_once(s: &MemberSetup) -> Outcome {
 }
 
 async fn hello_first(s: &MemberSetup) -> Outcome {
-    let mut link = match connect(s).await {
+    let mut link = match connect(s, s.tester).await {
         Ok(l) => l,
         Err(e) => return Outcome::Skip(e),
     };
@@ -249,7 +249,7 @@ async fn hello_first(s: &MemberSetup) -> Outcome {
 }
 
 async fn hello_none(s: &MemberSetup) -> Outcome {
-    let mut link = match connect(s).await {
+    let mut link = match connect(s, s.tester).await {
         Ok(l) => l,
         Err(e) => return Outcome::Skip(e),
     };
@@ -313,7 +313,7 @@ async fn duplicate(s: &MemberSetup) -> Outcome {
     if let Err(e) = first.link.wait(s.dead_interval * 3 / 2, |_| false).await {
         return Outcome::Fail(e);
     }
-    let mut second = match connect(s).await {
+    let mut second = match connect(s, s.tester).await {
         Ok(l) => l,
         Err(e) => return Outcome::Fail(e),
     };

@@ -3,7 +3,8 @@
 //!
 //! The tests run in an order that drives the implementation through its roles with the
 //! protocol alone: those that need it `Negotiating` first (it must have been started with
-//! `alone = "wait"` and not have met a peer yet), then `Active`, `Standby` and back.
+//! `alone = "wait"` and not have met a peer yet), then `Active`, `Standby` and back; over
+//! mutual TLS the identity tests of PROTOCOL 3.4 ([`crate::secure::peer`]) come last.
 
 mod candidate;
 mod catalogue;
@@ -27,6 +28,7 @@ pub use quorum::REQUIREMENTS as QUORUM_REQUIREMENTS;
 pub use session::{round_seq, Peer};
 
 use crate::report::{Outcome, Report, Requirement};
+use crate::transport::Transport;
 use baton_codec::Encoding;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -72,6 +74,9 @@ pub struct MemberSetup {
     pub component: Option<ComponentControl>,
     /// Quorum mode (PROTOCOL 5.9): its witnesses and voter lease; `None`: a pair.
     pub quorum: Option<QuorumSetup>,
+    /// Plain TCP or mutual TLS: with TLS each link the tester opens as a member presents
+    /// that member's certificate (PROTOCOL 3.4).
+    pub transport: Transport,
 }
 
 /// What the tester must know of a quorum cluster besides its members.
@@ -85,6 +90,10 @@ pub struct QuorumSetup {
     pub active_lease: Duration,
     /// The renewal period of a serving member.
     pub renew: Duration,
+    /// `election_timeout`: after the last lease ends, before rank 0 stands (5.9.5).
+    pub election_timeout: Duration,
+    /// `stagger`: added per member before this one (5.9.5).
+    pub stagger: Duration,
 }
 
 impl MemberSetup {
@@ -117,7 +126,8 @@ pub async fn check<F: Future<Output = Outcome>>(
 
 /// Runs every member test against the implementation; the report lists each requirement of
 /// [`REQUIREMENTS`] (a pair) or the link requirements, [`QUORUM_REQUIREMENTS`] and
-/// [`QUORUM_SERVING_REQUIREMENTS`] (quorum mode) once.
+/// [`QUORUM_SERVING_REQUIREMENTS`] (quorum mode) once, then
+/// [`crate::secure::peer::REQUIREMENTS`] (skipped over plain TCP).
 pub async fn run(setup: &MemberSetup) -> Report {
     let mut report = Report::new("member", &setup.address.to_string());
     links::run(setup, &mut report).await;
@@ -128,5 +138,6 @@ pub async fn run(setup: &MemberSetup) -> Report {
         }
         None => election::run(setup, &mut report).await,
     }
+    crate::secure::peer::run(setup, &mut report).await;
     report
 }

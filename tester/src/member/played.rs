@@ -4,6 +4,7 @@
 //! responder table that need a node held in `Demoting` or `PromotionFailed` (PROTOCOL 5.5).
 
 use crate::node::Address;
+use crate::transport::Present;
 use crate::wire::{Got, KeepAlive, Link};
 use baton_asn1::role::{ReturnCode, Role, RoleMessageMessage as Rm};
 use baton_codec::AnyMessage;
@@ -52,7 +53,10 @@ impl Played {
     pub async fn start(c: &ComponentControl, s: &super::MemberSetup) -> Result<Played, String> {
         let within = s.patience.max(Duration::from_secs(1));
         let mut link = match &c.address {
-            Address::Tcp(a) => Link::connect(*a, s.encoding, s.max_frame, within).await?,
+            Address::Tcp(a) => {
+                let present = Present::Own;
+                Link::connect(*a, &s.transport, present, s.encoding, s.max_frame, within).await?
+            }
             Address::Unix(p) => Link::connect_unix(p, s.encoding, s.max_frame, within).await?,
         };
         let id = c.id.clone();

@@ -2,6 +2,7 @@
 //! state (asked with `getStatus` on the link, PROTOCOL 4), its nominations.
 
 use super::MemberSetup;
+use crate::transport::Present;
 use crate::wire::{Got, KeepAlive, Link};
 use baton_asn1::election::{ElectionMessage, ElectionMessageMessage, ElectionResult};
 use baton_asn1::monitor::HealthMonitorMessageMessage as Hm;
@@ -87,7 +88,7 @@ impl<'a> Peer<'a> {
     /// As [`Peer::up`].
     pub async fn up_as(setup: &'a MemberSetup, who: usize) -> Result<Peer<'a>, String> {
         let me = setup.members[who].id.clone();
-        let mut link = connect(setup).await?;
+        let mut link = connect(setup, who).await?;
         let id = link.fresh_id();
         link.send(baton_monitor::heart_beat(
             &id,
@@ -318,9 +319,11 @@ impl<'a> Peer<'a> {
 ///
 /// # Errors
 /// As [`Link::connect`].
-pub async fn connect(setup: &MemberSetup) -> Result<Link, String> {
+pub async fn connect(setup: &MemberSetup, who: usize) -> Result<Link, String> {
     Link::connect(
         setup.address,
+        &setup.transport,
+        Present::Member(setup.members[who].name.clone()),
         setup.encoding,
         setup.max_frame,
         setup.patience.max(Duration::from_secs(1)),
