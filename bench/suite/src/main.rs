@@ -118,7 +118,8 @@ pub struct Options {
     pub tls: bool,
     /// A short run to check the suite works: 3 trials, intervals 10 and 100 ms, a 10 s soak,
     /// 1,000 components for 3 s, with --tls, one fault of each per cluster and one corosync
-    /// trial per fault and timer setting. Overrides the options above.
+    /// trial per fault and timer setting, replication runs of 1 s and 100,000 records, 3
+    /// kills in the replication campaign. Overrides the options above.
     #[arg(long)]
     pub quick: bool,
     /// faults: how many of each fault per cluster kind.
