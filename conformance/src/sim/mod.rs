@@ -97,6 +97,11 @@
 //! look at the applications while a resumed node reads what waited during its stall (they
 //! may have stood down on their watchdog meanwhile: the node cannot know yet).
 //!
+//! With [`SimConfig::replication`] (the `simulate --replication` runs, `tests/sim_replication.rs`)
+//! every component replicates through its node and writes records while active; after the
+//! schedule [`replicate::acknowledged_kept`] checks that no acknowledged `sync` update was lost
+//! beyond what the design allows (see [`replicate`]).
+//!
 //! # The bound
 //! After the repair, the slowest path is: a half-open link waits for the dead interval
 //! (300 ms), a dial in flight into the old partition times out ([`baton_engine::CONNECT_TIMEOUT`],
