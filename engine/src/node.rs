@@ -84,7 +84,11 @@ impl Node {
         let member_states = vec![PeerState::Unknown; config.members.len()];
         let remote = config.remote_check.map(crate::RemoteCheck::new);
         let remote_asks = vec![false; config.members.len()];
-        let replication = crate::replicate::Replication::new(config.replication.limits, seed);
+        let replication = crate::replicate::Replication::new(
+            config.replication.limits,
+            config.replication.max_update_octets,
+            seed,
+        );
         let mut node = Node {
             roles: RoleManager::with_correlation(
                 config.role(),

@@ -555,3 +555,31 @@ fn a_second_sync_request_is_answered_after_the_first() {
     assert_eq!(ids, expected);
     assert!(matches!(received(&p, B)[159].message, M::syncDone(ref d) if d.entry_count.0 == 5000));
 }
+
+/// PROTOCOL 6.11: an update whose keys and values exceed what the node can forward within its
+/// frame size (`max_update_octets`, from the encoding rule and `max_frame`) is refused
+/// (`malformedRequest`): renumbered by the node, it might not fit a frame to the standby.
+#[test]
+fn an_update_too_large_to_forward_is_refused() {
+    let mut p = settled_with(|me| {
+        let mut c = repl_config(me);
+        c.replication.max_update_octets = 10;
+        c
+    });
+    let g = generation(&p, ALPHA);
+    // "11" + "1" + "kk" + the value: 10 octets, then 11.
+    p.component_send(A, update(90, g, 1, vec![add("kk", "12345")]));
+    p.component_send(A, update(91, g, 2, vec![add("kk", "123456")]));
+    assert_eq!(
+        received(&p, A),
+        vec![
+            ack(90, g, 1),
+            error(
+                91,
+                r::ErrorCode::malformedRequest,
+                "an update of 11 octets of keys and values: more than the 10 this node can \
+                 forward within its frame size (split it)"
+            )
+        ]
+    );
+}

@@ -27,6 +27,9 @@ pub struct ActiveConfig {
     /// the standby ends where the mirror is). A large sync then leaves its caller time for
     /// everything else between steps.
     pub sync_step: Option<usize>,
+    /// Most octets of keys and values in one `syncChunk` (an entry larger than that alone):
+    /// [`crate::CHUNK_OCTETS`] by default; less for a frame smaller than the default.
+    pub chunk_octets: usize,
 }
 
 impl Default for ActiveConfig {
@@ -36,6 +39,7 @@ impl Default for ActiveConfig {
             chunk_entries: 64,
             log_updates: 1024,
             sync_step: None,
+            chunk_octets: crate::CHUNK_OCTETS,
         }
     }
 }
@@ -261,7 +265,7 @@ impl Active {
     }
 
     /// Starts a full batch sync: the mirror in chunks (at most `chunk_entries` entries and
-    /// [`crate::CHUNK_OCTETS`] octets each), then `syncDone` consistent with the last sequence
+    /// `chunk_octets` octets each), then `syncDone` consistent with the last sequence
     /// number; queued whole, or its first step ([`ActiveConfig::sync_step`]). A sync under
     /// way starts again.
     pub fn full_sync(&mut self) {
@@ -292,8 +296,11 @@ impl Active {
         let most = self.config.sync_step.unwrap_or(usize::MAX).max(1);
         let per = self.config.chunk_entries.clamp(1, 64);
         for _ in 0..most {
-            let (entries, last) =
-                crate::sync::next_chunk(self.mirror.after(sync.after.as_ref()), per);
+            let (entries, last) = crate::sync::next_chunk(
+                self.mirror.after(sync.after.as_ref()),
+                per,
+                self.config.chunk_octets,
+            );
             let Some(last) = last else {
                 let id = self.id();
                 self.out.push_back(wire::message(

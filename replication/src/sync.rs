@@ -62,19 +62,20 @@ pub fn sync_messages<'a>(
     out
 }
 
-/// The next chunk's entries from `records`: at most `per` entries and [`CHUNK_OCTETS`]
-/// octets (an entry larger than that alone), and the last key read (`None`: `records` was
-/// empty). A record whose key breaks the wire types is read and left out.
+/// The next chunk's entries from `records`: at most `per` entries and `most_octets` octets
+/// of keys and values (an entry larger than that alone), and the last key read (`None`:
+/// `records` was empty). A record whose key breaks the wire types is read and left out.
 pub fn next_chunk<'a>(
     records: impl IntoIterator<Item = (&'a Key, &'a [u8])>,
     per: usize,
+    most_octets: usize,
 ) -> (Vec<r::Entry>, Option<Key>) {
     let mut entries = Vec::new();
     let mut octets = 0;
     let mut last = None;
     for (k, v) in records {
         let size = k.octets() + v.len();
-        if entries.len() == per || (!entries.is_empty() && octets + size > CHUNK_OCTETS) {
+        if entries.len() == per || (!entries.is_empty() && octets + size > most_octets) {
             break;
         }
         last = Some(k);

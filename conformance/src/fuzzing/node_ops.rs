@@ -115,6 +115,16 @@ pub enum MsgSpec {
         id: IdSel,
         word: u8,
     },
+    /// A Replication message (PROTOCOL 2.8, 6.11): `kind` picks the alternative; small
+    /// generations, sequence numbers and keys so that they meet the node's.
+    Replication {
+        id: IdSel,
+        kind: u8,
+        generation: u8,
+        sequence: u8,
+        key: u8,
+        app: WhoSel,
+    },
 }
 
 /// One thing that happens to the node.
@@ -267,9 +277,9 @@ fn severity(bits: u8) -> Severity {
 fn carries(kind: KindSel, interface: Interface) -> bool {
     match kind {
         KindSel::PeerDialled | KindSel::PeerAccepted => interface != Interface::Role,
-        // Replication on component links is for replicating components only (PROTOCOL
-        // 6.11): this harness configures none.
-        KindSel::Component => !matches!(interface, Interface::Election | Interface::Replication),
+        // Replication on component links: this harness's first component replicates
+        // (PROTOCOL 6.11).
+        KindSel::Component => interface != Interface::Election,
         KindSel::Client => matches!(interface, Interface::Status | Interface::Monitor),
     }
 }
@@ -293,6 +303,16 @@ impl Harness {
         if input.wait_alone {
             config.alone = baton_election::Alone::Wait;
         }
+        // The first component replicates (PROTOCOL 6.11), in `sync` or `async` mode.
+        let mode = if input.severities & 0x10 == 0 {
+            baton_engine::ReplicationMode::Sync
+        } else {
+            baton_engine::ReplicationMode::Async
+        };
+        config
+            .replication
+            .components
+            .insert(COMPONENTS[0].to_owned(), mode);
         for (i, id) in COMPONENTS.iter().take(2).enumerate() {
             config.components.insert(
                 (*id).to_owned(),
@@ -418,6 +438,22 @@ impl Harness {
         };
         let line = |w: u8| status::Status(WORDS[usize::from(w) % WORDS.len()].to_owned());
         match spec {
+            MsgSpec::Replication {
+                id,
+                kind,
+                generation,
+                sequence,
+                key,
+                app,
+            } => replication_message(
+                numeric(&self.id(link, Interface::Replication, id)),
+                *kind,
+                u64::from(*generation),
+                u64::from(*sequence),
+                *key,
+                numeric(&self.who(app)),
+            )
+            .into(),
             MsgSpec::Nomination { id, nominee } => election::ElectionMessage::new(
                 eid(id),
                 E::nominationMsg(election::NominationMessage::new(cand(nominee))),
@@ -888,4 +924,66 @@ struct StepOut {
     sent: Vec<(LinkId, AnyMessage)>,
     closed: BTreeSet<LinkId>,
     set_role: BTreeSet<LinkId>,
+}
+
+/// A Replication message of alternative `kind` (PROTOCOL 2.8) for `node_ops`: keys of
+/// application `app`, data type 1, key `k<key % 8>`.
+fn replication_message(
+    id: NumericString,
+    kind: u8,
+    generation: u64,
+    sequence: u64,
+    key: u8,
+    app: NumericString,
+) -> baton_asn1::replication::ReplicationMessage {
+    use baton_asn1::replication as r;
+    use r::ReplicationMessageMessage as M;
+    let record = r::RecordKey::new(
+        r::ApplicationId(app),
+        r::DataType(numeric("1")),
+        r::DataKey(format!("k{}", key % 8).into_bytes().into()),
+    );
+    let entry = r::Entry::new(record.clone(), r::DataValue(vec![key; 3].into()));
+    let g = r::Generation(generation % 4);
+    let n = r::SequenceNumber(sequence % 8);
+    let message = match kind % 9 {
+        0 | 8 => M::update(r::Update::new(
+            g,
+            n,
+            r::Operations(vec![if key % 3 == 0 {
+                r::Operation::delete(record)
+            } else {
+                r::Operation::add(entry)
+            }]),
+        )),
+        1 => M::updateAck(r::UpdateAck::new(g, n)),
+        2 => M::syncRequest(r::SyncRequest::new(if key % 2 == 0 {
+            r::SyncStart::full(r::FullSync {})
+        } else {
+            r::SyncStart::fromSequenceNumber(n)
+        })),
+        3 => M::syncChunk(r::SyncChunk::new(g, r::Entries(vec![entry]))),
+        4 => M::syncDone(r::SyncDone::new(g, n, r::EntryCount(u32::from(key % 3)))),
+        5 => M::audit(r::Audit::new(
+            g,
+            n,
+            r::EntryCount(u32::from(key % 3)),
+            r::Digest([key; 32].into()),
+        )),
+        6 => M::auditResponse(r::AuditResponse::new(
+            if key % 2 == 0 {
+                r::AuditResult::consistent
+            } else {
+                r::AuditResult::inconsistent
+            },
+            n,
+            r::EntryCount(1),
+            r::Digest([0u8; 32].into()),
+        )),
+        _ => M::replicationError(r::ReplicationError::new(
+            r::ErrorCode::syncRequired,
+            String::new(),
+        )),
+    };
+    r::ReplicationMessage::new(r::CorrelationId(id), message)
 }

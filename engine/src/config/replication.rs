@@ -33,6 +33,11 @@ pub struct ReplicationConfig {
     /// `promote_unsynced`: a standby node that is not caught up may be promoted (default
     /// `false`: it may not, PROTOCOL 6.11 *Eligibility*).
     pub promote_unsynced: bool,
+    /// Most octets of keys and values in one component update: past it the update is refused
+    /// (`malformedRequest`), since the node's own update to the standby node (other numbers,
+    /// another correlation id) might not fit the frame. The driver derives it from the
+    /// encoding rule and `max_frame` ([`ReplicationConfig::max_update_octets_for`]).
+    pub max_update_octets: usize,
 }
 
 impl Default for ReplicationConfig {
@@ -45,11 +50,26 @@ impl Default for ReplicationConfig {
                 max_octets: 1 << 30,
             },
             promote_unsynced: false,
+            max_update_octets: ReplicationConfig::max_update_octets_for(
+                baton_codec::Encoding::Der,
+                65_536, // PROTOCOL 3.1: the default largest frame
+            ),
         }
     }
 }
 
 impl ReplicationConfig {
+    /// The largest update (octets of keys and values) whose `update` message fits a frame of
+    /// `max_frame` in `encoding` whatever its numbers and correlation id: `max_frame` less 4
+    /// KiB of framing, tags and lengths (64 operations at most); JER writes every octet as two
+    /// hexadecimal digits, and its field names: half of `max_frame` less 16 KiB.
+    pub fn max_update_octets_for(encoding: baton_codec::Encoding, max_frame: usize) -> usize {
+        match encoding {
+            baton_codec::Encoding::Jer => max_frame.saturating_sub(16 * 1024) / 2,
+            _ => max_frame.saturating_sub(4 * 1024),
+        }
+    }
+
     /// The mode of component `id`, if it replicates.
     pub fn mode(&self, id: &str) -> Option<ReplicationMode> {
         self.components.get(id).copied()

@@ -107,6 +107,19 @@ impl Node {
                 ErrorCode::malformedRequest,
                 format!("an operation names another application than {id}"),
             )),
+            Side::Active(_)
+                if octets(&u.operations.0) > self.config.replication.max_update_octets =>
+            {
+                Some((
+                    ErrorCode::malformedRequest,
+                    format!(
+                        "an update of {} octets of keys and values: more than the {} this node \
+                         can forward within its frame size (split it)",
+                        octets(&u.operations.0),
+                        self.config.replication.max_update_octets
+                    ),
+                ))
+            }
             Side::Active(_) if sequence <= last => Some((
                 ErrorCode::outOfSequence,
                 format!("sequence number {sequence} is not after {last}"),
@@ -253,6 +266,19 @@ impl Node {
         }
         self.send_to_component(link, message.into());
     }
+}
+
+/// The octets of keys and values of `ops`.
+fn octets(ops: &[r::Operation]) -> usize {
+    ops.iter()
+        .map(|op| {
+            let (k, v) = match op {
+                r::Operation::add(e) | r::Operation::modify(e) => (&e.record_key, e.value.0.len()),
+                r::Operation::delete(k) => (k, 0),
+            };
+            k.application_id.0.as_bytes().len() + k.data_type.0.as_bytes().len() + k.key.0.len() + v
+        })
+        .sum()
 }
 
 /// The application id an operation names.

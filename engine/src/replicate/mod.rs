@@ -52,6 +52,9 @@ pub(crate) struct Replication {
     pub(crate) sync_due: Option<Instant>,
     /// The repertory's bounds.
     limits: Limits,
+    /// Most octets of keys and values in one `syncChunk`: what an update may carry
+    /// (`max_update_octets`, from the frame size), at most [`baton_replication::CHUNK_OCTETS`].
+    pub(crate) chunk_octets: usize,
     /// Next correlation id of a message the node starts on a component link.
     next_id: u64,
 }
@@ -144,7 +147,7 @@ impl ComponentLink {
 
 impl Replication {
     /// A node that has just started: a standby side, nothing heard.
-    pub(crate) fn new(limits: Limits, first_id: u64) -> Self {
+    pub(crate) fn new(limits: Limits, max_update_octets: usize, first_id: u64) -> Self {
         Replication {
             side: Side::Standby(StandbySide {
                 standby: Standby::new(standby_config(limits)),
@@ -154,6 +157,7 @@ impl Replication {
             holding: false,
             sync_due: None,
             limits,
+            chunk_octets: max_update_octets.clamp(1, baton_replication::CHUNK_OCTETS),
             next_id: first_id.max(1),
         }
     }
@@ -186,6 +190,7 @@ impl Replication {
         ActiveConfig {
             limits: self.limits,
             sync_step: Some(SYNC_STEP),
+            chunk_octets: self.chunk_octets,
             ..ActiveConfig::default()
         }
     }

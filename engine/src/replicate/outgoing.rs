@@ -82,7 +82,7 @@ impl Node {
             let mine = records
                 .skip_while(|(k, _)| k.application_id < app)
                 .take_while(|(k, _)| k.application_id == app);
-            let (entries, last) = baton_replication::next_chunk(mine, 64);
+            let (entries, last) = baton_replication::next_chunk(mine, 64, rep.chunk_octets);
             let id = match &o.echo {
                 Some(id) => id.clone(),
                 None => rep.next_id(),

@@ -227,7 +227,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     let vip_afters = vip::afters(&file.vips, &vips);
     components::read(&file.components, &vip_afters, &mut node, hook_timeout, &cx)?;
     let remote_check = remote::read(&file, &mut node, hook_timeout, &cx)?;
-    replication::read(&file, &mut node, &cx)?;
+    replication::read(&file, &mut node, encoding, max_frame, &cx)?;
     // PROTOCOL 6.9: a component id this file does not list is refused.
     node.refuse_unknown_components = true;
     let cluster = cluster::cluster(&file, &mut node, &cx)?;

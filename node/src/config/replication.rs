@@ -15,8 +15,17 @@ const MAX_BYTES: u64 = 64 << 30;
 
 /// Reads the keys into `node.replication` (after the components: a script component is
 /// known by then).
-pub(super) fn read(file: &File, node: &mut NodeConfig, cx: &Ctx<'_>) -> Result<(), ConfigError> {
-    let mut config = ReplicationConfig::default();
+pub(super) fn read(
+    file: &File,
+    node: &mut NodeConfig,
+    encoding: baton_codec::Encoding,
+    max_frame: usize,
+    cx: &Ctx<'_>,
+) -> Result<(), ConfigError> {
+    let mut config = ReplicationConfig {
+        max_update_octets: ReplicationConfig::max_update_octets_for(encoding, max_frame),
+        ..ReplicationConfig::default()
+    };
     for (i, c) in file.components.iter().enumerate() {
         let Some(mode) = &c.replication else {
             continue;
