@@ -159,6 +159,10 @@ pub struct Options {
     /// replication-campaign: SIGKILLs of the active node.
     #[arg(long, default_value_t = 20)]
     pub kills: usize,
+    /// replication-campaign: the components are hot standbys (they keep a copy from the
+    /// node's stream) instead of cold ones.
+    #[arg(long)]
+    pub campaign_hot: bool,
     /// The `baton` binary (default: beside this one).
     #[arg(long)]
     pub baton: Option<PathBuf>,

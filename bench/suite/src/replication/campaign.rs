@@ -47,6 +47,8 @@ struct Instance {
     terms: u64,
     /// The records restored at its last promotion: key -> value.
     restored: BTreeMap<Vec<u8>, u64>,
+    /// Hot standby: the copy kept from the node's stream (`StandbySync`, `StandbyUpdate`).
+    copy: BTreeMap<Vec<u8>, u64>,
     /// What its node acknowledged in this term: key -> (value, when).
     acked: BTreeMap<Vec<u8>, (u64, Instant)>,
     /// Updates that failed (refused, or the link closed before the answer).
@@ -68,22 +70,16 @@ struct Promote {
 
 impl Replica for Promote {
     fn restore(&mut self, restoration: Restoration) {
-        let records = match restoration {
-            Restoration::Records(r) => r,
-            Restoration::Streamed => Vec::new(),
-        };
-        let restored = records
-            .into_iter()
-            .map(|Record { key, value }| {
-                let mut v = [0u8; 8];
-                let n = value.len().min(8);
-                v[..n].copy_from_slice(&value[..n]);
-                (key.key, u64::from_be_bytes(v))
-            })
-            .collect();
         let mut all = lock(&self.shared);
         let me = &mut all[self.node][self.comp];
-        me.restored = restored;
+        me.restored = match restoration {
+            Restoration::Records(r) => r
+                .into_iter()
+                .map(|r| (r.key.key, value_of(&r.value)))
+                .collect(),
+            // Hot standby: the copy the stream kept is the state.
+            Restoration::Streamed => std::mem::take(&mut me.copy),
+        };
         me.acked.clear();
     }
     fn activate(&mut self) -> bool {
@@ -98,7 +94,16 @@ impl Replica for Promote {
     }
 }
 
-/// The application side of one instance: takes every role, restores on promotion.
+/// The counter a value holds (8 octets, big-endian).
+fn value_of(value: &[u8]) -> u64 {
+    let mut v = [0u8; 8];
+    let n = value.len().min(8);
+    v[..n].copy_from_slice(&value[..n]);
+    u64::from_be_bytes(v)
+}
+
+/// The application side of one instance: takes every role, restores on promotion; a hot
+/// standby keeps its copy from the stream.
 async fn serve(shared: Shared, node: usize, comp: usize, mut events: Events) {
     while let Some(event) = events.recv().await {
         match event {
@@ -118,6 +123,26 @@ async fn serve(shared: Shared, node: usize, comp: usize, mut events: Events) {
             }
             | Event::SelfDemoted { .. }
             | Event::Disconnected { .. } => lock(&shared)[node][comp].active = false,
+            Event::StandbySync { records } => {
+                lock(&shared)[node][comp].copy = records
+                    .into_iter()
+                    .map(|Record { key, value }| (key.key, value_of(&value)))
+                    .collect();
+            }
+            Event::StandbyUpdate { operations, .. } => {
+                let mut all = lock(&shared);
+                let copy = &mut all[node][comp].copy;
+                for op in operations {
+                    match op {
+                        Operation::Add(r) | Operation::Modify(r) => {
+                            copy.insert(r.key.key, value_of(&r.value));
+                        }
+                        Operation::Delete(k) => {
+                            copy.remove(&k.key);
+                        }
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -292,7 +317,11 @@ async fn campaign(opts: &Options, kills: usize) -> Result<Vec<Kill>, String> {
         for (comp, (id, mode)) in COMPONENTS.iter().enumerate() {
             let mut options = ComponentOptions::new(*id);
             options.replication = Some(ReplicationOptions {
-                standby: StandbyKind::Cold,
+                standby: if opts.campaign_hot {
+                    StandbyKind::Hot
+                } else {
+                    StandbyKind::Cold
+                },
                 mode: if *mode == "sync" {
                     ReplicationMode::Sync
                 } else {
@@ -409,8 +438,9 @@ pub fn run(opts: &Options) -> Result<Vec<Table>, String> {
     let total = |f: fn(&Kill) -> usize| kills.iter().map(f).sum::<usize>();
     let mut t = Table::new(
         format!(
-            "Replication campaign: {} SIGKILLs of the active node under load",
-            kills.len()
+            "Replication campaign: {} SIGKILLs of the active node under load ({} standby)",
+            kills.len(),
+            if opts.campaign_hot { "hot" } else { "cold" }
         ),
         &["what", "value"],
     );
@@ -450,7 +480,8 @@ pub fn run(opts: &Options) -> Result<Vec<Table>, String> {
     }
     t.notes.push(format!(
         "Two `baton node` processes (default timers: heartbeat 100 ms), components 1001 (`sync`) and 1002 \
-         (`async`) on each, cold standby; while active each writes a record every ms (16 \
+         (`async`) on each, hot (`--campaign-hot`: the copy kept from the node's stream is the \
+         state) or cold standby (the records the node sends before `setRole{{active}}`); while active each writes a record every ms (16 \
          unanswered at most, {KEYS} keys, growing values). Before each kill the standby node is \
          caught up (control socket) and the load has run {} ms more.",
         STEADY.as_millis()
