@@ -8,6 +8,8 @@
 #   bash bench/suite.sh faults --faults 10  # clusters in namespaces under faults, corosync beside
 #   bash bench/suite.sh soak --soak-realtime both  # the soak normal, then with realtime = true
 #   bash bench/suite.sh vip --trials 20 --intervals 10,100 --plots bench/plots  # VIP outage (--vip-realtime: both RT)
+#   bash bench/suite.sh replication        # one link: updates/s, lag, restore (about 1 minute)
+#   bash bench/suite.sh replication-campaign --kills 1000  # SIGKILLs under a replication load
 # Tables go to standard output and to target/bench-suite/report.md, every sample to
 # target/bench-suite/samples.json. Options: target/release/baton-bench --help.
 set -euo pipefail

@@ -8,7 +8,7 @@ use crate::repertory::{Limits, Op, Repertory, RepertoryFull};
 use crate::wire;
 use baton_asn1::replication as r;
 use r::{ErrorCode, ReplicationMessageMessage as M};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 /// How an active is configured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,13 +101,16 @@ pub struct Active {
     sequence: u64,
     /// Highest sequence number the standby acknowledged.
     acknowledged: u64,
-    /// Unacknowledged updates by sequence number.
-    log: BTreeMap<u64, r::Operations>,
+    /// Unacknowledged updates, by sequence number (consecutive, oldest first).
+    log: VecDeque<(u64, r::Operations)>,
     /// An `updateAck` of this generation came since the standby was (re)connected: it was
     /// synced in this generation ([`Active::standby_synced`]).
     standby_synced: bool,
     /// The full sync under way, sent in steps ([`ActiveConfig::sync_step`]).
     syncing: Option<Outgoing>,
+    /// The sequence number of the last `syncDone` sent, until the standby acknowledges it
+    /// ([`Active::sync_under_way`]).
+    sync_unacked: Option<u64>,
     /// What waits behind the sync under way's `syncDone`.
     held: VecDeque<r::ReplicationMessage>,
     next_id: u64,
@@ -125,9 +128,10 @@ impl Active {
             mirror,
             sequence: 0,
             acknowledged: 0,
-            log: BTreeMap::new(),
+            log: VecDeque::new(),
             standby_synced: false,
             syncing: None,
+            sync_unacked: None,
             held: VecDeque::new(),
             next_id: 1,
             out: VecDeque::new(),
@@ -168,6 +172,7 @@ impl Active {
         self.standby_synced = false;
         self.out.clear();
         self.syncing = None;
+        self.sync_unacked = None;
         self.held.clear();
     }
 
@@ -218,17 +223,17 @@ impl Active {
         self.sequence += 1;
         let operations = r::Operations(wire_ops);
         if self.log.len() == self.config.log_updates {
-            self.log.pop_first();
+            self.log.pop_front();
         }
-        self.log.insert(self.sequence, operations.clone());
+        self.log.push_back((self.sequence, operations.clone()));
         let id = self.id();
-        let update = self.update(&id, self.sequence, operations);
+        let update = self.update(id, self.sequence, operations);
         self.queue(update);
         Ok(self.sequence)
     }
 
-    fn update(&self, id: &r::CorrelationId, seq: u64, ops: r::Operations) -> r::ReplicationMessage {
-        wire::message(
+    fn update(&self, id: r::CorrelationId, seq: u64, ops: r::Operations) -> r::ReplicationMessage {
+        r::ReplicationMessage::new(
             id,
             M::update(r::Update::new(
                 r::Generation(self.generation),
@@ -236,6 +241,12 @@ impl Active {
                 ops,
             )),
         )
+    }
+
+    /// Whether a full sync is being sent, or was sent and the standby has not acknowledged
+    /// its `syncDone` yet: the standby will hold every update up to now once it has.
+    pub fn sync_under_way(&self) -> bool {
+        self.syncing.is_some() || self.sync_unacked.is_some()
     }
 
     /// Queues an `audit` of the mirror as of the last sequence number.
@@ -301,6 +312,7 @@ impl Active {
                     )),
                 ));
                 self.out.extend(std::mem::take(&mut self.held));
+                self.sync_unacked = Some(sync.sequence);
                 return false;
             };
             sync.after = Some(last);
@@ -329,30 +341,37 @@ impl Active {
                 let highest = a.highest_contiguous.0;
                 if a.generation.0 == self.generation {
                     self.standby_synced = true;
+                    if self.sync_unacked.is_some_and(|s| highest >= s) {
+                        self.sync_unacked = None;
+                    }
                 }
                 if a.generation.0 == self.generation && highest > self.acknowledged {
                     self.acknowledged = highest.min(self.sequence);
-                    self.log = self.log.split_off(&(self.acknowledged + 1));
+                    while self
+                        .log
+                        .front()
+                        .is_some_and(|(seq, _)| *seq <= self.acknowledged)
+                    {
+                        self.log.pop_front();
+                    }
                     self.events
                         .push_back(ActiveEvent::Acknowledged(self.acknowledged));
                 }
             }
             M::syncRequest(s) => match s.start {
                 r::SyncStart::fromSequenceNumber(n)
-                    if self
-                        .log
-                        .first_key_value()
-                        .is_some_and(|(first, _)| *first <= n.0)
+                    if self.log.front().is_some_and(|(first, _)| *first <= n.0)
                         && n.0 <= self.sequence =>
                 {
                     let resend: Vec<(u64, r::Operations)> = self
                         .log
-                        .range(n.0..)
-                        .map(|(s, o)| (*s, o.clone()))
+                        .iter()
+                        .filter(|(s, _)| *s >= n.0)
+                        .cloned()
                         .collect();
                     for (seq, ops) in resend {
                         let id = self.id();
-                        let update = self.update(&id, seq, ops);
+                        let update = self.update(id, seq, ops);
                         self.queue(update);
                     }
                 }
@@ -370,7 +389,15 @@ impl Active {
                 }
             }
             M::replicationError(e) => {
-                let repair = e.code == ErrorCode::syncRequired;
+                // A `syncRequired` answers an update sent before the standby got the sync
+                // under way (or sent and not acknowledged yet): that sync holds the update
+                // already. One per update in flight must not start a sync each (the node's
+                // write queue filled with whole repertories: replication-campaign, kill 275).
+                let repair = e.code == ErrorCode::syncRequired && !self.sync_under_way();
+                if e.code != ErrorCode::syncRequired {
+                    // A sync refused (e.g. `repertoryFull`) is not under way any more.
+                    self.sync_unacked = None;
+                }
                 self.events.push_back(ActiveEvent::Refused {
                     code: e.code,
                     description: e.description,

@@ -140,10 +140,34 @@ impl Repertory {
         limits: Limits,
         entries: impl IntoIterator<Item = (Key, Vec<u8>)>,
     ) -> Result<Repertory, RepertoryFull> {
-        let mut rep = Repertory::new(limits);
-        let ops: Vec<Op> = entries.into_iter().map(|(k, v)| Op::Add(k, v)).collect();
-        rep.apply(&ops)?;
-        Ok(rep)
+        // A new repertory, nothing to keep on a refusal: built at once (in bulk when the
+        // entries come in key order, as a sync sends them), then checked.
+        let records: BTreeMap<Key, Vec<u8>> = entries.into_iter().collect();
+        let mut octets = 0;
+        let mut apps: BTreeMap<Vec<u8>, (usize, usize)> = BTreeMap::new();
+        for (k, v) in &records {
+            let size = k.octets() + v.len();
+            octets += size;
+            match apps.get_mut(&k.application_id) {
+                Some(app) => *app = (app.0 + 1, app.1 + size),
+                None => {
+                    apps.insert(k.application_id.clone(), (1, size));
+                }
+            }
+        }
+        if records.len() > limits.max_entries || octets > limits.max_octets {
+            return Err(RepertoryFull {
+                entries: records.len(),
+                octets,
+                limits,
+            });
+        }
+        Ok(Repertory {
+            records,
+            octets,
+            limits,
+            apps,
+        })
     }
 
     /// Applies `ops` in order, all or nothing.
@@ -151,7 +175,35 @@ impl Repertory {
     /// # Errors
     /// [`RepertoryFull`] if the result would not fit; the repertory is then unchanged.
     pub fn apply(&mut self, ops: &[Op]) -> Result<(), RepertoryFull> {
-        // Dry run on sizes first, so that a refused update changes nothing.
+        self.admit(ops)?;
+        for op in ops {
+            match op {
+                Op::Add(k, v) | Op::Modify(k, v) => self.store(k, v),
+                Op::Delete(k) => {
+                    if let Some(old) = self.records.remove(k) {
+                        let size = k.octets() + old.len();
+                        self.octets -= size;
+                        self.account(&k.application_id, None, Some(size));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `ops` fit the limits once applied.
+    fn admit(&self, ops: &[Op]) -> Result<(), RepertoryFull> {
+        // Most updates fit even if every add and modify made a new record: no dry run then.
+        let (grown_entries, grown_octets) = ops.iter().fold((0, 0), |(e, o), op| match op {
+            Op::Add(k, v) | Op::Modify(k, v) => (e + 1, o + k.octets() + v.len()),
+            Op::Delete(_) => (e, o),
+        });
+        if self.records.len() + grown_entries <= self.limits.max_entries
+            && self.octets + grown_octets <= self.limits.max_octets
+        {
+            return Ok(());
+        }
+        // Dry run on sizes, so that a refused update changes nothing.
         let mut entries = self.records.len();
         let mut octets = self.octets;
         let mut touched: BTreeMap<&Key, Option<usize>> = BTreeMap::new();
@@ -175,19 +227,32 @@ impl Repertory {
                 limits: self.limits,
             });
         }
-        for op in ops {
-            let (key, new, old) = match op {
-                Op::Add(k, v) | Op::Modify(k, v) => {
-                    let old = self.records.insert(k.clone(), v.clone());
-                    (k, Some(k.octets() + v.len()), old)
-                }
-                Op::Delete(k) => (k, None, self.records.remove(k)),
-            };
-            let old = old.map(|v| key.octets() + v.len());
-            self.account(&key.application_id, new, old);
-        }
-        self.octets = octets;
         Ok(())
+    }
+
+    /// Stores `value` under `key`, in the present record's buffer when there is one not much
+    /// larger (the memory held stays close to what the limits count).
+    fn store(&mut self, key: &Key, value: &[u8]) {
+        let new = key.octets() + value.len();
+        let old = match self.records.get_mut(key) {
+            Some(old) => {
+                let size = key.octets() + old.len();
+                self.octets = self.octets + value.len() - old.len();
+                if old.capacity() <= 2 * value.len().max(32) {
+                    old.clear();
+                    old.extend_from_slice(value);
+                } else {
+                    *old = value.to_vec();
+                }
+                Some(size)
+            }
+            None => {
+                self.octets += new;
+                self.records.insert(key.clone(), value.to_vec());
+                None
+            }
+        };
+        self.account(&key.application_id, Some(new), old);
     }
 
     /// Counts a record of `app` replaced: `new` and `old` sizes (`None`: absent).
@@ -340,6 +405,52 @@ mod tests {
         rep.apply(&[Op::Delete(key("1", "b")), Op::Delete(key("1", "c"))])
             .unwrap();
         assert_eq!(rep.application_size(b"1"), (0, 0));
+    }
+
+    #[test]
+    fn octets_follow_replacements_deletes_and_duplicates() {
+        let mut rep = Repertory::new(Limits::default());
+        rep.apply(&[Op::Add(key("1", "a"), vec![1; 100])]).unwrap();
+        assert_eq!(rep.octets(), 103);
+        // A shorter value in the record's own buffer, then a much longer one.
+        rep.apply(&[Op::Modify(key("1", "a"), vec![2; 10])])
+            .unwrap();
+        assert_eq!(
+            (rep.octets(), rep.get(&key("1", "a"))),
+            (13, Some(&[2u8; 10][..]))
+        );
+        rep.apply(&[Op::Modify(key("1", "a"), vec![3; 1000])])
+            .unwrap();
+        assert_eq!(rep.octets(), 1003);
+        assert_eq!(rep.application_size(b"1"), (1, 1003));
+        rep.apply(&[Op::Delete(key("1", "a")), Op::Delete(key("1", "z"))])
+            .unwrap();
+        assert_eq!((rep.octets(), rep.len()), (0, 0));
+        // Later duplicates replace earlier ones; the count is of the records kept.
+        let rep = Repertory::from_entries(
+            Limits::default(),
+            [
+                (key("1", "b"), b"old".to_vec()),
+                (key("1", "a"), b"x".to_vec()),
+                (key("1", "b"), b"new!".to_vec()),
+            ],
+        )
+        .unwrap();
+        assert_eq!((rep.len(), rep.octets()), (2, 4 + 7));
+        assert_eq!(rep.application_size(b"1"), (2, 4 + 7));
+        assert_eq!(rep.get(&key("1", "b")), Some(&b"new!"[..]));
+        let tight = Limits {
+            max_entries: 1,
+            max_octets: 100,
+        };
+        assert_eq!(
+            Repertory::from_entries(tight, [(key("1", "a"), vec![]), (key("1", "b"), vec![])]),
+            Err(RepertoryFull {
+                entries: 2,
+                octets: 6,
+                limits: tight
+            })
+        );
     }
 
     #[test]

@@ -487,3 +487,46 @@ fn a_sync_in_steps_sends_what_changed_meanwhile_behind_its_done() {
         vec![ack("6", 3, 1), ack("3", 3, 2)]
     );
 }
+
+/// Updates sent before a joining standby got its sync are refused with `syncRequired`, one
+/// each: the sync under way holds them, so they start no other sync (found by the
+/// replication campaign: one whole repertory per update in flight filled the node's write
+/// queue). Once the sync is acknowledged, a `syncRequired` starts a sync again.
+#[test]
+fn sync_required_while_a_sync_is_under_way_starts_no_other() {
+    let mut active = Active::new(config(), 7, Repertory::new(Limits::default()));
+    let mut standby = Standby::new(StandbyConfig::default());
+    active.submit(&[add("1001", "a", "1")]).unwrap();
+    active.submit(&[add("1001", "b", "2")]).unwrap();
+    let early = drain_active(&mut active);
+    standby.join();
+    for m in drain_standby(&mut standby) {
+        active.handle(m);
+    }
+    let sync = drain_active(&mut active);
+    assert_eq!(sync.len(), 2, "one chunk of two entries and syncDone");
+    assert!(active.sync_under_way());
+    // The two early updates arrive first: refused, one syncRequired each.
+    for m in early {
+        standby.handle(m);
+    }
+    let refusals = drain_standby(&mut standby);
+    assert_eq!(refusals.len(), 2);
+    for m in refusals {
+        active.handle(m);
+    }
+    assert_eq!(drain_active(&mut active), []);
+    assert!(active.sync_under_way());
+    // The sync arrives and is acknowledged: nothing under way any more.
+    for m in sync {
+        standby.handle(m);
+    }
+    for m in drain_standby(&mut standby) {
+        active.handle(m);
+    }
+    assert!(!active.sync_under_way());
+    assert_eq!(standby.repertory(), active.mirror());
+    // A later syncRequired (the standby lost its sync) starts one again.
+    active.handle(error("9", ErrorCode::syncRequired, "no sync"));
+    assert_eq!(drain_active(&mut active).len(), 2);
+}

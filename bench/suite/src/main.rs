@@ -15,6 +15,7 @@ mod faults;
 mod keepalived;
 mod machine;
 mod plots;
+mod replication;
 mod report;
 mod scale;
 mod soak;
@@ -47,6 +48,12 @@ pub enum Section {
     Vip,
     /// Etcd mode at scale: many clusters of three members on one etcd.
     EtcdScale,
+    /// Replication (PROTOCOL 2.8) over one loopback link: updates per second, lag at an
+    /// offered load, restore of a large repertory.
+    Replication,
+    /// SIGKILLs of the active node of a pair under a steady replication load (`sync` and
+    /// `async` components): acknowledged updates lost, the `async` loss window.
+    ReplicationCampaign,
 }
 
 /// Which soaks to run: `realtime = true` off, on, or both (`--soak-realtime`).
@@ -111,7 +118,8 @@ pub struct Options {
     pub tls: bool,
     /// A short run to check the suite works: 3 trials, intervals 10 and 100 ms, a 10 s soak,
     /// 1,000 components for 3 s, with --tls, one fault of each per cluster and one corosync
-    /// trial per fault and timer setting. Overrides the options above.
+    /// trial per fault and timer setting, replication runs of 1 s and 100,000 records, 3
+    /// kills in the replication campaign. Overrides the options above.
     #[arg(long)]
     pub quick: bool,
     /// faults: how many of each fault per cluster kind.
@@ -136,6 +144,25 @@ pub struct Options {
     /// faults: corosync trials per fault and timer setting (0: none).
     #[arg(long, default_value_t = 10)]
     pub corosync_trials: usize,
+    /// replication: seconds of each throughput and lag run.
+    #[arg(long, default_value_t = 5.0)]
+    pub repl_secs: f64,
+    /// replication: offered load of the lag run, updates per second.
+    #[arg(long, default_value_t = 100_000)]
+    pub repl_rate: u64,
+    /// replication: records of the restore run.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub repl_records: u64,
+    /// replication: the links' encoding rules, one run of each.
+    #[arg(long, value_delimiter = ',', default_values_t = [baton_codec::Encoding::Der, baton_codec::Encoding::Uper])]
+    pub repl_encodings: Vec<baton_codec::Encoding>,
+    /// replication-campaign: SIGKILLs of the active node.
+    #[arg(long, default_value_t = 20)]
+    pub kills: usize,
+    /// replication-campaign: the components are hot standbys (they keep a copy from the
+    /// node's stream) instead of cold ones.
+    #[arg(long)]
+    pub campaign_hot: bool,
     /// The `baton` binary (default: beside this one).
     #[arg(long)]
     pub baton: Option<PathBuf>,
@@ -177,6 +204,9 @@ impl Options {
             self.tls = true;
             self.faults = 1;
             self.corosync_trials = 1;
+            self.repl_secs = 1.0;
+            self.repl_records = 100_000;
+            self.kills = 3;
         }
     }
 }
@@ -198,6 +228,8 @@ fn main() -> ExitCode {
             Section::Faults,
             Section::Vip,
             Section::EtcdScale,
+            Section::Replication,
+            Section::ReplicationCampaign,
         ];
     }
     if opts.faults == 0 || opts.faults_heartbeat < 10 {
@@ -209,7 +241,12 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let baton = opts.baton_exe();
-    if opts.sections.iter().any(|s| *s != Section::Keepalived) && !baton.is_file() {
+    if opts
+        .sections
+        .iter()
+        .any(|s| !matches!(s, Section::Keepalived | Section::Replication))
+        && !baton.is_file()
+    {
         eprintln!(
             "baton-bench: no baton binary at {} (build it: cargo build --release -p baton-node, or pass --baton)",
             baton.display()
@@ -246,6 +283,8 @@ fn main() -> ExitCode {
             Section::Scale => scale::run(&opts),
             Section::Soak => soak::run(&opts),
             Section::EtcdScale => etcd_scale::run(&opts),
+            Section::Replication => replication::run(&opts),
+            Section::ReplicationCampaign => replication::campaign::run(&opts),
             Section::Faults => faults::run(&opts).map(|r| {
                 fault_samples.extend(r.samples);
                 r.tables

@@ -7,6 +7,7 @@
 //!          --topology pair|three|witness|five (default pair)
 //!          --mode quorum (seeds in blocks of 15 run three, witness, five in turn)
 //!          --adversarial (duplicate and reorder peer-link frames: beyond TCP)
+//!          --replication (components replicate; no acknowledged sync update may be lost)
 //!          --keep-going (report every failing seed instead of stopping at the first)
 //!          --seed S (run one seed with the full trace on stderr)
 //! ```
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
     let mut start = 0u64;
     let mut one = None;
     let mut adversarial = false;
+    let mut replication = false;
     let mut keep_going = false;
     let mut topologies = vec![Topology::Pair];
     let mut args = std::env::args().skip(1);
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
             "--start" => start = number("--start"),
             "--seed" => one = Some(number("--seed")),
             "--adversarial" => adversarial = true,
+            "--replication" => replication = true,
             "--keep-going" => keep_going = true,
             "--topology" => match args.next().map(|t| t.parse::<Topology>()) {
                 Some(Ok(t)) => topologies = vec![t],
@@ -60,7 +63,7 @@ fn main() -> ExitCode {
             "-h" | "--help" => {
                 eprintln!(
                     "simulate [--seeds N] [--start S] [--seed S] [--topology pair|three|witness|five] \
-                     [--mode pair|quorum] [--adversarial] [--keep-going]"
+                     [--mode pair|quorum] [--adversarial] [--replication] [--keep-going]"
                 );
                 return ExitCode::SUCCESS;
             }
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
         .iter()
         .map(|t| {
             let mut config = SimConfig::for_topology(*t);
+            config.replication = replication;
             if adversarial {
                 config.network.duplicate_per_mille = 20;
                 config.network.reorder_per_mille = 20;
@@ -102,6 +106,7 @@ fn main() -> ExitCode {
     let mut failed = Vec::new();
     let mut worst = (Duration::ZERO, start);
     let (mut steps, mut frames, mut faults, mut twice) = (0u64, 0u64, 0usize, 0u64);
+    let mut repl = sim::replicate::ReplicationCounts::default();
     let every = (seeds / 20).max(1);
     for (i, seed) in (start..start.saturating_add(seeds)).enumerate() {
         match sim::run(seed, config_of(seed)) {
@@ -114,6 +119,11 @@ fn main() -> ExitCode {
                 steps += o.steps;
                 frames += o.delivered;
                 faults += o.faults.len();
+                repl.submitted += o.replication.submitted;
+                repl.acked_sync += o.replication.acked_sync;
+                repl.acked_async += o.replication.acked_async;
+                repl.sync_lost_allowed += o.replication.sync_lost_allowed;
+                repl.async_lost += o.replication.async_lost;
             }
             Err(v) => {
                 eprintln!("{v}");
@@ -144,6 +154,12 @@ fn main() -> ExitCode {
         "topologies {}; {faults} faults, {steps} steps, {frames} frames delivered; slowest convergence {:?} (seed {}), bound {:?}; rounds won twice (lost-file runs) {twice}",
         names.join(","), worst.0, worst.1, config_of(worst.1).convergence_bound
     );
+    if replication {
+        println!(
+            "replication: {} updates sent; {} sync acknowledged, {} of them lost as allowed (their only holder crashed or left Active); {} async acknowledged, {} of them lost",
+            repl.submitted, repl.acked_sync, repl.sync_lost_allowed, repl.acked_async, repl.async_lost
+        );
+    }
     if failed.is_empty() {
         ExitCode::SUCCESS
     } else {

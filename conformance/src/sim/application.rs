@@ -87,6 +87,7 @@ impl World {
                     self.schedule(now + think, Action::Decide(m, c, correlation));
                 }
                 ComponentEngineEvent::SelfDemoted { reason } => {
+                    self.repl.stood_down.push((m, c, now));
                     self.log(|| format!("n{m}c{c}: watchdog demoted it ({reason:?})"));
                     if reason == WatchdogReason::Silent {
                         // The node does not know: close and reconnect (PROTOCOL 6.3).
@@ -98,6 +99,15 @@ impl World {
                             self.schedule_component_connect(m, c);
                         }
                     }
+                }
+                ComponentEngineEvent::Replication(e) => self.on_replication(m, c, e),
+                e @ ComponentEngineEvent::RoleChanged {
+                    from: Some(Role::Active),
+                    ..
+                } => {
+                    // The replication check: the component stood down.
+                    self.repl.stood_down.push((m, c, now));
+                    self.log(|| format!("n{m}c{c}: {e:?}"));
                 }
                 other => self.log(|| format!("n{m}c{c}: {other:?}")),
             }

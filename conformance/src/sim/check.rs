@@ -95,6 +95,9 @@ pub struct Record {
     pub role_changes: Vec<(Instant, usize, NodeRole, NodeRole)>,
     /// Peer links reset by a fault: a pair still on one of them is not reconciled.
     pub reset_links: std::collections::BTreeSet<LinkId>,
+    /// When each partition, isolation or reset began (the replication check, where a node
+    /// that restarted empty may take over without seeing the other copy).
+    pub splits: Vec<Instant>,
     /// A violation found while draining events, reported at the end of the step.
     pub(crate) pending_violation: Option<(&'static str, String)>,
     /// Quorum mode: the member that won each round (check 5).
@@ -113,8 +116,9 @@ impl Record {
     }
 
     /// A partition or a reset: both nodes may serve until reconciled.
-    pub(crate) fn split_allowed(&mut self) {
+    pub(crate) fn split_allowed(&mut self, at: Instant) {
         self.property1_armed = false;
+        self.splits.push(at);
     }
 }
 

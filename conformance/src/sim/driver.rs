@@ -207,6 +207,7 @@ impl World {
             Action::Checkpoint => {}
             Action::GrantWritten(m, incarnation) => self.grant_written(m, incarnation),
             Action::FenceDone(m, incarnation, target) => self.fence_done(m, incarnation, target),
+            Action::WriteRecord(m, c) => self.write_record(m, c),
         }
     }
 

@@ -61,7 +61,7 @@ impl World {
     pub fn partition(&mut self, a: usize, b: usize) {
         self.note(format!("partition n{a} | n{b}"));
         self.net.partition(a, b);
-        self.record.split_allowed();
+        self.record.split_allowed(self.now);
     }
 
     /// Heals the partition between `a` and `b` (nothing if none).
@@ -82,7 +82,7 @@ impl World {
     pub fn reset_link(&mut self, link: baton_core::LinkId) {
         self.note(format!("reset {link}"));
         self.net.reset(self.now, &mut self.rng, link);
-        self.record.split_allowed();
+        self.record.split_allowed(self.now);
         self.record.reset_links.insert(link);
     }
 
@@ -133,7 +133,7 @@ impl World {
                 self.net.partition(a, b);
             }
         }
-        self.record.split_allowed();
+        self.record.split_allowed(self.now);
     }
 
     /// Heals every cut between the members of `mask` and the others.

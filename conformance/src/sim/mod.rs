@@ -97,6 +97,11 @@
 //! look at the applications while a resumed node reads what waited during its stall (they
 //! may have stood down on their watchdog meanwhile: the node cannot know yet).
 //!
+//! With [`SimConfig::replication`] (the `simulate --replication` runs, `tests/sim_replication.rs`)
+//! every component replicates through its node and writes records while active; after the
+//! schedule [`replicate::acknowledged_kept`] checks that no acknowledged `sync` update was lost
+//! beyond what the design allows (see [`replicate`]).
+//!
 //! # The bound
 //! After the repair, the slowest path is: a half-open link waits for the dead interval
 //! (300 ms), a dial in flight into the old partition times out ([`baton_engine::CONNECT_TIMEOUT`],
@@ -124,6 +129,7 @@ mod inject;
 mod member;
 pub mod network;
 pub mod quorum_check;
+pub mod replicate;
 pub mod rng;
 pub mod topology;
 pub mod trace;
@@ -159,6 +165,8 @@ pub struct Outcome {
     pub rounds: usize,
     /// Quorum mode, lost-file runs: rounds won by a second member.
     pub rounds_won_twice: u64,
+    /// Replication runs: updates sent, acknowledged, lost as allowed.
+    pub replication: replicate::ReplicationCounts,
 }
 
 /// Runs one schedule: `config.fault_phase` of seeded faults, then `config.quiet_phase` of
@@ -171,6 +179,8 @@ pub fn run(seed: u64, config: &SimConfig) -> Result<Outcome, Violation> {
     let end = Instant::ZERO + config.fault_phase + config.quiet_phase;
     w.run_until(end)?;
     check::at_end(&w)?;
+    let replication =
+        replicate::acknowledged_kept(&w).map_err(|e| w.violation("replication", e))?;
     Ok(Outcome {
         seed,
         converged_after: w.converged_at().zip(w.quiet_since()).map(|(c, q)| c - q),
@@ -179,5 +189,6 @@ pub fn run(seed: u64, config: &SimConfig) -> Result<Outcome, Violation> {
         faults: w.faults_applied().to_vec(),
         rounds: w.record.winners.len(),
         rounds_won_twice: w.record.rounds_won_twice,
+        replication,
     })
 }

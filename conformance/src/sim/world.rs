@@ -11,7 +11,10 @@ use super::network::{Network, NetworkConfig};
 use super::rng::Rng;
 use super::topology::Topology;
 use super::trace::Trace;
-use baton_component::engine::{ComponentEngine, ComponentEngineConfig};
+use baton_codec::{Encoding, DEFAULT_MAX_FRAME};
+use baton_component::engine::{
+    ComponentEngine, ComponentEngineConfig, ReplicationConfig, StandbyKind,
+};
 use baton_core::Instant;
 use baton_election::NodeRole;
 use baton_engine::Node;
@@ -57,6 +60,10 @@ pub struct SimConfig {
     pub full_trace: bool,
     /// Steps after which the run is declared a livelock.
     pub max_steps: u64,
+    /// Every component replicates through its node (PROTOCOL 6.11) and writes a record every
+    /// 10-40 ms while active; the check after the schedule: no acknowledged `sync` update
+    /// lost ([`super::replicate`]).
+    pub replication: bool,
 }
 
 impl Default for SimConfig {
@@ -77,6 +84,7 @@ impl Default for SimConfig {
             trace_len: 300,
             full_trace: false,
             max_steps: 2_000_000,
+            replication: false,
         }
     }
 }
@@ -152,6 +160,8 @@ pub(crate) enum Action {
     GrantWritten(usize, u32),
     /// Member `m`'s fence command (of its incarnation `.1`) against member `.2` ended.
     FenceDone(usize, u32, usize),
+    /// Component `(m, c)`'s application writes a record if active (replication).
+    WriteRecord(usize, usize),
 }
 
 /// The whole simulated world. Drive it with [`World::run_until`] / [`World::run_for`];
@@ -176,6 +186,8 @@ pub struct World {
     pub(crate) fencing: bool,
     /// This run is a lost-file run.
     pub(crate) lost_grants: bool,
+    /// Replication: the updates sent and acknowledged.
+    pub(crate) repl: super::replicate::ReplicationRecord,
 }
 
 impl World {
@@ -198,9 +210,17 @@ impl World {
             let components = (0..count as usize)
                 .map(|c| {
                     let id = format!("{}{}", m + 1, c + 1);
+                    let mut engine = ComponentEngine::new(&id, ComponentEngineConfig::default())
+                        .expect("digit ids");
+                    if config.replication {
+                        engine = engine.with_replication(ReplicationConfig {
+                            standby: StandbyKind::Cold,
+                            encoding: Encoding::Der,
+                            max_frame: DEFAULT_MAX_FRAME,
+                        });
+                    }
                     Component {
-                        engine: ComponentEngine::new(&id, ComponentEngineConfig::default())
-                            .expect("digit ids"),
+                        engine,
                         id,
                         link: None,
                         refuse_until: Instant::ZERO,
@@ -247,9 +267,18 @@ impl World {
             config,
             fencing,
             lost_grants,
+            repl: Default::default(),
         };
         for m in 0..n {
             w.start_node(m);
+        }
+        if w.config.replication {
+            for m in 0..n {
+                for c in 0..w.members[m].components.len() {
+                    let first = w.rng.duration(Duration::ZERO, Duration::from_millis(40));
+                    w.schedule(Instant::ZERO + first, Action::WriteRecord(m, c));
+                }
+            }
         }
         for i in 0..w.plan.faults.len() {
             let at = w.plan.faults[i].at;
@@ -363,6 +392,15 @@ impl World {
     pub(crate) fn start_node(&mut self, m: usize) {
         let persisted = self.members[m].grant.persisted();
         let mut cfg = self.config.topology.node_config(m, self.fencing, persisted);
+        if self.config.replication {
+            let ids: Vec<(usize, String)> = self
+                .members
+                .iter()
+                .flat_map(|x| x.components.iter().enumerate())
+                .map(|(c, comp)| (c, comp.id.clone()))
+                .collect();
+            cfg.replication = super::replicate::node_config(&ids);
+        }
         // Ids differ across restarts, as a driver seeding them from the clock would make them.
         let now = self.local(m);
         let member = &mut self.members[m];

@@ -148,8 +148,12 @@ impl Node {
         a.submitted(node_sequence, now);
         // An acknowledgement completes the component's updates up to its number: never one
         // while an earlier update still waits (they are released in order).
+        // A standby node being synced counts as caught up: it will hold this update once it
+        // acknowledges the sync (acknowledged at once from the mirror, the update was lost
+        // when the active died before the standby had it, the standby caught up by then).
         let wait = mode == crate::ReplicationMode::Sync
-            && ((a.link.is_some() && a.active.standby_synced()) || !a.waiters.is_empty());
+            && ((a.link.is_some() && (a.active.standby_synced() || a.active.sync_under_way()))
+                || !a.waiters.is_empty());
         if wait {
             a.waiters.push_back(Waiter {
                 node_sequence,

@@ -16,6 +16,7 @@
 mod audit;
 mod component;
 mod eligible;
+mod inspect;
 mod notice;
 mod outgoing;
 mod peer;
@@ -59,6 +60,8 @@ pub(crate) struct Replication {
 }
 
 /// The active node's or a standby node's state.
+// One per node, replaced only at a role change: boxing the larger side buys nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub(crate) enum Side {
     /// Not active: holds the repertory.
