@@ -403,7 +403,14 @@ async fn campaign(opts: &Options, kills: usize) -> Result<Vec<Kill>, String> {
                     failover_ms,
                 }
             };
-            progress("replication-campaign", format!("kill {}/{kills}: {kill:?}", k + 1));
+            let unix = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_secs_f64();
+            progress(
+                "replication-campaign",
+                format!("kill {}/{kills} (unix {unix:.3}): {kill:?}", k + 1),
+            );
             results.push(kill);
             nodes.spawn(active)?;
             active = standby;
