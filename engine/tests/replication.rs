@@ -583,3 +583,39 @@ fn an_update_too_large_to_forward_is_refused() {
         ]
     );
 }
+
+/// PROTOCOL 6.11, *Eligibility* (rsim finding 2): with a `fatal`
+/// component, beta restarts and catches up (a chunk, then `syncDone`) before its component
+/// registers. An unregistered component counts as not ok, yet it never set the Election's
+/// fatal flag: replication's hold is released once caught up, and beta takes over when alpha
+/// dies (before: the flag stayed, and every later promotion of beta failed at once).
+#[test]
+fn a_standby_caught_up_before_its_fatal_component_registers_is_promoted() {
+    let mut p = Pair::dialling_with(|me| {
+        let mut c = repl_config(me);
+        c.components.insert("11".into(), policy(Severity::Fatal));
+        c
+    });
+    p.attach(ALPHA, "11");
+    p.run_until(ms(1000));
+    assert_eq!(p.nodes[ALPHA].role(), NodeRole::Active);
+    let g = generation(&p, ALPHA);
+    p.component_send(A, update(70, g, 1, vec![add("k", "v")]));
+    p.crash(BETA);
+    p.run_for(Duration::from_millis(100));
+    p.clear_events();
+    p.restart(BETA, 1001);
+    p.run_for(Duration::from_millis(500));
+    assert_eq!(p.nodes[BETA].role(), NodeRole::Standby);
+    assert_eq!(
+        replication_notices(&p, BETA),
+        vec![ReplicationNotice::NotCaughtUp, ReplicationNotice::CaughtUp]
+    );
+    assert_eq!(status(&p, BETA).records, 1);
+    assert!(!p.nodes[BETA].election().is_fatal());
+    p.attach(BETA, "11");
+    p.run_for(Duration::from_millis(200));
+    p.crash(ALPHA);
+    p.run_for(Duration::from_millis(1000));
+    assert_eq!(p.nodes[BETA].role(), NodeRole::Active);
+}

@@ -47,6 +47,11 @@ pub(crate) struct Replication {
     pub(crate) links: BTreeMap<LinkId, ComponentLink>,
     /// The Election's fatal input is held by replication (not caught up, PROTOCOL 6.11).
     pub(crate) holding: bool,
+    /// The Election's fatal input is held by a fatal component failure the monitor reported
+    /// (`ComponentFailed{fatal}`), until a recovery leaves no component counting as a fatal
+    /// failure. Apart from [`Replication::holding`]: an unregistered `fatal` component counts
+    /// as not ok, yet never set the flag, so it must not keep replication's hold.
+    pub(crate) component_fatal: bool,
     /// The next step of a sync under way (the active's full sync, a component's) is due: at
     /// the end of the input that left it under way, that is at once.
     pub(crate) sync_due: Option<Instant>,
@@ -155,6 +160,7 @@ impl Replication {
             }),
             links: BTreeMap::new(),
             holding: false,
+            component_fatal: false,
             sync_due: None,
             limits,
             chunk_octets: max_update_octets.clamp(1, baton_replication::CHUNK_OCTETS),
