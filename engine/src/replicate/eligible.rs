@@ -14,14 +14,16 @@ use crate::node::Node;
 use baton_core::Instant;
 
 impl Node {
-    /// Whether this node is a standby node behind the active's repertory: it heard from an
-    /// active term and is not caught up with it (a sync under way, a gap pending, or synced in
-    /// an older generation than the newest seen), and `promote_unsynced` is off. A node that
-    /// never heard of an active term (a fresh cluster) is not behind.
+    /// Whether this node is a standby node behind the active's repertory: an up peer has not
+    /// answered its join yet, or it heard from an active term and is not caught up with it (a
+    /// sync under way, a gap pending, or synced in an older generation than the newest
+    /// seen); and `promote_unsynced` is off. A node that never heard of an active term (a
+    /// fresh cluster) and whose peers answered its joins is not behind.
     pub(crate) fn replication_behind(&self) -> bool {
         self.replicates()
             && !self.config.replication.promote_unsynced
-            && matches!(&self.replication.side, Side::Standby(s) if s.heard && !s.standby.caught_up())
+            && matches!(&self.replication.side,
+                Side::Standby(s) if !s.asked.is_empty() || (s.heard && !s.standby.caught_up()))
     }
 
     /// One step of the composition loop: holds the Election's fatal input while behind,

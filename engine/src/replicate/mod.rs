@@ -13,6 +13,7 @@
 //!   fatal input), unless `promote_unsynced`.
 //! - `status`: where each replicating component stands ([`ReplicationStatus`]).
 
+mod answer;
 mod audit;
 mod component;
 mod eligible;
@@ -28,7 +29,7 @@ pub use status::ReplicationStatus;
 use baton_asn1::replication as r;
 use baton_core::{Instant, LinkId};
 use baton_replication::{Active, ActiveConfig, Limits, Repertory, Standby, StandbyConfig};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Most updates whose submission time the active node keeps for `lag_ms`.
 const LAG_SAMPLES: usize = 100_000;
@@ -83,6 +84,9 @@ pub(crate) struct StandbySide {
     /// A message of an active term came (update, chunk, syncDone, audit): there is an
     /// active to be caught up with.
     pub(crate) heard: bool,
+    /// The peer links whose peer has not answered this node's join yet (`syncDone`): it is
+    /// behind until they did, or closed (PROTOCOL 6.11, *Joins between standby nodes*).
+    pub(crate) asked: BTreeSet<LinkId>,
 }
 
 /// The active node.
@@ -157,6 +161,7 @@ impl Replication {
             side: Side::Standby(StandbySide {
                 standby: Standby::new(standby_config(limits)),
                 heard: false,
+                asked: BTreeSet::new(),
             }),
             links: BTreeMap::new(),
             holding: false,
