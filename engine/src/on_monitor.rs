@@ -85,7 +85,10 @@ impl Node {
                     reason,
                 });
                 match severity {
-                    Severity::Fatal => self.election.handle_fatal(now),
+                    Severity::Fatal => {
+                        self.replication.component_fatal = true;
+                        self.election.handle_fatal(now)
+                    }
                     Severity::Major => {
                         // A script component's restart (`stop`, `start`) is the node's own;
                         // a linked one, still on its link, is asked to restart itself
@@ -101,9 +104,12 @@ impl Node {
             }
             MonitorEvent::ComponentRecovered { id } => {
                 self.notice(Notice::ComponentRecovered { component: id });
+                if self.health.worst_failure() != Some(Severity::Fatal) {
+                    self.replication.component_fatal = false;
+                }
                 // Replication may hold the flag too (PROTOCOL 6.11, *Eligibility*).
                 if self.election.is_fatal()
-                    && self.health.worst_failure() != Some(Severity::Fatal)
+                    && !self.replication.component_fatal
                     && !self.replication.holding
                 {
                     self.election.handle_fatal_cleared(now);

@@ -583,3 +583,94 @@ fn an_update_too_large_to_forward_is_refused() {
         ]
     );
 }
+
+/// PROTOCOL 6.11, *Eligibility* (rsim finding 2): with a `fatal`
+/// component, beta restarts and catches up (a chunk, then `syncDone`) before its component
+/// registers. An unregistered component counts as not ok, yet it never set the Election's
+/// fatal flag: replication's hold is released once caught up, and beta takes over when alpha
+/// dies (before: the flag stayed, and every later promotion of beta failed at once).
+#[test]
+fn a_standby_caught_up_before_its_fatal_component_registers_is_promoted() {
+    let mut p = Pair::dialling_with(|me| {
+        let mut c = repl_config(me);
+        c.components.insert("11".into(), policy(Severity::Fatal));
+        c
+    });
+    p.attach(ALPHA, "11");
+    p.run_until(ms(1000));
+    assert_eq!(p.nodes[ALPHA].role(), NodeRole::Active);
+    let g = generation(&p, ALPHA);
+    p.component_send(A, update(70, g, 1, vec![add("k", "v")]));
+    p.crash(BETA);
+    p.run_for(Duration::from_millis(100));
+    p.clear_events();
+    p.restart(BETA, 1001);
+    p.run_for(Duration::from_millis(500));
+    assert_eq!(p.nodes[BETA].role(), NodeRole::Standby);
+    assert_eq!(
+        replication_notices(&p, BETA),
+        vec![ReplicationNotice::NotCaughtUp, ReplicationNotice::CaughtUp]
+    );
+    assert_eq!(status(&p, BETA).records, 1);
+    assert!(!p.nodes[BETA].election().is_fatal());
+    p.attach(BETA, "11");
+    p.run_for(Duration::from_millis(200));
+    p.crash(ALPHA);
+    p.run_for(Duration::from_millis(1000));
+    assert_eq!(p.nodes[BETA].role(), NodeRole::Active);
+}
+
+/// PROTOCOL 6.11, *Joins between standby nodes* (rsim finding 3): alpha's component writes
+/// three `sync` records (acknowledged: beta holds them) and alpha crashes; beta's promotion
+/// fails (its component refuses). alpha restarts empty: it joins beta, which is not active
+/// and answers with the copy it holds; alpha is behind until then, so the promotion beta
+/// hands it (\[F3\]) fails and beta takes over again: the three records survive on both
+/// (before: alpha, never having heard of an active term, was promoted empty and synced beta
+/// from nothing).
+#[test]
+fn a_node_restarted_empty_takes_the_copy_of_a_standby_peer_before_its_promotion() {
+    let mut p = settled();
+    let g = generation(&p, ALPHA);
+    for s in 1..=3 {
+        p.component_send(A, update(80 + s, g, s, vec![add(&format!("k{s}"), "v")]));
+    }
+    p.run_for(Duration::from_millis(50));
+    assert_eq!(
+        received(&p, A),
+        vec![ack(81, g, 1), ack(82, g, 2), ack(83, g, 3)]
+    );
+    p.components[B].answer = Answer::Refuse(Duration::ZERO);
+    p.crash(ALPHA);
+    p.run_for(Duration::from_millis(1000));
+    assert_eq!(p.nodes[BETA].role(), NodeRole::PromotionFailed);
+    p.components[B].answer = Answer::Accept(Duration::ZERO);
+    p.clear_events();
+    p.restart(ALPHA, 1001);
+    p.run_for(Duration::from_millis(1000));
+    // alpha, behind until beta answered, failed the promotion beta handed it at once and
+    // handed back; beta's component now takes `active`.
+    let t = ms(2050);
+    let t2 = ms(2150);
+    assert_eq!(
+        p.roles_of(ALPHA),
+        vec![
+            (t, NodeRole::Promoting),
+            (t, NodeRole::PromotionFailed),
+            (t2, NodeRole::Demoting),
+            (t2, NodeRole::Standby)
+        ]
+    );
+    assert_eq!(p.nodes[BETA].role(), NodeRole::Active);
+    assert_eq!(status(&p, BETA).records, 3);
+    let s = status(&p, ALPHA);
+    assert_eq!((s.caught_up, s.records), (true, 3));
+    // beta's answer to alpha's join: its copy, echoing the request's correlation id.
+    let answer = peer_sent(&p, BETA);
+    assert!(
+        answer.iter().any(|m| matches!(
+            &m.message,
+            M::syncDone(d) if d.entry_count.0 == 3
+        )),
+        "{answer:?}"
+    );
+}

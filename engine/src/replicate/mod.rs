@@ -13,6 +13,7 @@
 //!   fatal input), unless `promote_unsynced`.
 //! - `status`: where each replicating component stands ([`ReplicationStatus`]).
 
+mod answer;
 mod audit;
 mod component;
 mod eligible;
@@ -28,7 +29,7 @@ pub use status::ReplicationStatus;
 use baton_asn1::replication as r;
 use baton_core::{Instant, LinkId};
 use baton_replication::{Active, ActiveConfig, Limits, Repertory, Standby, StandbyConfig};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Most updates whose submission time the active node keeps for `lag_ms`.
 const LAG_SAMPLES: usize = 100_000;
@@ -47,6 +48,11 @@ pub(crate) struct Replication {
     pub(crate) links: BTreeMap<LinkId, ComponentLink>,
     /// The Election's fatal input is held by replication (not caught up, PROTOCOL 6.11).
     pub(crate) holding: bool,
+    /// The Election's fatal input is held by a fatal component failure the monitor reported
+    /// (`ComponentFailed{fatal}`), until a recovery leaves no component counting as a fatal
+    /// failure. Apart from [`Replication::holding`]: an unregistered `fatal` component counts
+    /// as not ok, yet never set the flag, so it must not keep replication's hold.
+    pub(crate) component_fatal: bool,
     /// The next step of a sync under way (the active's full sync, a component's) is due: at
     /// the end of the input that left it under way, that is at once.
     pub(crate) sync_due: Option<Instant>,
@@ -78,6 +84,9 @@ pub(crate) struct StandbySide {
     /// A message of an active term came (update, chunk, syncDone, audit): there is an
     /// active to be caught up with.
     pub(crate) heard: bool,
+    /// The peer links whose peer has not answered this node's join yet (`syncDone`): it is
+    /// behind until they did, or closed (PROTOCOL 6.11, *Joins between standby nodes*).
+    pub(crate) asked: BTreeSet<LinkId>,
 }
 
 /// The active node.
@@ -152,9 +161,11 @@ impl Replication {
             side: Side::Standby(StandbySide {
                 standby: Standby::new(standby_config(limits)),
                 heard: false,
+                asked: BTreeSet::new(),
             }),
             links: BTreeMap::new(),
             holding: false,
+            component_fatal: false,
             sync_due: None,
             limits,
             chunk_octets: max_update_octets.clamp(1, baton_replication::CHUNK_OCTETS),

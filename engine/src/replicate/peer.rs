@@ -12,7 +12,7 @@ use baton_core::{Instant, LinkId};
 use baton_election::Member;
 use baton_replication::{wire, Active, ActiveEvent, Standby, StandbyEvent};
 use r::{ErrorCode, ReplicationMessageMessage as M};
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
 impl Node {
     /// Whether this node takes part in replication: it has a replicating component and is no
@@ -76,18 +76,45 @@ impl Node {
                 } else if a.link == Some(link) {
                     a.active.handle(m);
                     self.drain_active();
+                } else if let M::syncRequest(_) = &m.message {
+                    // Answered, so that the joining node is not held behind (PROTOCOL 6.11,
+                    // *Joins between standby nodes*): it gets no sync from this node.
+                    let why = "not the standby node this active node replicates to: no sync";
+                    let reply =
+                        wire::error(&m.correlation_id, ErrorCode::malformedRequest, why.into());
+                    self.send(link, reply);
                 } else {
                     let why = "not the link of the standby node this node replicates to";
                     self.replication_notice(ReplicationNotice::Ignored { link, message, why });
                 }
             }
             Side::Standby(s) => match m.message {
+                // A peer that is not active answers a join with what it holds in generation
+                // 0 (never synced): taken only by a node holding nothing synced or seeded,
+                // else it only answers the join (PROTOCOL 6.11, *Joins between standby
+                // nodes*).
+                M::syncChunk(ref c)
+                    if c.generation.0 == 0
+                        && (s.standby.synced_generation().is_some()
+                            || !s.standby.repertory().is_empty()) => {}
+                M::syncDone(ref d)
+                    if d.generation.0 == 0
+                        && (d.entry_count.0 == 0
+                            || s.standby.synced_generation().is_some()
+                            || !s.standby.repertory().is_empty()) =>
+                {
+                    s.asked.remove(&link);
+                }
                 M::update(_) | M::syncChunk(_) | M::syncDone(_) | M::audit(_) => {
+                    if matches!(m.message, M::syncDone(_)) {
+                        s.asked.remove(&link);
+                    }
                     s.heard = true;
                     s.standby.handle(m);
                     self.drain_standby(link);
                 }
                 M::replicationError(e) => {
+                    s.asked.remove(&link);
                     let peer = self.member_label(member);
                     self.replication_notice(ReplicationNotice::PeerRefused {
                         peer,
@@ -95,7 +122,8 @@ impl Node {
                         description: e.description,
                     });
                 }
-                M::syncRequest(_) | M::updateAck(_) | M::auditResponse(_) => {
+                M::syncRequest(_) => self.answer_join(link, &m.correlation_id),
+                M::updateAck(_) | M::auditResponse(_) => {
                     let why = "this node is not active";
                     self.replication_notice(ReplicationNotice::Ignored { link, message, why });
                 }
@@ -110,6 +138,7 @@ impl Node {
         }
         if let Side::Standby(s) = &mut self.replication.side {
             s.standby.join();
+            s.asked.insert(link);
             self.drain_standby(link);
         }
     }
@@ -135,6 +164,7 @@ impl Node {
                 let standby = Side::Standby(StandbySide {
                     standby: Standby::new(self.replication.standby_config()),
                     heard: false,
+                    asked: BTreeSet::new(),
                 });
                 let (mirror, waiters) = match std::mem::replace(&mut self.replication.side, standby)
                 {
@@ -172,6 +202,7 @@ impl Node {
                 let standby = Side::Standby(StandbySide {
                     standby: seed,
                     heard: false,
+                    asked: BTreeSet::new(),
                 });
                 if let Side::Active(a) = std::mem::replace(&mut self.replication.side, standby) {
                     self.refuse_waiters(a.waiters);
@@ -179,6 +210,7 @@ impl Node {
                 if let Some(link) = self.replica_link() {
                     if let Side::Standby(s) = &mut self.replication.side {
                         s.standby.join();
+                        s.asked.insert(link);
                     }
                     self.drain_standby(link);
                 }
@@ -300,6 +332,9 @@ impl Node {
     /// its standby node if it was on it (its `sync` updates are released).
     pub(crate) fn replication_link_closed(&mut self, link: LinkId) {
         self.replication.links.remove(&link);
+        if let Side::Standby(s) = &mut self.replication.side {
+            s.asked.remove(&link);
+        }
         if let Side::Active(a) = &mut self.replication.side {
             a.waiters.retain(|w| w.link != link);
             if a.link == Some(link) {
