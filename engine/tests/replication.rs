@@ -674,3 +674,55 @@ fn a_node_restarted_empty_takes_the_copy_of_a_standby_peer_before_its_promotion(
         "{answer:?}"
     );
 }
+
+/// PROTOCOL 6.11, *Promotion*: beta's repertory is replaced by a sync (here one more record,
+/// `00-new`, first in key order) while its hot component's sync (5,000 records, in steps) is
+/// under way; its first step went out from the old repertory. That component is promoted
+/// (alpha's switchover) before the step after: its `setRole{active}` waits behind the sync
+/// under way and behind the new sync it owes (the whole new repertory), never only the first
+/// (a copy missing `00-new`, restored as the component's own).
+#[test]
+fn a_hot_component_promoted_during_a_resync_gets_the_new_records_first() {
+    let mut p = settled();
+    let g = generation(&p, ALPHA);
+    let mut records = Vec::new();
+    for s in 1..=79u64 {
+        let keys: Vec<String> = (0..64)
+            .map(|i| format!("{s:02}-{i:02}"))
+            .take(if s == 79 { 8 } else { 64 })
+            .collect();
+        let ops = keys.iter().map(|k| add(k, "v")).collect();
+        records.extend(keys);
+        p.component_send(A, update(100 + s, g, s, ops));
+    }
+    p.clear_events();
+    let now = p.now;
+    let link = p.components[B].link.unwrap();
+    p.nodes[BETA].handle_frame(now, link, sync_request(801).into());
+    let peer = peer_link(&p, BETA);
+    let mut entries = vec![entry("00-new", "v")];
+    entries.extend(records.iter().map(|k| entry(k, "v")));
+    p.nodes[BETA].handle_frame(now, peer, chunk(901, g, entries).into());
+    p.nodes[BETA].handle_frame(now, peer, done(902, g, 79, 5001).into());
+    p.switchover(ALPHA).unwrap();
+    p.run_for(Duration::from_millis(1000));
+    assert_eq!(p.nodes[BETA].role(), NodeRole::Active);
+    let kinds: Vec<String> = p.components[B]
+        .received
+        .iter()
+        .filter_map(|(_, m)| match m {
+            AnyMessage::Replication(r) => Some(match &r.message {
+                M::syncChunk(_) => "chunk".to_owned(),
+                M::syncDone(d) => format!("done {}", d.entry_count.0),
+                _ => "other".to_owned(),
+            }),
+            AnyMessage::Role(_) => Some("setRole".to_owned()),
+            _ => None,
+        })
+        .collect();
+    let mut expected = vec!["chunk".to_owned(); 79];
+    expected.push("done 5000".to_owned());
+    expected.extend(vec!["chunk".to_owned(); 79]);
+    expected.extend(["done 5001".to_owned(), "setRole".to_owned()]);
+    assert_eq!(kinds, expected);
+}

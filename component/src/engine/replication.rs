@@ -333,6 +333,9 @@ impl Replication {
             return;
         }
         if streamed {
+            // The hot copy is newer than any records kept for a promotion (a sync pushed
+            // while this link's request was in flight): those are void (PROTOCOL 6.11).
+            self.restore = None;
             self.sync_requested = None;
             self.stream = Some(d.sequence_number.0.saturating_add(1));
             self.events
@@ -355,6 +358,7 @@ impl Replication {
             return;
         }
         self.stream = Some(expected.saturating_add(1));
+        self.restore = None;
         self.events.push_back(ReplicationEvent::StandbyUpdate {
             sequence: got,
             operations: u.operations.0.iter().map(Operation::from_wire).collect(),

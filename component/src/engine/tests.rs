@@ -683,3 +683,34 @@ fn an_engine_replicates_while_active_in_the_generation_it_accepted() {
     );
     assert_eq!(plain.replicate(&op), Err(ReplicateError::NotReplicating));
 }
+
+/// PROTOCOL 6.11: a sync that is neither this link's request's answer nor pushed while
+/// streamed to (here: a node's push reaching a hot standby between a gap and the answer)
+/// is kept as a promotion's records only until the hot copy is newer: once the answer and
+/// a stream update came, the promotion restores the streamed copy, not those records.
+#[test]
+fn a_hot_copy_newer_than_kept_records_is_restored() {
+    use baton_asn1::replication as r;
+    use r::ReplicationMessageMessage as M;
+    let mut e = replicating(StandbyKind::Hot);
+    e.handle_connected(ms(0), LINK);
+    transmits(&mut e);
+    let done = |seq: u64| {
+        M::syncDone(r::SyncDone::new(
+            r::Generation(2),
+            r::SequenceNumber(seq),
+            r::EntryCount(0),
+        ))
+    };
+    e.handle_frame(ms(1), replication("900", done(3)));
+    e.handle_frame(ms(2), replication("1", done(5)));
+    let update = M::update(r::Update::new(
+        r::Generation(2),
+        r::SequenceNumber(6),
+        r::Operations(vec![]),
+    ));
+    e.handle_frame(ms(3), replication("901", update));
+    events(&mut e);
+    e.handle_frame(ms(4), set("12 3", baton_role::Role::active));
+    assert_eq!(e.take_restoration(), Some(Restoration::Streamed));
+}

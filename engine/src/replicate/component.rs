@@ -253,9 +253,9 @@ impl Node {
                     .links
                     .entry(link)
                     .or_insert_with(|| ComponentLink::new(id));
-                // A sync under way is its records: the setRole waits behind it, and nothing
-                // more follows.
-                c.again = None;
+                // A sync under way is its records: the setRole waits behind it, and behind
+                // the sync owed after it (`again`: a hot component's repertory was replaced
+                // while it went out, its first chunks are of the old one).
                 let under_way = c.outgoing.is_some();
                 if std::mem::take(&mut c.hot) || under_way {
                     // Streamed every update the standby node applied, or being sent them.

@@ -102,8 +102,17 @@ impl Node {
                     .map(|c| (std::mem::take(&mut c.held), c.again.take()))
                     .unwrap_or_default();
                 self.send(link, done);
-                for m in held {
+                // With another sync owed, the Role messages (a `setRole{active}`) wait behind
+                // its `syncDone` too: this sync's copy may mix two repertories (PROTOCOL 6.11,
+                // *Promotion*). The stream updates go now, numbered after this `syncDone`.
+                let (roles, rest): (Vec<_>, Vec<_>) = held
+                    .into_iter()
+                    .partition(|m| again.is_some() && matches!(m, AnyMessage::Role(_)));
+                for m in rest {
                     self.send(link, m);
+                }
+                if let Some(c) = self.replication.links.get_mut(&link) {
+                    c.held = roles;
                 }
                 if let Some(echo) = again {
                     self.start_component_sync(link, echo);
