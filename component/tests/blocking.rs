@@ -161,7 +161,19 @@ fn blocking_component_promotes_and_replicates() {
     options.replication = Some(ReplicationOptions::default());
     let (component, events) = Component::connect(Endpoint::Unix(path), options).expect("connect");
     let op = || vec![Operation::add("1", b"k".to_vec(), b"v".to_vec())];
-    assert_eq!(component.replicate(op()), Err(ReplicateError::NotActive));
+    // Refused while not active. Until the link is up the answer is `NotConnected` (the
+    // connect returns before the node has the registration): ask again, a bounded number of
+    // times, until the link is up; neither refusal numbers an update.
+    let refused = (0..2000)
+        .map(|_| {
+            let r = component.replicate(op());
+            if r == Err(ReplicateError::NotConnected) {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            r
+        })
+        .find(|r| *r != Err(ReplicateError::NotConnected));
+    assert_eq!(refused, Some(Err(ReplicateError::NotActive)));
     let mut app = App(Vec::new());
     let promoted = next_request(&events).promote(&mut app).expect("promoted");
     assert_eq!(app.0, ["restore", "activate", "audit", "cleanup"]);
